@@ -1,9 +1,15 @@
 #pragma once
 // The per-instance VRRP state machine: a pure function of (state, event, now) -> actions.
-// No sockets, no clock reads: the caller passes `now` and executes the actions it gets back.
+// No sockets, no clock reads: the caller passes `now` and executes the actions it gets back,
+// in order. RFC 5798 section 6.4 (RFC 3768 for v2) with keepalived 2.2.7's additions:
+// Fault for "not eligible", nopreempt, preempt_delay, "state MASTER", an immediate advert
+// from a master that hears a lower priority. Each choice is explained where it is made.
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -17,7 +23,10 @@ using TimePoint = Clock::time_point;
 enum class State : std::uint8_t { initialize, backup, master, fault };
 std::string_view to_string(State state);
 
+// The values index arrays of timers (0..kTimerKindCount-1).
 enum class TimerKind : std::uint8_t { advert, master_down, preempt_delay };
+inline constexpr std::size_t kTimerKindCount = 3;
+std::string_view to_string(TimerKind timer);
 
 struct InstanceConfig {
   Version version = Version::v3;
@@ -28,8 +37,13 @@ struct InstanceConfig {
   bool preempt = true;                  // keepalived "nopreempt" sets false
   Centiseconds preempt_delay{0};        // keepalived "preempt_delay" (seconds * 100)
   bool start_as_master = false;         // keepalived "state MASTER"
+  bool lower_prio_no_advert = false;    // keepalived "lower_prio_no_advert": RFC-strict master
   IpAddress primary_address;            // our source address: breaks equal-priority ties
 };
+
+// Why a configuration cannot run, or nullopt when it can. The constructor clamps what this
+// rejects (so it never misbehaves), but the loader should report it instead.
+std::optional<std::string> config_error(const InstanceConfig& config);
 
 // Events in.
 struct Startup {};
@@ -46,7 +60,7 @@ struct EligibilityChanged {  // health or link: not eligible puts the instance i
   bool eligible = true;
   std::string reason;
 };
-struct PriorityChanged {
+struct PriorityChanged {  // the new effective priority (base + tracking weights)
   std::uint8_t priority = 100;
 };
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, EligibilityChanged,
@@ -55,25 +69,44 @@ using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, Eligib
 // Actions out, executed in order by the agent.
 struct SendAdvert {
   std::uint8_t priority = 0;  // 0 = release (priority-0 advert)
+  friend bool operator==(const SendAdvert&, const SendAdvert&) = default;
 };
-struct ArmTimer {
+struct ArmTimer {  // (re)arm: replaces any earlier deadline of the same timer
   TimerKind timer;
   TimePoint deadline;
+  friend bool operator==(const ArmTimer&, const ArmTimer&) = default;
 };
 struct CancelTimer {
   TimerKind timer;
+  friend bool operator==(const CancelTimer&, const CancelTimer&) = default;
 };
-struct TakeVips {};
-struct ReleaseVips {};
-struct Announce {};  // gratuitous ARP / unsolicited NA for the VIPs
-struct Transition {
+struct TakeVips {
+  friend bool operator==(const TakeVips&, const TakeVips&) = default;
+};
+struct ReleaseVips {
+  friend bool operator==(const ReleaseVips&, const ReleaseVips&) = default;
+};
+struct Announce {  // gratuitous ARP / unsolicited NA for the VIPs
+  friend bool operator==(const Announce&, const Announce&) = default;
+};
+struct Transition {  // always the first action of a state change
   State from;
   State to;
   std::string reason;
+  friend bool operator==(const Transition&, const Transition&) = default;
 };
-enum class DropReason : std::uint8_t { interval_mismatch, lower_priority_ignored_in_backup };
+enum class DropReason : std::uint8_t {
+  interval_mismatch,                 // v2: interval differs from ours (RFC 3768 7.1)
+  lower_priority_ignored_in_backup,  // preempting backup discards a lower-priority master
+  interval_invalid,                  // v3: 0 or above 4095 cs
+  own_address,                       // our own advert looped back
+  not_active,                        // received in Initialize or Fault
+};
+inline constexpr std::size_t kDropReasonCount = 5;
+std::string_view to_string(DropReason reason);
 struct DropAdvert {
   DropReason reason;
+  friend bool operator==(const DropAdvert&, const DropAdvert&) = default;
 };
 using Action = std::variant<SendAdvert, ArmTimer, CancelTimer, TakeVips, ReleaseVips, Announce,
                             Transition, DropAdvert>;
@@ -86,14 +119,47 @@ class StateMachine {
 
   State state() const { return state_; }
   const InstanceConfig& config() const { return config_; }
-  std::uint8_t effective_priority() const;
+  std::uint8_t effective_priority() const { return priority_; }
   Centiseconds master_adver_interval() const { return master_adver_interval_; }
+  bool eligible() const { return eligible_; }
+  // The deadline of an armed timer, as the last ArmTimer for it said; nullopt when idle.
+  std::optional<TimePoint> timer_deadline(TimerKind timer) const;
 
  private:
+  enum class PreemptDelay : std::uint8_t { idle, running, expired };
+  using Actions = std::vector<Action>;
+
+  void on(const Startup&, TimePoint now, Actions& out);
+  void on(const Shutdown&, TimePoint now, Actions& out);
+  void on(const AdvertReceived& advert, TimePoint now, Actions& out);
+  void on(const TimerFired& fired, TimePoint now, Actions& out);
+  void on(const EligibilityChanged& change, TimePoint now, Actions& out);
+  void on(const PriorityChanged& change, TimePoint now, Actions& out);
+
+  void advert_in_backup(const AdvertReceived& advert, TimePoint now, Actions& out);
+  void advert_in_master(const AdvertReceived& advert, TimePoint now, Actions& out);
+  bool preempt_delay_holds(TimePoint now, Actions& out);
+  void track_preempt_delay(bool lower, TimePoint now, Actions& out);
+
+  void become_master(std::string reason, TimePoint now, Actions& out);
+  void become_backup(std::string reason, TimePoint now, Actions& out);
+  void leave_master(State to, std::string reason, Actions& out);
+  void transition(State to, std::string reason, Actions& out);
+  void arm(TimerKind timer, TimePoint deadline, Actions& out);
+  void cancel(TimerKind timer, Actions& out);
+  void cancel_all(Actions& out);
+  bool owner() const { return config_.priority == kPriorityOwner; }
+  Centiseconds skew() const;
+  Centiseconds master_down() const;
+
   InstanceConfig config_;
   State state_ = State::initialize;
   Centiseconds master_adver_interval_;
-  // The implementation adds what it needs below (eligibility, pending preempt, ...).
+  std::uint8_t priority_;
+  bool eligible_ = true;
+  std::string not_eligible_reason_;
+  PreemptDelay preempt_delay_ = PreemptDelay::idle;
+  std::array<std::optional<TimePoint>, kTimerKindCount> timers_{};
 };
 
 }  // namespace redvip::vrrp

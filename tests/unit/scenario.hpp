@@ -1,0 +1,128 @@
+#pragma once
+// Scenario tables for the VRRP state machine: rows of (time, event) -> expected actions and
+// state, fed to one StateMachine against a fake clock. Times are centiseconds after t0.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "vrrp/state_machine.hpp"
+
+namespace redvip::vrrp::test {
+
+inline const TimePoint t0 = TimePoint{} + std::chrono::hours(1000);
+inline TimePoint at(std::int64_t centiseconds) { return t0 + Centiseconds{centiseconds}; }
+
+// Short names for table rows.
+inline Action send(std::uint8_t priority) { return SendAdvert{priority}; }
+inline Action arm(TimerKind timer, std::int64_t centiseconds) {
+  return ArmTimer{timer, at(centiseconds)};
+}
+inline Action cancel(TimerKind timer) { return CancelTimer{timer}; }
+inline Action drop(DropReason reason) { return DropAdvert{reason}; }
+// An empty reason matches any reason: tables check from/to, dedicated tests check reasons.
+inline Action moved(State from, State to, std::string reason = {}) {
+  return Transition{from, to, std::move(reason)};
+}
+inline Event advert(const IpAddress& source, std::uint8_t priority, std::int64_t interval = 100) {
+  return AdvertReceived{source, priority, Centiseconds{interval}};
+}
+inline Event fired(TimerKind timer) { return TimerFired{timer}; }
+inline Event eligibility(bool eligible, std::string reason = {}) {
+  return EligibilityChanged{eligible, std::move(reason)};
+}
+inline Event priority_change(std::uint8_t priority) { return PriorityChanged{priority}; }
+
+inline constexpr auto kAdvert = TimerKind::advert;
+inline constexpr auto kMasterDown = TimerKind::master_down;
+inline constexpr auto kPreemptDelay = TimerKind::preempt_delay;
+
+inline const IpAddress kUs = IpAddress::v4(10, 0, 0, 5);
+inline const IpAddress kLowerAddress = IpAddress::v4(10, 0, 0, 4);
+inline const IpAddress kHigherAddress = IpAddress::v4(10, 0, 0, 6);
+
+inline InstanceConfig config(Version version, std::uint8_t priority, std::int64_t interval = 100) {
+  InstanceConfig c;
+  c.version = version;
+  c.priority = priority;
+  c.advert_interval = Centiseconds{interval};
+  c.primary_address = kUs;
+  return c;
+}
+
+inline std::string describe(const Action& action) {
+  std::ostringstream text;
+  std::visit(
+      [&](const auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, SendAdvert>) {
+          text << "SendAdvert(" << int{a.priority} << ")";
+        } else if constexpr (std::is_same_v<A, ArmTimer>) {
+          text << "ArmTimer(" << to_string(a.timer) << ", t0+"
+               << std::chrono::duration_cast<Centiseconds>(a.deadline - t0).count() << "cs)";
+        } else if constexpr (std::is_same_v<A, CancelTimer>) {
+          text << "CancelTimer(" << to_string(a.timer) << ")";
+        } else if constexpr (std::is_same_v<A, TakeVips>) {
+          text << "TakeVips";
+        } else if constexpr (std::is_same_v<A, ReleaseVips>) {
+          text << "ReleaseVips";
+        } else if constexpr (std::is_same_v<A, Announce>) {
+          text << "Announce";
+        } else if constexpr (std::is_same_v<A, Transition>) {
+          text << "Transition(" << to_string(a.from) << "->" << to_string(a.to) << ", \""
+               << a.reason << "\")";
+        } else {
+          text << "DropAdvert(" << to_string(a.reason) << ")";
+        }
+      },
+      action);
+  return text.str();
+}
+
+inline std::string describe(const std::vector<Action>& actions) {
+  std::string text = "[";
+  for (const auto& action : actions) {
+    if (text.size() > 1) text += ", ";
+    text += describe(action);
+  }
+  return text + "]";
+}
+
+inline bool matches(const Action& expected, const Action& actual) {
+  const auto* want = std::get_if<Transition>(&expected);
+  const auto* got = std::get_if<Transition>(&actual);
+  if (want && got && want->reason.empty()) return want->from == got->from && want->to == got->to;
+  return expected == actual;
+}
+
+inline bool matches(const std::vector<Action>& expected, const std::vector<Action>& actual) {
+  if (expected.size() != actual.size()) return false;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    if (!matches(expected[i], actual[i])) return false;
+  }
+  return true;
+}
+
+struct Step {
+  std::int64_t time;  // centiseconds after t0
+  Event event;
+  std::vector<Action> expect;
+  State state;
+};
+
+inline void run(StateMachine& machine, const std::vector<Step>& steps) {
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const auto& step = steps[i];
+    const auto actual = machine.handle(step.event, at(step.time));
+    INFO("row " << i << " at t0+" << step.time << "cs (event #" << step.event.index() << ")");
+    INFO("expected " << describe(step.expect));
+    INFO("actual   " << describe(actual));
+    CHECK(matches(step.expect, actual));
+    CHECK(to_string(machine.state()) == to_string(step.state));
+  }
+}
+
+}  // namespace redvip::vrrp::test

@@ -1,0 +1,367 @@
+#include "vrrp/state_machine.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "vrrp/timers.hpp"
+
+namespace redvip::vrrp {
+
+namespace {
+
+constexpr std::uint8_t kHighestNonOwner = kPriorityOwner - 1;
+
+// Constructs the action in place: moving a temporary variant that holds a std::string
+// trips GCC 12's -Wmaybe-uninitialized false positive.
+template <class A>
+void emit(std::vector<Action>& out, A action) {
+  out.emplace_back(std::in_place_type<A>, std::move(action));
+}
+
+// Makes the configuration runnable whatever the loader let through, and applies the
+// combinations keepalived 2.2.7 resolves at load time (vrrp_complete_instance):
+// the address owner always preempts; "state MASTER" clears nopreempt and preempt_delay;
+// preempt_delay means nothing without preemption.
+InstanceConfig normalized(InstanceConfig config) {
+  if (config.priority == kPriorityRelease) config.priority = 1;
+  const auto low = min_advert_interval(config.version);
+  const auto high = max_advert_interval(config.version);
+  config.advert_interval = std::clamp(config.advert_interval, low, high);
+  if (config.version == Version::v2) {
+    config.advert_interval = std::chrono::floor<std::chrono::seconds>(config.advert_interval);
+  }
+  if (config.priority == kPriorityOwner || config.start_as_master) {
+    config.preempt = true;
+  }
+  if (config.start_as_master || !config.preempt || config.preempt_delay < Centiseconds{0}) {
+    config.preempt_delay = Centiseconds{0};
+  }
+  return config;
+}
+
+}  // namespace
+
+std::optional<std::string> config_error(const InstanceConfig& config) {
+  if (config.priority == kPriorityRelease) {
+    return "priority 0 is reserved for releasing mastership (use 1..255)";
+  }
+  if (!advert_interval_valid(config.version, config.advert_interval)) {
+    return config.version == Version::v2
+               ? "advert_int must be a whole number of seconds from 1 to 255 for VRRPv2"
+               : "advert_int must be from 0.01 to 40.95 seconds for VRRPv3";
+  }
+  if (config.preempt_delay < Centiseconds{0}) return "preempt_delay cannot be negative";
+  if (config.primary_address.family != config.family) {
+    return "the primary address is not of the instance's address family";
+  }
+  return std::nullopt;
+}
+
+StateMachine::StateMachine(InstanceConfig config)
+    : config_(normalized(std::move(config))),
+      master_adver_interval_(config_.advert_interval),
+      priority_(config_.priority) {}
+
+std::optional<TimePoint> StateMachine::timer_deadline(TimerKind timer) const {
+  return timers_[static_cast<std::size_t>(timer)];
+}
+
+std::vector<Action> StateMachine::handle(const Event& event, TimePoint now) {
+  Actions out;
+  std::visit([&](const auto& e) { on(e, now, out); }, event);
+  return out;
+}
+
+// RFC 5798 6.4.1. The address owner goes straight to Master. keepalived's "state MASTER"
+// (vrrp_init_state) starts a non-owner in Backup with a master-down timer of one advert
+// interval plus the smallest skew, instead of 3 intervals plus skew: it becomes master
+// after one interval unless a master is heard, and an existing higher-priority master
+// still wins because its adverts reset that timer.
+void StateMachine::on(const Startup&, TimePoint now, Actions& out) {
+  if (state_ != State::initialize) return;
+  master_adver_interval_ = config_.advert_interval;
+  preempt_delay_ = PreemptDelay::idle;
+  if (!eligible_) {
+    transition(State::fault, "startup while not eligible: " + not_eligible_reason_, out);
+  } else if (owner()) {
+    become_master("startup as address owner (priority 255)", now, out);
+  } else if (config_.start_as_master) {
+    transition(State::backup, "startup with state MASTER: short master-down wait", out);
+    arm(TimerKind::master_down,
+        now + master_adver_interval_ +
+            skew_time(config_.version, kPriorityOwner, master_adver_interval_),
+        out);
+  } else {
+    become_backup("startup", now, out);
+  }
+}
+
+void StateMachine::on(const Shutdown&, TimePoint, Actions& out) {
+  switch (state_) {
+    case State::initialize:
+      return;
+    case State::master:
+      leave_master(State::initialize, "shutdown", out);
+      return;
+    case State::backup:
+    case State::fault:
+      transition(State::initialize, "shutdown", out);
+      cancel_all(out);
+      return;
+  }
+}
+
+void StateMachine::on(const AdvertReceived& advert, TimePoint now, Actions& out) {
+  if (state_ == State::initialize || state_ == State::fault) {
+    emit(out, DropAdvert{DropReason::not_active});
+    return;
+  }
+  if (advert.source == config_.primary_address) {
+    emit(out, DropAdvert{DropReason::own_address});
+    return;
+  }
+  if (config_.version == Version::v2) {
+    if (advert.interval != config_.advert_interval) {
+      emit(out, DropAdvert{DropReason::interval_mismatch});
+      return;
+    }
+  } else if (!advert_interval_valid(Version::v3, advert.interval)) {
+    // A zero interval would make master-down nothing but skew: refuse to learn it.
+    emit(out, DropAdvert{DropReason::interval_invalid});
+    return;
+  }
+  if (state_ == State::backup) {
+    advert_in_backup(advert, now, out);
+  } else {
+    advert_in_master(advert, now, out);
+  }
+}
+
+// RFC 5798 6.4.2 with keepalived's preempt_delay (vrrp_state_backup).
+void StateMachine::advert_in_backup(const AdvertReceived& advert, TimePoint now, Actions& out) {
+  if (advert.priority == kPriorityRelease) {
+    // The master is leaving: take over after skew time, the highest priority first.
+    arm(TimerKind::master_down, now + skew(), out);
+    return;
+  }
+  const bool lower = advert.priority < priority_;
+  if (lower && config_.preempt && !preempt_delay_holds(now, out)) {
+    // Preempt: ignore the lower master, so master-down runs out and we take over.
+    emit(out, DropAdvert{DropReason::lower_priority_ignored_in_backup});
+    return;
+  }
+  if (config_.version == Version::v3) master_adver_interval_ = advert.interval;
+  arm(TimerKind::master_down, now + master_down(), out);
+  track_preempt_delay(lower, now, out);
+}
+
+// While preempt_delay holds, a lower-priority master is accepted like a better one.
+// keepalived starts the delay at the first lower-priority advert (not at startup) and
+// stops it when a master at least as good as us is heard again.
+bool StateMachine::preempt_delay_holds(TimePoint now, Actions& out) {
+  if (config_.preempt_delay <= Centiseconds{0}) return false;
+  if (preempt_delay_ == PreemptDelay::idle) return true;
+  if (preempt_delay_ == PreemptDelay::running) {
+    const auto deadline = timer_deadline(TimerKind::preempt_delay);
+    if (deadline && now < *deadline) return true;
+    // Past the deadline but the timer event is not in yet: the delay is over all the same.
+    cancel(TimerKind::preempt_delay, out);
+    preempt_delay_ = PreemptDelay::expired;
+  }
+  return false;
+}
+
+void StateMachine::track_preempt_delay(bool lower, TimePoint now, Actions& out) {
+  if (config_.preempt_delay <= Centiseconds{0}) return;
+  if (!lower) {
+    cancel(TimerKind::preempt_delay, out);
+    preempt_delay_ = PreemptDelay::idle;
+  } else if (preempt_delay_ == PreemptDelay::idle) {
+    preempt_delay_ = PreemptDelay::running;
+    arm(TimerKind::preempt_delay, now + config_.preempt_delay, out);
+  }
+}
+
+// RFC 5798 6.4.3, plus keepalived's answer to a lower priority: an immediate advert, so that
+// a backup that wrongly took over (a lost advert, a partition that healed) steps down now
+// rather than at our next scheduled advert. lower_prio_no_advert restores the RFC's silence.
+void StateMachine::advert_in_master(const AdvertReceived& advert, TimePoint now, Actions& out) {
+  if (advert.priority == kPriorityRelease) {
+    emit(out, SendAdvert{priority_});
+    arm(TimerKind::advert, now + config_.advert_interval, out);
+    return;
+  }
+  const bool better = advert.priority > priority_ ||
+                      (advert.priority == priority_ && advert.source > config_.primary_address);
+  if (better) {
+    if (config_.version == Version::v3) master_adver_interval_ = advert.interval;
+    leave_master(State::backup,
+                 "higher priority advert (" + std::to_string(advert.priority) + " from " +
+                     advert.source.to_string() + ", ours " + std::to_string(priority_) + ")",
+                 out);
+    arm(TimerKind::master_down, now + master_down(), out);
+    return;
+  }
+  if (!config_.lower_prio_no_advert) emit(out, SendAdvert{priority_});
+}
+
+void StateMachine::on(const TimerFired& fired, TimePoint now, Actions& out) {
+  auto& deadline = timers_[static_cast<std::size_t>(fired.timer)];
+  // A completion for a timer we cancelled or re-armed since (Asio may already have queued
+  // it) is stale: it must not act.
+  if (!deadline || now < *deadline) return;
+  deadline.reset();
+  switch (fired.timer) {
+    case TimerKind::advert:
+      if (state_ != State::master) return;
+      emit(out, SendAdvert{priority_});
+      arm(TimerKind::advert, now + config_.advert_interval, out);
+      return;
+    case TimerKind::master_down:
+      if (state_ != State::backup) return;
+      become_master("master down timer expired", now, out);
+      return;
+    case TimerKind::preempt_delay:
+      if (preempt_delay_ == PreemptDelay::running) preempt_delay_ = PreemptDelay::expired;
+      return;
+  }
+}
+
+// keepalived's down_instance / try_up_instance: Fault releases everything; leaving Fault
+// goes to Backup with a full master-down wait (the owner straight to Master).
+void StateMachine::on(const EligibilityChanged& change, TimePoint now, Actions& out) {
+  if (change.eligible == eligible_) {
+    if (!eligible_) not_eligible_reason_ = change.reason;
+    return;
+  }
+  eligible_ = change.eligible;
+  not_eligible_reason_ = eligible_ ? std::string{} : change.reason;
+  const std::string why = "not eligible: " + change.reason;
+  switch (state_) {
+    case State::initialize:
+      return;  // remembered for Startup
+    case State::master:
+      if (!eligible_) leave_master(State::fault, why, out);
+      return;
+    case State::backup:
+      if (!eligible_) {
+        transition(State::fault, why, out);
+        cancel_all(out);
+      }
+      return;
+    case State::fault:
+      if (!eligible_) return;
+      master_adver_interval_ = config_.advert_interval;
+      if (owner()) {
+        become_master("eligible again as address owner", now, out);
+      } else {
+        become_backup("eligible again", now, out);
+      }
+      return;
+  }
+}
+
+// keepalived's vrrp_set_effective_priority: the owner keeps 255, others stay in 1..254.
+// A master keeps its role whatever its new priority until a better advert arrives (RFC);
+// its next adverts carry the new value. A backup moves its running master-down deadline
+// by the change in skew, so it stays "last advert + 3 * interval + skew(priority)".
+void StateMachine::on(const PriorityChanged& change, TimePoint, Actions& out) {
+  if (owner()) return;
+  const auto wanted = std::clamp<std::uint8_t>(change.priority, 1, kHighestNonOwner);
+  if (wanted == priority_) return;
+  const Centiseconds old_skew = skew();
+  priority_ = wanted;
+  const auto deadline = timer_deadline(TimerKind::master_down);
+  if (state_ == State::backup && deadline) {
+    arm(TimerKind::master_down, *deadline - old_skew + skew(), out);
+  }
+}
+
+void StateMachine::become_master(std::string reason, TimePoint now, Actions& out) {
+  transition(State::master, std::move(reason), out);
+  emit(out, TakeVips{});
+  emit(out, Announce{});
+  emit(out, SendAdvert{priority_});
+  arm(TimerKind::advert, now + config_.advert_interval, out);
+  cancel(TimerKind::master_down, out);
+  cancel(TimerKind::preempt_delay, out);
+  preempt_delay_ = PreemptDelay::idle;
+}
+
+void StateMachine::become_backup(std::string reason, TimePoint now, Actions& out) {
+  transition(State::backup, std::move(reason), out);
+  preempt_delay_ = PreemptDelay::idle;
+  arm(TimerKind::master_down, now + master_down(), out);
+}
+
+// Stop advertising, tell the backups to take over after their skew time (except when a
+// better master already exists), and give the addresses up.
+void StateMachine::leave_master(State to, std::string reason, Actions& out) {
+  transition(to, std::move(reason), out);
+  cancel_all(out);
+  if (to != State::backup) emit(out, SendAdvert{kPriorityRelease});
+  emit(out, ReleaseVips{});
+}
+
+void StateMachine::transition(State to, std::string reason, Actions& out) {
+  emit(out, Transition{state_, to, std::move(reason)});
+  state_ = to;
+}
+
+void StateMachine::arm(TimerKind timer, TimePoint deadline, Actions& out) {
+  timers_[static_cast<std::size_t>(timer)] = deadline;
+  emit(out, ArmTimer{timer, deadline});
+}
+
+void StateMachine::cancel(TimerKind timer, Actions& out) {
+  auto& deadline = timers_[static_cast<std::size_t>(timer)];
+  if (!deadline) return;
+  deadline.reset();
+  emit(out, CancelTimer{timer});
+}
+
+void StateMachine::cancel_all(Actions& out) {
+  cancel(TimerKind::advert, out);
+  cancel(TimerKind::master_down, out);
+  cancel(TimerKind::preempt_delay, out);
+}
+
+Centiseconds StateMachine::skew() const {
+  return skew_time(config_.version, priority_, master_adver_interval_);
+}
+
+Centiseconds StateMachine::master_down() const {
+  return master_down_interval(config_.version, priority_, master_adver_interval_);
+}
+
+std::string_view to_string(State state) {
+  switch (state) {
+    case State::initialize: return "INIT";
+    case State::backup: return "BACKUP";
+    case State::master: return "MASTER";
+    case State::fault: return "FAULT";
+  }
+  return "?";
+}
+
+std::string_view to_string(TimerKind timer) {
+  switch (timer) {
+    case TimerKind::advert: return "advert";
+    case TimerKind::master_down: return "master_down";
+    case TimerKind::preempt_delay: return "preempt_delay";
+  }
+  return "?";
+}
+
+std::string_view to_string(DropReason reason) {
+  switch (reason) {
+    case DropReason::interval_mismatch: return "interval_mismatch";
+    case DropReason::lower_priority_ignored_in_backup: return "lower_priority_ignored_in_backup";
+    case DropReason::interval_invalid: return "interval_invalid";
+    case DropReason::own_address: return "own_address";
+    case DropReason::not_active: return "not_active";
+  }
+  return "?";
+}
+
+}  // namespace redvip::vrrp
