@@ -20,7 +20,8 @@ void emit(std::vector<Action>& out, A action) {
 
 // Makes the configuration runnable whatever the loader let through, and applies the
 // combinations keepalived 2.2.7 resolves at load time (vrrp_complete_instance):
-// the address owner always preempts; "state MASTER" clears nopreempt and preempt_delay;
+// the address owner always preempts; "state MASTER" clears nopreempt and preempt_delay
+// (2.2.7 logs "nopreempt will not work with initial state MASTER - clearing");
 // preempt_delay means nothing without preemption.
 InstanceConfig normalized(InstanceConfig config) {
   if (config.priority == kPriorityRelease) config.priority = 1;
@@ -72,11 +73,12 @@ std::vector<Action> StateMachine::handle(const Event& event, TimePoint now) {
   return out;
 }
 
-// RFC 5798 6.4.1. The address owner goes straight to Master. keepalived's "state MASTER"
-// (vrrp_init_state) starts a non-owner in Backup with a master-down timer of one advert
-// interval plus the smallest skew, instead of 3 intervals plus skew: it becomes master
-// after one interval unless a master is heard, and an existing higher-priority master
-// still wins because its adverts reset that timer.
+// RFC 5798 6.4.1: the address owner goes straight to Master, everyone else to Backup with a
+// full master-down wait. keepalived 2.2.7 differs for the owner: it only skips the wait when
+// also configured "state MASTER" (measured: owner with state BACKUP became master after
+// 3.4 s at advert_int 1). We follow the RFC. "state MASTER" on a non-owner changes nothing
+// at startup in 2.2.7 (measured: 3.9 s, the same as state BACKUP), so start_as_master only
+// has its load-time effects (see normalized()).
 void StateMachine::on(const Startup&, TimePoint now, Actions& out) {
   if (state_ != State::initialize) return;
   master_adver_interval_ = config_.advert_interval;
@@ -85,12 +87,6 @@ void StateMachine::on(const Startup&, TimePoint now, Actions& out) {
     transition(State::fault, "startup while not eligible: " + not_eligible_reason_, out);
   } else if (owner()) {
     become_master("startup as address owner (priority 255)", now, out);
-  } else if (config_.start_as_master) {
-    transition(State::backup, "startup with state MASTER: short master-down wait", out);
-    arm(TimerKind::master_down,
-        now + master_adver_interval_ +
-            skew_time(config_.version, kPriorityOwner, master_adver_interval_),
-        out);
   } else {
     become_backup("startup", now, out);
   }

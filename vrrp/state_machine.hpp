@@ -3,7 +3,12 @@
 // No sockets, no clock reads: the caller passes `now` and executes the actions it gets back,
 // in order. RFC 5798 section 6.4 (RFC 3768 for v2) with keepalived 2.2.7's additions:
 // Fault for "not eligible", nopreempt, preempt_delay, "state MASTER", an immediate advert
-// from a master that hears a lower priority. Each choice is explained where it is made.
+// from a master that hears a lower priority. Each choice is explained where it is made
+// (state_machine.cpp).
+//
+// For the caller: pass Clock::now() read when the event happened. A TimerFired whose timer
+// is not armed, or whose `now` is before the armed deadline, is stale and does nothing, so
+// a completion that raced a cancel or re-arm is harmless.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -36,7 +41,8 @@ struct InstanceConfig {
   Centiseconds advert_interval{100};
   bool preempt = true;                  // keepalived "nopreempt" sets false
   Centiseconds preempt_delay{0};        // keepalived "preempt_delay" (seconds * 100)
-  bool start_as_master = false;         // keepalived "state MASTER"
+  bool start_as_master = false;         // keepalived "state MASTER": clears nopreempt and
+                                        // preempt_delay; startup itself is unchanged (2.2.7)
   bool lower_prio_no_advert = false;    // keepalived "lower_prio_no_advert": RFC-strict master
   IpAddress primary_address;            // our source address: breaks equal-priority ties
 };

@@ -274,43 +274,36 @@ TEST_CASE("preempt_delay timer is cancelled when the backup becomes master",
          });
 }
 
-TEST_CASE("state MASTER starts in backup with a one-interval wait (keepalived)",
+TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7, measured)",
           "[state_machine]") {
   auto c = config(Version::v3, 100);
   c.start_as_master = true;
-  SECTION("nobody answers: master after interval + minimal skew") {
-    StateMachine m(c);
-    // 100 + 1*100/256 (0) = 100.
-    run(m, {
-               {0, Startup{}, {moved(I, B), arm(kMasterDown, 100)}, B},
-               {100, fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 200)}, M},
-           });
-  }
-  SECTION("a better master is heard first: ordinary backup") {
+  SECTION("nobody answers: master after the full 3 * interval + skew") {
     StateMachine m(c);
     run(m, {
-               {0, Startup{}, {moved(I, B), arm(kMasterDown, 100)}, B},
-               {50, advert(kHigherAddress, 200), {arm(kMasterDown, 410)}, B},
+               {0, Startup{}, {moved(I, B, "startup"), arm(kMasterDown, 360)}, B},
                {100, fired(kMasterDown), {}, B},
+               {360, fired(kMasterDown),
+                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
            });
   }
-  SECTION("state MASTER overrides nopreempt and preempt_delay, as keepalived does") {
+  SECTION("it overrides nopreempt and preempt_delay, as keepalived does at load time") {
     c.preempt = false;
     c.preempt_delay = Centiseconds{1000};
     StateMachine m(c);
     CHECK(m.config().preempt);
     CHECK(m.config().preempt_delay == Centiseconds{0});
     run(m, {
-               {0, Startup{}, {moved(I, B), arm(kMasterDown, 100)}, B},
+               {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
                {50, advert(kHigherAddress, 50), {drop(DropReason::lower_priority_ignored_in_backup)},
                 B},
            });
   }
-  SECTION("a large v3 interval gives a non-zero minimal skew") {
-    c.advert_interval = Centiseconds{1000};
+  SECTION("on the owner it is the owner's immediate start") {
+    c.priority = 255;
     StateMachine m(c);
-    run(m, {{0, Startup{}, {moved(I, B), arm(kMasterDown, 1003)}, B}});  // 1000/256 = 3.9
+    run(m, {{0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)},
+             M}});
   }
 }
 
