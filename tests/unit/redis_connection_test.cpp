@@ -1,0 +1,336 @@
+// RedisConnection against a scripted fake server on loopback (no redis-server needed): every
+// error path — deadline, refused, garbage, error replies, AUTH, connect timeout — on one
+// io_context, checking that nothing delays a timer running next to it.
+#include <hiredis/hiredis.h>
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <optional>
+
+#include "agent/redis_connection.hpp"
+
+using namespace redvip::agent;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Answers each RESP command with handler(argv): a reply string, or nullopt to hang — like a
+// stopped Redis, that connection then answers nothing more (replies are never skipped).
+class FakeRedis {
+ public:
+  using Handler = std::function<std::optional<std::string>(const std::vector<std::string>&)>;
+
+  FakeRedis(asio::io_context& io, Handler handler)
+      : io_(io), acceptor_(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        handler_(std::move(handler)) {
+    accept();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void drop_clients() {
+    for (auto& s : sessions_) {
+      boost::system::error_code ignored;
+      s->socket.close(ignored);
+    }
+  }
+
+  std::vector<std::vector<std::string>> received;
+  int accepts = 0;
+
+ private:
+  struct Session {
+    explicit Session(asio::io_context& io) : socket(io), reader(redisReaderCreate()) {}
+    ~Session() { redisReaderFree(reader); }
+    asio::ip::tcp::socket socket;
+    redisReader* reader;
+    std::array<char, 4096> buf{};
+    bool hung = false;
+  };
+
+  void accept() {
+    auto s = std::make_shared<Session>(io_);
+    acceptor_.async_accept(s->socket, [this, s](boost::system::error_code ec) {
+      if (ec) return;
+      ++accepts;
+      sessions_.push_back(s);
+      read(s);
+      accept();
+    });
+  }
+  void read(std::shared_ptr<Session> s) {
+    s->socket.async_read_some(asio::buffer(s->buf), [this, s](boost::system::error_code ec, std::size_t n) {
+      if (ec) return;
+      redisReaderFeed(s->reader, s->buf.data(), n);
+      void* raw = nullptr;
+      while (redisReaderGetReply(s->reader, &raw) == REDIS_OK && raw != nullptr) {
+        auto* r = static_cast<redisReply*>(raw);
+        std::vector<std::string> argv;
+        for (std::size_t i = 0; i < r->elements; ++i) argv.emplace_back(r->element[i]->str, r->element[i]->len);
+        freeReplyObject(raw);
+        received.push_back(argv);
+        if (s->hung) continue;
+        auto answer = handler_(argv);
+        if (!answer) s->hung = true;
+        if (answer) {
+          auto out = std::make_shared<std::string>(std::move(*answer));
+          asio::async_write(s->socket, asio::buffer(*out), [out](boost::system::error_code, std::size_t) {});
+        }
+      }
+      read(s);
+    });
+  }
+
+  asio::io_context& io_;
+  asio::ip::tcp::acceptor acceptor_;
+  Handler handler_;
+  std::vector<std::shared_ptr<Session>> sessions_;
+};
+
+std::optional<std::string> ok_for_all(const std::vector<std::string>& argv) {
+  if (argv[0] == "PING") return "+PONG\r\n";
+  if (argv[0] == "ECHO") return "$" + std::to_string(argv[1].size()) + "\r\n" + argv[1] + "\r\n";
+  return "+OK\r\n";
+}
+
+RedisConnectionOptions options_for(std::uint16_t port) {
+  RedisConnectionOptions o;
+  o.endpoint.host = "127.0.0.1";
+  o.endpoint.port = port;
+  o.connect_timeout = 500ms;
+  o.reconnect_min = 50ms;
+  o.reconnect_max = 200ms;
+  return o;
+}
+
+// Runs the io_context until `done` or the limit; returns false on the limit.
+bool run_until(asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds limit = 3s) {
+  const auto end = Clock::now() + limit;
+  while (!done() && Clock::now() < end) {
+    io.run_for(5ms);
+    if (io.stopped()) io.restart();
+  }
+  return done();
+}
+
+long ms_since(Clock::time_point t) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+}
+
+}  // namespace
+
+TEST_CASE("redis connection pipelines commands and matches replies in order") {
+  asio::io_context io;
+  FakeRedis fake(io, ok_for_all);
+  auto conn = RedisConnection::create(io, options_for(fake.port()));
+  std::vector<std::string> got;
+  for (std::string word : {"one", "two", "three"}) {
+    conn->command({"ECHO", word}, 1s, [&got](RedisResult r) {
+      REQUIRE(r.ok());
+      got.push_back(r.reply.str);
+    });
+  }
+  REQUIRE(run_until(io, [&] { return got.size() == 3; }));
+  CHECK(got == std::vector<std::string>{"one", "two", "three"});
+  REQUIRE(fake.received.size() == 4);
+  CHECK(fake.received[0] == std::vector<std::string>{"CLIENT", "SETNAME", "redvip"});
+  CHECK(conn->ready());
+}
+
+TEST_CASE("redis connection: a command past its deadline fails, closes the connection, and timers stay on time") {
+  asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "HANG") return std::nullopt;
+    return ok_for_all(argv);
+  });
+  auto conn = RedisConnection::create(io, options_for(fake.port()));
+  std::optional<RedisResult> hang, after;
+  long hang_ms = -1;
+  bool warm = false;
+  conn->command({"PING"}, 1s, [&](RedisResult r) { warm = r.ok(); });
+  REQUIRE(run_until(io, [&] { return warm; }));
+
+  // A 10 ms ticker on the same io_context: its worst lateness must stay small while the
+  // connection waits for a reply that never comes.
+  asio::steady_timer ticker(io);
+  auto next = Clock::now() + 10ms;
+  Clock::duration worst{0};
+  std::function<void()> tick = [&] {
+    ticker.expires_at(next);
+    ticker.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      worst = std::max(worst, Clock::now() - next);
+      next += 10ms;
+      tick();
+    });
+  };
+  tick();
+  const auto sent = Clock::now();
+  conn->command({"HANG"}, 150ms, [&](RedisResult r) {
+    hang = std::move(r);
+    hang_ms = ms_since(sent);
+  });
+  conn->command({"PING"}, 2s, [&](RedisResult r) { after = std::move(r); });
+  REQUIRE(run_until(io, [&] { return hang && after; }));
+  ticker.cancel();
+  CHECK(hang->error == RedisErrc::command_timeout);
+  CHECK(hang_ms >= 140);
+  CHECK(hang_ms < 400);
+  // The PING behind it cannot be matched to a reply any more.
+  CHECK(after->error == RedisErrc::connection_lost);
+  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(worst).count() < 50);
+
+  // While backing off, commands fail at once instead of queueing.
+  std::optional<RedisResult> fast;
+  conn->command({"PING"}, 1s, [&](RedisResult r) { fast = std::move(r); });
+  REQUIRE(run_until(io, [&] { return fast.has_value(); }, 20ms));
+  CHECK(fast->error == RedisErrc::not_connected);
+
+  // Then it reconnects by itself.
+  REQUIRE(run_until(io, [&] { return conn->ready(); }));
+  CHECK(fake.accepts == 2);
+  std::optional<RedisResult> again;
+  conn->command({"PING"}, 1s, [&](RedisResult r) { again = std::move(r); });
+  REQUIRE(run_until(io, [&] { return again.has_value(); }));
+  CHECK(again->reply.is_status("PONG"));
+}
+
+TEST_CASE("redis connection: refused is reported as refused") {
+  asio::io_context io;
+  std::uint16_t port = 0;
+  {
+    asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = probe.local_endpoint().port();
+  }
+  auto conn = RedisConnection::create(io, options_for(port));
+  std::optional<RedisResult> r;
+  conn->command({"PING"}, 1s, [&](RedisResult x) { r = std::move(x); });
+  REQUIRE(run_until(io, [&] { return r.has_value(); }));
+  CHECK(r->error == RedisErrc::refused);
+  CHECK(conn->state() == RedisConnection::State::backoff);
+}
+
+TEST_CASE("redis connection: a byte stream that is not RESP is a protocol error") {
+  asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "PING") return std::string("?garbage\r\n");
+    return ok_for_all(argv);
+  });
+  auto conn = RedisConnection::create(io, options_for(fake.port()));
+  std::optional<RedisResult> r;
+  conn->command({"PING"}, 1s, [&](RedisResult x) { r = std::move(x); });
+  REQUIRE(run_until(io, [&] { return r.has_value(); }));
+  CHECK(r->error == RedisErrc::protocol_error);
+}
+
+TEST_CASE("redis connection: a reply nobody asked for is a protocol error") {
+  asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "PING") return std::string("+PONG\r\n+PONG\r\n");
+    return ok_for_all(argv);
+  });
+  auto conn = RedisConnection::create(io, options_for(fake.port()));
+  std::optional<RedisResult> r;
+  conn->command({"PING"}, 1s, [&](RedisResult x) { r = std::move(x); });
+  REQUIRE(run_until(io, [&] { return r.has_value() && conn->state() == RedisConnection::State::backoff; }));
+  CHECK(r->ok());
+  CHECK(conn->last_error().find("no command waiting") != std::string::npos);
+}
+
+TEST_CASE("redis connection: LOADING and -ERR replies are classified and keep the connection") {
+  asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "PING") return std::string("-LOADING Redis is loading the dataset in memory\r\n");
+    if (argv[0] == "BOGUS") return std::string("-ERR unknown command 'BOGUS'\r\n");
+    return ok_for_all(argv);
+  });
+  auto conn = RedisConnection::create(io, options_for(fake.port()));
+  std::vector<RedisResult> got;
+  conn->command({"PING"}, 1s, [&](RedisResult x) { got.push_back(std::move(x)); });
+  conn->command({"BOGUS"}, 1s, [&](RedisResult x) { got.push_back(std::move(x)); });
+  conn->command({"ECHO", "still here"}, 1s, [&](RedisResult x) { got.push_back(std::move(x)); });
+  REQUIRE(run_until(io, [&] { return got.size() == 3; }));
+  CHECK(got[0].error == RedisErrc::loading);
+  CHECK(got[0].message == "LOADING Redis is loading the dataset in memory");
+  CHECK(got[1].error == RedisErrc::server_error);
+  CHECK(got[1].reply.is_error());
+  CHECK(got[2].ok());
+  CHECK(got[2].reply.str == "still here");
+  CHECK(fake.accepts == 1);
+}
+
+TEST_CASE("redis connection: AUTH user password goes first; a wrong password fails the connection") {
+  asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "AUTH") {
+      if (argv.size() == 3 && argv[1] == "alice" && argv[2] == "s3cret") return std::string("+OK\r\n");
+      return std::string("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    }
+    return ok_for_all(argv);
+  });
+  auto opts = options_for(fake.port());
+  opts.user = "alice";
+  opts.password = "s3cret";
+  auto good = RedisConnection::create(io, opts);
+  std::optional<RedisResult> r1;
+  good->command({"PING"}, 1s, [&](RedisResult x) { r1 = std::move(x); });
+  REQUIRE(run_until(io, [&] { return r1.has_value(); }));
+  CHECK(r1->reply.is_status("PONG"));
+  REQUIRE(!fake.received.empty());
+  CHECK(fake.received[0] == std::vector<std::string>{"AUTH", "alice", "s3cret"});
+
+  opts.password = "wrong";
+  auto bad = RedisConnection::create(io, opts);
+  std::optional<RedisResult> r2;
+  bad->command({"PING"}, 1s, [&](RedisResult x) { r2 = std::move(x); });
+  REQUIRE(run_until(io, [&] { return r2.has_value(); }));
+  CHECK(r2->error == RedisErrc::auth_failed);
+  CHECK(r2->message.find("WRONGPASS") != std::string::npos);
+  CHECK(r2->message.find("wrong") == std::string::npos);  // the secret is not in the text
+}
+
+TEST_CASE("redis connection: a server that accepts but never answers the handshake hits the connect timeout") {
+  asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>&) -> std::optional<std::string> { return std::nullopt; });
+  auto opts = options_for(fake.port());
+  opts.password = "pw";
+  opts.connect_timeout = 120ms;
+  auto conn = RedisConnection::create(io, opts);
+  std::optional<RedisResult> r;
+  const auto sent = Clock::now();
+  long took = -1;
+  conn->command({"PING"}, 2s, [&](RedisResult x) {
+    r = std::move(x);
+    took = ms_since(sent);
+  });
+  REQUIRE(run_until(io, [&] { return r.has_value(); }));
+  CHECK(r->error == RedisErrc::connect_timeout);
+  CHECK(took >= 110);
+  CHECK(took < 300);
+}
+
+TEST_CASE("redis connection: close() cancels; destroying drops callbacks uncalled") {
+  asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "HANG") return std::nullopt;
+    return ok_for_all(argv);
+  });
+  auto conn = RedisConnection::create(io, options_for(fake.port()));
+  std::optional<RedisResult> r;
+  conn->command({"HANG"}, 1s, [&](RedisResult x) { r = std::move(x); });
+  REQUIRE(run_until(io, [&] { return fake.received.size() >= 2; }));
+  conn->close();
+  REQUIRE(run_until(io, [&] { return r.has_value(); }));
+  CHECK(r->error == RedisErrc::cancelled);
+
+  auto doomed = RedisConnection::create(io, options_for(fake.port()));
+  bool called = false;
+  doomed->command({"HANG"}, 100ms, [&](RedisResult) { called = true; });
+  run_until(io, [] { return false; }, 50ms);
+  doomed.reset();
+  run_until(io, [] { return false; }, 200ms);
+  CHECK_FALSE(called);
+}
