@@ -180,11 +180,16 @@ void StateMachine::track_preempt_delay(bool lower, TimePoint now, Actions& out) 
 
 // RFC 5798 6.4.3, plus keepalived's answer to a lower priority: an immediate advert, so that
 // a backup that wrongly took over (a lost advert, a partition that healed) steps down now
-// rather than at our next scheduled advert. lower_prio_no_advert restores the RFC's silence.
+// rather than at our next scheduled advert. Measured on 2.2.7: the answer comes within 10 ms
+// and the next advert one interval after it, as for a priority-0 advert (RFC: "Reset the
+// Adver_Timer"). lower_prio_no_advert restores the RFC's silence.
 void StateMachine::advert_in_master(const AdvertReceived& advert, TimePoint now, Actions& out) {
-  if (advert.priority == kPriorityRelease) {
+  const auto answer = [&] {
     emit(out, SendAdvert{priority_});
     arm(TimerKind::advert, now + config_.advert_interval, out);
+  };
+  if (advert.priority == kPriorityRelease) {
+    answer();
     return;
   }
   const bool better = advert.priority > priority_ ||
@@ -198,7 +203,7 @@ void StateMachine::advert_in_master(const AdvertReceived& advert, TimePoint now,
     arm(TimerKind::master_down, now + master_down(), out);
     return;
   }
-  if (!config_.lower_prio_no_advert) emit(out, SendAdvert{priority_});
+  if (!config_.lower_prio_no_advert) answer();
 }
 
 void StateMachine::on(const TimerFired& fired, TimePoint now, Actions& out) {

@@ -135,8 +135,8 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
                {360, fired(kMasterDown),
                 {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
-               // Lower address, equal priority: we stay and answer at once (keepalived).
-               {400, advert(kLowerAddress, 100), {send(100)}, M},
+                 // Lower address, equal priority: we stay and answer at once (keepalived).
+               {400, advert(kLowerAddress, 100), {send(100), arm(kAdvert, 500)}, M},
                {410, advert(kHigherAddress, 100),
                 {moved(M, B), cancel(kAdvert), ReleaseVips{}, arm(kMasterDown, 770)}, B},
            });
@@ -151,10 +151,11 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
              {341, fired(kMasterDown),
               {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)}, M},
-             // keepalived: immediate advert so the lower one steps down now; the advert timer
-             // keeps its schedule.
-             {400, advert(kLowerAddress, 100), {send(150)}, M},
-             {441, fired(kAdvert), {send(150), arm(kAdvert, 541)}, M},
+             // keepalived 2.2.7 (measured): an immediate advert so the lower one steps down
+             // now, and the next one a full interval later.
+             {400, advert(kLowerAddress, 100), {send(150), arm(kAdvert, 500)}, M},
+             {441, fired(kAdvert), {}, M},
+             {500, fired(kAdvert), {send(150), arm(kAdvert, 600)}, M},
          });
   c.lower_prio_no_advert = true;  // the RFC's behaviour: discard silently
   StateMachine strict(c);
