@@ -51,6 +51,9 @@ std::optional<std::string> config_error(const InstanceConfig& config) {
                ? "advert_int must be a whole number of seconds from 1 to 255 for VRRPv2"
                : "advert_int must be from 0.01 to 40.95 seconds for VRRPv3";
   }
+  if (config.version == Version::v2 && config.family == Family::ipv6) {
+    return "VRRPv2 carries IPv4 only: use version 3 for IPv6";
+  }
   if (config.preempt_delay < Centiseconds{0}) return "preempt_delay cannot be negative";
   if (config.primary_address.family != config.family) {
     return "the primary address is not of the instance's address family";

@@ -149,6 +149,12 @@ TEST_CASE("Configuration errors are reported; the machine clamps what it is give
   auto wrong_family = config(Version::v3, 100);
   wrong_family.family = Family::ipv6;
   CHECK(config_error(wrong_family));
+  auto v2_ipv6 = config(Version::v2, 100);
+  v2_ipv6.family = Family::ipv6;
+  v2_ipv6.primary_address = *IpAddress::parse("fe80::5");
+  CHECK(config_error(v2_ipv6));
+  v2_ipv6.version = Version::v3;
+  CHECK_FALSE(config_error(v2_ipv6));
 
   StateMachine zero(config(Version::v3, 0));
   CHECK(zero.effective_priority() == 1);
