@@ -1,0 +1,115 @@
+#pragma once
+// The daemon's configuration, as loaded from keepalived-syntax files (see config_parser.hpp).
+// Every value here is resolved: instance settings that fall back to global_defs already hold
+// the global value, so the daemon never has to know where a value came from.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vrrp/advert.hpp"
+#include "vrrp/ip_address.hpp"
+
+namespace redvip::agent {
+
+// Gratuitous ARP / unsolicited NA timing, keepalived's garp_master_* settings.
+struct GarpSettings {
+  std::chrono::seconds master_delay{5};    // second burst after becoming master; 0 = none
+  unsigned master_repeat = 5;              // messages per burst
+  std::chrono::seconds master_refresh{0};  // periodic refresh while master; 0 = none
+  unsigned master_refresh_repeat = 1;      // messages per refresh
+
+  friend bool operator==(const GarpSettings&, const GarpSettings&) = default;
+};
+
+struct GlobalSettings {
+  std::string router_id;  // empty when not configured (the daemon may use the host name)
+  vrrp::Version default_version = vrrp::Version::v2;  // keepalived's default
+  GarpSettings garp;
+  vrrp::IpAddress mcast_group4 = vrrp::IpAddress::v4(224, 0, 0, 18);
+  vrrp::IpAddress mcast_group6 = *vrrp::IpAddress::parse("ff02::12");
+
+  friend bool operator==(const GlobalSettings&, const GlobalSettings&) = default;
+};
+
+struct HostPort {
+  vrrp::IpAddress host;
+  std::uint16_t port = 0;
+
+  friend bool operator==(const HostPort&, const HostPort&) = default;
+};
+
+// redvip's own top-level block.
+struct RedvipSettings {
+  std::string control_socket = "/run/redvip/redvip.sock";
+  std::optional<HostPort> metrics_address;  // none: no metrics listener
+
+  friend bool operator==(const RedvipSettings&, const RedvipSettings&) = default;
+};
+
+struct VirtualAddress {
+  vrrp::IpAddress address;
+  std::uint8_t prefix = 32;  // default /32 (IPv4) or /128 (IPv6), like keepalived
+  std::string dev;           // empty: the instance's interface (or its VMAC)
+  std::string label;         // empty: none (IPv4 only)
+
+  friend bool operator==(const VirtualAddress&, const VirtualAddress&) = default;
+};
+
+struct RedisSettings {
+  vrrp::IpAddress address = vrrp::IpAddress::v4(127, 0, 0, 1);  // the local Redis
+  std::uint16_t port = 6379;
+  std::uint16_t peer_port = 6379;  // the Redis port on the other nodes (default: port)
+  std::string user;                // empty: no ACL user (AUTH with the password only)
+  std::optional<std::string> password;  // the secret itself; never log it
+  std::string password_file;            // where the secret came from, if from a file
+  std::chrono::milliseconds check_interval{100};
+  std::chrono::milliseconds check_timeout{100};
+  unsigned fall = 2;  // consecutive failed checks before the node is unhealthy
+  unsigned rise = 2;  // consecutive good checks before it is healthy again
+  std::chrono::milliseconds handover_timeout{2000};
+
+  friend bool operator==(const RedisSettings&, const RedisSettings&) = default;
+};
+
+enum class InitialState : std::uint8_t { backup, master };
+
+struct InstanceSettings {
+  std::string name;
+  std::string source_file;  // where the vrrp_instance block starts
+  int source_line = 0;
+
+  InitialState initial_state = InitialState::backup;
+  std::string interface;
+  std::uint8_t vrid = 0;
+  std::uint8_t priority = 100;
+  vrrp::Centiseconds advert_interval{100};
+  vrrp::Version version = vrrp::Version::v2;
+  vrrp::Family family = vrrp::Family::ipv4;  // the family of the VIPs
+  bool preempt = true;
+  vrrp::Centiseconds preempt_delay{0};
+
+  std::vector<VirtualAddress> vips;
+  std::optional<vrrp::IpAddress> unicast_src;
+  std::vector<vrrp::IpAddress> unicast_peers;  // empty: multicast
+  std::optional<std::string> auth_password;    // v2 PASS, at most 8 bytes
+  std::vector<std::string> track_interfaces;
+  bool use_vmac = false;
+  std::string vmac_name;  // set when use_vmac: the given name or keepalived's "vrrp.<VRID>"
+  GarpSettings garp;
+  bool dont_track_primary = false;
+  std::optional<RedisSettings> redis;
+
+  friend bool operator==(const InstanceSettings&, const InstanceSettings&) = default;
+};
+
+struct Config {
+  GlobalSettings globals;
+  RedvipSettings redvip;
+  std::vector<InstanceSettings> instances;
+
+  friend bool operator==(const Config&, const Config&) = default;
+};
+
+}  // namespace redvip::agent
