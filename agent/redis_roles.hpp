@@ -39,8 +39,13 @@ class RedisRoles {
   void pause_writes(Ms pause, Ms timeout, Done done);
   void unpause(Ms timeout, Done done);
   // Polls INFO replication every poll_interval until an online replica's acknowledged offset
-  // reaches master_repl_offset. Not WAIT: while writes are paused (CLIENT PAUSE WRITE) Redis
-  // holds WAIT itself, and a WAIT with no new write says nothing about older writes' offsets.
+  // reaches master_repl_offset. Not WAIT: WAIT counts replicas that acknowledged the offset of
+  // the *calling connection's* last write. Our connection writes nothing, so WAIT 1 returns 1
+  // at once even when the replica lags (measured on 7.0.15: replica SIGSTOPped at offset 0,
+  // master at 50, "WAIT 1 500" from a fresh connection answered 1 immediately). And during
+  // CLIENT PAUSE WRITE Redis delays the acknowledgements WAIT needs. master_repl_offset covers
+  // every client's writes, so comparing it with the replicas' acknowledged offsets is the
+  // right test; with writes paused the master offset no longer moves, so equality is final.
   void wait_replica_caught_up(Ms timeout, Ms poll_interval, Done done);
   // INFO replication, parsed.
   void replication_info(Ms timeout, std::function<void(RedisOpResult, ReplicationInfo)> done);
