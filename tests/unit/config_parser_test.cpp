@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "agent/config_parser.hpp"
@@ -438,4 +439,19 @@ TEST_CASE("Config: password_file", "[config]") {
     CHECK(result.errors[0].line == 9);
     CHECK(result.errors[0].message.find("redis: password and password_file are both given") != std::string::npos);
   }
+}
+
+TEST_CASE("Config: the fuzz seeds are accepted configs", "[config]") {
+  // The fuzzer mutates from these; seeds that fail early would leave the deeper checks unfuzzed.
+  const std::string corpus = std::string(REDVIP_FIXTURES_DIR) + "/../fuzz/corpus/config_fuzz";
+  int seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const LoadResult result = parse_config_text(text, entry.path().string(), ParseOptions{false});
+    INFO(entry.path().string() << "\n" << errors_of(result));
+    CHECK(result.config);
+    ++seeds;
+  }
+  CHECK(seeds >= 4);
 }
