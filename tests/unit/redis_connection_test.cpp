@@ -1,14 +1,9 @@
 // RedisConnection against a scripted fake server on loopback (no redis-server needed): every
 // error path — deadline, refused, garbage, error replies, AUTH, connect timeout — on one
 // io_context, checking that nothing delays a timer running next to it.
-#include <hiredis/hiredis.h>
+#include "tests/unit/redis_fake_server.hpp"
 
-#include <utility>
-
-#include <boost/asio.hpp>
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <optional>
 
 #include "agent/redis_connection.hpp"
 
@@ -16,85 +11,11 @@ using namespace redvip::agent;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
+using redvip::test::FakeRedis;
+using redvip::test::ok_for_all;
+using redvip::test::run_until;
 
 namespace {
-
-// Answers each RESP command with handler(argv): a reply string, or nullopt to hang — like a
-// stopped Redis, that connection then answers nothing more (replies are never skipped).
-class FakeRedis {
- public:
-  using Handler = std::function<std::optional<std::string>(const std::vector<std::string>&)>;
-
-  FakeRedis(asio::io_context& io, Handler handler)
-      : io_(io), acceptor_(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        handler_(std::move(handler)) {
-    accept();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  void drop_clients() {
-    for (auto& s : sessions_) {
-      boost::system::error_code ignored;
-      s->socket.close(ignored);
-    }
-  }
-
-  std::vector<std::vector<std::string>> received;
-  int accepts = 0;
-
- private:
-  struct Session {
-    explicit Session(asio::io_context& io) : socket(io), reader(redisReaderCreate()) {}
-    ~Session() { redisReaderFree(reader); }
-    asio::ip::tcp::socket socket;
-    redisReader* reader;
-    std::array<char, 4096> buf{};
-    bool hung = false;
-  };
-
-  void accept() {
-    auto s = std::make_shared<Session>(io_);
-    acceptor_.async_accept(s->socket, [this, s](boost::system::error_code ec) {
-      if (ec) return;
-      ++accepts;
-      sessions_.push_back(s);
-      read(s);
-      accept();
-    });
-  }
-  void read(std::shared_ptr<Session> s) {
-    s->socket.async_read_some(asio::buffer(s->buf), [this, s](boost::system::error_code ec, std::size_t n) {
-      if (ec) return;
-      redisReaderFeed(s->reader, s->buf.data(), n);
-      void* raw = nullptr;
-      while (redisReaderGetReply(s->reader, &raw) == REDIS_OK && raw != nullptr) {
-        auto* r = static_cast<redisReply*>(raw);
-        std::vector<std::string> argv;
-        for (std::size_t i = 0; i < r->elements; ++i) argv.emplace_back(r->element[i]->str, r->element[i]->len);
-        freeReplyObject(raw);
-        received.push_back(argv);
-        if (s->hung) continue;
-        auto answer = handler_(argv);
-        if (!answer) s->hung = true;
-        if (answer) {
-          auto out = std::make_shared<std::string>(std::move(*answer));
-          asio::async_write(s->socket, asio::buffer(*out), [out](boost::system::error_code, std::size_t) {});
-        }
-      }
-      read(s);
-    });
-  }
-
-  asio::io_context& io_;
-  asio::ip::tcp::acceptor acceptor_;
-  Handler handler_;
-  std::vector<std::shared_ptr<Session>> sessions_;
-};
-
-std::optional<std::string> ok_for_all(const std::vector<std::string>& argv) {
-  if (argv[0] == "PING") return "+PONG\r\n";
-  if (argv[0] == "ECHO") return "$" + std::to_string(argv[1].size()) + "\r\n" + argv[1] + "\r\n";
-  return "+OK\r\n";
-}
 
 RedisConnectionOptions options_for(std::uint16_t port) {
   RedisConnectionOptions o;
@@ -104,16 +25,6 @@ RedisConnectionOptions options_for(std::uint16_t port) {
   o.reconnect_min = 50ms;
   o.reconnect_max = 200ms;
   return o;
-}
-
-// Runs the io_context until `done` or the limit; returns false on the limit.
-bool run_until(asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds limit = 3s) {
-  const auto end = Clock::now() + limit;
-  while (!done() && Clock::now() < end) {
-    io.run_for(5ms);
-    if (io.stopped()) io.restart();
-  }
-  return done();
 }
 
 long ms_since(Clock::time_point t) {

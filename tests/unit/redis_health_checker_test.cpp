@@ -1,0 +1,112 @@
+// RedisHealthChecker against the scripted fake server: rise/fall on real sockets, a server
+// that goes silent (as under SIGSTOP), and LOADING.
+#include "tests/unit/redis_fake_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "agent/redis_health_checker.hpp"
+
+using namespace redvip::agent;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using redvip::test::bulk;
+using redvip::test::FakeRedis;
+using redvip::test::ok_for_all;
+using redvip::test::run_until;
+
+namespace {
+
+const std::string k_replica_info =
+    "# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:up\r\n"
+    "master_last_io_seconds_ago:0\r\nmaster_sync_in_progress:0\r\nslave_repl_offset:700\r\n"
+    "master_replid:7b84cbc99d847fd0694c977c71f9447e32bd4dbf\r\nmaster_repl_offset:700\r\n";
+
+std::shared_ptr<RedisConnection> connect_to(boost::asio::io_context& io, std::uint16_t port) {
+  RedisConnectionOptions o;
+  o.endpoint.port = port;
+  o.connect_timeout = 100ms;
+  o.reconnect_min = 20ms;
+  o.reconnect_max = 50ms;
+  return RedisConnection::create(io, o);
+}
+
+}  // namespace
+
+TEST_CASE("health checker: rise successes make it healthy and INFO is exposed") {
+  boost::asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "INFO") return bulk(k_replica_info);
+    return ok_for_all(argv);
+  });
+  std::vector<Health> changes;
+  RedisHealthChecker checker(connect_to(io, fake.port()), RedisHealthOptions{20ms, 100ms, 3, 2},
+                             [&](Health h, const std::string&) { changes.push_back(h); });
+  checker.start();
+  REQUIRE(run_until(io, [&] { return checker.health() == Health::healthy; }));
+  CHECK(checker.stats().successes == 3);  // exactly `rise` successes, not fewer
+  CHECK(changes == std::vector<Health>{Health::healthy});
+  REQUIRE(checker.latest());
+  CHECK(checker.latest()->role == RedisRole::replica);
+  CHECK(checker.latest()->master_host == "10.0.0.1");
+  CHECK(checker.latest()->slave_repl_offset == 700);
+  // PING then INFO replication, pipelined, after the handshake.
+  REQUIRE(fake.received.size() >= 3);
+  CHECK(fake.received[1] == std::vector<std::string>{"PING"});
+  CHECK(fake.received[2] == std::vector<std::string>{"INFO", "replication"});
+}
+
+TEST_CASE("health checker: a silent server fails checks at their deadline and checks keep their rate") {
+  boost::asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "INFO") return bulk(k_replica_info);
+    return ok_for_all(argv);
+  });
+  std::optional<Clock::time_point> unhealthy_at;
+  const auto interval = 30ms;
+  const auto timeout = 60ms;
+  RedisHealthChecker checker(connect_to(io, fake.port()), RedisHealthOptions{interval, timeout, 1, 2},
+                             [&](Health h, const std::string&) {
+                               if (h == Health::unhealthy) unhealthy_at = Clock::now();
+                             });
+  checker.start();
+  REQUIRE(run_until(io, [&] { return checker.health() == Health::healthy; }));
+
+  fake.hang_all = true;
+  const auto stopped = Clock::now();
+  const auto checks_before = checker.stats().checks;
+  REQUIRE(run_until(io, [&] { return unhealthy_at.has_value(); }, 2s));
+  const auto detect = std::chrono::duration_cast<std::chrono::milliseconds>(*unhealthy_at - stopped);
+  // fall=2: the check in flight and the next one both die at the first deadline, at the
+  // latest timeout + interval after the server stopped answering (+ scheduling slack).
+  CHECK(detect.count() <= (timeout + interval + 40ms).count());
+  CHECK(detect.count() >= timeout.count() - 5);
+
+  // While the server stays silent, checks keep starting every interval: ~10 in 300 ms.
+  REQUIRE_FALSE(run_until(io, [] { return false; }, 300ms));
+  const auto ran = checker.stats().checks - checks_before;
+  CHECK(ran >= 7);
+  CHECK(checker.stats().successes + checker.stats().failures == checker.stats().checks);
+  CHECK(checker.health() == Health::unhealthy);
+  CHECK_FALSE(checker.last_failure().empty());
+
+  fake.hang_all = false;  // new connections answer again (SIGCONT after the old ones closed)
+  REQUIRE(run_until(io, [&] { return checker.health() == Health::healthy; }, 2s));
+}
+
+TEST_CASE("health checker: LOADING is a failure and sets the loading flag") {
+  boost::asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "PING") return std::string("-LOADING Redis is loading the dataset in memory\r\n");
+    if (argv[0] == "INFO") return bulk("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n");
+    return ok_for_all(argv);
+  });
+  std::string reason;
+  RedisHealthChecker checker(connect_to(io, fake.port()), RedisHealthOptions{20ms, 100ms, 1, 1},
+                             [&](Health, const std::string& why) { reason = why; });
+  checker.start();
+  REQUIRE(run_until(io, [&] { return checker.health() == Health::unhealthy; }));
+  CHECK(reason.find("LOADING") != std::string::npos);
+  REQUIRE(checker.latest());
+  CHECK(checker.latest()->loading);
+  CHECK(checker.latest()->role == RedisRole::master);
+}
