@@ -141,17 +141,21 @@ void StateMachine::advert_in_backup(const AdvertReceived& advert, TimePoint now,
   if (advert.priority == kPriorityRelease) {
     // The master is leaving: take over after skew time, the highest priority first.
     arm(TimerKind::master_down, now + skew(), out);
+    follow(std::nullopt, out);
     return;
   }
   const bool lower = advert.priority < priority_;
   if (lower && config_.preempt && !preempt_delay_holds(now, out)) {
-    // Preempt: ignore the lower master, so master-down runs out and we take over.
+    // Preempt: ignore the lower master, so master-down runs out and we take over. Until
+    // then it is still the master (and the one holding the data).
     emit(out, DropAdvert{DropReason::lower_priority_ignored_in_backup});
+    follow(advert.source, out);
     return;
   }
   if (config_.version == Version::v3) master_adver_interval_ = advert.interval;
   arm(TimerKind::master_down, now + master_down(), out);
   track_preempt_delay(lower, now, out);
+  follow(advert.source, out);
 }
 
 // While preempt_delay holds, a lower-priority master is accepted like a better one.
@@ -204,6 +208,7 @@ void StateMachine::advert_in_master(const AdvertReceived& advert, TimePoint now,
                      advert.source.to_string() + ", ours " + std::to_string(priority_) + ")",
                  out);
     arm(TimerKind::master_down, now + master_down(), out);
+    follow(advert.source, out);
     return;
   }
   if (!config_.lower_prio_no_advert) answer();
@@ -310,6 +315,13 @@ void StateMachine::leave_master(State to, std::string reason, Actions& out) {
 void StateMachine::transition(State to, std::string reason, Actions& out) {
   emit(out, Transition{state_, to, std::move(reason)});
   state_ = to;
+  master_.reset();  // Backup is entered knowing no master; other states follow none
+}
+
+void StateMachine::follow(std::optional<IpAddress> master, Actions& out) {
+  if (master == master_) return;
+  master_ = master;
+  emit(out, MasterChanged{std::move(master)});
 }
 
 void StateMachine::arm(TimerKind timer, TimePoint deadline, Actions& out) {

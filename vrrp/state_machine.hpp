@@ -101,6 +101,13 @@ struct Transition {  // always the first action of a state change
   std::string reason;
   friend bool operator==(const Transition&, const Transition&) = default;
 };
+// Backup only: the master we now hear, or nullopt when it released (priority 0). Emitted
+// when that changes, so the agent can re-point Redis replication; entering Backup starts
+// with no master known, leaving Backup forgets it (the Transition says so).
+struct MasterChanged {
+  std::optional<IpAddress> master;
+  friend bool operator==(const MasterChanged&, const MasterChanged&) = default;
+};
 enum class DropReason : std::uint8_t {
   interval_mismatch,                 // v2: interval differs from ours (RFC 3768 7.1)
   lower_priority_ignored_in_backup,  // preempting backup discards a lower-priority master
@@ -115,7 +122,7 @@ struct DropAdvert {
   friend bool operator==(const DropAdvert&, const DropAdvert&) = default;
 };
 using Action = std::variant<SendAdvert, ArmTimer, CancelTimer, TakeVips, ReleaseVips, Announce,
-                            Transition, DropAdvert>;
+                            Transition, DropAdvert, MasterChanged>;
 
 class StateMachine {
  public:
@@ -128,6 +135,8 @@ class StateMachine {
   std::uint8_t effective_priority() const { return priority_; }
   Centiseconds master_adver_interval() const { return master_adver_interval_; }
   bool eligible() const { return eligible_; }
+  // In Backup, the master we follow (as the last MasterChanged said); nullopt otherwise.
+  const std::optional<IpAddress>& master() const { return master_; }
   // The deadline of an armed timer, as the last ArmTimer for it said; nullopt when idle.
   std::optional<TimePoint> timer_deadline(TimerKind timer) const;
 
@@ -151,6 +160,7 @@ class StateMachine {
   void become_backup(std::string reason, TimePoint now, Actions& out);
   void leave_master(State to, std::string reason, Actions& out);
   void transition(State to, std::string reason, Actions& out);
+  void follow(std::optional<IpAddress> master, Actions& out);
   void arm(TimerKind timer, TimePoint deadline, Actions& out);
   void cancel(TimerKind timer, Actions& out);
   void cancel_all(Actions& out);
@@ -165,6 +175,7 @@ class StateMachine {
   bool eligible_ = true;
   std::string not_eligible_reason_;
   PreemptDelay preempt_delay_ = PreemptDelay::idle;
+  std::optional<IpAddress> master_;
   std::array<std::optional<TimePoint>, kTimerKindCount> timers_{};
 };
 

@@ -23,6 +23,8 @@ inline Action arm(TimerKind timer, std::int64_t centiseconds) {
 }
 inline Action cancel(TimerKind timer) { return CancelTimer{timer}; }
 inline Action drop(DropReason reason) { return DropAdvert{reason}; }
+inline Action follows(const IpAddress& master) { return MasterChanged{master}; }
+inline Action follows_none() { return MasterChanged{std::nullopt}; }
 // An empty reason matches any reason: tables check from/to, dedicated tests check reasons.
 inline Action moved(State from, State to, std::string reason = {}) {
   return Transition{from, to, std::move(reason)};
@@ -74,8 +76,10 @@ inline std::string describe(const Action& action) {
         } else if constexpr (std::is_same_v<A, Transition>) {
           text << "Transition(" << to_string(a.from) << "->" << to_string(a.to) << ", \""
                << a.reason << "\")";
-        } else {
+        } else if constexpr (std::is_same_v<A, DropAdvert>) {
           text << "DropAdvert(" << to_string(a.reason) << ")";
+        } else {
+          text << "MasterChanged(" << (a.master ? a.master->to_string() : "none") << ")";
         }
       },
       action);

@@ -18,7 +18,7 @@ TEST_CASE("Fault from backup cancels its timers; leaving Fault forgets the learn
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {100, advert(kHigherAddress, 200, 50), {arm(kMasterDown, 280)}, B},
+             {100, advert(kHigherAddress, 200, 50), {arm(kMasterDown, 280), follows(kHigherAddress)}, B},
              {150, eligibility(false, "link down"),
               {moved(B, F, "not eligible: link down"), cancel(kMasterDown)}, F},
              {280, fired(kMasterDown), {}, F},
@@ -67,7 +67,7 @@ TEST_CASE("A master keeps its role after lowering its priority until a better ad
              // 80 was lower than us before; now it is higher. 3*100 + 206*100/256 (80) = 380.
              {500, advert(kHigherAddress, 80),
               {moved(M, B, "higher priority advert (80 from 10.0.0.6, ours 50)"), cancel(kAdvert),
-               ReleaseVips{}, arm(kMasterDown, 880)},
+               ReleaseVips{}, arm(kMasterDown, 880), follows(kHigherAddress)},
               B},
          });
   CHECK(m.effective_priority() == 50);
@@ -91,7 +91,7 @@ TEST_CASE("A backup raised above a preempting master's priority takes over",
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {100, advert(kHigherAddress, 120), {arm(kMasterDown, 460)}, B},
+             {100, advert(kHigherAddress, 120), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
              {150, priority_change(130), {arm(kMasterDown, 460 - 60 + 49)}, B},  // 12600/256
              {200, advert(kHigherAddress, 120),
               {drop(DropReason::lower_priority_ignored_in_backup)}, B},

@@ -17,6 +17,7 @@ namespace {
 struct Observer {
   State state = State::initialize;
   bool vips = false;
+  std::optional<IpAddress> master;
   std::array<std::optional<TimePoint>, kTimerKindCount> timers{};
 
   void apply(const std::vector<Action>& actions, const StateMachine& machine) {
@@ -28,6 +29,7 @@ struct Observer {
         REQUIRE(t->from == state);
         REQUIRE(t->from != t->to);
         state = t->to;
+        master.reset();
       } else if (std::holds_alternative<TakeVips>(action)) {
         REQUIRE_FALSE(vips);
         vips = true;
@@ -39,6 +41,10 @@ struct Observer {
       } else if (const auto* c = std::get_if<CancelTimer>(&action)) {
         REQUIRE(timers[static_cast<std::size_t>(c->timer)]);
         timers[static_cast<std::size_t>(c->timer)].reset();
+      } else if (const auto* mc = std::get_if<MasterChanged>(&action)) {
+        REQUIRE(state == State::backup);
+        REQUIRE(mc->master != master);
+        master = mc->master;
       } else if (const auto* s = std::get_if<SendAdvert>(&action)) {
         // Only a master advertises, except the priority-0 release on the way out.
         REQUIRE((state == State::master || s->priority == kPriorityRelease));
@@ -46,6 +52,7 @@ struct Observer {
     }
     REQUIRE(state == machine.state());
     REQUIRE(vips == (state == State::master));
+    REQUIRE(master == machine.master());
     for (std::size_t k = 0; k < kTimerKindCount; ++k) {
       INFO("timer " << to_string(static_cast<TimerKind>(k)));
       REQUIRE(timers[k] == machine.timer_deadline(static_cast<TimerKind>(k)));
@@ -169,6 +176,7 @@ TEST_CASE("Two nodes: the higher priority wins, fails over on crash and on relea
   lan.run_until(1000);
   CHECK(became_master_at(a, 0) == 341);
   CHECK_FALSE(ever_master(b));
+  CHECK(b.machine.master() == kA);
 
   SECTION("crash: B takes over 3 * interval + skew after A's last advert arrived") {
     // A advertises at 341, 441, ..., 941; the last reaches B at 942. Crash: A sends nothing.
@@ -190,6 +198,8 @@ TEST_CASE("Two nodes: the higher priority wins, fails over on crash and on relea
     CHECK(a.machine.state() == State::master);
     CHECK(b.machine.state() == State::backup);
     CHECK(b.history.back() == std::pair<std::int64_t, State>{2342, State::backup});
+    CHECK(b.machine.master() == kA);
+    CHECK_FALSE(a.machine.master());
   }
 }
 

@@ -53,12 +53,12 @@ TEST_CASE("Backup adverts reset master-down from the time of receipt", "[state_m
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {100, advert(kHigherAddress, 150), {arm(kMasterDown, 460)}, B},
+             {100, advert(kHigherAddress, 150), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
              {190, advert(kHigherAddress, 150), {arm(kMasterDown, 550)}, B},
              // The old deadline passes without firing: it was re-armed.
              {460, fired(kMasterDown), {}, B},
              // Equal priority from a lower address is accepted too (backup compares >=).
-             {500, advert(kLowerAddress, 100), {arm(kMasterDown, 860)}, B},
+             {500, advert(kLowerAddress, 100), {arm(kMasterDown, 860), follows(kLowerAddress)}, B},
          });
 }
 
@@ -68,12 +68,12 @@ TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down",
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
              // 3 * 50 + 7800/256 (30) = 180.
-             {100, advert(kHigherAddress, 150, 50), {arm(kMasterDown, 280)}, B},
+             {100, advert(kHigherAddress, 150, 50), {arm(kMasterDown, 280), follows(kHigherAddress)}, B},
          });
   CHECK(m.master_adver_interval() == Centiseconds{50});
   run(m, {
              // Priority 0: master-down = skew only, from the learned interval (30 cs).
-             {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180)}, B},
+             {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180), follows_none()}, B},
              {180, fired(kMasterDown),
               // Our own adverts keep our configured interval.
               {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 280)},
@@ -88,7 +88,8 @@ TEST_CASE("v2 drops an advert whose interval differs from ours (RFC 3768 7.1)",
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
              {100, advert(kHigherAddress, 150, 200), {drop(DropReason::interval_mismatch)}, B},
              // v2 never learns: a matching advert uses our own interval.
-             {150, advert(kHigherAddress, 150, 100), {arm(kMasterDown, 510)}, B},
+             {150, advert(kHigherAddress, 150, 100), {arm(kMasterDown, 510), follows(kHigherAddress)},
+              B},
              {510, fired(kMasterDown), {moved(B, M), TakeVips{}, Announce{}, send(100),
                                         arm(kAdvert, 610)}, M},
              // Even a higher priority cannot depose us with the wrong interval.
@@ -105,8 +106,8 @@ TEST_CASE("Backup hearing priority 0 takes over after skew time only", "[state_m
   // Priority 200, interval 100: skew 5600/256 = 21; master-down 321.
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 321)}, B},
-             {100, advert(kHigherAddress, 100), {arm(kMasterDown, 421)}, B},
-             {150, advert(kHigherAddress, 0), {arm(kMasterDown, 171)}, B},
+             {100, advert(kHigherAddress, 100), {arm(kMasterDown, 421), follows(kHigherAddress)}, B},
+             {150, advert(kHigherAddress, 0), {arm(kMasterDown, 171), follows_none()}, B},
              {171, fired(kMasterDown),
               {moved(B, M), TakeVips{}, Announce{}, send(200), arm(kAdvert, 271)}, M},
          });
@@ -123,7 +124,7 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                // 3 * 200 + 156*200/256 (121) = 721 after receipt.
                {400, advert(kLowerAddress, 101, 200),
                 {moved(M, B, "higher priority advert (101 from 10.0.0.4, ours 100)"),
-                 cancel(kAdvert), ReleaseVips{}, arm(kMasterDown, 1121)},
+                 cancel(kAdvert), ReleaseVips{}, arm(kMasterDown, 1121), follows(kLowerAddress)},
                 B},
                {460, fired(kAdvert), {}, B},  // cancelled: stale
            });
@@ -138,7 +139,9 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                  // Lower address, equal priority: we stay and answer at once (keepalived).
                {400, advert(kLowerAddress, 100), {send(100), arm(kAdvert, 500)}, M},
                {410, advert(kHigherAddress, 100),
-                {moved(M, B), cancel(kAdvert), ReleaseVips{}, arm(kMasterDown, 770)}, B},
+                {moved(M, B), cancel(kAdvert), ReleaseVips{}, arm(kMasterDown, 770),
+                 follows(kHigherAddress)},
+                B},
            });
   }
 }
@@ -186,8 +189,9 @@ TEST_CASE("Preempting backup ignores a lower-priority master and takes over on t
   StateMachine m(config(Version::v3, 150));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+             // Until we take over, the lower master is still the one to replicate from.
              {100, advert(kHigherAddress, 100),
-              {drop(DropReason::lower_priority_ignored_in_backup)}, B},
+              {drop(DropReason::lower_priority_ignored_in_backup), follows(kHigherAddress)}, B},
              {200, advert(kHigherAddress, 100),
               {drop(DropReason::lower_priority_ignored_in_backup)}, B},
              {300, advert(kHigherAddress, 100, 50),
@@ -206,7 +210,9 @@ TEST_CASE("nopreempt backup never takes over while a lower master advertises",
   StateMachine m(c);
   std::vector<Step> steps = {{0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B}};
   for (std::int64_t t = 100; t <= 2000; t += 100) {
-    steps.push_back({t, advert(kHigherAddress, 1), {arm(kMasterDown, t + 341)}, B});
+    std::vector<Action> expect = {arm(kMasterDown, t + 341)};
+    if (t == 100) expect.push_back(follows(kHigherAddress));
+    steps.push_back({t, advert(kHigherAddress, 1), expect, B});
     steps.push_back({t + 99, fired(kMasterDown), {}, B});
   }
   // The master goes quiet: take over 3 * interval + skew after its last advert.
@@ -223,8 +229,8 @@ TEST_CASE("preempt_delay: a lower master is tolerated for the delay, then preemp
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
              // First lower advert: accepted, and the delay starts.
-             {100, advert(kHigherAddress, 100), {arm(kMasterDown, 441), arm(kPreemptDelay, 600)},
-              B},
+             {100, advert(kHigherAddress, 100),
+              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)}, B},
              {200, advert(kHigherAddress, 100), {arm(kMasterDown, 541)}, B},
              {500, advert(kHigherAddress, 100), {arm(kMasterDown, 841)}, B},
              {600, fired(kPreemptDelay), {}, B},
@@ -244,8 +250,8 @@ TEST_CASE("preempt_delay stops when a master at least as good is heard, and rest
   StateMachine m(c);
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {100, advert(kHigherAddress, 100), {arm(kMasterDown, 441), arm(kPreemptDelay, 600)},
-              B},
+             {100, advert(kHigherAddress, 100),
+              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)}, B},
              {200, advert(kHigherAddress, 150), {arm(kMasterDown, 541), cancel(kPreemptDelay)}, B},
              {600, fired(kPreemptDelay), {}, B},  // cancelled: stale
              {700, advert(kHigherAddress, 100), {arm(kMasterDown, 1041), arm(kPreemptDelay, 1200)},
@@ -264,8 +270,8 @@ TEST_CASE("preempt_delay timer is cancelled when the backup becomes master",
   StateMachine m(c);
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {100, advert(kHigherAddress, 100), {arm(kMasterDown, 441), arm(kPreemptDelay, 600)},
-              B},
+             {100, advert(kHigherAddress, 100),
+              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)}, B},
              // The lower master dies before the delay ends.
              {441, fired(kMasterDown),
               {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 541),
@@ -296,8 +302,8 @@ TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7,
     CHECK(m.config().preempt_delay == Centiseconds{0});
     run(m, {
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-               {50, advert(kHigherAddress, 50), {drop(DropReason::lower_priority_ignored_in_backup)},
-                B},
+               {50, advert(kHigherAddress, 50),
+                {drop(DropReason::lower_priority_ignored_in_backup), follows(kHigherAddress)}, B},
            });
   }
   SECTION("on the owner it is the owner's immediate start") {
@@ -330,7 +336,7 @@ TEST_CASE("Shutdown releases as master and stops timers in every state", "[state
     run(m, {
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
                {100, advert(kHigherAddress, 100),
-                {arm(kMasterDown, 441), arm(kPreemptDelay, 600)}, B},
+                {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)}, B},
                {200, Shutdown{}, {moved(B, I), cancel(kMasterDown), cancel(kPreemptDelay)}, I},
                {441, fired(kMasterDown), {}, I},
            });
