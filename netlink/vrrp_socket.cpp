@@ -1,0 +1,364 @@
+#include "netlink/vrrp_socket.hpp"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "netlink/interface.hpp"
+
+namespace redvip::netlink {
+namespace {
+
+constexpr std::size_t kMaxDatagram = 65535;  // an IPv4 raw socket can never see more
+constexpr int kDatagramsPerWakeup = 64;      // then yield so timers and other sockets run
+
+std::error_code last_error() { return {errno, std::system_category()}; }
+
+template <typename T>
+std::error_code set_option(int fd, int level, int name, const T& value) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) < 0) return last_error();
+  return {};
+}
+
+std::optional<vrrp::IpAddress> interface_source(const std::string& interface,
+                                                vrrp::Family family) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) < 0) return std::nullopt;
+  std::optional<vrrp::IpAddress> found;
+  for (const ifaddrs* entry = list; entry != nullptr && !found; entry = entry->ifa_next) {
+    if (entry->ifa_addr == nullptr || interface != entry->ifa_name) continue;
+    if (family == vrrp::Family::ipv4 && entry->ifa_addr->sa_family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(entry->ifa_addr);
+      found = vrrp::IpAddress::from_bytes(
+          family, {reinterpret_cast<const std::uint8_t*>(&sin->sin_addr), 4});
+    } else if (family == vrrp::Family::ipv6 && entry->ifa_addr->sa_family == AF_INET6) {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(entry->ifa_addr);
+      auto address = vrrp::IpAddress::from_bytes(
+          family, {reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr), 16});
+      if (address.is_link_local()) found = address;
+    }
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+sockaddr_in to_sockaddr_v4(const vrrp::IpAddress& address) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  std::memcpy(&sin.sin_addr, address.bytes.data(), 4);
+  return sin;
+}
+
+sockaddr_in6 to_sockaddr_v6(const vrrp::IpAddress& address, unsigned ifindex) {
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  std::memcpy(&sin6.sin6_addr, address.bytes.data(), 16);
+  sin6.sin6_scope_id = ifindex;  // needed for link-local and ff02::; ignored for global scope
+  return sin6;
+}
+
+}  // namespace
+
+vrrp::IpAddress default_multicast_group(vrrp::Family family) {
+  if (family == vrrp::Family::ipv4) return vrrp::IpAddress::v4(224, 0, 0, 18);
+  auto group = vrrp::IpAddress::from_bytes(vrrp::Family::ipv6, {});
+  group.bytes[0] = 0xff;
+  group.bytes[1] = 0x02;
+  group.bytes[15] = 0x12;
+  return group;
+}
+
+std::optional<Ipv4Datagram> parse_ipv4_datagram(std::span<const std::uint8_t> datagram) {
+  constexpr std::size_t kMinHeader = 20;
+  if (datagram.size() < kMinHeader) return std::nullopt;
+  if ((datagram[0] >> 4) != 4) return std::nullopt;
+  const std::size_t header_length = static_cast<std::size_t>(datagram[0] & 0x0f) * 4;
+  const std::size_t total_length = static_cast<std::size_t>(datagram[2]) << 8 | datagram[3];
+  if (header_length < kMinHeader || header_length > datagram.size()) return std::nullopt;
+  if (total_length < header_length || total_length > datagram.size()) return std::nullopt;
+  if (datagram[9] != vrrp::kProtocolNumber) return std::nullopt;
+  Ipv4Datagram result;
+  result.payload = datagram.subspan(header_length, total_length - header_length);
+  result.meta.ttl = datagram[8];
+  result.meta.source = vrrp::IpAddress::from_bytes(vrrp::Family::ipv4, datagram.subspan(12, 4));
+  result.meta.destination =
+      vrrp::IpAddress::from_bytes(vrrp::Family::ipv4, datagram.subspan(16, 4));
+  return result;
+}
+
+VrrpSocket::VrrpSocket(boost::asio::io_context& io, VrrpSocketConfig config)
+    : config_(std::move(config)), descriptor_(io) {}
+
+std::error_code VrrpSocket::open() {
+  const auto invalid = std::make_error_code(std::errc::invalid_argument);
+  if (descriptor_.is_open()) return std::make_error_code(std::errc::already_connected);
+  const auto index = netlink::interface_index(config_.interface);
+  if (index.error) return index.error;
+  ifindex_ = index.index;
+
+  const auto family = config_.family;
+  const auto group = config_.multicast_group.value_or(default_multicast_group(family));
+  if (group.family != family || !group.is_multicast()) return invalid;
+  for (const auto& peer : config_.unicast_peers) {
+    if (peer.family != family || peer.is_multicast()) return invalid;
+  }
+  if (config_.source) {
+    if (config_.source->family != family) return invalid;
+    source_ = *config_.source;
+  } else {
+    auto found = interface_source(config_.interface, family);
+    if (!found) return std::make_error_code(std::errc::address_not_available);
+    source_ = *found;
+  }
+  destinations_ = config_.unicast_peers.empty() ? std::vector{group} : config_.unicast_peers;
+
+  const int fd = ::socket(family == vrrp::Family::ipv4 ? AF_INET : AF_INET6,
+                          SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, vrrp::kProtocolNumber);
+  if (fd < 0) return last_error();
+  if (auto error = configure(fd)) {
+    ::close(fd);
+    return error;
+  }
+  boost::system::error_code assign_error;
+  descriptor_.assign(fd, assign_error);
+  if (assign_error) {
+    ::close(fd);
+    return std::make_error_code(std::errc::io_error);
+  }
+  buffer_.resize(kMaxDatagram);
+  return {};
+}
+
+std::error_code VrrpSocket::configure(int fd) {
+  const auto& name = config_.interface;
+  if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
+                   static_cast<socklen_t>(name.size())) < 0) {
+    return last_error();
+  }
+  const int on = 1;
+  const int off = 0;
+  const int ttl = vrrp::kRequiredTtl;
+  const bool multicast = config_.unicast_peers.empty();
+  const auto group = destinations_.front();
+  if (config_.family == vrrp::Family::ipv4) {
+    if (auto e = set_option(fd, IPPROTO_IP, IP_TTL, ttl)) return e;
+    if (auto e = set_option(fd, IPPROTO_IP, IP_MULTICAST_TTL, ttl)) return e;
+    if (auto e = set_option(fd, IPPROTO_IP, IP_MULTICAST_LOOP, off)) return e;
+    // Only the groups this socket joined, not every group some other socket joined.
+    if (auto e = set_option(fd, IPPROTO_IP, IP_MULTICAST_ALL, off)) return e;
+    if (auto e = set_option(fd, IPPROTO_IP, IP_PKTINFO, on)) return e;
+    if (auto e = set_option(fd, IPPROTO_IP, IP_RECVTTL, on)) return e;
+    ip_mreqn outgoing{};
+    outgoing.imr_ifindex = static_cast<int>(ifindex_);
+    std::memcpy(&outgoing.imr_address, source_.bytes.data(), 4);
+    if (auto e = set_option(fd, IPPROTO_IP, IP_MULTICAST_IF, outgoing)) return e;
+    if (multicast) {
+      ip_mreqn join{};
+      std::memcpy(&join.imr_multiaddr, group.bytes.data(), 4);
+      join.imr_ifindex = static_cast<int>(ifindex_);
+      if (auto e = set_option(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, join)) return e;
+    }
+  } else {
+    const int index = static_cast<int>(ifindex_);
+    if (auto e = set_option(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl)) return e;
+    if (auto e = set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl)) return e;
+    if (auto e = set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, off)) return e;
+    if (auto e = set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, off)) return e;
+    if (auto e = set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, index)) return e;
+    if (auto e = set_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, on)) return e;
+    if (auto e = set_option(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, on)) return e;
+    if (multicast) {
+      ipv6_mreq join{};
+      std::memcpy(&join.ipv6mr_multiaddr, group.bytes.data(), 16);
+      join.ipv6mr_interface = ifindex_;
+      if (auto e = set_option(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, join)) return e;
+    }
+  }
+  return {};
+}
+
+void VrrpSocket::start(Handler handler) {
+  handler_ = std::move(handler);
+  if (!descriptor_.is_open() || receiving_) return;
+  receiving_ = true;
+  arm();
+}
+
+void VrrpSocket::stop() {
+  receiving_ = false;
+  ++generation_;
+  boost::system::error_code ignored;
+  descriptor_.cancel(ignored);
+}
+
+void VrrpSocket::arm() {
+  descriptor_.async_wait(
+      boost::asio::posix::descriptor_base::wait_read,
+      [this, alive = std::weak_ptr<char>(lifetime_),
+       generation = generation_](const boost::system::error_code& error) {
+        // Aborted or expired: we were stopped or destroyed, touch nothing.
+        if (error == boost::asio::error::operation_aborted || alive.expired()) return;
+        if (generation != generation_) return;
+        if (error) {
+          ++counters_.receive_errors;
+          receiving_ = false;
+          return;
+        }
+        drain();
+        // The handler may have stopped us (and even started again, which armed anew).
+        if (generation == generation_) arm();
+      });
+}
+
+void VrrpSocket::drain() {
+  const int fd = descriptor_.native_handle();
+  for (int i = 0; i < kDatagramsPerWakeup && receiving_; ++i) {
+    sockaddr_storage from{};
+    iovec iov{buffer_.data(), buffer_.size()};
+    alignas(cmsghdr) unsigned char control[256];
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++counters_.receive_errors;
+      return;
+    }
+    const std::span<const std::uint8_t> datagram(buffer_.data(), static_cast<std::size_t>(n));
+    if (config_.family == vrrp::Family::ipv4) {
+      receive_one_v4(datagram);
+      continue;
+    }
+    // IPv6 raw sockets never show the IP header: everything comes from ancillary data.
+    std::optional<vrrp::IpAddress> destination;
+    std::optional<int> hop_limit;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != IPPROTO_IPV6) continue;
+      if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(in6_pktinfo))) {
+        in6_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        destination = vrrp::IpAddress::from_bytes(
+            vrrp::Family::ipv6, {reinterpret_cast<const std::uint8_t*>(&info.ipi6_addr), 16});
+      } else if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+        int value = 0;
+        std::memcpy(&value, CMSG_DATA(c), sizeof value);
+        hop_limit = value;
+      }
+    }
+    if (!destination || !hop_limit || from.ss_family != AF_INET6 || *hop_limit < 0 ||
+        *hop_limit > 255) {
+      ++counters_.dropped_short_ip;
+      continue;
+    }
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&from);
+    vrrp::IpMeta meta;
+    meta.source = vrrp::IpAddress::from_bytes(
+        vrrp::Family::ipv6, {reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr), 16});
+    meta.destination = *destination;
+    meta.ttl = static_cast<std::uint8_t>(*hop_limit);
+    deliver(datagram, meta);
+  }
+}
+
+void VrrpSocket::receive_one_v4(std::span<const std::uint8_t> datagram) {
+  const auto parsed = parse_ipv4_datagram(datagram);
+  if (!parsed) {
+    ++counters_.dropped_short_ip;
+    return;
+  }
+  deliver(parsed->payload, parsed->meta);
+}
+
+void VrrpSocket::deliver(std::span<const std::uint8_t> payload, const vrrp::IpMeta& meta) {
+  const auto& peers = config_.unicast_peers;
+  if (!peers.empty() && std::find(peers.begin(), peers.end(), meta.source) == peers.end()) {
+    ++counters_.dropped_non_peer;
+    return;
+  }
+  ++counters_.received;
+  if (handler_) handler_(ReceivedPacket{payload, meta});
+}
+
+std::error_code VrrpSocket::send_to(std::span<const std::uint8_t> vrrp_payload,
+                                    const vrrp::IpAddress& destination) {
+  if (!descriptor_.is_open()) return std::make_error_code(std::errc::bad_file_descriptor);
+  if (destination.family != config_.family) {
+    return std::make_error_code(std::errc::address_family_not_supported);
+  }
+  iovec iov{const_cast<std::uint8_t*>(vrrp_payload.data()), vrrp_payload.size()};
+  alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  sockaddr_in to4{};
+  sockaddr_in6 to6{};
+  // The source address travels as IP(V6)_PKTINFO rather than bind(): a bound raw socket would
+  // only receive packets addressed to that address, never the group.
+  if (config_.family == vrrp::Family::ipv4) {
+    to4 = to_sockaddr_v4(destination);
+    msg.msg_name = &to4;
+    msg.msg_namelen = sizeof to4;
+    msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    info.ipi_ifindex = static_cast<int>(ifindex_);
+    std::memcpy(&info.ipi_spec_dst, source_.bytes.data(), 4);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  } else {
+    to6 = to_sockaddr_v6(destination, ifindex_);
+    msg.msg_name = &to6;
+    msg.msg_namelen = sizeof to6;
+    msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+    in6_pktinfo info{};
+    info.ipi6_ifindex = ifindex_;
+    std::memcpy(&info.ipi6_addr, source_.bytes.data(), 16);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+  if (::sendmsg(descriptor_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+    ++counters_.send_errors;
+    return last_error();
+  }
+  ++counters_.sent;
+  return {};
+}
+
+std::error_code VrrpSocket::send(std::span<const std::uint8_t> vrrp_payload) {
+  std::error_code first;
+  for (const auto& destination : destinations_) {
+    auto error = send_to(vrrp_payload, destination);
+    if (error && !first) first = error;
+  }
+  return first;
+}
+
+std::error_code VrrpSocket::send(const vrrp::Advert& advert,
+                                 vrrp::Ipv4V3Checksum ipv4_v3_checksum) {
+  std::error_code first;
+  for (const auto& destination : destinations_) {
+    const auto bytes = vrrp::encode(advert, source_, destination, ipv4_v3_checksum);
+    auto error = send_to(bytes, destination);
+    if (error && !first) first = error;
+  }
+  return first;
+}
+
+}  // namespace redvip::netlink
