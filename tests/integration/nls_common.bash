@@ -64,3 +64,40 @@ nls_stop() {
 }
 
 mac_of() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
+
+# nls_lan NET HOST...: one link (a bridge in namespace nls$$s) joining a namespace per HOST.
+# Host number i (from 1) gets interface "eth0" with 10.NET.0.i/24 and fdNET::i/64.
+nls_lan() {
+  local net=$1
+  shift
+  local switch=nls$$s i=0 host
+  nls_netns "$switch"
+  ip -n "$switch" link add br0 type bridge
+  # Multicast snooping off: the bridge floods every VRRP multicast, like a plain switch.
+  ip -n "$switch" link set br0 type bridge mcast_snooping 0
+  ip -n "$switch" link set br0 up
+  for host in "$@"; do
+    i=$((i + 1))
+    nls_netns "$host"
+    ip -n "$host" link add eth0 type veth peer name "p$i" netns "$switch"
+    ip -n "$switch" link set "p$i" master br0 up
+    ip -n "$host" addr add "10.$net.0.$i/24" dev eth0
+    ip -n "$host" addr add "fd$net::$i/64" dev eth0
+    ip -n "$host" link set eth0 up
+  done
+}
+
+# nls_link_local NS IF: the interface's IPv6 link-local address.
+nls_link_local() {
+  ip -n "$1" -6 addr show dev "$2" scope link | awk '/inet6/ {sub("/.*", "", $2); print $2; exit}'
+}
+
+# nls_wait_for FILE PATTERN: wait (up to 5 s) until FILE holds a line matching PATTERN.
+nls_wait_for() {
+  local i
+  for i in $(seq 100); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "timed out waiting for '$2' in $1: $(cat "$1" 2>/dev/null)"
+}
