@@ -1,0 +1,68 @@
+// redvipctl: asks a running redvipd over its control socket.
+#include <fmt/format.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "netlink/asio.hpp"
+
+namespace {
+constexpr const char* kDefaultSocket = "/run/redvip/redvip.sock";
+
+int usage(int code) {
+  fmt::print(code ? stderr : stdout,
+             "usage: redvipctl [-s SOCKET] COMMAND\n"
+             "commands:\n"
+             "  status [--json]       state of every instance\n"
+             "  handover [INSTANCE]   planned handover: pause writes, wait for a replica, release\n"
+             "  reload                re-read the config (like SIGHUP)\n"
+             "default socket: {}\n",
+             kDefaultSocket);
+  return code;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket_path = kDefaultSocket;
+  std::vector<std::string> words;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") return usage(0);
+    if (arg == "-s" || arg == "--socket") {
+      if (++i >= argc) return usage(2);
+      socket_path = argv[i];
+    } else {
+      words.push_back(arg);
+    }
+  }
+  if (words.empty()) return usage(2);
+  const std::string& verb = words[0];
+  const bool known = (verb == "status" && words.size() <= 2 &&
+                      (words.size() == 1 || words[1] == "--json")) ||
+                     (verb == "handover" && words.size() <= 2) ||
+                     (verb == "reload" && words.size() == 1);
+  if (!known) return usage(2);
+
+  std::string request;
+  for (const auto& w : words) request += (request.empty() ? "" : " ") + w;
+  request += '\n';
+
+  boost::asio::io_context io;
+  boost::asio::local::stream_protocol::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect(boost::asio::local::stream_protocol::endpoint(socket_path), ec);
+  if (ec) {
+    fmt::print(stderr, "redvipctl: cannot reach redvipd at {}: {}\n", socket_path, ec.message());
+    return 1;
+  }
+  boost::asio::write(socket, boost::asio::buffer(request), ec);
+  std::string reply;
+  if (!ec) boost::asio::read(socket, boost::asio::dynamic_buffer(reply), ec);
+  if (ec && ec != boost::asio::error::eof) {
+    fmt::print(stderr, "redvipctl: {}: {}\n", socket_path, ec.message());
+    return 1;
+  }
+  fmt::print("{}", reply);
+  return reply.rfind("error", 0) == 0 ? 1 : 0;
+}

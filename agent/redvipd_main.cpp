@@ -1,0 +1,84 @@
+// redvipd: keeps a virtual IP in front of a Redis master/replica group.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "agent/config_parser.hpp"
+#include "agent/daemon.hpp"
+#include "agent/log.hpp"
+
+namespace {
+constexpr const char* kDefaultConfig = "/etc/redvip/redvip.conf";
+
+int usage(int code) {
+  fmt::print(code ? stderr : stdout,
+             "usage: redvipd [-f FILE] [-t] [-l LEVEL] [--version]\n"
+             "  -f, --config-file FILE  configuration (default {})\n"
+             "  -t, --config-test       check the configuration and exit 0 (good) or 1 (bad)\n"
+             "  -l, --log-level LEVEL   error, warning, notice, info (default), debug\n"
+             "  --version               print the version and exit\n"
+             "Runs in the foreground and logs to stderr. SIGHUP reloads; SIGTERM releases the\n"
+             "VIPs (priority-0 advert) and exits.\n",
+             kDefaultConfig);
+  return code;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace redvip::agent;
+  std::string config_path = kDefaultConfig;
+  bool test_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") return usage(0);
+    if (arg == "--version" || arg == "-v") {
+      fmt::print("redvipd {}\n", REDVIP_VERSION);
+      return 0;
+    }
+    if (arg == "-t" || arg == "--config-test") {
+      test_only = true;
+    } else if (arg == "-f" || arg == "--config-file" || arg == "--use-file") {
+      if (++i >= argc) return usage(2);
+      config_path = argv[i];
+    } else if (arg == "-l" || arg == "--log-level") {
+      if (++i >= argc) return usage(2);
+      const std::string level = argv[i];
+      if (level == "error") set_log_level(Level::error);
+      else if (level == "warning") set_log_level(Level::warning);
+      else if (level == "notice") set_log_level(Level::notice);
+      else if (level == "info") set_log_level(Level::info);
+      else if (level == "debug") set_log_level(Level::debug);
+      else return usage(2);
+    } else {
+      fmt::print(stderr, "redvipd: unknown option {}\n", arg);
+      return usage(2);
+    }
+  }
+  // journald supplies timestamps; people running it by hand want them.
+  set_log_timestamps(::getenv("JOURNAL_STREAM") == nullptr);
+
+  auto loaded = load_config_file(config_path);
+  for (const auto& w : loaded.warnings) log(Level::warning, "", "{}", w);
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) log(Level::error, "", "{}", e.to_string());
+    log(Level::error, "", "configuration {} is not valid", config_path);
+    return 1;
+  }
+  if (test_only) {
+    fmt::print("redvipd: configuration {} is valid ({} instance{})\n", config_path,
+               loaded.config->instances.size(), loaded.config->instances.size() == 1 ? "" : "s");
+    return 0;
+  }
+
+  boost::asio::io_context io;
+  Daemon daemon(io, config_path);
+  std::string error;
+  if (!daemon.start(std::move(*loaded.config), error)) {
+    log(Level::error, "", "{}", error);
+    return 1;
+  }
+  log(Level::notice, "", "redvipd {} running with {}", REDVIP_VERSION, config_path);
+  io.run();
+  return daemon.exit_code();
+}

@@ -1,0 +1,27 @@
+#pragma once
+// The seam between a VRRP instance and whatever stands behind its VIP (the Redis role
+// controller). The instance calls these at the points where the order matters; without a
+// redis block there are no hooks and the instance behaves like keepalived.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "vrrp/ip_address.hpp"
+
+namespace redvip::agent {
+
+class RoleHooks {
+ public:
+  virtual ~RoleHooks() = default;
+
+  // Before any VIP is added: make the service writable here. done(false, why) keeps the VIP
+  // off and the instance leaves Master.
+  virtual void promote(std::function<void(bool ok, const std::string& why)> done) = 0;
+  // After the VIPs are removed: follow `new_master` when known, drop clients so they reconnect
+  // through the VIP.
+  virtual void demoted(const std::optional<vrrp::IpAddress>& new_master) = 0;
+  // A backup heard the current master: keep following it.
+  virtual void master_seen(const vrrp::IpAddress& master) = 0;
+};
+
+}  // namespace redvip::agent
