@@ -69,7 +69,8 @@ na=$(tshark -r "$PCAP" -Y "icmpv6.type == 136" -T fields \
 [[ $na == $'255\tff02::1\t1\t0\t'"$VIP6"$'\t'"$OUR_MAC"$'\t1' ]] || fail "tshark NA: '$na'"
 pass "tshark: gratuitous ARP request; NA hop limit 255, O=1 S=0, target option, good checksum"
 
-# The schedule: 3 now, 3 after the 400 ms delay, then 2 every 300 ms.
+# The schedule: 3 now, 3 after the 400 ms delay, then 2 every 300 ms. (Each timer starts when
+# the previous burst went out, so on a loaded machine lateness adds up: hence the +120 ms.)
 PCAP=$NLS_TMP/schedule.pcap
 nls_capture "$N" n0 "$PCAP" "arp"
 out=$(announce --vip $VIP4 --repeat 3 --delay-ms 400 --refresh-ms 300 --refresh-repeat 2 --run-ms 1150)
@@ -91,7 +92,7 @@ for i in 0 1 2 3; do
   size=${parts[$i]%@*}
   start=${parts[$i]#*@}
   [[ $size -eq ${want_sizes[$i]} ]] || fail "burst $i has $size frames, want ${want_sizes[$i]}: $bursts"
-  ((start >= want_starts[i] - 20 && start <= want_starts[i] + 60)) ||
+  ((start >= want_starts[i] - 20 && start <= want_starts[i] + 120)) ||
     fail "burst $i at ${start} ms, want ~${want_starts[$i]} ms: $bursts"
 done
 pass "schedule: bursts $bursts"
@@ -108,6 +109,6 @@ read -r -a t <<<"$times"
 [[ ${#t[@]} -eq 3 ]] || fail "want 3 frames, got times: $times"
 for i in 1 2; do
   gap=$((t[i] - t[i - 1]))
-  ((gap >= 90 && gap <= 160)) || fail "gap $gap ms between frames, want ~100: $times"
+  ((gap >= 90 && gap <= 200)) || fail "gap $gap ms between frames, want ~100: $times"
 done
 pass "interval: frames at $times ms"
