@@ -203,7 +203,7 @@ TEST_CASE("Config: use_vmac without a name takes keepalived's vrrp.VRID", "[conf
   CHECK(config.instances.at(0).vmac_name == "vrrp.7");
 }
 
-TEST_CASE("Config: redis defaults; peer_port follows the local port", "[config]") {
+TEST_CASE("Config: redis defaults, and peer_port follows the local port", "[config]") {
   std::string text = kMinimal;
   text.insert(text.find("}\n}") + 2, "  redis {\n    address 10.1.1.1 6390\n  }\n");
   const Config config = require_config(parse_config_text(text, "t.conf"));
