@@ -92,7 +92,8 @@ TEST_CASE("redis connection: a command past its deadline fails, closes the conne
   CHECK(hang_ms < 400);
   // The PING behind it cannot be matched to a reply any more.
   CHECK(after->error == RedisErrc::connection_lost);
-  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(worst).count() < 50);
+  // A blocking client would be late by the whole 150 ms; the margin absorbs a loaded CI box.
+  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(worst).count() < 100);
 
   // While backing off, commands fail at once instead of queueing.
   std::optional<RedisResult> fast;

@@ -78,13 +78,13 @@ TEST_CASE("health checker: a silent server fails checks at their deadline and ch
   const auto detect = std::chrono::duration_cast<std::chrono::milliseconds>(*unhealthy_at - stopped);
   // fall=2: the check in flight and the next one both die at the first deadline, at the
   // latest timeout + interval after the server stopped answering (+ scheduling slack).
-  CHECK(detect.count() <= (timeout + interval + 40ms).count());
+  CHECK(detect.count() <= (timeout + interval + 80ms).count());
   CHECK(detect.count() >= timeout.count() - 5);
 
   // While the server stays silent, checks keep starting every interval: ~10 in 300 ms.
   REQUIRE_FALSE(run_until(io, [] { return false; }, 300ms));
   const auto ran = checker.stats().checks - checks_before;
-  CHECK(ran >= 7);
+  CHECK(ran >= 6);
   CHECK(checker.stats().successes + checker.stats().failures == checker.stats().checks);
   CHECK(checker.health() == Health::unhealthy);
   CHECK_FALSE(checker.last_failure().empty());
