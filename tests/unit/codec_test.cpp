@@ -456,7 +456,7 @@ const std::vector<RejectRow>& reject_rows() {
       {"one byte too many", "v3_ipv4", [](Bytes& b, IpMeta&, DecodeOptions&) { b.push_back(0); },
        false, Reject::bad_address_count},
       {"v2 without its 8 auth-data bytes", "v2_noauth_ipv4",
-       [](Bytes& b, IpMeta&, DecodeOptions&) { b.resize(b.size() - 8); }, true,
+       [](Bytes& b, IpMeta&, DecodeOptions&) { b.erase(b.end() - 8, b.end()); }, true,
        Reject::bad_address_count},
       {"v3 IPv6 read as if IPv4 addresses", "v3_ipv6",
        [](Bytes& b, IpMeta&, DecodeOptions&) { b.resize(8 + 2 * 4); }, true,
