@@ -36,8 +36,7 @@ NlMsgPtr link_request(const std::string* name) {
 
 LinkMonitor::LinkMonitor(boost::asio::io_context& io, LinkHandler on_link,
                          AddressHandler on_address)
-    : io_(io),
-      on_link_(std::move(on_link)),
+    : on_link_(std::move(on_link)),
       on_address_(std::move(on_address)),
       descriptor_(io),
       self_(std::make_shared<LinkMonitor*>(this)) {}
@@ -54,7 +53,8 @@ std::error_code LinkMonitor::start() {
   queries_ = std::move(queries);
   // Join first, then read the current state: a change in between shows up as an event.
   auto [events, event_error] = RouteSocket::open_events(
-      {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR});
+      {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR},
+      receive_buffer_ > 0 ? receive_buffer_ : default_event_buffer);
   if (event_error) return event_error;
   events_ = std::move(events);
   if (auto error = resync_links()) return error;

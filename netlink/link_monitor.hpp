@@ -59,6 +59,8 @@ class LinkMonitor {
   // the owner should check its VIPs (AddressManager::present).
   void set_resync_handler(ResyncHandler on_resync) { on_resync_ = std::move(on_resync); }
   std::uint64_t overruns() const { return overruns_; }
+  // The kernel-side queue for events (bytes), set before start(); 0 keeps the default (4 MiB).
+  void set_receive_buffer(int bytes) { receive_buffer_ = bytes; }
 
  private:
   void wait();
@@ -67,7 +69,6 @@ class LinkMonitor {
   std::error_code resync_links();
   void note_link(unsigned ifindex, const std::string& name, bool up, bool report);
 
-  boost::asio::io_context& io_;
   LinkHandler on_link_;
   AddressHandler on_address_;
   ResyncHandler on_resync_;
@@ -76,6 +77,7 @@ class LinkMonitor {
   boost::asio::posix::stream_descriptor descriptor_;
   std::unordered_map<unsigned, bool> up_;  // last state reported (or learnt at start)
   std::uint64_t overruns_ = 0;
+  int receive_buffer_ = 0;
   // Wait handlers hold this weakly: after the monitor is gone they must not touch it.
   std::shared_ptr<LinkMonitor*> self_;
 };

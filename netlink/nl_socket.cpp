@@ -71,7 +71,8 @@ std::pair<RouteSocket, std::error_code> RouteSocket::open_requests() {
   return {std::move(result), std::error_code{}};
 }
 
-std::pair<RouteSocket, std::error_code> RouteSocket::open_events(const std::vector<int>& groups) {
+std::pair<RouteSocket, std::error_code> RouteSocket::open_events(const std::vector<int>& groups,
+                                                                int buffer_bytes) {
   auto [sock, error] = connect_route();
   RouteSocket result;
   if (error) return {std::move(result), error};
@@ -82,9 +83,10 @@ std::pair<RouteSocket, std::error_code> RouteSocket::open_events(const std::vect
       return {std::move(result), libnl_error(err)};
     }
   }
-  // A burst of changes (a thousand VIPs removed at once) must not overflow the queue.
-  if (const int err = ::nl_socket_set_buffer_size(sock.get(), 4 << 20, 0); err < 0) {
-    return {std::move(result), libnl_error(err)};
+  const int fd = ::nl_socket_get_fd(sock.get());
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0 &&
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes) != 0) {
+    return {std::move(result), last_errno()};
   }
   result.sock_ = std::move(sock);
   return {std::move(result), std::error_code{}};

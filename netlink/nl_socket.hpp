@@ -47,6 +47,8 @@ const std::error_category& libnl_category();
 std::error_code libnl_error(int nle);  // the sign is ignored
 
 inline constexpr std::chrono::milliseconds default_request_timeout{500};
+// A burst of changes (a thousand VIPs removed at once) must not overflow the event queue.
+inline constexpr int default_event_buffer = 4 << 20;
 
 // A NETLINK_ROUTE socket, non-blocking, owned.
 class RouteSocket {
@@ -58,8 +60,10 @@ class RouteSocket {
 
   // A socket for requests: no multicast groups, so nothing but our own answers arrives on it.
   static std::pair<RouteSocket, std::error_code> open_requests();
-  // A socket joined to the given RTNLGRP_* groups, for events.
-  static std::pair<RouteSocket, std::error_code> open_events(const std::vector<int>& groups);
+  // A socket joined to the given RTNLGRP_* groups, for events, whose kernel-side queue holds
+  // `buffer_bytes` (forced past net.core.rmem_max when we have CAP_NET_ADMIN).
+  static std::pair<RouteSocket, std::error_code> open_events(const std::vector<int>& groups,
+                                                             int buffer_bytes);
 
   // Sends `msg` (libnl fills in sequence number and port) and waits at most `timeout` for the
   // kernel's acknowledgement, or for the end of a dump. Every data message answering this
