@@ -136,7 +136,9 @@ int cmd_hang(int port, pid_t pid) {
   checker.stop();
 
   std::printf("worst timer lateness: running %.2f ms, redis stopped %.2f ms\n", lateness_running, lateness_stopped);
-  expect(lateness_stopped < 20.0, "a 5 ms timer stays on time while redis is stopped");
+  // A client that blocked on the stopped server would be late by the whole check timeout
+  // (200 ms); the margin below that absorbs a loaded 2-core test machine.
+  expect(lateness_stopped < 50.0, "a 5 ms timer stays on time while redis is stopped");
   expect(first_failure && *first_failure - stopped_at <= 200 + 50 + 30,
          "first failed check within check_timeout + interval of SIGSTOP (" +
              std::to_string(first_failure ? *first_failure - stopped_at : -1) + " ms)");
@@ -288,7 +290,7 @@ int cmd_loading(int port) {
   expect(checker.health() == Health::healthy, "healthy once loaded");
   expect(checker.latest() && !checker.latest()->loading, "loading flag cleared");
   std::printf("worst timer lateness during loading: %.2f ms\n", ticker.worst_ms());
-  expect(ticker.worst_ms() < 20.0, "timers on time during loading");
+  expect(ticker.worst_ms() < 50.0, "timers on time during loading");
   return g_failures == 0 ? 0 : 1;
 }
 
