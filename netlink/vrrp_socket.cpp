@@ -342,6 +342,7 @@ std::error_code VrrpSocket::send_to(std::span<const std::uint8_t> vrrp_payload,
 }
 
 std::error_code VrrpSocket::send(std::span<const std::uint8_t> vrrp_payload) {
+  if (!descriptor_.is_open()) return std::make_error_code(std::errc::bad_file_descriptor);
   std::error_code first;
   for (const auto& destination : destinations_) {
     auto error = send_to(vrrp_payload, destination);
@@ -352,6 +353,7 @@ std::error_code VrrpSocket::send(std::span<const std::uint8_t> vrrp_payload) {
 
 std::error_code VrrpSocket::send(const vrrp::Advert& advert,
                                  vrrp::Ipv4V3Checksum ipv4_v3_checksum) {
+  if (!descriptor_.is_open()) return std::make_error_code(std::errc::bad_file_descriptor);
   std::error_code first;
   for (const auto& destination : destinations_) {
     const auto bytes = vrrp::encode(advert, source_, destination, ipv4_v3_checksum);
