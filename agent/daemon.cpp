@@ -80,7 +80,15 @@ void Daemon::feed_initial_links(VrrpInstance& instance) {
 std::error_code Daemon::start_instance(const InstanceSettings& settings, std::string& error) {
   auto instance = std::make_unique<VrrpInstance>(io_, settings, config_.globals, *addresses_);
   feed_initial_links(*instance);
+  std::unique_ptr<RedisRoleController> controller;
+  if (settings.redis) {
+    // Started first: the instance must begin ineligible until Redis is checked and synced.
+    controller = std::make_unique<RedisRoleController>(io_, settings, *instance);
+    instance->set_hooks(controller.get());
+    controller->start();
+  }
   if (auto ec = instance->start(error)) return ec;
+  if (controller) controllers_[settings.name] = std::move(controller);
   instances_[settings.name] = std::move(instance);
   return {};
 }
@@ -91,13 +99,24 @@ void Daemon::stop_instance(const std::string& name, std::function<void()> done) 
     done();
     return;
   }
-  it->second->stop([this, name, done = std::move(done)] {
+  auto finish = [this, name, done = std::move(done)] {
     // Destroy outside the instance's own call stack.
     asio::post(io_, [this, name, done] {
+      controllers_.erase(name);
       instances_.erase(name);
       done();
     });
-  });
+  };
+  auto controller = controllers_.find(name);
+  VrrpInstance* instance = it->second.get();
+  if (controller != controllers_.end() && instance->state() == vrrp::State::master) {
+    // A planned stop of a Redis master: no acknowledged write may be lost.
+    controller->second->handover(
+        [instance](std::function<void()> released) { instance->stop(std::move(released)); },
+        std::move(finish));
+    return;
+  }
+  instance->stop(std::move(finish));
 }
 
 void Daemon::watch_signals() {
@@ -117,6 +136,7 @@ void Daemon::watch_signals() {
     }
     if (shutting_down_) {
       log(Level::warning, "", "second {}: exiting now", signal == SIGINT ? "SIGINT" : "SIGTERM");
+      controllers_.clear();
       for (auto& [name, instance] : instances_) instance.reset();
       io_.stop();
       return;
@@ -209,6 +229,7 @@ std::vector<InstanceView> Daemon::views() const {
   for (const auto& [name, instance] : instances_) {
     InstanceView v;
     v.vrrp = instance->status();
+    if (auto c = controllers_.find(name); c != controllers_.end()) v.redis = c->second->view();
     out.push_back(std::move(v));
   }
   return out;

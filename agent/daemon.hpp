@@ -8,6 +8,7 @@
 #include "agent/config.hpp"
 #include "agent/control_server.hpp"
 #include "agent/metrics_server.hpp"
+#include "agent/redis_role_controller.hpp"
 #include "agent/status_report.hpp"
 #include "agent/vrrp_instance.hpp"
 #include "netlink/address_manager.hpp"
@@ -51,6 +52,8 @@ class Daemon {
   std::unique_ptr<MetricsServer> metrics_;
   boost::asio::signal_set signals_;
   std::map<std::string, std::unique_ptr<VrrpInstance>> instances_;
+  // Declared after instances_ so it is destroyed first: a controller refers to its instance.
+  std::map<std::string, std::unique_ptr<RedisRoleController>> controllers_;
   bool signals_added_ = false;
   bool shutting_down_ = false;
   int exit_code_ = 0;

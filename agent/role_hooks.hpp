@@ -14,9 +14,12 @@ class RoleHooks {
  public:
   virtual ~RoleHooks() = default;
 
-  // Before any VIP is added: make the service writable here. done(false, why) keeps the VIP
-  // off and the instance leaves Master.
-  virtual void promote(std::function<void(bool ok, const std::string& why)> done) = 0;
+  // Before any VIP is added: make the service writable here. `live_master` is the router
+  // that was master until now when it is still alive (it released with priority 0, or we are
+  // preempting it): its writes must reach us before we take over. nullopt when it went silent.
+  // done(false, why) keeps the VIP off and the instance leaves Master.
+  virtual void promote(const std::optional<vrrp::IpAddress>& live_master,
+                       std::function<void(bool ok, const std::string& why)> done) = 0;
   // After the VIPs are removed: follow `new_master` when known, drop clients so they reconnect
   // through the VIP.
   virtual void demoted(const std::optional<vrrp::IpAddress>& new_master) = 0;

@@ -170,17 +170,18 @@ void VrrpInstance::on_packet(const netlink::ReceivedPacket& packet) {
   }
   const auto& advert = std::get<vrrp::Advert>(result);
   ++counters_.adverts_received;
+  last_heard_ = packet.meta.source;
+  last_heard_at_ = vrrp::Clock::now();
   advert_source_ = packet.meta.source;
   feed(vrrp::AdvertReceived{packet.meta.source, advert.priority, advert.interval});
   advert_source_.reset();
-  if (advert.priority != vrrp::kPriorityRelease && machine_->state() == vrrp::State::backup) {
-    const bool changed = master_ != packet.meta.source;
-    master_ = packet.meta.source;
-    if (changed) {
-      log(Level::info, settings_.name, "master is {} (priority {})", master_->to_string(),
-          advert.priority);
+  // Only a master advertises with a non-zero priority: while we are not master (backup, or
+  // held in Fault until our Redis has synced) our Redis must replicate from it.
+  if (hooks_ && advert.priority != vrrp::kPriorityRelease && machine_->state() != vrrp::State::master) {
+    const auto followed = machine_->master();
+    if (machine_->state() != vrrp::State::backup || !followed || *followed == packet.meta.source) {
+      hooks_->master_seen(packet.meta.source);
     }
-    if (hooks_) hooks_->master_seen(*master_);
   }
 }
 
@@ -222,7 +223,12 @@ bool VrrpInstance::execute(const vrrp::Action& action) {
     // The service behind the VIP must be writable before the VIP points at it.
     waiting_ = true;
     std::weak_ptr<bool> alive = alive_;
-    hooks_->promote([this, alive](bool ok, const std::string& why) {
+    std::optional<vrrp::IpAddress> live_master;
+    // Heard within two intervals: the previous master is up (it released or is being preempted).
+    if (last_heard_ && vrrp::Clock::now() - last_heard_at_ < 2 * settings_.advert_interval) {
+      live_master = last_heard_;
+    }
+    hooks_->promote(live_master, [this, alive](bool ok, const std::string& why) {
       if (alive.expired()) return;
       waiting_ = false;
       if (ok) {
@@ -268,6 +274,11 @@ bool VrrpInstance::execute(const vrrp::Action& action) {
       announcer_->stop();
       if (master_ == socket_->source_address()) master_.reset();
     }
+  } else if (const auto* changed = std::get_if<vrrp::MasterChanged>(&action)) {
+    if (changed->master && changed->master != master_) {
+      log(Level::info, name, "following master {}", changed->master->to_string());
+    }
+    if (changed->master) master_ = changed->master;
   } else if (const auto* drop = std::get_if<vrrp::DropAdvert>(&action)) {
     ++counters_.dropped[static_cast<std::size_t>(drop->reason)];
     if (drop->reason == vrrp::DropReason::interval_mismatch) {
@@ -338,6 +349,10 @@ void VrrpInstance::send_advert(std::uint8_t priority) {
     return;
   }
   ++counters_.adverts_sent;
+}
+
+const vrrp::IpAddress* VrrpInstance::source_address() const {
+  return socket_ ? &socket_->source_address() : nullptr;
 }
 
 InstanceStatus VrrpInstance::status() const {

@@ -63,6 +63,7 @@ class VrrpInstance {
   // Redis health, sync state, or anything else that may keep this node from being master.
   void set_blocked(const std::string& cause, bool blocking, const std::string& detail = {});
   void set_hooks(RoleHooks* hooks) { hooks_ = hooks; }
+  const vrrp::IpAddress* source_address() const;
 
   const InstanceSettings& settings() const { return settings_; }
   InstanceStatus status() const;
@@ -110,6 +111,10 @@ class VrrpInstance {
   std::optional<vrrp::IpAddress> master_;
   // Set while an advert is being fed: a release it causes hands over to its sender.
   std::optional<vrrp::IpAddress> advert_source_;
+  // The last other router we heard advertising (any priority) and when: tells a takeover from
+  // a live master (preemption, priority-0 release) from one after the master went silent.
+  std::optional<vrrp::IpAddress> last_heard_;
+  vrrp::TimePoint last_heard_at_{};
   std::string last_reason_;
   InstanceCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
