@@ -1,6 +1,8 @@
 #include "agent/control_server.hpp"
 
 #include <sys/stat.h>
+
+#include <cerrno>
 #include <unistd.h>
 
 namespace redvip::agent {
@@ -52,6 +54,13 @@ ControlServer::ControlServer(asio::io_context& io, std::string path, Handler han
 ControlServer::~ControlServer() { stop(); }
 
 std::error_code ControlServer::start() {
+  // /run/redvip exists under systemd (RuntimeDirectory); a hand-started daemon makes it.
+  if (const auto slash = path_.rfind('/'); slash != std::string::npos && slash > 0) {
+    const std::string dir = path_.substr(0, slash);
+    if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+      return std::error_code(errno, std::system_category());
+    }
+  }
   boost::system::error_code ec;
   // A socket file that nobody answers on is left over from a crash: take it over.
   {

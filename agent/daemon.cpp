@@ -240,7 +240,10 @@ std::string Daemon::control(const std::string& request) {
   if (request == "status --json") return render_json(views());
   if (request == "reload") return reload();
   if (request.rfind("handover", 0) == 0) {
-    return "error: handover needs a redis block (not available yet)\n";
+    // A handover that keeps this daemon running would need a rule for when this node may take
+    // the master back; until then the planned handover is a stop (SIGTERM / systemctl stop).
+    return "error: handover over the control socket is not supported; stop the service "
+           "(systemctl stop redvip, or SIGTERM) for a planned handover\n";
   }
   return fmt::format("error: unknown command \"{}\"\n", request);
 }

@@ -84,3 +84,15 @@ TEST_CASE("Control socket takes over a stale socket file but not a live one", "[
   first.stop();
   CHECK(::access(path.c_str(), F_OK) != 0);
 }
+
+TEST_CASE("Control socket creates its missing run directory", "[control]") {
+  const std::string dir = "/tmp/redvip-ctl-dir-" + std::to_string(::getpid());
+  const std::string path = dir + "/redvip.sock";
+  ::rmdir(dir.c_str());
+  asio::io_context io;
+  ControlServer server(io, path, [](const std::string&) { return std::string("ok\n"); });
+  REQUIRE_FALSE(server.start());
+  CHECK(::access(path.c_str(), F_OK) == 0);
+  server.stop();
+  CHECK(::rmdir(dir.c_str()) == 0);
+}
