@@ -4,6 +4,7 @@
 
 #include "agent/config_parser.hpp"
 #include "agent/log.hpp"
+#include "agent/systemd_notify.hpp"
 
 namespace redvip::agent {
 namespace asio = boost::asio;
@@ -130,7 +131,9 @@ void Daemon::watch_signals() {
     if (ec) return;
     if (signal == SIGHUP) {
       log(Level::notice, "", "SIGHUP: reloading {}", config_path_);
+      notify_reloading();
       reload();
+      notify_ready();
       watch_signals();
       return;
     }
@@ -149,6 +152,7 @@ void Daemon::watch_signals() {
 void Daemon::shutdown(const std::string& why) {
   if (shutting_down_) return;
   shutting_down_ = true;
+  notify_stopping();
   log(Level::notice, "", "{}: releasing every instance", why);
   auto remaining = std::make_shared<std::size_t>(instances_.size());
   auto finish = [this] {

@@ -7,6 +7,8 @@
 #include "agent/config_parser.hpp"
 #include "agent/daemon.hpp"
 #include "agent/log.hpp"
+#include "agent/privileges.hpp"
+#include "agent/systemd_notify.hpp"
 
 namespace {
 constexpr const char* kDefaultConfig = "/etc/redvip/redvip.conf";
@@ -78,7 +80,15 @@ int main(int argc, char** argv) {
     log(Level::error, "", "{}", error);
     return 1;
   }
+  // Everything privileged is open now: keep only CAP_NET_RAW and CAP_NET_ADMIN.
+  std::string report;
+  if (auto ec = drop_privileges("redvip", report)) {
+    log(Level::error, "", "cannot drop privileges: {}", report);
+    return 1;
+  }
+  log(Level::info, "", "{}", report);
   log(Level::notice, "", "redvipd {} running with {}", REDVIP_VERSION, config_path);
+  notify_ready();
   io.run();
   return daemon.exit_code();
 }
