@@ -9,6 +9,8 @@
 #include "agent/log.hpp"
 #include "agent/privileges.hpp"
 #include "agent/systemd_notify.hpp"
+#include "netlink/address_manager.hpp"
+#include "netlink/vmac.hpp"
 
 namespace {
 constexpr const char* kDefaultConfig = "/etc/redvip/redvip.conf";
@@ -18,6 +20,7 @@ int usage(int code) {
              "usage: redvipd [-f FILE] [-t] [-l LEVEL] [--version]\n"
              "  -f, --config-file FILE  configuration (default {})\n"
              "  -t, --config-test       check the configuration and exit 0 (good) or 1 (bad)\n"
+             "  --cleanup               remove the configured VIPs and VMAC links (after a crash)\n"
              "  -l, --log-level LEVEL   error, warning, notice, info (default), debug\n"
              "  --version               print the version and exit\n"
              "Runs in the foreground and logs to stderr. SIGHUP reloads; SIGTERM releases the\n"
@@ -25,12 +28,46 @@ int usage(int code) {
              kDefaultConfig);
   return code;
 }
+// What a daemon that died without releasing leaves behind; systemd runs this after a stop.
+int remove_leftovers(const redvip::agent::Config& config) {
+  using namespace redvip;
+  auto [addresses, ec] = netlink::AddressManager::open();
+  if (ec) {
+    agent::log(agent::Level::error, "", "cannot open netlink: {}", ec.message());
+    return 1;
+  }
+  int failures = 0;
+  for (const auto& instance : config.instances) {
+    std::vector<netlink::Vip> vips;
+    for (const auto& v : instance.vips) {
+      const auto device = !v.dev.empty() ? v.dev : instance.use_vmac ? instance.vmac_name : instance.interface;
+      vips.push_back(netlink::Vip{v.address, v.prefix, device, v.label});
+    }
+    const auto result = addresses->remove_stale(vips);
+    for (const auto& vip : result.removed) {
+      agent::log(agent::Level::notice, instance.name, "removed {} from {}", netlink::to_string(vip), vip.device);
+    }
+    for (const auto& [vip, error] : result.failed) {
+      agent::log(agent::Level::error, instance.name, "{}",
+                 netlink::AddressManager::describe_error(vip, error, netlink::VipOperation::remove));
+      ++failures;
+    }
+    if (instance.use_vmac) {
+      if (auto vec = netlink::remove_vmac(instance.vmac_name)) {
+        agent::log(agent::Level::error, instance.name, "cannot remove {}: {}", instance.vmac_name, vec.message());
+        ++failures;
+      }
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace redvip::agent;
   std::string config_path = kDefaultConfig;
   bool test_only = false;
+  bool cleanup = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") return usage(0);
@@ -40,6 +77,8 @@ int main(int argc, char** argv) {
     }
     if (arg == "-t" || arg == "--config-test") {
       test_only = true;
+    } else if (arg == "--cleanup") {
+      cleanup = true;
     } else if (arg == "-f" || arg == "--config-file" || arg == "--use-file") {
       if (++i >= argc) return usage(2);
       config_path = argv[i];
@@ -72,6 +111,8 @@ int main(int argc, char** argv) {
                loaded.config->instances.size(), loaded.config->instances.size() == 1 ? "" : "s");
     return 0;
   }
+
+  if (cleanup) return remove_leftovers(*loaded.config);
 
   boost::asio::io_context io;
   Daemon daemon(io, config_path);

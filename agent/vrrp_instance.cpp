@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "agent/log.hpp"
+#include "netlink/vmac.hpp"
 #include "vrrp/timers.hpp"
 
 namespace redvip::agent {
@@ -26,6 +27,11 @@ VrrpInstance::~VrrpInstance() {
   for (auto& t : timers_) t->timer.cancel();
   if (socket_) socket_->stop();
   if (announcer_) announcer_->stop();
+  if (vmac_created_) {
+    if (auto ec = netlink::remove_vmac(settings_.vmac_name)) {
+      log(Level::warning, settings_.name, "cannot remove {}: {}", settings_.vmac_name, ec.message());
+    }
+  }
 }
 
 std::string VrrpInstance::socket_interface() const {
@@ -49,11 +55,22 @@ std::error_code VrrpInstance::start(std::string& error) {
   const auto& name = settings_.name;
   netlink::VrrpSocketConfig socket_config;
   socket_config.family = settings_.family;
-  socket_config.interface = socket_interface();
+  // Adverts go out on the parent; the VMAC carries the VIPs and the announcements, so
+  // neighbours learn the virtual MAC (keepalived also sends its adverts from the VMAC).
+  socket_config.interface = settings_.interface;
   socket_config.source = settings_.unicast_src;
   socket_config.unicast_peers = settings_.unicast_peers;
   socket_config.multicast_group =
       settings_.family == vrrp::Family::ipv4 ? globals_.mcast_group4 : globals_.mcast_group6;
+  if (settings_.use_vmac) {
+    if (auto ec = netlink::create_vmac(settings_.interface, settings_.vmac_name, settings_.vrid,
+                                       settings_.family)) {
+      error = fmt::format("{}: cannot create the VMAC {} on {}: {}", name, settings_.vmac_name,
+                          settings_.interface, ec.message());
+      return ec;
+    }
+    vmac_created_ = true;
+  }
   socket_ = std::make_unique<netlink::VrrpSocket>(io_, socket_config);
   if (auto ec = socket_->open()) {
     error = fmt::format("{}: cannot open the VRRP socket on {}: {}", name, socket_config.interface,
@@ -99,7 +116,7 @@ std::error_code VrrpInstance::start(std::string& error) {
 
   socket_->start([this](const netlink::ReceivedPacket& p) { on_packet(p); });
   log(Level::info, name, "started: vrid {} priority {} on {} from {} ({}, advert every {} ms)",
-      settings_.vrid, settings_.priority, socket_config.interface,
+      settings_.vrid, settings_.priority, socket_interface(),
       socket_->source_address().to_string(),
       settings_.version == vrrp::Version::v2 ? "VRRPv2" : "VRRPv3",
       std::chrono::duration_cast<std::chrono::milliseconds>(settings_.advert_interval).count());

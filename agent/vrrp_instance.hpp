@@ -104,6 +104,7 @@ class VrrpInstance {
   std::deque<vrrp::Action> queue_;
   bool waiting_ = false;  // an asynchronous step (Redis promotion) is in flight
   bool vips_held_ = false;
+  bool vmac_created_ = false;
   bool stopping_ = false;
   std::function<void()> stop_done_;
   Eligibility eligibility_;
