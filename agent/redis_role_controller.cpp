@@ -276,6 +276,16 @@ void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& new_mast
                          master.to_string(), redis_.peer_port, r.message);
                    }
                    kill();
+                   // The new master paused our writes to catch up; a paused Redis does not
+                   // apply its master's stream either, so lift it now that we are a replica
+                   // (sent after the CLIENT KILLs on the same connection: no writer is left).
+                   if (r.ok()) {
+                     roles_->unpause(kRoleChangeTimeout, [this, alive](RedisOpResult u) {
+                       if (!alive.expired() && !u.ok()) {
+                         log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", u.message);
+                       }
+                     });
+                   }
                  });
 }
 
@@ -285,7 +295,10 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& live_mas
     return;
   }
   const auto& latest = checker_->latest();
-  if (latest && latest->role == RedisRole::master && !following_) {
+  // A REPLICAOF still in flight makes the last check's "master" stale: promoting must then go
+  // through REPLICAOF NO ONE (queued after it on the same connection), or the VIP would front
+  // a replica.
+  if (latest && latest->role == RedisRole::master && !following_ && !follow_in_flight_) {
     done(true, "redis already master");
     return;
   }
@@ -385,8 +398,19 @@ void RedisRoleController::promote_now(std::optional<vrrp::IpAddress> old_master,
                           log(Level::warning, settings_.name, "could not demote the old master {}: {}",
                               old_master->to_string(), rr.message);
                         }
+                        // Once it is our replica, lift the pause: a paused Redis does not apply
+                        // its master's stream either (7.0), so until handover_timeout ran out it
+                        // would hold none of our new writes. Still a master: leave it paused.
+                        const bool demoted_ok = rr.ok();
                         peer->command({"CLIENT", "KILL", "TYPE", "normal"}, kRoleChangeTimeout,
-                                      [peer](RedisResult) { peer->close(); });
+                                      [peer, demoted_ok](RedisResult) {
+                                        if (!demoted_ok) {
+                                          peer->close();
+                                          return;
+                                        }
+                                        peer->command({"CLIENT", "UNPAUSE"}, kRoleChangeTimeout,
+                                                      [peer](RedisResult) { peer->close(); });
+                                      });
                       });
       }
     }
