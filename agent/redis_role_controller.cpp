@@ -219,9 +219,12 @@ void RedisRoleController::follow(const vrrp::IpAddress& master) {
                        latest->master_host == master.to_string() &&
                        latest->master_port == redis_.peer_port;
   if (already) return;
-  if (following_ == master && now - last_follow_ < kFollowRetry) return;
+  // One attempt per kFollowRetry at the same master, whatever the last one did: a local
+  // Redis that is down must not turn every check into a REPLICAOF and a log line.
+  if (last_follow_target_ == master && now - last_follow_ < kFollowRetry) return;
   follow_in_flight_ = true;
   last_follow_ = now;
+  last_follow_target_ = master;
   std::weak_ptr<bool> alive = alive_;
   roles_->follow(master.to_string(), redis_.peer_port, kRoleChangeTimeout,
                  [this, alive, master](RedisOpResult r) {

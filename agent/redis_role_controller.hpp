@@ -81,6 +81,7 @@ class RedisRoleController : public RoleHooks {
   std::optional<vrrp::IpAddress> following_;  // the master we pointed our Redis at
   bool follow_in_flight_ = false;
   std::chrono::steady_clock::time_point last_follow_{};
+  std::optional<vrrp::IpAddress> last_follow_target_;
   std::chrono::steady_clock::time_point started_{};
   std::optional<vrrp::IpAddress> master_heard_;  // the VRRP master, while we are backup
   bool cold_check_in_flight_ = false;
