@@ -135,18 +135,32 @@ bench_redis_once() {
     handover) bench_redis_daemon_term $A ;;
     empty_return)
       bench_redis_server_start $A
-      bench_redis_daemon_start $A 150 ;;
+      local t0 now; t0=$(now_ms)
+      bench_redis_daemon_start $A 150
+      # When A holds the VIP again, and how many keys its Redis has then (0: it served empty).
+      BR_BACK_MS=-1 BR_BACK_KEYS=-1
+      while (( (now = $(now_ms)) - t0 < 5000 )); do
+        if has_vip $A $VIP; then BR_BACK_MS=$(( now - t0 )) BR_BACK_KEYS=$(redis_keys $A); break; fi
+        sleep 0.01
+      done ;;
   esac
   writer_wait >/dev/null
   BR_OUTAGE=$W_OUTAGE BR_LOST=$W_LOST BR_ACKED=$W_ACKED
   local holders; holders=$(vip_holders $VIP $A $B)
-  echo "   $IMPL $scenario: $W_RESULT holders='$holders'"
+  local extra=""
+  [[ $scenario == empty_return ]] && extra=" back_ms=$BR_BACK_MS keys_when_back=$BR_BACK_KEYS"
+  echo "   $IMPL $scenario: $W_RESULT holders='$holders'$extra"
+  if [[ -n ${BENCH_REDIS_LOGS:-} ]]; then
+    local tag; tag="$BENCH_REDIS_LOGS/$IMPL-$scenario-$(now_ms)"
+    mkdir -p "$BENCH_REDIS_LOGS"
+    cp "$TOPO_TMP/$A.log" "$tag-$A.log"; cp "$TOPO_TMP/$B.log" "$tag-$B.log"; cp "$W_LOG" "$tag-writer.out"
+  fi
   if [[ $scenario == handover ]]; then local pid_var=PID_$A; wait "${!pid_var}" 2>/dev/null || true; eval "PID_$A="; fi
   bench_redis_down
 }
 
 # bench_redis_scenario SCENARIO RUNS: both implementations, runs interleaved; fills
-# BR_RESULT["SCENARIO IMPL outage|lost"].
+# BR_RESULT["SCENARIO IMPL outage|lost|acked"] (empty_return also back_ms|back_keys).
 declare -A BR_RESULT
 bench_redis_scenario() {
   local scenario=$1 runs=$2 run impl
@@ -157,6 +171,9 @@ bench_redis_scenario() {
       BR_RESULT["$scenario $impl outage"]+=" $BR_OUTAGE"
       BR_RESULT["$scenario $impl lost"]+=" $BR_LOST"
       BR_RESULT["$scenario $impl acked"]+=" $BR_ACKED"
+      [[ $scenario == empty_return ]] || continue
+      BR_RESULT["$scenario $impl back_ms"]+=" $BR_BACK_MS"
+      BR_RESULT["$scenario $impl back_keys"]+=" $BR_BACK_KEYS"
     done
   done
 }
