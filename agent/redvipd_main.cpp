@@ -22,6 +22,8 @@ int usage(int code) {
              "  -t, --config-test       check the configuration and exit 0 (good) or 1 (bad)\n"
              "  --cleanup               remove the configured VIPs and VMAC links (after a crash)\n"
              "  -l, --log-level LEVEL   error, warning, notice, info (default), debug\n"
+             "  -u, --user NAME         started as root: become NAME after opening everything\n"
+             "                          (it must be able to read the config for SIGHUP)\n"
              "  --version               print the version and exit\n"
              "Runs in the foreground and logs to stderr. SIGHUP reloads; SIGTERM releases the\n"
              "VIPs (priority-0 advert) and exits.\n",
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
   std::string config_path = kDefaultConfig;
   bool test_only = false;
   bool cleanup = false;
+  std::string run_as;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") return usage(0);
@@ -82,6 +85,9 @@ int main(int argc, char** argv) {
     } else if (arg == "-f" || arg == "--config-file" || arg == "--use-file") {
       if (++i >= argc) return usage(2);
       config_path = argv[i];
+    } else if (arg == "-u" || arg == "--user") {
+      if (++i >= argc) return usage(2);
+      run_as = argv[i];
     } else if (arg == "-l" || arg == "--log-level") {
       if (++i >= argc) return usage(2);
       const std::string level = argv[i];
@@ -121,9 +127,10 @@ int main(int argc, char** argv) {
     log(Level::error, "", "{}", error);
     return 1;
   }
-  // Everything privileged is open now: keep only CAP_NET_RAW and CAP_NET_ADMIN.
+  // Everything privileged is open now: keep only CAP_NET_RAW and CAP_NET_ADMIN. The user stays
+  // unless asked: a reload must still read a config that only root may read.
   std::string report;
-  if (auto ec = drop_privileges("redvip", report)) {
+  if (auto ec = drop_privileges(run_as, report)) {
     log(Level::error, "", "cannot drop privileges: {}", report);
     return 1;
   }
