@@ -154,6 +154,8 @@ bench_redis_once() {
     local tag; tag="$BENCH_REDIS_LOGS/$IMPL-$scenario-$(now_ms)"
     mkdir -p "$BENCH_REDIS_LOGS"
     cp "$TOPO_TMP/$A.log" "$tag-$A.log"; cp "$TOPO_TMP/$B.log" "$tag-$B.log"; cp "$W_LOG" "$tag-writer.out"
+    cp "$TOPO_TMP/redis-$A.log" "$tag-redis-$A.log" 2>/dev/null || true
+    cp "$TOPO_TMP/redis-$B.log" "$tag-redis-$B.log" 2>/dev/null || true
   fi
   if [[ $scenario == handover ]]; then local pid_var=PID_$A; wait "${!pid_var}" 2>/dev/null || true; eval "PID_$A="; fi
   bench_redis_down
