@@ -21,6 +21,10 @@ constexpr std::chrono::milliseconds kFollowRetry{500};
 // to win and advertise before it concludes that nobody in the group has data.
 constexpr std::chrono::milliseconds kEmptyColdStartWait{3000};
 constexpr std::chrono::milliseconds kColdCheckRetry{1000};
+// Unpaused, wait until our replica is this close (bytes of replication stream) to the old
+// master before pausing its writes for the last stretch.
+constexpr long long kApproachGap = 16 * 1024;
+constexpr std::chrono::milliseconds kApproachPoll{5};
 }  // namespace
 
 RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSettings& settings,
@@ -315,6 +319,54 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& live_mas
 void RedisRoleController::catch_up_then_promote(const vrrp::IpAddress& old_master, Done done) {
   auto peer = RedisConnection::create(io_, options_for(old_master.to_string(), redis_.peer_port));
   peer->start();
+  approach(peer, SteadyClock::now() + redis_.handover_timeout, old_master, std::move(done));
+}
+
+// Before the old master's writes are paused, our replica gets close on its own: after a
+// diskless full sync Redis streams nothing until the replica's first (once a second) ACK, and
+// that wait must not happen while clients are paused.
+void RedisRoleController::approach(std::shared_ptr<RedisConnection> peer,
+                                   SteadyClock::time_point deadline,
+                                   const vrrp::IpAddress& old_master, Done done,
+                                   long long first_offset) {
+  std::weak_ptr<bool> alive = alive_;
+  peer->command({"INFO", "replication"}, redis_.check_timeout,
+                [this, alive, peer, deadline, old_master, first_offset,
+                 done = std::move(done)](RedisResult r) mutable {
+    if (alive.expired()) return;
+    std::optional<ReplicationInfo> theirs;
+    if (r.ok()) theirs = parse_info(r.reply.str);
+    if (!theirs || theirs->role != RedisRole::master) {
+      pause_and_catch_up(peer, old_master, std::move(done));
+      return;
+    }
+    const long long target = theirs->master_repl_offset;
+    roles_->replication_info(redis_.check_timeout,
+                             [this, alive, peer, deadline, old_master, target, first_offset,
+                              done = std::move(done)](RedisOpResult lr, ReplicationInfo ours) mutable {
+      if (alive.expired()) return;
+      const bool linked = lr.ok() && ours.role == RedisRole::replica && ours.master_link_up &&
+                          !ours.master_sync_in_progress;
+      // Close means the stream flows (our offset moved since we started looking) and little
+      // is left, or nothing is left at all.
+      if (linked && first_offset < 0) first_offset = ours.slave_repl_offset;
+      const bool close = linked && (ours.slave_repl_offset >= target ||
+                                    (ours.slave_repl_offset > first_offset &&
+                                     target - ours.slave_repl_offset <= kApproachGap));
+      if (close || SteadyClock::now() >= deadline) {
+        pause_and_catch_up(peer, old_master, std::move(done));
+        return;
+      }
+      after(kApproachPoll, [this, peer, deadline, old_master, first_offset,
+                            done = std::move(done)]() mutable {
+        approach(peer, deadline, old_master, std::move(done), first_offset);
+      });
+    });
+  });
+}
+
+void RedisRoleController::pause_and_catch_up(std::shared_ptr<RedisConnection> peer,
+                                             const vrrp::IpAddress& old_master, Done done) {
   const auto pause_ms = std::to_string(redis_.handover_timeout.count());
   std::weak_ptr<bool> alive = alive_;
   peer->command({"CLIENT", "PAUSE", pause_ms, "WRITE"}, redis_.check_timeout,

@@ -57,6 +57,10 @@ class RedisRoleController : public RoleHooks {
   void maybe_cold_start(const ReplicationInfo& info);
   void follow(const vrrp::IpAddress& master);
   void catch_up_then_promote(const vrrp::IpAddress& old_master, Done done);
+  void approach(std::shared_ptr<RedisConnection> peer, std::chrono::steady_clock::time_point deadline,
+                const vrrp::IpAddress& old_master, Done done, long long first_offset = -1);
+  void pause_and_catch_up(std::shared_ptr<RedisConnection> peer, const vrrp::IpAddress& old_master,
+                          Done done);
   void poll_catch_up(std::shared_ptr<RedisConnection> peer, std::chrono::steady_clock::time_point deadline,
                      const vrrp::IpAddress& old_master, Done done);
   void promote_now(std::optional<vrrp::IpAddress> old_master, std::shared_ptr<RedisConnection> peer,
