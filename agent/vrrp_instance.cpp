@@ -189,9 +189,7 @@ void VrrpInstance::on_packet(const netlink::ReceivedPacket& packet) {
   ++counters_.adverts_received;
   last_heard_ = packet.meta.source;
   last_heard_at_ = vrrp::Clock::now();
-  advert_source_ = packet.meta.source;
   feed(vrrp::AdvertReceived{packet.meta.source, advert.priority, advert.interval});
-  advert_source_.reset();
   // Only a master advertises with a non-zero priority: while we are not master (backup, or
   // held in Fault until our Redis has synced) our Redis must replicate from it.
   if (hooks_ && advert.priority != vrrp::kPriorityRelease && machine_->state() != vrrp::State::master) {
@@ -265,11 +263,8 @@ bool VrrpInstance::execute(const vrrp::Action& action) {
     return false;
   } else if (std::holds_alternative<vrrp::ReleaseVips>(action)) {
     release_vips();
-    if (hooks_) {
-      std::optional<vrrp::IpAddress> new_master;
-      if (advert_source_) new_master = advert_source_;
-      hooks_->demoted(new_master);
-    }
+    // The machine follows the better master it yielded to; after a shutdown or fault, none.
+    if (hooks_) hooks_->demoted(machine_->master());
   } else if (std::holds_alternative<vrrp::Announce>(action)) {
     std::vector<vrrp::IpAddress> addresses;
     for (const auto& v : settings_.vips) addresses.push_back(v.address);

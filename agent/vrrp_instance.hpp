@@ -110,8 +110,6 @@ class VrrpInstance {
   Eligibility eligibility_;
   RoleHooks* hooks_ = nullptr;
   std::optional<vrrp::IpAddress> master_;
-  // Set while an advert is being fed: a release it causes hands over to its sender.
-  std::optional<vrrp::IpAddress> advert_source_;
   // The last other router we heard advertising (any priority) and when: tells a takeover from
   // a live master (preemption, priority-0 release) from one after the master went silent.
   std::optional<vrrp::IpAddress> last_heard_;
