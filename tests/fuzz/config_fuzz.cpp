@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "agent/config_parser.hpp"
+#include "agent/config/parser.hpp"
 
 using namespace redvip::agent;
 

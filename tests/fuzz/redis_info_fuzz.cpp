@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "agent/redis_replication_info.hpp"
+#include "agent/redis/model/replication_info.hpp"
 
 using redvip::agent::RedisReply;
 

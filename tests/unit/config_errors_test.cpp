@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/config_parser.hpp"
+#include "agent/config/parser.hpp"
 
 using redvip::agent::LoadResult;
 using redvip::agent::parse_config_text;

@@ -1,7 +1,7 @@
 // The tokenizer: keepalived's comment, quote and brace rules.
 #include <catch2/catch.hpp>
 
-#include "agent/config_lexer.hpp"
+#include "agent/config/lexer.hpp"
 
 using namespace redvip::agent;
 

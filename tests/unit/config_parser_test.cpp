@@ -12,7 +12,7 @@
 #include <iterator>
 #include <string>
 
-#include "agent/config_parser.hpp"
+#include "agent/config/parser.hpp"
 
 using namespace redvip::agent;
 using redvip::vrrp::Centiseconds;

@@ -1,7 +1,7 @@
 // The conversions behind every number, address and name in the config.
 #include <catch2/catch.hpp>
 
-#include "agent/config_values.hpp"
+#include "agent/config/values.hpp"
 
 using namespace redvip::agent;
 using redvip::vrrp::Family;

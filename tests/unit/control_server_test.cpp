@@ -5,7 +5,7 @@
 #include "netlink/asio.hpp"
 #include <thread>
 
-#include "agent/control_server.hpp"
+#include "agent/control/control_server.hpp"
 
 namespace asio = boost::asio;
 using local = asio::local::stream_protocol;

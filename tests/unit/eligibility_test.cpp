@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "agent/eligibility.hpp"
+#include "agent/instance/eligibility.hpp"
 
 using redvip::agent::Eligibility;
 

@@ -3,7 +3,7 @@
 #include "netlink/asio.hpp"
 #include <thread>
 
-#include "agent/metrics_server.hpp"
+#include "agent/control/metrics_server.hpp"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;

@@ -15,7 +15,7 @@
 #include <sstream>
 #include <string>
 
-#include "agent/privileges.hpp"
+#include "agent/daemon/privileges.hpp"
 
 // Each case runs in a forked child, because dropping capabilities cannot be undone; the child
 // reports drop_privileges()'s result and its /proc/self/status lines through a pipe.

@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/redis_connection.hpp"
+#include "agent/redis/client/connection.hpp"
 
 using namespace redvip::agent;
 using namespace std::chrono_literals;

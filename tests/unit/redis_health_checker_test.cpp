@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/redis_health_checker.hpp"
+#include "agent/redis/ops/health_checker.hpp"
 
 using namespace redvip::agent;
 using namespace std::chrono_literals;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "agent/redis_health_counter.hpp"
+#include "agent/redis/model/health_counter.hpp"
 
 using namespace redvip::agent;
 

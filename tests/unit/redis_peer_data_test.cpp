@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "agent/redis_peer_data.hpp"
+#include "agent/redis/model/peer_data.hpp"
 
 using namespace redvip::agent;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "agent/redis_replication_info.hpp"
+#include "agent/redis/model/replication_info.hpp"
 
 using namespace redvip::agent;
 

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "agent/redis_roles.hpp"
+#include "agent/redis/ops/operations.hpp"
 
 using namespace redvip::agent;
 using namespace std::chrono_literals;

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "agent/systemd_notify.hpp"
+#include "agent/daemon/systemd_notify.hpp"
 
 // A stand-in for systemd's notify socket: the daemon's messages must arrive as the protocol says.
 namespace {

@@ -17,10 +17,10 @@
 
 #include <boost/asio.hpp>
 
-#include "agent/redis_connection.hpp"
-#include "agent/redis_health_checker.hpp"
-#include "agent/redis_peer_data.hpp"
-#include "agent/redis_roles.hpp"
+#include "agent/redis/client/connection.hpp"
+#include "agent/redis/ops/health_checker.hpp"
+#include "agent/redis/ops/peer_probe.hpp"
+#include "agent/redis/ops/operations.hpp"
 
 using namespace redvip::agent;
 using namespace std::chrono_literals;

@@ -1,0 +1,775 @@
+#include "agent/config/parser.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "agent/config/tree.hpp"
+#include "agent/config/validate.hpp"
+#include "agent/config/values.hpp"
+
+namespace redvip::agent {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using vrrp::Centiseconds;
+using vrrp::Family;
+using vrrp::IpAddress;
+using vrrp::Version;
+
+constexpr std::size_t kMaxPasswordFileSize = 4096;
+constexpr std::size_t kMaxVips = 255;  // the advert's address count is one byte
+constexpr std::size_t kMaxUnixPath = 107;
+
+std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string family_name(Family family) { return family == Family::ipv4 ? "IPv4" : "IPv6"; }
+
+// Why a keyword a keepalived user may well have is refused, so the error says what to do.
+std::string unsupported_hint(const std::string& keyword) {
+  static const std::set<std::string> scripts = {
+      "track_script", "notify_master", "notify_backup", "notify_fault", "notify_stop",
+      "notify",       "vrrp_script",   "notify_master_rx_lower_pri", "notify_deleted"};
+  static const std::set<std::string> mail = {
+      "notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout",
+      "smtp_helo_name",     "smtp_alert",              "smtp_alert_vrrp"};
+  if (scripts.count(keyword))
+    return " (redvip runs no scripts: it checks and manages Redis itself, see the redis { } block)";
+  if (mail.count(keyword)) return " (redvip sends no e-mail: remove it)";
+  if (keyword == "virtual_ipaddress_excluded")
+    return " (not supported: use one vrrp_instance per address family)";
+  if (keyword == "vrrp_sync_group") return " (not supported: use one vrrp_instance per VIP group)";
+  return {};
+}
+
+// Remembers where each single-valued keyword was first given in one block, because a second
+// occurrence would silently override the first.
+class SeenKeywords {
+ public:
+  const Statement* first(const Statement& st) {
+    auto [it, inserted] = seen_.emplace(st.keyword, &st);
+    return inserted ? nullptr : it->second;
+  }
+
+ private:
+  std::map<std::string, const Statement*> seen_;
+};
+
+struct PendingInstance {
+  InstanceSettings settings;
+  std::string context;
+  const Statement* block = nullptr;
+  const Statement* interface_st = nullptr;
+  const Statement* vrid_st = nullptr;
+  const Statement* version_st = nullptr;
+  const Statement* advert_st = nullptr;
+  const Statement* auth_st = nullptr;
+  const Statement* state_st = nullptr;
+  const Statement* nopreempt_st = nullptr;
+  const Statement* preempt_st = nullptr;
+  const Statement* unicast_src_st = nullptr;
+  std::optional<Version> version;
+  std::int64_t advert_centis = 100;
+  std::optional<std::uint64_t> garp_delay, garp_repeat, garp_refresh, garp_refresh_repeat;
+  std::vector<const Statement*> vip_sts;   // parallel to settings.vips
+  std::vector<const Statement*> peer_sts;  // parallel to settings.unicast_peers
+  std::optional<std::string> vmac_name;
+};
+
+class Parser {
+ public:
+  Parser(LoadResult& out, const ParseOptions& options) : out_(out), options_(options) {}
+
+  Config run(const std::vector<Statement>& top, const std::string& main_file) {
+    Config config;
+    // Globals first, wherever they are written, so that instances inherit them.
+    SeenKeywords global_seen;
+    SeenKeywords redvip_seen;
+    for (const Statement& st : top) {
+      if (st.keyword == "global_defs" && !st.keyword_quoted) {
+        if (expect_block(st, "")) parse_global_defs(st, global_seen, config.globals);
+      } else if (st.keyword == "redvip_defs" && !st.keyword_quoted) {
+        if (expect_block(st, "")) parse_redvip_defs(st, redvip_seen, config.redvip);
+      }
+    }
+    for (const Statement& st : top) {
+      if (st.keyword_quoted) {
+        unknown(st, "");
+      } else if (st.keyword == "global_defs" || st.keyword == "redvip_defs") {
+        continue;
+      } else if (st.keyword == "vrrp_instance") {
+        if (st.args.size() != 1 || st.args[0].empty()) {
+          error(st, "", "vrrp_instance expects one name");
+          continue;
+        }
+        if (!expect_block(st, "vrrp_instance " + st.args[0])) continue;
+        if (auto instance = parse_instance(st, config.globals))
+          config.instances.push_back(std::move(*instance));
+      } else {
+        unknown(st, "");
+      }
+    }
+    if (config.instances.empty() && out_.errors.empty())
+      out_.errors.push_back({main_file, 0, "no vrrp_instance is configured"});
+    return config;
+  }
+
+ private:
+  // --- reporting -------------------------------------------------------------------------
+  static std::string located(const std::string& context, const std::string& message) {
+    return context.empty() ? message : context + ": " + message;
+  }
+  void error(const Statement& st, const std::string& context, const std::string& message) {
+    out_.errors.push_back({st.file, st.line, located(context, message)});
+  }
+  void warn(const Statement& st, const std::string& context, const std::string& message) {
+    out_.warnings.push_back(ConfigError{st.file, st.line, located(context, message)}.to_string());
+  }
+  void unknown(const Statement& st, const std::string& context) {
+    error(st, context, "unknown keyword " + quote(st.keyword) + unsupported_hint(st.keyword));
+  }
+  std::string where(const Statement& st) const {
+    return st.file + ":" + std::to_string(st.line);
+  }
+
+  // --- shape checks ------------------------------------------------------------------------
+  bool expect_block(const Statement& st, const std::string& context) {
+    if (!st.has_block) {
+      error(st, context, quote(st.keyword) + " needs a { } block");
+      return false;
+    }
+    return true;
+  }
+  // A keyword whose content is a block: "keyword { ... }" and nothing else on its line.
+  bool block_only(const Statement& st, const std::string& context) {
+    if (!st.args.empty()) {
+      error(st, context, quote(st.keyword) + " takes no value before its { } block, got " +
+                             quote(st.args[0]));
+      return false;
+    }
+    return expect_block(st, context);
+  }
+  // A keyword with between min and max values and no block.
+  bool expect_values(const Statement& st, const std::string& context, std::size_t min,
+                     std::size_t max) {
+    if (st.has_block) {
+      error(st, context, quote(st.keyword) + " takes no { } block");
+      return false;
+    }
+    if (st.args.size() < min || st.args.size() > max) {
+      std::string expected;
+      if (min == max)
+        expected = min == 0 ? "no value" : min == 1 ? "one value" : std::to_string(min) + " values";
+      else if (min == 0)
+        expected = "at most " + std::to_string(max) + " value" + (max == 1 ? "" : "s");
+      else
+        expected = std::to_string(min) + " to " + std::to_string(max) + " values";
+      error(st, context, quote(st.keyword) + " expects " + expected + ", got " +
+                             std::to_string(st.args.size()));
+      return false;
+    }
+    return true;
+  }
+  bool not_duplicate(SeenKeywords& seen, const Statement& st, const std::string& context) {
+    if (const Statement* first = seen.first(st)) {
+      error(st, context, quote(st.keyword) + " is given twice (first at " + where(*first) + ")");
+      return false;
+    }
+    return true;
+  }
+  // The common case: a single-valued keyword, once per block.
+  bool single(SeenKeywords& seen, const Statement& st, const std::string& context) {
+    return not_duplicate(seen, st, context) && expect_values(st, context, 1, 1);
+  }
+  bool flag(SeenKeywords& seen, const Statement& st, const std::string& context) {
+    return not_duplicate(seen, st, context) && expect_values(st, context, 0, 0);
+  }
+
+  // --- values ----------------------------------------------------------------------------
+  std::optional<std::uint64_t> number(const Statement& st, const std::string& context,
+                                      const std::string& text, std::uint64_t min,
+                                      std::uint64_t max) {
+    auto value = parse_unsigned(text, min, max);
+    if (!value)
+      error(st, context, st.keyword + " " + quote(text) + " must be a whole number in " +
+                             std::to_string(min) + ".." + std::to_string(max));
+    return value;
+  }
+  // A decimal with `decimals` places, scaled; range given in scaled units with its text.
+  std::optional<std::int64_t> fixed(const Statement& st, const std::string& context,
+                                    const std::string& text, int decimals, std::int64_t min,
+                                    std::int64_t max, const std::string& range_text) {
+    const FixedResult value = parse_fixed(text, decimals);
+    if (value.error == FixedError::too_many_decimals) {
+      error(st, context, st.keyword + " " + quote(text) + " has more than " +
+                             std::to_string(decimals) + " decimal places");
+      return std::nullopt;
+    }
+    if (value.error != FixedError::none || value.scaled < min || value.scaled > max) {
+      error(st, context, st.keyword + " " + quote(text) + " must be a number in " + range_text);
+      return std::nullopt;
+    }
+    return value.scaled;
+  }
+  std::optional<IpAddress> address(const Statement& st, const std::string& context,
+                                   const std::string& text) {
+    auto value = IpAddress::parse(text);
+    if (!value) error(st, context, st.keyword + " " + quote(text) + " is not an IP address");
+    return value;
+  }
+  std::optional<Version> version(const Statement& st, const std::string& context) {
+    if (st.args[0] == "2") return Version::v2;
+    if (st.args[0] == "3") return Version::v3;
+    error(st, context, st.keyword + " " + quote(st.args[0]) + " must be 2 or 3");
+    return std::nullopt;
+  }
+  bool interface_name(const Statement& st, const std::string& context, const std::string& name) {
+    if (valid_interface_name(name)) return true;
+    error(st, context, st.keyword + " " + quote(name) +
+                           " is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)");
+    return false;
+  }
+
+  // --- global_defs -------------------------------------------------------------------------
+  void parse_global_defs(const Statement& block, SeenKeywords& seen, GlobalSettings& globals) {
+    const std::string ctx = "global_defs";
+    for (const Statement& st : block.block) {
+      const std::string& k = st.keyword;
+      if (st.keyword_quoted) {
+        unknown(st, ctx);
+      } else if (k == "router_id") {
+        if (single(seen, st, ctx)) globals.router_id = st.args[0];
+      } else if (k == "vrrp_version") {
+        if (single(seen, st, ctx))
+          if (auto v = version(st, ctx)) globals.default_version = *v;
+      } else if (k == "vrrp_garp_master_delay") {
+        if (single(seen, st, ctx))
+          if (auto v = number(st, ctx, st.args[0], 0, 3600)) globals.garp.master_delay = seconds(*v);
+      } else if (k == "vrrp_garp_master_repeat") {
+        if (single(seen, st, ctx))
+          if (auto v = number(st, ctx, st.args[0], 1, 255))
+            globals.garp.master_repeat = static_cast<unsigned>(*v);
+      } else if (k == "vrrp_garp_master_refresh") {
+        if (single(seen, st, ctx))
+          if (auto v = number(st, ctx, st.args[0], 0, 86400))
+            globals.garp.master_refresh = seconds(*v);
+      } else if (k == "vrrp_garp_master_refresh_repeat") {
+        if (single(seen, st, ctx))
+          if (auto v = number(st, ctx, st.args[0], 1, 255))
+            globals.garp.master_refresh_repeat = static_cast<unsigned>(*v);
+      } else if (k == "vrrp_mcast_group4") {
+        if (single(seen, st, ctx))
+          if (auto a = address(st, ctx, st.args[0])) {
+            if (a->family != Family::ipv4 || !a->is_multicast())
+              error(st, ctx, k + " " + quote(st.args[0]) + " is not an IPv4 multicast address");
+            else
+              globals.mcast_group4 = *a;
+          }
+      } else if (k == "vrrp_mcast_group6") {
+        if (single(seen, st, ctx))
+          if (auto a = address(st, ctx, st.args[0])) {
+            // VRRP adverts stay on the link: the group must have link-local scope (ffX2::).
+            if (a->family != Family::ipv6 || !a->is_multicast() || (a->bytes[1] & 0x0f) != 2)
+              error(st, ctx, k + " " + quote(st.args[0]) +
+                                 " is not a link-local IPv6 multicast address (ffX2::)");
+            else
+              globals.mcast_group6 = *a;
+          }
+      } else {
+        unknown(st, ctx);
+      }
+    }
+  }
+
+  // --- redvip_defs -------------------------------------------------------------------------
+  void parse_redvip_defs(const Statement& block, SeenKeywords& seen, RedvipSettings& redvip) {
+    const std::string ctx = "redvip_defs";
+    for (const Statement& st : block.block) {
+      const std::string& k = st.keyword;
+      if (st.keyword_quoted) {
+        unknown(st, ctx);
+      } else if (k == "control_socket") {
+        if (!single(seen, st, ctx)) continue;
+        const std::string& path = st.args[0];
+        if (path.empty() || path.size() > kMaxUnixPath)
+          error(st, ctx, k + " " + quote(path) + " must be a path of 1 to " +
+                             std::to_string(kMaxUnixPath) + " characters");
+        else
+          redvip.control_socket = resolve_path(st.base_dir, path);
+      } else if (k == "metrics_address") {
+        if (!single(seen, st, ctx)) continue;
+        if (auto hp = parse_host_port(st.args[0]))
+          redvip.metrics_address = *hp;
+        else
+          error(st, ctx, k + " " + quote(st.args[0]) +
+                             " must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9150");
+      } else {
+        unknown(st, ctx);
+      }
+    }
+  }
+
+  // --- vrrp_instance -----------------------------------------------------------------------
+  std::optional<InstanceSettings> parse_instance(const Statement& block,
+                                                 const GlobalSettings& globals) {
+    PendingInstance p;
+    p.block = &block;
+    p.context = "vrrp_instance " + block.args[0];
+    p.settings.name = block.args[0];
+    p.settings.source_file = block.file;
+    p.settings.source_line = block.line;
+    const std::size_t errors_before = out_.errors.size();
+    const std::string& ctx = p.context;
+    InstanceSettings& s = p.settings;
+    SeenKeywords seen;
+    for (const Statement& st : block.block) {
+      const std::string& k = st.keyword;
+      if (st.keyword_quoted) {
+        unknown(st, ctx);
+      } else if (k == "state") {
+        if (!single(seen, st, ctx)) continue;
+        p.state_st = &st;
+        if (st.args[0] == "MASTER")
+          s.initial_state = InitialState::master;
+        else if (st.args[0] == "BACKUP")
+          s.initial_state = InitialState::backup;
+        else
+          error(st, ctx, "state " + quote(st.args[0]) + " must be MASTER or BACKUP");
+      } else if (k == "interface") {
+        if (!single(seen, st, ctx)) continue;
+        p.interface_st = &st;
+        if (interface_name(st, ctx, st.args[0])) s.interface = st.args[0];
+      } else if (k == "virtual_router_id") {
+        if (!single(seen, st, ctx)) continue;
+        p.vrid_st = &st;
+        if (auto v = number(st, ctx, st.args[0], 1, 255)) s.vrid = static_cast<std::uint8_t>(*v);
+      } else if (k == "priority") {
+        if (single(seen, st, ctx))
+          if (auto v = number(st, ctx, st.args[0], 1, 255))
+            s.priority = static_cast<std::uint8_t>(*v);
+      } else if (k == "advert_int") {
+        if (!single(seen, st, ctx)) continue;
+        p.advert_st = &st;
+        // The range depends on the version, which may come later: checked in finish().
+        if (auto v = fixed(st, ctx, st.args[0], 2, 1, 25500, "0.01..40.95 (v3) or 1..255 (v2)"))
+          p.advert_centis = *v;
+      } else if (k == "version") {
+        if (!single(seen, st, ctx)) continue;
+        p.version_st = &st;
+        p.version = version(st, ctx);
+      } else if (k == "nopreempt") {
+        if (flag(seen, st, ctx)) p.nopreempt_st = &st;
+      } else if (k == "preempt") {  // keepalived keeps it for backwards compatibility
+        if (flag(seen, st, ctx)) p.preempt_st = &st;
+      } else if (k == "preempt_delay") {
+        if (single(seen, st, ctx))
+          if (auto v = fixed(st, ctx, st.args[0], 2, 0, 100000, "0..1000 seconds"))
+            s.preempt_delay = Centiseconds(*v);
+      } else if (k == "virtual_ipaddress") {
+        // Repeated blocks add up, as in keepalived.
+        if (block_only(st, ctx)) parse_vips(st, p);
+      } else if (k == "unicast_src_ip") {
+        if (!single(seen, st, ctx)) continue;
+        p.unicast_src_st = &st;
+        s.unicast_src = address(st, ctx, st.args[0]);
+      } else if (k == "unicast_peer") {
+        if (block_only(st, ctx)) parse_peers(st, p);
+      } else if (k == "authentication") {
+        if (not_duplicate(seen, st, ctx) && block_only(st, ctx))
+          parse_authentication(st, p);
+      } else if (k == "track_interface") {
+        if (block_only(st, ctx)) parse_track_interfaces(st, p);
+      } else if (k == "use_vmac") {
+        if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 0, 1)) continue;
+        s.use_vmac = true;
+        if (!st.args.empty() && interface_name(st, ctx, st.args[0])) p.vmac_name = st.args[0];
+      } else if (k == "garp_master_delay") {
+        if (single(seen, st, ctx)) p.garp_delay = number(st, ctx, st.args[0], 0, 3600);
+      } else if (k == "garp_master_repeat") {
+        if (single(seen, st, ctx)) p.garp_repeat = number(st, ctx, st.args[0], 1, 255);
+      } else if (k == "garp_master_refresh") {
+        if (single(seen, st, ctx)) p.garp_refresh = number(st, ctx, st.args[0], 0, 86400);
+      } else if (k == "garp_master_refresh_repeat") {
+        if (single(seen, st, ctx)) p.garp_refresh_repeat = number(st, ctx, st.args[0], 1, 255);
+      } else if (k == "dont_track_primary") {
+        if (flag(seen, st, ctx)) s.dont_track_primary = true;
+      } else if (k == "redis") {
+        if (not_duplicate(seen, st, ctx) && block_only(st, ctx))
+          s.redis = parse_redis(st, ctx + ": redis");
+      } else {
+        unknown(st, ctx);
+      }
+    }
+    finish(p, globals);
+    if (out_.errors.size() != errors_before) return std::nullopt;
+    return std::move(p.settings);
+  }
+
+  void parse_vips(const Statement& block, PendingInstance& p) {
+    const std::string ctx = p.context + ": virtual_ipaddress";
+    for (const Statement& st : block.block) {
+      if (st.has_block) {
+        error(st, ctx, "an address takes no { } block");
+        continue;
+      }
+      auto parsed = parse_prefixed_address(st.keyword);
+      if (!parsed) {
+        error(st, ctx, quote(st.keyword) + " is not an address or ADDRESS/PREFIX");
+        continue;
+      }
+      VirtualAddress vip;
+      vip.address = parsed->address;
+      vip.prefix = parsed->prefix;
+      if (vip.address.is_multicast() || vip.address == IpAddress::from_bytes(vip.address.family, {}))
+        error(st, ctx, quote(st.keyword) + " cannot be a virtual address (multicast or unspecified)");
+      bool ok = true;
+      std::set<std::string> options;
+      for (std::size_t i = 0; i < st.args.size() && ok; ++i) {
+        const std::string& option = st.args[i];
+        if (option != "dev" && option != "label") {
+          error(st, ctx, quote(st.keyword) + ": unsupported option " + quote(option) +
+                             " (supported: dev IF, label LABEL)");
+          ok = false;
+        } else if (i + 1 >= st.args.size()) {
+          error(st, ctx, quote(st.keyword) + ": option " + quote(option) + " needs a value");
+          ok = false;
+        } else if (!options.insert(option).second) {
+          error(st, ctx, quote(st.keyword) + ": option " + quote(option) + " is given twice");
+          ok = false;
+        } else if (option == "dev") {
+          const std::string& dev = st.args[++i];
+          if (!valid_interface_name(dev)) {
+            error(st, ctx, quote(st.keyword) + ": dev " + quote(dev) + " is not a valid interface name");
+            ok = false;
+          }
+          vip.dev = dev;
+        } else {
+          const std::string& label = st.args[++i];
+          if (vip.address.family != Family::ipv4) {
+            error(st, ctx, quote(st.keyword) + ": a label is only possible on an IPv4 address");
+            ok = false;
+          } else if (label.empty() || label.size() > 15) {
+            error(st, ctx, quote(st.keyword) + ": label " + quote(label) + " must have 1 to 15 characters");
+            ok = false;
+          }
+          vip.label = label;
+        }
+      }
+      if (!ok) continue;
+      for (std::size_t i = 0; i < p.settings.vips.size(); ++i) {
+        if (p.settings.vips[i].address == vip.address) {
+          error(st, ctx, quote(vip.address.to_string()) + " is listed twice (first at " +
+                             where(*p.vip_sts[i]) + ")");
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) continue;
+      p.settings.vips.push_back(std::move(vip));
+      p.vip_sts.push_back(&st);
+    }
+  }
+
+  void parse_peers(const Statement& block, PendingInstance& p) {
+    const std::string ctx = p.context + ": unicast_peer";
+    if (block.block.empty()) error(block, p.context, "unicast_peer block is empty");
+    for (const Statement& st : block.block) {
+      if (st.has_block || !st.args.empty()) {
+        error(st, ctx, quote(st.keyword) + ": only an address is supported (no min_ttl, max_ttl or block)");
+        continue;
+      }
+      auto peer = IpAddress::parse(st.keyword);
+      if (!peer) {
+        error(st, ctx, quote(st.keyword) + " is not an IP address");
+        continue;
+      }
+      bool duplicate = false;
+      for (std::size_t i = 0; i < p.settings.unicast_peers.size(); ++i) {
+        if (p.settings.unicast_peers[i] == *peer) {
+          error(st, ctx, quote(st.keyword) + " is listed twice (first at " + where(*p.peer_sts[i]) + ")");
+          duplicate = true;
+        }
+      }
+      if (duplicate) continue;
+      p.settings.unicast_peers.push_back(*peer);
+      p.peer_sts.push_back(&st);
+    }
+  }
+
+  void parse_authentication(const Statement& block, PendingInstance& p) {
+    const std::string ctx = p.context + ": authentication";
+    p.auth_st = &block;
+    SeenKeywords seen;
+    const Statement* type_st = nullptr;
+    const Statement* pass_st = nullptr;
+    for (const Statement& st : block.block) {
+      if (st.keyword_quoted) {
+        unknown(st, ctx);
+      } else if (st.keyword == "auth_type") {
+        if (!single(seen, st, ctx)) continue;
+        type_st = &st;
+        if (st.args[0] == "AH")
+          error(st, ctx, "auth_type AH is not supported (IPsec AH was removed from VRRP by RFC 3768)");
+        else if (st.args[0] != "PASS")
+          error(st, ctx, "auth_type " + quote(st.args[0]) + " must be PASS");
+      } else if (st.keyword == "auth_pass") {
+        if (!single(seen, st, ctx)) continue;
+        pass_st = &st;
+        std::string pass = st.args[0];
+        if (pass.empty()) {
+          error(st, ctx, "auth_pass is empty");
+          continue;
+        }
+        // keepalived keeps the first 8 bytes (the field's size) and warns; peers configured
+        // with the long password therefore interoperate, so we do the same.
+        if (pass.size() > 8) {
+          pass.resize(8);
+          warn(st, ctx, "auth_pass is longer than 8 characters: only the first 8 are used");
+        }
+        p.settings.auth_password = std::move(pass);
+      } else {
+        unknown(st, ctx);
+      }
+    }
+    if (!type_st) error(block, p.context, "authentication needs auth_type PASS");
+    if (!pass_st) error(block, p.context, "authentication needs auth_pass");
+  }
+
+  void parse_track_interfaces(const Statement& block, PendingInstance& p) {
+    const std::string ctx = p.context + ": track_interface";
+    for (const Statement& st : block.block) {
+      if (st.has_block || !st.args.empty()) {
+        error(st, ctx, quote(st.keyword) + ": only an interface name is supported (no weight)");
+        continue;
+      }
+      if (!valid_interface_name(st.keyword)) {
+        error(st, ctx, quote(st.keyword) + " is not a valid interface name");
+        continue;
+      }
+      auto& list = p.settings.track_interfaces;
+      if (std::find(list.begin(), list.end(), st.keyword) != list.end()) {
+        error(st, ctx, quote(st.keyword) + " is listed twice");
+        continue;
+      }
+      list.push_back(st.keyword);
+    }
+  }
+
+  std::optional<RedisSettings> parse_redis(const Statement& block, const std::string& ctx) {
+    RedisSettings r;
+    SeenKeywords seen;
+    const Statement* peer_port_st = nullptr;
+    const Statement* password_st = nullptr;
+    const Statement* password_file_st = nullptr;
+    const std::size_t errors_before = out_.errors.size();
+    for (const Statement& st : block.block) {
+      const std::string& k = st.keyword;
+      if (st.keyword_quoted) {
+        unknown(st, ctx);
+      } else if (k == "address") {
+        if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 1, 2)) continue;
+        if (auto a = address(st, ctx, st.args[0])) r.address = *a;
+        if (st.args.size() == 2)
+          if (auto port = number(st, ctx, st.args[1], 1, 65535))
+            r.port = static_cast<std::uint16_t>(*port);
+      } else if (k == "peer_port") {
+        if (!single(seen, st, ctx)) continue;
+        peer_port_st = &st;
+        if (auto port = number(st, ctx, st.args[0], 1, 65535))
+          r.peer_port = static_cast<std::uint16_t>(*port);
+      } else if (k == "user") {
+        if (!single(seen, st, ctx)) continue;
+        if (st.args[0].empty())
+          error(st, ctx, "user is empty");
+        else
+          r.user = st.args[0];
+      } else if (k == "password") {
+        if (!single(seen, st, ctx)) continue;
+        password_st = &st;
+        if (st.args[0].empty()) {
+          error(st, ctx, "password is empty");
+          continue;
+        }
+        r.password = st.args[0];
+        warn(st, ctx, "password is written in the config file; prefer password_file");
+      } else if (k == "password_file") {
+        if (!single(seen, st, ctx)) continue;
+        password_file_st = &st;
+        if (auto secret = read_password_file(st, ctx)) {
+          r.password = std::move(*secret);
+          r.password_file = resolve_path(st.base_dir, st.args[0]);
+        }
+      } else if (k == "check_interval" || k == "check_timeout") {
+        if (!single(seen, st, ctx)) continue;
+        if (auto v = fixed(st, ctx, st.args[0], 3, 10, 10000, "0.01..10 seconds"))
+          (k == "check_interval" ? r.check_interval : r.check_timeout) = milliseconds(*v);
+      } else if (k == "fall" || k == "rise") {
+        if (!single(seen, st, ctx)) continue;
+        if (auto v = number(st, ctx, st.args[0], 1, 100))
+          (k == "fall" ? r.fall : r.rise) = static_cast<unsigned>(*v);
+      } else if (k == "handover_timeout") {
+        if (!single(seen, st, ctx)) continue;
+        if (auto v = fixed(st, ctx, st.args[0], 3, 100, 300000, "0.1..300 seconds"))
+          r.handover_timeout = milliseconds(*v);
+      } else {
+        unknown(st, ctx);
+      }
+    }
+    if (password_st && password_file_st)
+      error(*password_st, ctx, "password and password_file are both given (first at " +
+                                   where(*password_file_st) + "); keep one");
+    if (!peer_port_st) r.peer_port = r.port;
+    if (out_.errors.size() != errors_before) return std::nullopt;
+    return r;
+  }
+
+  std::optional<std::string> read_password_file(const Statement& st, const std::string& ctx) {
+    if (!options_.allow_file_access) {
+      error(st, ctx, "password_file is not allowed here");
+      return std::nullopt;
+    }
+    const std::string path = resolve_path(st.base_dir, st.args[0]);
+    std::string secret;
+    std::string why;
+    // The messages below name the file, never its content.
+    if (!read_config_file(path, secret, why, kMaxPasswordFileSize)) {
+      error(st, ctx, "password_file " + quote(path) + ": " + why);
+      return std::nullopt;
+    }
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    if (secret.empty()) {
+      error(st, ctx, "password_file " + quote(path) + " is empty");
+      return std::nullopt;
+    }
+    if (secret.find_first_of("\r\n") != std::string::npos) {
+      error(st, ctx, "password_file " + quote(path) + " must hold the password on one line");
+      return std::nullopt;
+    }
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && (info.st_mode & S_IROTH))
+      warn(st, ctx, "password_file " + quote(path) + " is readable by every user");
+    return secret;
+  }
+
+  // Settings that depend on each other, checked once the whole block is read.
+  void finish(PendingInstance& p, const GlobalSettings& globals) {
+    InstanceSettings& s = p.settings;
+    const std::string& ctx = p.context;
+    const Statement& block = *p.block;
+    if (!p.interface_st) error(block, ctx, "missing \"interface\"");
+    if (!p.vrid_st) error(block, ctx, "missing \"virtual_router_id\"");
+    if (s.vips.empty()) {
+      error(block, ctx, "missing \"virtual_ipaddress\" (at least one address)");
+      return;
+    }
+    if (s.vips.size() > kMaxVips)
+      error(*p.vip_sts[kMaxVips], ctx, "more than " + std::to_string(kMaxVips) +
+                                           " virtual addresses (one advert cannot carry them)");
+
+    s.family = s.vips.front().address.family;
+    for (std::size_t i = 1; i < s.vips.size(); ++i) {
+      if (s.vips[i].address.family != s.family)
+        error(*p.vip_sts[i], ctx, "virtual_ipaddress " + quote(s.vips[i].address.to_string()) +
+                                      " is " + family_name(s.vips[i].address.family) +
+                                      " but the first address is " + family_name(s.family) +
+                                      " (use one vrrp_instance per address family)");
+    }
+
+    // Like keepalived: an IPv6 instance runs v3 unless the instance itself asks otherwise.
+    if (p.version)
+      s.version = *p.version;
+    else
+      s.version = s.family == Family::ipv6 ? Version::v3 : globals.default_version;
+    if (s.version == Version::v2 && s.family == Family::ipv6 && p.version_st)
+      error(*p.version_st, ctx, "version 2 cannot carry IPv6 addresses (use version 3)");
+
+    if (p.advert_st) {
+      const std::int64_t cs = p.advert_centis;
+      if (s.version == Version::v2 && cs % 100 != 0)
+        error(*p.advert_st, ctx, "advert_int " + quote(p.advert_st->args[0]) +
+                                     ": a fractional interval needs version 3");
+      else if (s.version == Version::v3 && cs > 4095)
+        error(*p.advert_st, ctx, "advert_int " + quote(p.advert_st->args[0]) +
+                                     " must be 0.01..40.95 seconds with version 3");
+    }
+    s.advert_interval = Centiseconds(p.advert_centis);
+
+    if (p.auth_st && s.version == Version::v3)
+      error(*p.auth_st, ctx, "authentication is not part of VRRP version 3 (remove it or use version 2)");
+
+    if (p.nopreempt_st && p.preempt_st)
+      error(*p.preempt_st, ctx, "preempt and nopreempt contradict each other (nopreempt at " +
+                                    where(*p.nopreempt_st) + ")");
+    // keepalived clears nopreempt on a MASTER instance (with a warning): same here, so a
+    // keepalived config behaves the same under redvip.
+    s.preempt = p.nopreempt_st == nullptr || s.initial_state == InitialState::master;
+    if (p.nopreempt_st && s.initial_state == InitialState::master)
+      warn(*p.nopreempt_st, ctx, "nopreempt does not work with state MASTER and is cleared (use state BACKUP)");
+
+    if (s.unicast_src && s.unicast_src->family != s.family)
+      error(*p.unicast_src_st, ctx, "unicast_src_ip " + quote(s.unicast_src->to_string()) + " is " +
+                                        family_name(s.unicast_src->family) + " but the instance is " +
+                                        family_name(s.family));
+    for (std::size_t i = 0; i < s.unicast_peers.size(); ++i) {
+      if (s.unicast_peers[i].family != s.family)
+        error(*p.peer_sts[i], ctx, "unicast_peer " + quote(s.unicast_peers[i].to_string()) + " is " +
+                                       family_name(s.unicast_peers[i].family) +
+                                       " but the instance is " + family_name(s.family));
+    }
+
+    s.garp = globals.garp;
+    if (p.garp_delay) s.garp.master_delay = seconds(*p.garp_delay);
+    if (p.garp_repeat) s.garp.master_repeat = static_cast<unsigned>(*p.garp_repeat);
+    if (p.garp_refresh) s.garp.master_refresh = seconds(*p.garp_refresh);
+    if (p.garp_refresh_repeat) s.garp.master_refresh_repeat = static_cast<unsigned>(*p.garp_refresh_repeat);
+
+    if (s.use_vmac) s.vmac_name = p.vmac_name ? *p.vmac_name : "vrrp." + std::to_string(s.vrid);
+  }
+
+  LoadResult& out_;
+  const ParseOptions& options_;
+};
+
+LoadResult parse_statements(const TreeResult& tree, const std::string& main_file,
+                            const ParseOptions& options) {
+  LoadResult out;
+  out.errors = tree.errors;
+  out.warnings = tree.warnings;
+  if (!out.errors.empty()) return out;
+  Parser parser(out, options);
+  Config config = parser.run(tree.statements, main_file);
+  if (out.errors.empty()) validate_config(config, out.errors);
+  if (out.errors.empty()) out.config = std::move(config);
+  return out;
+}
+
+}  // namespace
+
+LoadResult load_config_file(const std::string& path) {
+  std::string text;
+  std::string why;
+  if (!read_config_file(path, text, why, std::size_t{1} << 20)) {
+    LoadResult out;
+    out.errors.push_back({path, 0, "cannot read the configuration: " + why});
+    return out;
+  }
+  const ParseOptions options;
+  const TreeResult tree = read_statements(text, path, directory_of(path), ReadOptions{});
+  return parse_statements(tree, path, options);
+}
+
+LoadResult parse_config_text(std::string_view text, const std::string& name) {
+  return parse_config_text(text, name, ParseOptions{});
+}
+
+LoadResult parse_config_text(std::string_view text, const std::string& name,
+                             const ParseOptions& options) {
+  const TreeResult tree =
+      read_statements(text, name, "", ReadOptions{options.allow_file_access});
+  return parse_statements(tree, name, options);
+}
+
+}  // namespace redvip::agent

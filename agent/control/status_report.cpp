@@ -1,0 +1,166 @@
+#include "agent/control/status_report.hpp"
+
+#include <fmt/format.h>
+
+namespace redvip::agent {
+namespace {
+constexpr vrrp::State kStates[] = {vrrp::State::initialize, vrrp::State::backup,
+                                   vrrp::State::master, vrrp::State::fault};
+
+std::string master_text(const InstanceStatus& s) {
+  return s.master ? s.master->to_string() : std::string("unknown");
+}
+
+std::string label_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+std::string json_escape(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string render_text(const std::vector<InstanceView>& instances) {
+  std::string out;
+  for (const auto& i : instances) {
+    const auto& s = i.vrrp;
+    out += fmt::format("{}: {} priority {} master {}", s.name, vrrp::to_string(s.state),
+                       s.priority, master_text(s));
+    if (!s.not_eligible_because.empty()) out += fmt::format(" (not eligible: {})", s.not_eligible_because);
+    if (i.redis.present) {
+      out += fmt::format(" redis {} {}", i.redis.healthy ? "healthy" : "unhealthy",
+                         i.redis.role.empty() ? "?" : i.redis.role);
+      if (!i.redis.detail.empty()) out += fmt::format(" ({})", i.redis.detail);
+    }
+    out += '\n';
+  }
+  if (out.empty()) out = "no instances\n";
+  return out;
+}
+
+std::string render_json(const std::vector<InstanceView>& instances) {
+  std::string out = "{\"instances\":[";
+  bool first = true;
+  for (const auto& i : instances) {
+    const auto& s = i.vrrp;
+    if (!first) out += ',';
+    first = false;
+    out += fmt::format(
+        "{{\"name\":\"{}\",\"state\":\"{}\",\"priority\":{},\"master\":{},\"eligible\":{},"
+        "\"not_eligible_because\":\"{}\",\"last_transition\":\"{}\",\"adverts_sent\":{},"
+        "\"adverts_received\":{},\"became_master\":{}",
+        json_escape(s.name), vrrp::to_string(s.state), s.priority,
+        s.master ? fmt::format("\"{}\"", s.master->to_string()) : std::string("null"),
+        s.not_eligible_because.empty() ? "true" : "false", json_escape(s.not_eligible_because),
+        json_escape(s.last_transition_reason), s.counters.adverts_sent,
+        s.counters.adverts_received, s.counters.became_master);
+    if (i.redis.present) {
+      out += fmt::format(",\"redis\":{{\"healthy\":{},\"role\":\"{}\",\"detail\":\"{}\"}}",
+                         i.redis.healthy ? "true" : "false", json_escape(i.redis.role),
+                         json_escape(i.redis.detail));
+    }
+    out += '}';
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string render_prometheus(const std::vector<InstanceView>& instances) {
+  std::string out;
+  auto family = [&](std::string_view name, std::string_view type, std::string_view help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  family("redvip_instance_state", "gauge", "1 for the state the instance is in");
+  for (const auto& i : instances) {
+    for (auto st : kStates) {
+      out += fmt::format("redvip_instance_state{{instance=\"{}\",state=\"{}\"}} {}\n",
+                         label_escape(i.vrrp.name), vrrp::to_string(st), i.vrrp.state == st ? 1 : 0);
+    }
+  }
+  auto per_instance = [&](std::string_view name, std::string_view type, std::string_view help,
+                          auto value) {
+    family(name, type, help);
+    for (const auto& i : instances) {
+      out += fmt::format("{}{{instance=\"{}\"}} {}\n", name, label_escape(i.vrrp.name), value(i));
+    }
+  };
+  per_instance("redvip_priority", "gauge", "effective VRRP priority",
+               [](const InstanceView& i) { return static_cast<unsigned>(i.vrrp.priority); });
+  per_instance("redvip_eligible", "gauge", "1 when nothing keeps the node from being master",
+               [](const InstanceView& i) { return i.vrrp.not_eligible_because.empty() ? 1 : 0; });
+  per_instance("redvip_adverts_sent_total", "counter", "adverts sent",
+               [](const InstanceView& i) { return i.vrrp.counters.adverts_sent; });
+  per_instance("redvip_adverts_received_total", "counter", "valid adverts received",
+               [](const InstanceView& i) { return i.vrrp.counters.adverts_received; });
+  per_instance("redvip_transitions_total", "counter", "state transitions",
+               [](const InstanceView& i) { return i.vrrp.counters.transitions; });
+  per_instance("redvip_became_master_total", "counter", "times the instance became master",
+               [](const InstanceView& i) { return i.vrrp.counters.became_master; });
+  per_instance("redvip_vip_errors_total", "counter", "failed VIP additions or removals",
+               [](const InstanceView& i) { return i.vrrp.counters.vip_errors; });
+  per_instance("redvip_adverts_dropped_non_peer_total", "counter",
+               "unicast adverts from an address that is not a configured peer",
+               [](const InstanceView& i) { return i.vrrp.socket.dropped_non_peer; });
+  family("redvip_adverts_ignored_total", "counter",
+         "valid adverts the state machine set aside, by reason");
+  for (const auto& i : instances) {
+    for (std::size_t r = 0; r < vrrp::kDropReasonCount; ++r) {
+      out += fmt::format("redvip_adverts_ignored_total{{instance=\"{}\",reason=\"{}\"}} {}\n",
+                         label_escape(i.vrrp.name),
+                         vrrp::to_string(static_cast<vrrp::DropReason>(r)),
+                         i.vrrp.counters.dropped[r]);
+    }
+  }
+  family("redvip_adverts_rejected_total", "counter", "adverts the decoder rejected, by reason");
+  for (const auto& i : instances) {
+    for (std::size_t r = 0; r < vrrp::kRejectCount; ++r) {
+      out += fmt::format("redvip_adverts_rejected_total{{instance=\"{}\",reason=\"{}\"}} {}\n",
+                         label_escape(i.vrrp.name), vrrp::to_string(static_cast<vrrp::Reject>(r)),
+                         i.vrrp.counters.rejected[r]);
+    }
+  }
+  bool any_redis = false;
+  for (const auto& i : instances) any_redis = any_redis || i.redis.present;
+  if (any_redis) {
+    family("redvip_redis_healthy", "gauge", "1 when the local Redis passes its checks");
+    for (const auto& i : instances) {
+      if (i.redis.present) {
+        out += fmt::format("redvip_redis_healthy{{instance=\"{}\"}} {}\n",
+                           label_escape(i.vrrp.name), i.redis.healthy ? 1 : 0);
+      }
+    }
+    family("redvip_redis_checks_total", "counter", "Redis health checks by result");
+    for (const auto& i : instances) {
+      if (!i.redis.present) continue;
+      out += fmt::format("redvip_redis_checks_total{{instance=\"{}\",result=\"ok\"}} {}\n",
+                         label_escape(i.vrrp.name), i.redis.checks_ok);
+      out += fmt::format("redvip_redis_checks_total{{instance=\"{}\",result=\"failed\"}} {}\n",
+                         label_escape(i.vrrp.name), i.redis.checks_failed);
+    }
+  }
+  return out;
+}
+
+}  // namespace redvip::agent

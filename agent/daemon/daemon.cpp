@@ -1,0 +1,255 @@
+#include "agent/daemon/daemon.hpp"
+
+#include <csignal>
+
+#include "agent/config/parser.hpp"
+#include "agent/log/log.hpp"
+#include "agent/daemon/systemd_notify.hpp"
+
+namespace redvip::agent {
+namespace asio = boost::asio;
+
+Daemon::Daemon(asio::io_context& io, std::string config_path)
+    : io_(io), config_path_(std::move(config_path)), signals_(io) {}
+
+Daemon::~Daemon() = default;
+
+bool Daemon::start(Config config, std::string& error) {
+  config_ = std::move(config);
+  auto [addresses, ec] = netlink::AddressManager::open();
+  if (ec) {
+    error = fmt::format("cannot open a netlink socket for addresses: {}", ec.message());
+    return false;
+  }
+  addresses_ = std::move(addresses);
+  links_ = std::make_unique<netlink::LinkMonitor>(
+      io_,
+      [this](const netlink::LinkEvent& e) {
+        for (auto& [name, instance] : instances_) instance->on_link(e);
+      },
+      [this](const netlink::AddressEvent& e) {
+        for (auto& [name, instance] : instances_) instance->on_address(e);
+      });
+  if (auto lec = links_->start()) {
+    error = fmt::format("cannot watch links through netlink: {}", lec.message());
+    return false;
+  }
+  if (start_endpoints(error)) return false;
+  for (const auto& settings : config_.instances) {
+    if (start_instance(settings, error)) {
+      instances_.clear();
+      return false;
+    }
+  }
+  watch_signals();
+  return true;
+}
+
+std::error_code Daemon::start_endpoints(std::string& error) {
+  control_ = std::make_unique<ControlServer>(io_, config_.redvip.control_socket,
+                                             [this](const std::string& r) { return control(r); });
+  if (auto ec = control_->start()) {
+    error = fmt::format("cannot listen on the control socket {}: {}",
+                        config_.redvip.control_socket,
+                        ec == std::errc::address_in_use ? "another redvipd is running there"
+                                                        : ec.message());
+    return ec;
+  }
+  metrics_.reset();
+  if (config_.redvip.metrics_address) {
+    const auto& hp = *config_.redvip.metrics_address;
+    const auto address = hp.host.family == vrrp::Family::ipv6
+                             ? fmt::format("[{}]:{}", hp.host.to_string(), hp.port)
+                             : fmt::format("{}:{}", hp.host.to_string(), hp.port);
+    metrics_ = std::make_unique<MetricsServer>(io_, [this] { return render_prometheus(views()); });
+    if (auto ec = metrics_->start(address)) {
+      error = fmt::format("cannot serve metrics on {}: {}", address, ec.message());
+      return ec;
+    }
+  }
+  return {};
+}
+
+void Daemon::feed_initial_links(VrrpInstance& instance) {
+  std::vector<std::string> names = instance.settings().track_interfaces;
+  names.push_back(instance.settings().interface);
+  for (const auto& name : names) {
+    if (auto up = links_->link_up(name)) instance.on_link(netlink::LinkEvent{0, name, *up});
+  }
+}
+
+std::error_code Daemon::start_instance(const InstanceSettings& settings, std::string& error) {
+  auto instance = std::make_unique<VrrpInstance>(io_, settings, config_.globals, *addresses_);
+  feed_initial_links(*instance);
+  std::unique_ptr<RedisRoleController> controller;
+  if (settings.redis) {
+    // Started first: the instance must begin ineligible until Redis is checked and synced.
+    controller = std::make_unique<RedisRoleController>(io_, settings, *instance);
+    instance->set_hooks(controller.get());
+    controller->start();
+  }
+  if (auto ec = instance->start(error)) return ec;
+  if (controller) controllers_[settings.name] = std::move(controller);
+  instances_[settings.name] = std::move(instance);
+  return {};
+}
+
+void Daemon::stop_instance(const std::string& name, std::function<void()> done) {
+  auto it = instances_.find(name);
+  if (it == instances_.end()) {
+    done();
+    return;
+  }
+  auto finish = [this, name, done = std::move(done)] {
+    // Destroy outside the instance's own call stack.
+    asio::post(io_, [this, name, done] {
+      controllers_.erase(name);
+      instances_.erase(name);
+      done();
+    });
+  };
+  auto controller = controllers_.find(name);
+  VrrpInstance* instance = it->second.get();
+  if (controller != controllers_.end() && instance->state() == vrrp::State::master) {
+    // A planned stop of a Redis master: no acknowledged write may be lost.
+    controller->second->handover(
+        [instance](std::function<void()> released) { instance->stop(std::move(released)); },
+        std::move(finish));
+    return;
+  }
+  instance->stop(std::move(finish));
+}
+
+void Daemon::watch_signals() {
+  if (!signals_added_) {
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGHUP);
+    signals_added_ = true;
+  }
+  signals_.async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      log(Level::notice, "", "SIGHUP: reloading {}", config_path_);
+      notify_reloading();
+      reload();
+      notify_ready();
+      watch_signals();
+      return;
+    }
+    if (shutting_down_) {
+      log(Level::warning, "", "second {}: exiting now", signal == SIGINT ? "SIGINT" : "SIGTERM");
+      controllers_.clear();
+      for (auto& [name, instance] : instances_) instance.reset();
+      io_.stop();
+      return;
+    }
+    shutdown(signal == SIGINT ? "SIGINT" : "SIGTERM");
+    watch_signals();
+  });
+}
+
+void Daemon::shutdown(const std::string& why) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  notify_stopping();
+  log(Level::notice, "", "{}: releasing every instance", why);
+  auto remaining = std::make_shared<std::size_t>(instances_.size());
+  auto finish = [this] {
+    if (control_) control_->stop();
+    if (metrics_) metrics_->stop();
+    signals_.cancel();
+    links_.reset();
+    log(Level::notice, "", "stopped");
+    io_.stop();
+  };
+  if (*remaining == 0) {
+    finish();
+    return;
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, instance] : instances_) names.push_back(name);
+  for (const auto& name : names) {
+    stop_instance(name, [remaining, finish] {
+      if (--*remaining == 0) finish();
+    });
+  }
+}
+
+std::string Daemon::reload() {
+  auto loaded = load_config_file(config_path_);
+  for (const auto& w : loaded.warnings) log(Level::warning, "", "{}", w);
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) log(Level::error, "", "{}", e.to_string());
+    log(Level::error, "", "reload refused: the running configuration stays");
+    std::string reply = "error: reload refused\n";
+    for (const auto& e : loaded.errors) reply += e.to_string() + "\n";
+    return reply;
+  }
+  Config next = std::move(*loaded.config);
+  std::vector<std::string> kept, restarted, added, removed;
+  std::map<std::string, const InstanceSettings*> wanted;
+  for (const auto& s : next.instances) wanted[s.name] = &s;
+  for (const auto& [name, instance] : instances_) {
+    auto it = wanted.find(name);
+    if (it == wanted.end()) removed.push_back(name);
+    else if (instance->settings() == *it->second) kept.push_back(name);
+    else restarted.push_back(name);
+  }
+  for (const auto& [name, settings] : wanted) {
+    if (!instances_.count(name)) added.push_back(name);
+  }
+  config_.globals = next.globals;
+  const bool endpoints_changed = config_.redvip.control_socket != next.redvip.control_socket ||
+                                 config_.redvip.metrics_address != next.redvip.metrics_address;
+  config_.redvip = next.redvip;
+  config_.instances = next.instances;
+  if (endpoints_changed) {
+    std::string error;
+    if (control_) control_->stop();
+    if (start_endpoints(error)) log(Level::error, "", "{}", error);
+  }
+  auto start_new = [this, wanted](const std::string& name) {
+    std::string error;
+    if (start_instance(*wanted.at(name), error)) log(Level::error, name, "{}", error);
+  };
+  for (const auto& name : removed) {
+    log(Level::notice, name, "removed from the configuration: releasing");
+    stop_instance(name, [] {});
+  }
+  for (const auto& name : restarted) {
+    log(Level::notice, name, "configuration changed: restarting the instance");
+    stop_instance(name, [start_new, name] { start_new(name); });
+  }
+  for (const auto& name : added) start_new(name);
+  log(Level::notice, "", "reloaded: {} kept, {} restarted, {} added, {} removed", kept.size(),
+      restarted.size(), added.size(), removed.size());
+  return fmt::format("reloaded: {} kept, {} restarted, {} added, {} removed\n", kept.size(),
+                     restarted.size(), added.size(), removed.size());
+}
+
+std::vector<InstanceView> Daemon::views() const {
+  std::vector<InstanceView> out;
+  for (const auto& [name, instance] : instances_) {
+    InstanceView v;
+    v.vrrp = instance->status();
+    if (auto c = controllers_.find(name); c != controllers_.end()) v.redis = c->second->view();
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::string Daemon::control(const std::string& request) {
+  if (request == "status") return render_text(views());
+  if (request == "status --json") return render_json(views());
+  if (request == "reload") return reload();
+  if (request.rfind("handover", 0) == 0) {
+    // A handover that keeps this daemon running would need a rule for when this node may take
+    // the master back; until then the planned handover is a stop (SIGTERM / systemctl stop).
+    return "error: handover over the control socket is not supported; stop the service "
+           "(systemctl stop redvip, or SIGTERM) for a planned handover\n";
+  }
+  return fmt::format("error: unknown command \"{}\"\n", request);
+}
+
+}  // namespace redvip::agent

@@ -1,0 +1,62 @@
+#pragma once
+// redvipd at run time: the instances of one config, the netlink watchers, the control socket,
+// metrics and signals, all on one io_context.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "agent/config/settings.hpp"
+#include "agent/control/control_server.hpp"
+#include "agent/control/metrics_server.hpp"
+#include "agent/redis/roles/role_controller.hpp"
+#include "agent/control/status_report.hpp"
+#include "agent/instance/vrrp_instance.hpp"
+#include "netlink/address_manager.hpp"
+#include "netlink/asio.hpp"
+#include "netlink/link_monitor.hpp"
+
+namespace redvip::agent {
+
+class Daemon {
+ public:
+  Daemon(boost::asio::io_context& io, std::string config_path);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Opens netlink, the control socket and metrics, then starts every instance. A false return
+  // comes with one clear message; nothing is left half-started.
+  bool start(Config config, std::string& error);
+  // Releases every instance (priority-0 advert, VIPs removed), then stops the io_context.
+  void shutdown(const std::string& why);
+  // Re-reads the config file; a bad file is refused and the running config stays.
+  std::string reload();
+  int exit_code() const { return exit_code_; }
+
+  std::vector<InstanceView> views() const;
+
+ private:
+  void watch_signals();
+  std::error_code start_instance(const InstanceSettings& settings, std::string& error);
+  void stop_instance(const std::string& name, std::function<void()> done);
+  std::error_code start_endpoints(std::string& error);
+  void feed_initial_links(VrrpInstance& instance);
+  std::string control(const std::string& request);
+
+  boost::asio::io_context& io_;
+  std::string config_path_;
+  Config config_;
+  std::unique_ptr<netlink::AddressManager> addresses_;
+  std::unique_ptr<netlink::LinkMonitor> links_;
+  std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<MetricsServer> metrics_;
+  boost::asio::signal_set signals_;
+  std::map<std::string, std::unique_ptr<VrrpInstance>> instances_;
+  // Declared after instances_ so it is destroyed first: a controller refers to its instance.
+  std::map<std::string, std::unique_ptr<RedisRoleController>> controllers_;
+  bool signals_added_ = false;
+  bool shutting_down_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace redvip::agent

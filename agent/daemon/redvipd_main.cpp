@@ -1,0 +1,142 @@
+// redvipd: keeps a virtual IP in front of a Redis master/replica group.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "agent/config/parser.hpp"
+#include "agent/daemon/daemon.hpp"
+#include "agent/log/log.hpp"
+#include "agent/daemon/privileges.hpp"
+#include "agent/daemon/systemd_notify.hpp"
+#include "netlink/address_manager.hpp"
+#include "netlink/vmac.hpp"
+
+namespace {
+constexpr const char* kDefaultConfig = "/etc/redvip/redvip.conf";
+
+int usage(int code) {
+  fmt::print(code ? stderr : stdout,
+             "usage: redvipd [-f FILE] [-t] [-l LEVEL] [--version]\n"
+             "  -f, --config-file FILE  configuration (default {})\n"
+             "  -t, --config-test       check the configuration and exit 0 (good) or 1 (bad)\n"
+             "  --cleanup               remove the configured VIPs and VMAC links (after a crash)\n"
+             "  -l, --log-level LEVEL   error, warning, notice, info (default), debug\n"
+             "  -u, --user NAME         started as root: become NAME after opening everything\n"
+             "                          (it must be able to read the config for SIGHUP)\n"
+             "  --version               print the version and exit\n"
+             "Runs in the foreground and logs to stderr. SIGHUP reloads; SIGTERM releases the\n"
+             "VIPs (priority-0 advert) and exits.\n",
+             kDefaultConfig);
+  return code;
+}
+// What a daemon that died without releasing leaves behind; systemd runs this after a stop.
+int remove_leftovers(const redvip::agent::Config& config) {
+  using namespace redvip;
+  auto [addresses, ec] = netlink::AddressManager::open();
+  if (ec) {
+    agent::log(agent::Level::error, "", "cannot open netlink: {}", ec.message());
+    return 1;
+  }
+  int failures = 0;
+  for (const auto& instance : config.instances) {
+    std::vector<netlink::Vip> vips;
+    for (const auto& v : instance.vips) {
+      const auto device = !v.dev.empty() ? v.dev : instance.use_vmac ? instance.vmac_name : instance.interface;
+      vips.push_back(netlink::Vip{v.address, v.prefix, device, v.label});
+    }
+    const auto result = addresses->remove_stale(vips);
+    for (const auto& vip : result.removed) {
+      agent::log(agent::Level::notice, instance.name, "removed {} from {}", netlink::to_string(vip), vip.device);
+    }
+    for (const auto& [vip, error] : result.failed) {
+      agent::log(agent::Level::error, instance.name, "{}",
+                 netlink::AddressManager::describe_error(vip, error, netlink::VipOperation::remove));
+      ++failures;
+    }
+    if (instance.use_vmac) {
+      if (auto vec = netlink::remove_vmac(instance.vmac_name)) {
+        agent::log(agent::Level::error, instance.name, "cannot remove {}: {}", instance.vmac_name, vec.message());
+        ++failures;
+      }
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace redvip::agent;
+  std::string config_path = kDefaultConfig;
+  bool test_only = false;
+  bool cleanup = false;
+  std::string run_as;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") return usage(0);
+    if (arg == "--version" || arg == "-v") {
+      fmt::print("redvipd {}\n", REDVIP_VERSION);
+      return 0;
+    }
+    if (arg == "-t" || arg == "--config-test") {
+      test_only = true;
+    } else if (arg == "--cleanup") {
+      cleanup = true;
+    } else if (arg == "-f" || arg == "--config-file" || arg == "--use-file") {
+      if (++i >= argc) return usage(2);
+      config_path = argv[i];
+    } else if (arg == "-u" || arg == "--user") {
+      if (++i >= argc) return usage(2);
+      run_as = argv[i];
+    } else if (arg == "-l" || arg == "--log-level") {
+      if (++i >= argc) return usage(2);
+      const std::string level = argv[i];
+      if (level == "error") set_log_level(Level::error);
+      else if (level == "warning") set_log_level(Level::warning);
+      else if (level == "notice") set_log_level(Level::notice);
+      else if (level == "info") set_log_level(Level::info);
+      else if (level == "debug") set_log_level(Level::debug);
+      else return usage(2);
+    } else {
+      fmt::print(stderr, "redvipd: unknown option {}\n", arg);
+      return usage(2);
+    }
+  }
+  // journald supplies timestamps; people running it by hand want them.
+  set_log_timestamps(::getenv("JOURNAL_STREAM") == nullptr);
+
+  auto loaded = load_config_file(config_path);
+  for (const auto& w : loaded.warnings) log(Level::warning, "", "{}", w);
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) log(Level::error, "", "{}", e.to_string());
+    log(Level::error, "", "configuration {} is not valid", config_path);
+    return 1;
+  }
+  if (test_only) {
+    fmt::print("redvipd: configuration {} is valid ({} instance{})\n", config_path,
+               loaded.config->instances.size(), loaded.config->instances.size() == 1 ? "" : "s");
+    return 0;
+  }
+
+  if (cleanup) return remove_leftovers(*loaded.config);
+
+  boost::asio::io_context io;
+  Daemon daemon(io, config_path);
+  std::string error;
+  if (!daemon.start(std::move(*loaded.config), error)) {
+    log(Level::error, "", "{}", error);
+    return 1;
+  }
+  // Everything privileged is open now: keep only CAP_NET_RAW and CAP_NET_ADMIN. The user stays
+  // unless asked: a reload must still read a config that only root may read.
+  std::string report;
+  if (auto ec = drop_privileges(run_as, report)) {
+    log(Level::error, "", "cannot drop privileges: {}", report);
+    return 1;
+  }
+  log(Level::info, "", "{}", report);
+  log(Level::notice, "", "redvipd {} running with {}", REDVIP_VERSION, config_path);
+  notify_ready();
+  io.run();
+  return daemon.exit_code();
+}

@@ -1,0 +1,36 @@
+#pragma once
+// What an instance reports about itself: state, who is master, why it may not be, counters.
+// Plain data for status, JSON and metrics.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "netlink/vrrp_socket.hpp"
+#include "vrrp/codec.hpp"
+#include "vrrp/state_machine.hpp"
+
+namespace redvip::agent {
+
+struct InstanceCounters {
+  std::uint64_t adverts_received = 0;
+  std::uint64_t adverts_sent = 0;
+  std::uint64_t became_master = 0;
+  std::uint64_t transitions = 0;
+  std::uint64_t vip_errors = 0;
+  std::array<std::uint64_t, vrrp::kRejectCount> rejected{};
+  std::array<std::uint64_t, vrrp::kDropReasonCount> dropped{};
+};
+
+struct InstanceStatus {
+  std::string name;
+  vrrp::State state = vrrp::State::initialize;
+  std::uint8_t priority = 0;
+  std::optional<vrrp::IpAddress> master;  // who we last heard as master (ourselves when master)
+  std::string not_eligible_because;       // empty when eligible
+  std::string last_transition_reason;
+  InstanceCounters counters;
+  netlink::SocketCounters socket;
+};
+
+}  // namespace redvip::agent

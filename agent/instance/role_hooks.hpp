@@ -1,0 +1,42 @@
+#pragma once
+// The seam between a VRRP instance and whatever stands behind its VIP (the Redis role
+// controller), both ways. The instance calls RoleHooks at the points where the order matters;
+// without a redis block there are no hooks and the instance behaves like keepalived. The
+// service side sees the instance only as InstanceControl.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "vrrp/ip_address.hpp"
+
+namespace redvip::agent {
+
+class RoleHooks {
+ public:
+  virtual ~RoleHooks() = default;
+
+  // Before any VIP is added: make the service writable here. `live_master` is the router
+  // that was master until now when it is still alive (it released with priority 0, or we are
+  // preempting it): its writes must reach us before we take over. nullopt when it went silent.
+  // done(false, why) keeps the VIP off and the instance leaves Master.
+  virtual void promote(const std::optional<vrrp::IpAddress>& live_master,
+                       std::function<void(bool ok, const std::string& why)> done) = 0;
+  // After the VIPs are removed: follow `new_master` when known, drop clients so they reconnect
+  // through the VIP.
+  virtual void demoted(const std::optional<vrrp::IpAddress>& new_master) = 0;
+  // A backup heard the current master: keep following it.
+  virtual void master_seen(const vrrp::IpAddress& master) = 0;
+};
+
+// What the service behind the VIP may ask of its instance.
+class InstanceControl {
+ public:
+  virtual ~InstanceControl() = default;
+
+  // Sets or clears one reason this node may not be master ("redis health", "redis sync").
+  virtual void set_blocked(const std::string& cause, bool blocking, const std::string& detail = {}) = 0;
+  // The address our adverts carry (what peers' Redis must replicate from); null before start.
+  virtual const vrrp::IpAddress* source_address() const = 0;
+};
+
+}  // namespace redvip::agent

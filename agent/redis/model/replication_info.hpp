@@ -1,0 +1,66 @@
+#pragma once
+// What Redis says about its replication role, parsed from INFO and ROLE, and the pure
+// judgements redvip makes on it (may this replica be promoted? has a replica caught up?).
+// Standard library only: fuzzed, and unit-tested on outputs captured from redis-server 7.0.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/redis/model/reply.hpp"
+
+namespace redvip::agent {
+
+enum class RedisRole { unknown, master, replica };
+
+struct ConnectedReplica {
+  std::string ip;
+  int port = 0;
+  std::string state;  // "online", "wait_bgsave", "send_bulk", ...
+  long long offset = 0;
+  long long lag = -1;
+};
+
+struct ReplicationInfo {
+  RedisRole role = RedisRole::unknown;
+  // Replica side (role == replica).
+  std::string master_host;
+  int master_port = 0;
+  bool master_link_up = false;
+  bool master_sync_in_progress = false;
+  long long master_last_io_seconds_ago = -1;
+  long long slave_repl_offset = -1;
+  // Both sides.
+  long long master_repl_offset = -1;
+  std::string master_replid;
+  std::vector<ConnectedReplica> replicas;
+  // From INFO persistence "loading:1" or a -LOADING error reply.
+  bool loading = false;
+  // From INFO keyspace: keys over all databases; -1 when the section was not seen.
+  long long total_keys = -1;
+};
+
+// Parses the text of INFO (any sections, CRLF or LF). Unknown fields are ignored, so a newer
+// Redis that adds fields still parses. Returns nullopt only when the text has no "role:" line
+// and no keyspace/persistence data, i.e. it is not INFO output at all.
+std::optional<ReplicationInfo> parse_info(std::string_view text);
+
+// Merges the ROLE reply into `info` (role, master host/port, replica offsets). Returns false
+// when the reply does not have ROLE's shape.
+bool merge_role_reply(const RedisReply& reply, ReplicationInfo& info);
+
+std::string_view to_string(RedisRole role);
+
+// Judgement: the replica completed a sync from the given master. See the definition in the .cpp.
+struct SyncJudgement {
+  bool completed = false;
+  std::string reason;  // why not (or "synced"), for logs and status
+};
+SyncJudgement judge_sync_completed(const ReplicationInfo& replica, std::string_view master_host,
+                                   int master_port, std::string_view master_replid = {});
+
+// Judgement: some online replica has acknowledged everything the master has written.
+bool replica_caught_up(const ReplicationInfo& master);
+
+}  // namespace redvip::agent

@@ -1,0 +1,111 @@
+#include "agent/redis/ops/health_checker.hpp"
+
+#include "agent/log/log.hpp"
+
+namespace redvip::agent {
+
+struct RedisHealthChecker::Check {
+  Clock::time_point started;
+  bool ping_ok = false;
+  bool loading = false;
+  std::string ping_error;
+};
+
+RedisHealthChecker::RedisHealthChecker(std::shared_ptr<RedisConnection> connection,
+                                       RedisHealthOptions options, ChangeCallback on_change)
+    : connection_(std::move(connection)),
+      options_(options),
+      on_change_(std::move(on_change)),
+      counter_(options.rise, options.fall),
+      timer_(connection_->io()) {}
+
+RedisHealthChecker::~RedisHealthChecker() { stop(); }
+
+void RedisHealthChecker::start() {
+  if (running_) return;
+  running_ = true;
+  connection_->start();
+  next_tick_ = Clock::now();
+  run_check();
+  arm_timer();
+}
+
+void RedisHealthChecker::stop() {
+  running_ = false;
+  timer_.cancel();
+}
+
+void RedisHealthChecker::arm_timer() {
+  // Fixed rate: the next check is due one interval after the previous one was due, whatever
+  // happened to the previous check. After a stall (suspended process) skip, don't burst.
+  next_tick_ += options_.interval;
+  const auto now = Clock::now();
+  if (next_tick_ + options_.interval < now) next_tick_ = now + options_.interval;
+  timer_.expires_at(next_tick_);
+  std::weak_ptr<bool> alive = alive_;
+  timer_.async_wait([this, alive](boost::system::error_code ec) {
+    if (ec || alive.expired() || !running_) return;
+    run_check();
+    arm_timer();
+  });
+}
+
+void RedisHealthChecker::run_check() {
+  auto check = std::make_shared<Check>();
+  check->started = Clock::now();
+  std::weak_ptr<bool> alive = alive_;
+  connection_->command({"PING"}, options_.timeout, [check](RedisResult r) {
+    if (r.ok() && r.reply.is_status("PONG")) {
+      check->ping_ok = true;
+    } else if (r.ok()) {
+      check->ping_error = "PING: unexpected reply";
+    } else {
+      check->loading = r.error == RedisErrc::loading;
+      check->ping_error = "PING: " + r.message;
+    }
+  });
+  connection_->command({"INFO", "replication"}, options_.timeout,
+                       [this, alive, check](RedisResult r) {
+                         if (alive.expired()) return;
+                         finish(*check, r);
+                       });
+}
+
+void RedisHealthChecker::finish(const Check& check, const RedisResult& info) {
+  std::optional<ReplicationInfo> parsed;
+  if (info.ok() && info.reply.is_text()) parsed = parse_info(info.reply.str);
+  if (parsed) {
+    parsed->loading = parsed->loading || check.loading;
+    latest_ = std::move(parsed);
+  }
+  std::string reason;
+  if (!check.ping_ok) {
+    reason = check.ping_error;
+  } else if (!info.ok()) {
+    reason = "INFO: " + info.message;
+  } else if (!latest_ || !parsed) {
+    reason = "INFO: unparsable reply";
+  }
+  const bool ok = reason.empty();
+  ++stats_.checks;
+  if (ok) {
+    ++stats_.successes;
+    stats_.last_latency =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - check.started);
+    stats_.max_latency = std::max(stats_.max_latency, stats_.last_latency);
+  } else {
+    ++stats_.failures;
+    last_failure_ = reason;
+  }
+  std::weak_ptr<bool> alive = alive_;
+  if (on_result_) on_result_(ok, ok ? std::string("ok") : reason);
+  if (alive.expired()) return;
+  if (auto changed = counter_.record(ok)) {
+    const std::string why = ok ? std::string("redis answers") : reason;
+    log(*changed == Health::healthy ? Level::notice : Level::warning, connection_->options().log_name,
+        "redis {}: {}", to_string(*changed), why);
+    if (on_change_) on_change_(*changed, why);
+  }
+}
+
+}  // namespace redvip::agent

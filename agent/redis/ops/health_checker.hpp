@@ -1,0 +1,79 @@
+#pragma once
+// Checks the local Redis every `interval`: PING and INFO replication, pipelined, each with
+// `timeout`. Results go through a HealthCounter (rise/fall). Checks start on a fixed rate:
+// a check that hangs (Redis stopped) fails at its deadline and never delays the next one.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/redis/client/connection.hpp"
+#include "agent/redis/model/health_counter.hpp"
+#include "agent/redis/model/replication_info.hpp"
+
+namespace redvip::agent {
+
+struct RedisHealthOptions {
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds timeout{500};
+  int rise = 2;
+  int fall = 2;
+};
+
+class RedisHealthChecker {
+ public:
+  // Called on every change of health (the first one leaves Health::unknown).
+  using ChangeCallback = std::function<void(Health health, const std::string& reason)>;
+  // Called after every check (ok or not), e.g. for metrics and the role controller.
+  using ResultCallback = std::function<void(bool ok, const std::string& reason)>;
+
+  struct Stats {
+    std::uint64_t checks = 0;
+    std::uint64_t successes = 0;
+    std::uint64_t failures = 0;
+    std::chrono::microseconds last_latency{0};  // PING sent -> INFO answered, last success
+    std::chrono::microseconds max_latency{0};
+  };
+
+  RedisHealthChecker(std::shared_ptr<RedisConnection> connection, RedisHealthOptions options,
+                     ChangeCallback on_change);
+  ~RedisHealthChecker();
+  RedisHealthChecker(const RedisHealthChecker&) = delete;
+  RedisHealthChecker& operator=(const RedisHealthChecker&) = delete;
+
+  void start();
+  void stop();
+  void set_result_callback(ResultCallback cb) { on_result_ = std::move(cb); }
+
+  Health health() const { return counter_.health(); }
+  // The last INFO replication that parsed (with loading set when PING said LOADING).
+  const std::optional<ReplicationInfo>& latest() const { return latest_; }
+  const std::string& last_failure() const { return last_failure_; }
+  const Stats& stats() const { return stats_; }
+  const RedisHealthOptions& options() const { return options_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Check;
+
+  void arm_timer();
+  void run_check();
+  void finish(const Check& check, const RedisResult& info);
+
+  std::shared_ptr<RedisConnection> connection_;
+  RedisHealthOptions options_;
+  ChangeCallback on_change_;
+  ResultCallback on_result_;
+  HealthCounter counter_;
+  boost::asio::steady_timer timer_;
+  Clock::time_point next_tick_{};
+  bool running_ = false;
+  std::optional<ReplicationInfo> latest_;
+  std::string last_failure_;
+  Stats stats_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace redvip::agent

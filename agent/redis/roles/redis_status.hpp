@@ -1,0 +1,18 @@
+#pragma once
+// The Redis side of an instance as status shows it, next to the VRRP state.
+#include <cstdint>
+#include <string>
+
+namespace redvip::agent {
+
+// Redis side of an instance, when it has a redis block; shown next to the VRRP state.
+struct RedisStatusView {
+  bool present = false;
+  bool healthy = false;
+  std::string role;  // "master", "replica", or empty when unknown
+  std::string detail;
+  std::uint64_t checks_ok = 0;
+  std::uint64_t checks_failed = 0;
+};
+
+}  // namespace redvip::agent
