@@ -9,7 +9,7 @@
 #  RELOADING=1 then READY=1 around a SIGHUP reload, STOPPING=1 at SIGTERM, exit status 0.
 set -euo pipefail
 build=${REDVIP_BUILD_DIR:?}
-redvipd=$build/agent/redvipd
+redvipd=$build/agent/daemon/redvipd
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [[ -x $redvipd ]] || fail "$redvipd is not built"
 [[ $(id -u) -eq 0 ]] || fail "needs root (network namespace, capabilities)"

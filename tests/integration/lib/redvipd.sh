@@ -1,7 +1,7 @@
 # Helpers to run redvipd nodes in topology hosts.
 : "${REDVIP_BUILD_DIR:?set by CTest}"
-REDVIPD="$REDVIP_BUILD_DIR/agent/redvipd"
-REDVIPCTL="$REDVIP_BUILD_DIR/agent/redvipctl"
+REDVIPD="$REDVIP_BUILD_DIR/agent/daemon/redvipd"
+REDVIPCTL="$REDVIP_BUILD_DIR/agent/redvipctl/redvipctl"
 
 # write_instance FILE NAME PRIORITY [extra lines...]: a VRRPv3 instance on eth0, VID 51.
 # Callers override with their own config when they need something else.
