@@ -1,8 +1,10 @@
 #include "agent/daemon/daemon.hpp"
 
+#include <algorithm>
 #include <csignal>
 
 #include "agent/config/parser.hpp"
+#include "agent/daemon/reload_plan.hpp"
 #include "agent/log/log.hpp"
 #include "agent/daemon/systemd_notify.hpp"
 
@@ -37,6 +39,7 @@ bool Daemon::start(Config config, std::string& error) {
   if (start_endpoints(error)) return false;
   for (const auto& settings : config_.instances) {
     if (start_instance(settings, error)) {
+      controllers_.clear();  // first: a controller refers to its instance
       instances_.clear();
       return false;
     }
@@ -100,12 +103,19 @@ void Daemon::stop_instance(const std::string& name, std::function<void()> done) 
     done();
     return;
   }
-  auto finish = [this, name, done = std::move(done)] {
+  // Already on its way out (a reload or a shutdown while a master hands over): wait for the
+  // stop under way instead of starting a second one.
+  auto [waiting, first] = stopping_.try_emplace(name);
+  waiting->second.push_back(std::move(done));
+  if (!first) return;
+  auto finish = [this, name] {
     // Destroy outside the instance's own call stack.
-    asio::post(io_, [this, name, done] {
+    asio::post(io_, [this, name] {
       controllers_.erase(name);
       instances_.erase(name);
-      done();
+      auto waiters = std::move(stopping_[name]);
+      stopping_.erase(name);
+      for (auto& w : waiters) w();
     });
   };
   auto controller = controllers_.find(name);
@@ -177,6 +187,7 @@ void Daemon::shutdown(const std::string& why) {
 }
 
 std::string Daemon::reload() {
+  if (shutting_down_) return "error: shutting down\n";
   auto loaded = load_config_file(config_path_);
   for (const auto& w : loaded.warnings) log(Level::warning, "", "{}", w);
   if (!loaded.config) {
@@ -186,46 +197,35 @@ std::string Daemon::reload() {
     for (const auto& e : loaded.errors) reply += e.to_string() + "\n";
     return reply;
   }
-  Config next = std::move(*loaded.config);
-  std::vector<std::string> kept, restarted, added, removed;
-  std::map<std::string, const InstanceSettings*> wanted;
-  for (const auto& s : next.instances) wanted[s.name] = &s;
-  for (const auto& [name, instance] : instances_) {
-    auto it = wanted.find(name);
-    if (it == wanted.end()) removed.push_back(name);
-    else if (instance->settings() == *it->second) kept.push_back(name);
-    else restarted.push_back(name);
-  }
-  for (const auto& [name, settings] : wanted) {
-    if (!instances_.count(name)) added.push_back(name);
-  }
-  config_.globals = next.globals;
-  const bool endpoints_changed = config_.redvip.control_socket != next.redvip.control_socket ||
-                                 config_.redvip.metrics_address != next.redvip.metrics_address;
-  config_.redvip = next.redvip;
-  config_.instances = next.instances;
-  if (endpoints_changed) {
+  const ReloadPlan plan = plan_reload(config_, *loaded.config);
+  // From here on config_ is the configuration every (re)start reads, by name, when it runs:
+  // a restart that completes after a later reload starts what that reload asked for.
+  config_ = std::move(*loaded.config);
+  if (plan.endpoints_changed) {
     std::string error;
     if (control_) control_->stop();
     if (start_endpoints(error)) log(Level::error, "", "{}", error);
   }
-  auto start_new = [this, wanted](const std::string& name) {
-    std::string error;
-    if (start_instance(*wanted.at(name), error)) log(Level::error, name, "{}", error);
-  };
-  for (const auto& name : removed) {
+  for (const auto& name : plan.removed) {
     log(Level::notice, name, "removed from the configuration: releasing");
     stop_instance(name, [] {});
   }
-  for (const auto& name : restarted) {
+  for (const auto& name : plan.restarted) {
     log(Level::notice, name, "configuration changed: restarting the instance");
-    stop_instance(name, [start_new, name] { start_new(name); });
+    stop_instance(name, [this, name] { start_configured(name); });
   }
-  for (const auto& name : added) start_new(name);
-  log(Level::notice, "", "reloaded: {} kept, {} restarted, {} added, {} removed", kept.size(),
-      restarted.size(), added.size(), removed.size());
-  return fmt::format("reloaded: {} kept, {} restarted, {} added, {} removed\n", kept.size(),
-                     restarted.size(), added.size(), removed.size());
+  for (const auto& name : plan.added) start_configured(name);
+  log(Level::notice, "", "reloaded: {}", plan.summary());
+  return fmt::format("reloaded: {}\n", plan.summary());
+}
+
+void Daemon::start_configured(const std::string& name) {
+  if (shutting_down_ || instances_.count(name)) return;
+  const auto it = std::find_if(config_.instances.begin(), config_.instances.end(),
+                               [&](const InstanceSettings& s) { return s.name == name; });
+  if (it == config_.instances.end()) return;  // removed by a later reload
+  std::string error;
+  if (start_instance(*it, error)) log(Level::error, name, "{}", error);
 }
 
 std::vector<InstanceView> Daemon::views() const {

@@ -2,7 +2,9 @@
 // redvipd at run time: the instances of one config, the netlink watchers, the control socket,
 // metrics and signals, all on one io_context.
 #include <map>
+#include <functional>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "agent/config/settings.hpp"
@@ -38,6 +40,8 @@ class Daemon {
  private:
   void watch_signals();
   std::error_code start_instance(const InstanceSettings& settings, std::string& error);
+  // Starts the instance of that name as config_ describes it now (nothing if it is gone).
+  void start_configured(const std::string& name);
   void stop_instance(const std::string& name, std::function<void()> done);
   std::error_code start_endpoints(std::string& error);
   void feed_initial_links(VrrpInstance& instance);
@@ -54,6 +58,8 @@ class Daemon {
   std::map<std::string, std::unique_ptr<VrrpInstance>> instances_;
   // Declared after instances_ so it is destroyed first: a controller refers to its instance.
   std::map<std::string, std::unique_ptr<RedisRoleController>> controllers_;
+  // Instances releasing before they are destroyed, and who waits for each to be gone.
+  std::map<std::string, std::vector<std::function<void()>>> stopping_;
   bool signals_added_ = false;
   bool shutting_down_ = false;
   int exit_code_ = 0;

@@ -15,7 +15,7 @@ topo_host n2 10.79.0.2
 topo_host c 10.79.0.100
 
 conf() {
-  local host=$1 prio=$2 extra=${3:-}
+  local host=$1 prio=$2 extra=${3:-} more=${4:-}
   cat <<CONF
 redvip_defs {
     control_socket $(node_sock "$host")
@@ -32,6 +32,24 @@ vrrp_instance VI_1 {
     $extra
     virtual_ipaddress {
         $VIP/24
+    }
+}
+$more
+CONF
+}
+# A second instance for reloads that add and remove one.
+VIP2=10.79.0.201
+second_instance() {
+  cat <<CONF
+vrrp_instance VI_2 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 52
+    priority 100
+    version 3
+    advert_int 0.1
+    virtual_ipaddress {
+        $VIP2/24
     }
 }
 CONF
@@ -69,6 +87,8 @@ pass "control socket status (text and JSON) and Prometheus metrics"
 
 # --- SIGHUP, unchanged: no transition, the instance keeps its state
 transitions() { grep -c " -> " "$TOPO_TMP/$1.log" || true; }
+state_is() { [[ "$(state_of "$1")" == "$2" ]]; }
+status_has() { "$REDVIPCTL" -s "$(node_sock "$1")" status 2>/dev/null | grep -q "$2"; }
 before=$(transitions n1)
 kill -HUP "$PID_n1"
 wait_until 3 grep -q "reloaded: 1 kept" "$TOPO_TMP/n1.log" || fail "reload did not keep the unchanged instance"
@@ -92,7 +112,27 @@ conf n1 50 >"$TOPO_TMP/n1.conf"
 n2_vip() { local out; out=$(topo_exec n2 ip -o addr show dev vrrp.51 2>/dev/null) || return 1; [[ "$out" == *" $VIP/"* ]]; }
 wait_until 5 n2_vip || fail "n2 did not take over after n1's priority dropped to 50"
 vip_on_vmac && fail "n1 still holds the VIP at priority 50"
-pass "reload with a changed priority is applied"
+kill -0 "$PID_n1" 2>/dev/null || fail "n1's redvipd died in the reload"
+wait_until 3 state_is n1 BACKUP || fail "n1 is not BACKUP at priority 50: $("$REDVIPCTL" -s "$(node_sock n1)" status)"
+"$REDVIPCTL" -s "$(node_sock n1)" status | grep -q "VI_1: BACKUP priority 50" || fail "status does not show the new priority"
+pass "reload with a changed priority is applied, the daemon keeps running"
+
+# --- reloads that add an instance, change both, then remove one (and again at once, before the
+# restart of the first reload has finished)
+conf n1 60 "" "$(second_instance)" >"$TOPO_TMP/n1.conf"
+"$REDVIPCTL" -s "$(node_sock n1)" reload | grep -q "0 kept, 1 restarted, 1 added, 0 removed" ||
+  fail "reload did not add VI_2 and restart VI_1"
+wait_until 5 has_vip n1 $VIP2 || fail "the added VI_2 did not take its VIP on n1"
+conf n1 70 "" "$(second_instance | sed 's/priority 100/priority 90/')" >"$TOPO_TMP/n1.conf"
+kill -HUP "$PID_n1"
+conf n1 80 >"$TOPO_TMP/n1.conf"
+kill -HUP "$PID_n1"
+wait_until 5 lacks_vip n1 $VIP2 || fail "the removed VI_2 kept its VIP"
+wait_until 5 grep -q "1 restarted, 0 added, 1 removed" "$TOPO_TMP/n1.log" || fail "second reload did not remove VI_2"
+kill -0 "$PID_n1" 2>/dev/null || fail "n1's redvipd died in back-to-back reloads"
+wait_until 3 status_has n1 "VI_1: BACKUP priority 80" || fail "VI_1 not restarted with priority 80: $("$REDVIPCTL" -s "$(node_sock n1)" status)"
+"$REDVIPCTL" -s "$(node_sock n1)" status | grep -q VI_2 && fail "VI_2 still listed after its removal"
+pass "reloads that add, change and remove instances, back to back"
 
 # --- crash leftovers: SIGKILL leaves the VIP (on n2 now); --cleanup removes it and the VMAC
 kill -KILL "$PID_n2"
