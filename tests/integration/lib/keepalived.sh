@@ -8,6 +8,7 @@
 #   stop_keepalived HOST         # SIGTERM: a master sends priority 0 and removes its VIPs
 
 KEEPALIVED=${KEEPALIVED:-keepalived}
+require_cmd "$KEEPALIVED"
 
 keepalived_dir() { echo "$TOPO_TMP/$1.ka"; }
 

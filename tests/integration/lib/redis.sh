@@ -7,6 +7,7 @@
 #   rcli n1 ROLE                            # redis-cli in the host (REDIS_CLI_AUTH for auth args)
 #   redis_node_conf n1 150 [extra instance lines] [extra redis lines]  -> prints the config path
 #   writer_start c --duration 8 --verify 10.77.0.2   ;  writer_wait  -> sets W_ACKED W_OUTAGE W_LOST
+require_cmd redis-server redis-cli
 VIP=${VIP:-10.77.0.200}
 VIP_WRITER="$REDVIP_BUILD_DIR/tests/integration/vip_writer"
 REDIS_CLI_AUTH=()
@@ -124,4 +125,3 @@ two_nodes_up() {
 
 # figures NAME: the one line the lead quotes.
 figures() { echo "FIGURES $1: outage_ms=$W_OUTAGE acked=$W_ACKED lost=$W_LOST ${2:-}"; }
-lacks_vip() { ! has_vip "$1" "$2"; }

@@ -15,6 +15,7 @@ start_redvipd() {
 
 # has_vip HOST ADDR: the address is on the host's eth0.
 has_vip() { local out; out=$(topo_exec "$1" ip -o addr show dev eth0 2>/dev/null) || return 1; [[ "$out" == *" $2/"* ]]; }
+lacks_vip() { ! has_vip "$1" "$2"; }
 
 # vip_holders ADDR HOSTS...: prints the hosts holding the VIP.
 vip_holders() {

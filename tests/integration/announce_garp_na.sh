@@ -2,12 +2,15 @@
 # Gratuitous ARP and unsolicited NA move a VIP in a neighbour's cache from an old MAC to ours,
 # whatever state (STALE, REACHABLE) the neighbour's entry is in, and they follow the
 # burst / delay / refresh schedule.
-source "$(dirname "$0")/nls_common.bash"
+set -euo pipefail
+source "$(dirname "$0")/lib/topology.sh"
+topo_init agn
+require_cmd tcpdump
 
-A=nls$$a  # us: the new VIP holder
-N=nls$$n  # a neighbour (a client) that still has the old holder's MAC cached
-nls_netns "$A"
-nls_netns "$N"
+A=$(topo_ns a)  # us: the new VIP holder
+N=$(topo_ns n)  # a neighbour (a client) that still has the old holder's MAC cached
+topo_netns a
+topo_netns n
 ip -n "$A" link add a0 type veth peer name n0 netns "$N"
 ip -n "$A" addr add 10.77.0.1/24 dev a0
 ip -n "$A" addr add fd77::1/64 dev a0
@@ -27,7 +30,7 @@ neigh_mac() {  # neigh_mac FAMILY ADDRESS: the MAC the neighbour holds for ADDRE
   ip -n "$N" "$1" neigh show "$2" dev n0 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}'
 }
 
-announce() { ip netns exec "$A" "$TOOLS/nls_announce" --interface a0 "$@"; }
+announce() { ip netns exec "$A" "$TOPO_TOOLS/announce_tool" --interface a0 "$@"; }
 
 for state in stale reachable; do
   ip -n "$N" neigh replace $VIP4 lladdr $OLD_MAC dev n0 nud $state
@@ -57,11 +60,11 @@ pass "explicit MAC $VMAC learnt for both VIPs"
 
 # What a capture sees: Wireshark's own verdict on the ARP (gratuitous) and the NA (flags, hop
 # limit 255, a valid ICMPv6 checksum).
-PCAP=$NLS_TMP/announce.pcap
-nls_capture "$N" n0 "$PCAP" "arp or icmp6"
+PCAP=$TOPO_TMP/announce.pcap
+netns_capture "$N" n0 "$PCAP" "arp or icmp6"
 out=$(announce --vip $VIP4 --vip $VIP6 --repeat 1 --delay-ms 0 --run-ms 300)
 sleep 0.3
-nls_stop "$NLS_LAST_PID"
+proc_stop "$TOPO_LAST_PID"
 arp=$(tshark -r "$PCAP" -Y arp -T fields -e arp.isgratuitous -e arp.opcode -e arp.src.proto_ipv4 -e arp.src.hw_mac -e eth.dst)
 [[ $arp == $'1\t1\t'"$VIP4"$'\t'"$OUR_MAC"$'\tff:ff:ff:ff:ff:ff' ]] || fail "tshark ARP: '$arp'"
 na=$(tshark -r "$PCAP" -Y "icmpv6.type == 136" -T fields \
@@ -71,11 +74,11 @@ pass "tshark: gratuitous ARP request; NA hop limit 255, O=1 S=0, target option, 
 
 # The schedule: 3 now, 3 after the 400 ms delay, then 2 every 300 ms. (Each timer starts when
 # the previous burst went out, so on a loaded machine lateness adds up: hence the +120 ms.)
-PCAP=$NLS_TMP/schedule.pcap
-nls_capture "$N" n0 "$PCAP" "arp"
+PCAP=$TOPO_TMP/schedule.pcap
+netns_capture "$N" n0 "$PCAP" "arp"
 out=$(announce --vip $VIP4 --repeat 3 --delay-ms 400 --refresh-ms 300 --refresh-repeat 2 --run-ms 1150)
 sleep 0.2
-nls_stop "$NLS_LAST_PID"
+proc_stop "$TOPO_LAST_PID"
 [[ $out == "sent=10 send_errors=0" ]] || fail "announcer reported: $out"
 # Group frames closer than 100 ms into bursts: "size@start" per burst, start relative to the first.
 bursts=$(tshark -r "$PCAP" -T fields -e frame.time_relative | awk '
@@ -98,11 +101,11 @@ done
 pass "schedule: bursts $bursts"
 
 # A gap inside a burst (garp_interval): 3 frames 100 ms apart, no second burst when delay is 0.
-PCAP=$NLS_TMP/interval.pcap
-nls_capture "$N" n0 "$PCAP" "arp"
+PCAP=$TOPO_TMP/interval.pcap
+netns_capture "$N" n0 "$PCAP" "arp"
 out=$(announce --vip $VIP4 --repeat 3 --interval-ms 100 --delay-ms 0 --run-ms 500)
 sleep 0.2
-nls_stop "$NLS_LAST_PID"
+proc_stop "$TOPO_LAST_PID"
 [[ $out == "sent=3 send_errors=0" ]] || fail "announcer reported: $out"
 times=$(tshark -r "$PCAP" -T fields -e frame.time_relative | awk '{printf "%d ", $1 * 1000}')
 read -r -a t <<<"$times"

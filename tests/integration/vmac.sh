@@ -4,13 +4,13 @@
 # it; creating twice is harmless; a foreign interface of that name is neither taken over nor
 # deleted; remove cleans up and removing twice is harmless.
 set -eu  # no pipefail: `... | grep -q` may end the writer with SIGPIPE
-tools=${NLA_TOOL_DIR:-${REDVIP_BUILD_DIR:?}/tests/integration}
-ns=nla$$m
-cleanup() { ip netns del "$ns" 2>/dev/null || true; }
-trap cleanup EXIT
-ip netns add "$ns"
+source "$(dirname "$0")/lib/topology.sh"
+topo_init vmc
+topo_netns m
+ns=$(topo_ns m)
+tools=$TOPO_TOOLS
 in_ns() { ip netns exec "$ns" "$@"; }
-vmac() { in_ns "$tools/nla_vmac" "$@"; }
+vmac() { in_ns "$tools/vmac_tool" "$@"; }
 fail() { echo "FAIL: $*" >&2; ip -n "$ns" -d link >&2 || true; exit 1; }
 sysctl_of() { in_ns cat "/proc/sys/net/$1"; }
 
@@ -37,7 +37,7 @@ vmac create nla0 vrrp.51 51 4 >/dev/null || fail "a second create must succeed"
 [ "$(ip -n "$ns" -o link show | grep -c 'vrrp.51@')" = 1 ] || fail "two vrrp.51?"
 
 # A VIP on it
-in_ns "$tools/nla_vip" add 10.0.0.100/24 vrrp.51 || fail "VIP on vrrp.51"
+in_ns "$tools/vip_tool" add 10.0.0.100/24 vrrp.51 || fail "VIP on vrrp.51"
 ip -n "$ns" -4 addr show dev vrrp.51 | grep -q "inet 10.0.0.100/24" || fail "VIP not on vrrp.51"
 echo "ok: VIP 10.0.0.100/24 on vrrp.51"
 
@@ -46,7 +46,7 @@ vmac create nla0 vrrp6.52 52 6 bridge >/dev/null || fail "create vrrp6.52"
 details=$(ip -n "$ns" -d link show vrrp6.52) || fail "vrrp6.52 does not exist"
 echo "$details" | grep -q "link/ether 00:00:5e:00:02:34 " || fail "wrong IPv6 VMAC: $details"
 echo "$details" | grep -q "macvlan mode bridge" || fail "not a bridge macvlan: $details"
-in_ns "$tools/nla_vip" add fd00::100/64 vrrp6.52 || fail "IPv6 VIP on vrrp6.52"
+in_ns "$tools/vip_tool" add fd00::100/64 vrrp6.52 || fail "IPv6 VIP on vrrp6.52"
 ip -n "$ns" -6 addr show dev vrrp6.52 | grep "fd00::100/64" | grep -vq tentative ||
   fail "IPv6 VIP missing or tentative on vrrp6.52"
 echo "ok: IPv6 VMAC 00:00:5e:00:02:34 with fd00::100/64"

@@ -1,6 +1,6 @@
 // Sets an interface up or down and prints the CLOCK_REALTIME nanoseconds taken just before the
 // request went to the kernel, so latency tests measure from the change itself rather than from
-// before a process (ip) was started:   nla_link_set IFNAME up|down
+// before a process (ip) was started:   link_set IFNAME up|down
 #include <linux/if.h>
 #include <netlink/route/link.h>
 
@@ -16,7 +16,7 @@ namespace nl = redvip::netlink;
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: nla_link_set IFNAME up|down\n");
+    std::fprintf(stderr, "usage: link_set IFNAME up|down\n");
     return 2;
   }
   const auto [index, lookup_error] = nl::interface_index(argv[1]);

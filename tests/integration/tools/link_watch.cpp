@@ -2,9 +2,9 @@
 // nanoseconds so a script can compare against `date +%s%N` taken just before it acted:
 //   link IFINDEX NAME up|down NS
 //   addr IFINDEX ADDR/PREFIX added|removed NS
-// "ready" is printed once start() returned. `nla_link_watch query IFNAME` prints the current
+// "ready" is printed once start() returned. `link_watch query IFNAME` prints the current
 // state from link_up() and exits (0 up, 3 down, 4 no such interface).
-// `nla_link_watch RCVBUF_BYTES` sets the event queue size. SIGUSR1 makes the tool hold its
+// `link_watch RCVBUF_BYTES` sets the event queue size. SIGUSR1 makes the tool hold its
 // io_context for 2 s, as a daemon too busy to read would, so that the kernel drops events;
 // "resync" is printed when the monitor noticed and re-read the links.
 #include <boost/asio/io_context.hpp>

@@ -1,9 +1,9 @@
 #pragma once
-// Options shared by nls_vrrp_send and nls_vrrp_recv: the socket configuration and the advert.
+// Options shared by vrrp_send and vrrp_recv: the socket configuration and the advert.
 #include <algorithm>
 
 #include "netlink/vrrp_socket.hpp"
-#include "nls_args.hpp"
+#include "tool_args.hpp"
 #include "vrrp/codec.hpp"
 
 namespace nls {

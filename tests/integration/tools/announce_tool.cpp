@@ -1,5 +1,5 @@
 // Runs an Announcer for a while: gratuitous ARP / unsolicited NA on the given interface.
-//   nls_announce --interface IF --vip A [--vip B...] [--mac 02:00:00:00:00:01]
+//   announce_tool --interface IF --vip A [--vip B...] [--mac 02:00:00:00:00:01]
 //                [--delay-ms 5000] [--repeat 5] [--refresh-ms 0] [--refresh-repeat 1]
 //                [--interval-ms 0] --run-ms N
 // Prints "sent=N send_errors=M" when done.
@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "netlink/announcer.hpp"
-#include "nls_args.hpp"
+#include "tool_args.hpp"
 
 int main(int argc, char** argv) {
   const nls::Args args(argc, argv);

@@ -1,7 +1,7 @@
-// Drives the agent's Redis client against real redis-server processes for rds_redis.sh.
+// Drives the agent's Redis client against real redis-server processes for redis_client.sh.
 // Each subcommand prints what it measured and exits non-zero when a property is violated.
 //   hang PORT PID        health checks while the server is SIGSTOPped (lateness, detection)
-//   auth PORT USER       AUTH with user (may be "-") and the password from $RDS_REDIS_PASSWORD
+//   auth PORT USER       AUTH with user (may be "-") and the password from $REDVIP_TEST_REDIS_PASSWORD
 //   roles MASTER REPLICA follow / sync check / promote / kill clients / pause + caught up
 //   loading PORT         health checks while the server loads its RDB
 //   cpu PORT SECONDS     CPU cost of checks every 50 ms
@@ -155,9 +155,9 @@ int cmd_hang(int port, pid_t pid) {
 
 int cmd_auth(int port, const std::string& user) {
   asio::io_context io;
-  const char* pw = std::getenv("RDS_REDIS_PASSWORD");
+  const char* pw = std::getenv("REDVIP_TEST_REDIS_PASSWORD");
   if (pw == nullptr) {
-    std::fprintf(stderr, "RDS_REDIS_PASSWORD is not set\n");
+    std::fprintf(stderr, "REDVIP_TEST_REDIS_PASSWORD is not set\n");
     return 2;
   }
   auto opts = local(port);
@@ -349,6 +349,6 @@ int main(int argc, char** argv) {
   if (cmd == "loading" && argc == 3) return cmd_loading(std::atoi(argv[2]));
   if (cmd == "cpu" && argc == 4) return cmd_cpu(std::atoi(argv[2]), std::atoi(argv[3]));
   if (cmd == "peer" && argc == 4) return cmd_peer(std::atoi(argv[2]), argv[3]);
-  std::fprintf(stderr, "usage: rds_redis_tool hang|auth|roles|loading|cpu|peer ... (see the source)\n");
+  std::fprintf(stderr, "usage: redis_client_tool hang|auth|roles|loading|cpu|peer ... (see the source)\n");
   return 2;
 }

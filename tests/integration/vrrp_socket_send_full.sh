@@ -3,14 +3,16 @@
 # burst of adverts fills the buffer, the rest are counted as send errors and dropped, and the
 # burst returns at once instead of waiting for the queue. (An IP raw socket reports a full
 # buffer as ENOBUFS, not EAGAIN: strace shows it; both are counted alike.)
-source "$(dirname "$0")/nls_common.bash"
+set -euo pipefail
+source "$(dirname "$0")/lib/topology.sh"
+topo_init vsf
 
-A=nls$$a B=nls$$b
-nls_lan 82 "$A" "$B"
+A=$(topo_ns a) B=$(topo_ns b)
+topo_lan 82 a b
 ip netns exec "$A" tc qdisc add dev eth0 root tbf rate 8kbit burst 1600 limit 10000000
 
 start=$(date +%s%N)
-out=$(ip netns exec "$A" "$TOOLS/nls_vrrp_send" --interface eth0 --family 4 --version 3 \
+out=$(ip netns exec "$A" "$TOPO_TOOLS/vrrp_send" --interface eth0 --family 4 --version 3 \
   --vip 10.82.0.100 --count 3000 --gap-ms 0 || true)
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 echo "$out in $elapsed_ms ms"

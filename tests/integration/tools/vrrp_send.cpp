@@ -1,6 +1,6 @@
 // Sends VRRP adverts through a VrrpSocket (or, with --ttl other than 255, through a plain raw
 // socket with that TTL / hop limit, to play a packet from off-link).
-//   nls_vrrp_send --family 4|6 --interface IF [--source A] [--peer P]... [--group G]
+//   vrrp_send --family 4|6 --interface IF [--source A] [--peer P]... [--group G]
 //                 [--version 2|3] [--vrid 51] [--priority 100] [--interval-cs 100]
 //                 --vip A [--vip B]... [--password P] [--checksum-v4v3 with|without]
 //                 [--count 1] [--gap-ms 100] [--ttl 255]
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <thread>
 
-#include "nls_vrrp_options.hpp"
+#include "vrrp_tool_options.hpp"
 
 namespace {
 

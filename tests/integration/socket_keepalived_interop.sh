@@ -4,19 +4,22 @@
 #     by VrrpSocket and accepted by our decoder;
 #  2. keepalived accepts ours: while we advertise a higher priority its instances stay BACKUP
 #     (no VIP); once we stop they take over (the VIP appears), so the check can fail.
-source "$(dirname "$0")/nls_common.bash"
+set -euo pipefail
+source "$(dirname "$0")/lib/topology.sh"
+topo_init ski
+require_cmd keepalived
 
-K=nls$$k B=nls$$b
-nls_lan 81 "$K" "$B"
-LL_K=$(nls_link_local "$K" eth0)
+K=$(topo_ns k) B=$(topo_ns b)
+topo_lan 81 k b
+LL_K=$(netns_link_local "$K" eth0)
 
 run_keepalived() {  # run_keepalived NAME < CONFIG: keepalived in K with its own files
-  local dir=$NLS_TMP/$1
+  local dir=$TOPO_TMP/$1
   mkdir -p "$dir"
   cat >"$dir/keepalived.conf"
-  nls_bg "$K" keepalived -n -l -D --vrrp -f "$dir/keepalived.conf" -p "$dir/keepalived.pid" \
+  netns_bg "$K" keepalived -n -l -D --vrrp -f "$dir/keepalived.conf" -p "$dir/keepalived.pid" \
     -r "$dir/vrrp.pid" -c "$dir/checkers.pid" >"$dir/log" 2>&1
-  KEEPALIVED_PID=$NLS_LAST_PID
+  KEEPALIVED_PID=$TOPO_LAST_PID
 }
 stop_keepalived() {
   kill -TERM "$KEEPALIVED_PID" 2>/dev/null || true
@@ -27,10 +30,10 @@ stop_keepalived() {
 receive() {  # receive NAME ARGS...: a receiver in B that stops after 3 accepted adverts
   local name=$1
   shift
-  nls_bg "$B" "$TOOLS/nls_vrrp_recv" --interface eth0 --duration-ms 15000 --expect 3 "$@" \
-    >"$NLS_TMP/$name.out"
-  eval "PID_$name=$NLS_LAST_PID"
-  nls_wait_for "$NLS_TMP/$name.out" '^ready'
+  netns_bg "$B" "$TOPO_TOOLS/vrrp_recv" --interface eth0 --duration-ms 15000 --expect 3 "$@" \
+    >"$TOPO_TMP/$name.out"
+  eval "PID_$name=$TOPO_LAST_PID"
+  wait_for_line "$TOPO_TMP/$name.out" '^ready'
 }
 receive v2pass --family 4 --version 2 --vrid 41 --password secret1
 receive v3ipv4 --family 4 --version 3 --vrid 42
@@ -99,11 +102,11 @@ EOF
 check_received() {  # check_received NAME WANT_ADVERT_LINE
   local pid_var=PID_$1 got
   wait "${!pid_var}" || fail "receiver $1 failed"
-  grep -q '^summary accepted=3 ' "$NLS_TMP/$1.out" ||
-    fail "$1: $(tail -1 "$NLS_TMP/$1.out"); keepalived log: $(cat "$NLS_TMP/sender/log")"
-  got=$(grep '^advert' "$NLS_TMP/$1.out" | sort -u)
+  grep -q '^summary accepted=3 ' "$TOPO_TMP/$1.out" ||
+    fail "$1: $(tail -1 "$TOPO_TMP/$1.out"); keepalived log: $(cat "$TOPO_TMP/sender/log")"
+  got=$(grep '^advert' "$TOPO_TMP/$1.out" | sort -u)
   [[ $got == "$2" ]] || fail "$1: got '$got', want '$2'"
-  echo "$1: $(tail -1 "$NLS_TMP/$1.out")"
+  echo "$1: $(tail -1 "$TOPO_TMP/$1.out")"
 }
 check_received v2pass "advert src=10.81.0.1 dst=224.0.0.18 ttl=255 version=2 vrid=41 priority=150 interval_cs=100 auth=1 addresses=10.81.0.100"
 check_received v3ipv4 "advert src=10.81.0.1 dst=224.0.0.18 ttl=255 version=3 vrid=42 priority=160 interval_cs=20 auth=0 addresses=10.81.0.101,10.81.0.102"
@@ -158,24 +161,24 @@ vrrp_instance v3ipv6 {
 }
 EOF
 send_loop() {  # send_loop ARGS...: adverts from B every 200 ms
-  nls_bg "$B" "$TOOLS/nls_vrrp_send" --interface eth0 --priority 200 --count 50 --gap-ms 200 "$@" \
+  netns_bg "$B" "$TOPO_TOOLS/vrrp_send" --interface eth0 --priority 200 --count 50 --gap-ms 200 "$@" \
     >/dev/null
 }
 send_loop --family 4 --version 2 --vrid 51 --interval-cs 100 --password secret1 --vip 10.81.0.110
-SEND_V2=$NLS_LAST_PID
+SEND_V2=$TOPO_LAST_PID
 send_loop --family 4 --version 3 --vrid 52 --interval-cs 20 --vip 10.81.0.111
-SEND_V3=$NLS_LAST_PID
+SEND_V3=$TOPO_LAST_PID
 send_loop --family 6 --version 3 --vrid 53 --interval-cs 20 --vip fd81::110
-SEND_V6=$NLS_LAST_PID
+SEND_V6=$TOPO_LAST_PID
 
 k_has() {  # not "| grep -q": with pipefail, ip's SIGPIPE would turn a match into a failure
   [[ $(ip -n "$K" addr show dev eth0) == *" $1/"* ]]
 }
 sleep 6  # well past keepalived's master-down time for all three
 for vip in 10.81.0.110 10.81.0.111 fd81::110; do
-  k_has $vip && fail "keepalived took $vip while we advertised priority 200: $(cat "$NLS_TMP/receiver/log")"
+  k_has $vip && fail "keepalived took $vip while we advertised priority 200: $(cat "$TOPO_TMP/receiver/log")"
 done
-if grep -Ei "checksum|invalid|bad" "$NLS_TMP/receiver/log"; then
+if grep -Ei "checksum|invalid|bad" "$TOPO_TMP/receiver/log"; then
   fail "keepalived complained about our adverts"
 fi
 for pid in "$SEND_V2" "$SEND_V3" "$SEND_V6"; do
@@ -187,7 +190,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 for vip in 10.81.0.110 10.81.0.111 fd81::110; do
-  k_has $vip || fail "keepalived did not take $vip after we stopped: $(cat "$NLS_TMP/receiver/log")"
+  k_has $vip || fail "keepalived did not take $vip after we stopped: $(cat "$TOPO_TMP/receiver/log")"
 done
 stop_keepalived
 pass "keepalived stayed BACKUP on our v2 PASS, v3 IPv4 and v3 IPv6 adverts and took over when they stopped"

@@ -2,23 +2,26 @@
 # The adverts VrrpSocket sends, as another implementation (Wireshark's dissector) reads them:
 # VRRP, TTL / hop limit 255, a good checksum, for v2 and v3, IPv4 and IPv6, multicast and
 # unicast (where the v3 checksum differs per peer, because it covers the destination).
-source "$(dirname "$0")/nls_common.bash"
+set -euo pipefail
+source "$(dirname "$0")/lib/topology.sh"
+topo_init vsw
+require_cmd tcpdump tshark
 
-A=nls$$a B=nls$$b C=nls$$c
-nls_lan 79 "$A" "$B" "$C"
-LL_A=$(nls_link_local "$A" eth0)
+A=$(topo_ns a) B=$(topo_ns b) C=$(topo_ns c)
+topo_lan 79 a b c
+LL_A=$(netns_link_local "$A" eth0)
 
 send() {  # send ARGS...: one advert from A
   local out
-  out=$(ip netns exec "$A" "$TOOLS/nls_vrrp_send" --interface eth0 --count 1 "$@")
-  [[ $out == "sent="*" send_errors=0 "* ]] || fail "nls_vrrp_send $*: $out"
+  out=$(ip netns exec "$A" "$TOPO_TOOLS/vrrp_send" --interface eth0 --count 1 "$@")
+  [[ $out == "sent="*" send_errors=0 "* ]] || fail "vrrp_send $*: $out"
 }
 
-PCAP_B=$NLS_TMP/b.pcap PCAP_C=$NLS_TMP/c.pcap
-nls_capture "$B" eth0 "$PCAP_B" "ip proto 112 or ip6 proto 112"
-PID_B=$NLS_LAST_PID
-nls_capture "$C" eth0 "$PCAP_C" "ip proto 112 or ip6 proto 112"
-PID_C=$NLS_LAST_PID
+PCAP_B=$TOPO_TMP/b.pcap PCAP_C=$TOPO_TMP/c.pcap
+netns_capture "$B" eth0 "$PCAP_B" "ip proto 112 or ip6 proto 112"
+PID_B=$TOPO_LAST_PID
+netns_capture "$C" eth0 "$PCAP_C" "ip proto 112 or ip6 proto 112"
+PID_C=$TOPO_LAST_PID
 
 send --family 4 --version 2 --vrid 21 --priority 150 --interval-cs 100 --vip 10.79.0.100
 send --family 4 --version 2 --vrid 22 --priority 150 --interval-cs 200 --vip 10.79.0.101 --vip 10.79.0.102 --password secret1
@@ -28,8 +31,8 @@ send --family 6 --version 3 --vrid 25 --priority 110 --interval-cs 25 --vip fd79
 send --family 4 --version 3 --vrid 26 --priority 120 --interval-cs 100 --vip 10.79.0.106 --peer 10.79.0.2 --peer 10.79.0.3
 send --family 6 --version 3 --vrid 27 --priority 120 --interval-cs 100 --vip fd79::107 --peer fd79::2 --peer fd79::3
 sleep 0.3
-nls_stop "$PID_B"
-nls_stop "$PID_C"
+proc_stop "$PID_B"
+proc_stop "$PID_C"
 
 fields() {  # fields PCAP [tshark -o ...]: one line per VRRP packet
   local pcap=$1

@@ -3,14 +3,13 @@
 # namespace of our own; repeats are harmless; errors name the address and the interface;
 # remove_stale() takes off what a crashed run left behind.
 set -eu  # no pipefail: `... | grep -q` may end the writer with SIGPIPE
-tools=${NLA_TOOL_DIR:-${REDVIP_BUILD_DIR:?}/tests/integration}
-ns=nla$$v
-cleanup() { ip netns del "$ns" 2>/dev/null || true; }
-trap cleanup EXIT
-ip netns add "$ns"
+source "$(dirname "$0")/lib/topology.sh"
+topo_init var
+topo_netns v
+ns=$(topo_ns v)
+tools=$TOPO_TOOLS
 in_ns() { ip netns exec "$ns" "$@"; }
-vip() { in_ns "$tools/nla_vip" "$@"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+vip() { in_ns "$tools/vip_tool" "$@"; }
 
 ip -n "$ns" link add nla0 type veth peer name nla1
 ip -n "$ns" link set nla0 up

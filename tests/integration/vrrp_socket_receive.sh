@@ -3,40 +3,42 @@
 # limit, in multicast and unicast mode, IPv4 and IPv6. Packets that must not count are dropped
 # and counted: TTL / hop limit 254 (by the codec, Reject::bad_ttl), a sender that is not a
 # configured unicast peer (by the socket), and our own multicast (never looped back).
-source "$(dirname "$0")/nls_common.bash"
+set -euo pipefail
+source "$(dirname "$0")/lib/topology.sh"
+topo_init vsr
 
-A=nls$$a B=nls$$b C=nls$$c
-nls_lan 80 "$A" "$B" "$C"
-LL_A=$(nls_link_local "$A" eth0)
+A=$(topo_ns a) B=$(topo_ns b) C=$(topo_ns c)
+topo_lan 80 a b c
+LL_A=$(netns_link_local "$A" eth0)
 
-# receive NS NAME ARGS...: start a receiver in NS writing $NLS_TMP/NAME.out; waits until ready.
+# receive NS NAME ARGS...: start a receiver in NS writing $TOPO_TMP/NAME.out; waits until ready.
 receive() {
   local ns=$1 name=$2
   shift 2
-  nls_bg "$ns" "$TOOLS/nls_vrrp_recv" --interface eth0 --duration-ms 5000 "$@" >"$NLS_TMP/$name.out"
-  eval "PID_$name=$NLS_LAST_PID"
-  nls_wait_for "$NLS_TMP/$name.out" '^ready'
+  netns_bg "$ns" "$TOPO_TOOLS/vrrp_recv" --interface eth0 --duration-ms 5000 "$@" >"$TOPO_TMP/$name.out"
+  eval "PID_$name=$TOPO_LAST_PID"
+  wait_for_line "$TOPO_TMP/$name.out" '^ready'
 }
 # finish NAME: wait for the receiver (in this shell: a subshell cannot wait for it)
 finish() {
   local pid_var=PID_$1
-  wait "${!pid_var}" || fail "receiver $1 failed: $(cat "$NLS_TMP/$1.out")"
+  wait "${!pid_var}" || fail "receiver $1 failed: $(cat "$TOPO_TMP/$1.out")"
 }
 send() {  # send NS ARGS...
   local ns=$1 out
   shift
-  out=$(ip netns exec "$ns" "$TOOLS/nls_vrrp_send" --interface eth0 --gap-ms 10 "$@")
-  [[ $out == "sent="*" send_errors=0 "* ]] || fail "nls_vrrp_send in $ns $*: $out"
+  out=$(ip netns exec "$ns" "$TOPO_TOOLS/vrrp_send" --interface eth0 --gap-ms 10 "$@")
+  [[ $out == "sent="*" send_errors=0 "* ]] || fail "vrrp_send in $ns $*: $out"
 }
 expect_summary() {  # expect_summary NAME WANT
   local got
   finish "$1"
-  got=$(grep '^summary' "$NLS_TMP/$1.out")
+  got=$(grep '^summary' "$TOPO_TMP/$1.out")
   [[ $got == "$2" ]] || fail "$1: got '$got', want '$2'"
 }
 expect_advert() {  # expect_advert NAME WANT: the receiver's advert lines, all alike
   local got
-  got=$(grep '^advert' "$NLS_TMP/$1.out" | sort -u)
+  got=$(grep '^advert' "$TOPO_TMP/$1.out" | sort -u)
   [[ $got == "$2" ]] || fail "$1: got advert lines '$got', want '$2'"
 }
 

@@ -1,5 +1,5 @@
 // Receives on a VrrpSocket and decodes every packet, as the daemon will.
-//   nls_vrrp_recv --family 4|6 --interface IF [--peer P]... [--group G] [--version 2|3]
+//   vrrp_recv --family 4|6 --interface IF [--peer P]... [--group G] [--version 2|3]
 //                 [--vrid N] [--password P] [--checksum-v4v3 with|without]
 //                 [--duration-ms 3000] [--expect N]
 // Prints "ready" once listening, one "advert ..." line per accepted advert, and at the end one
@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <string>
 
-#include "nls_vrrp_options.hpp"
+#include "vrrp_tool_options.hpp"
 
 namespace {
 

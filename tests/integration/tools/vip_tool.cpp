@@ -1,9 +1,9 @@
 // Drives AddressManager from integration scripts, inside a network namespace:
-//   nla_vip add ADDR/PREFIX DEV [LABEL]     exit 1 with the error message on failure
-//   nla_vip remove ADDR/PREFIX DEV
-//   nla_vip present ADDR/PREFIX DEV          prints "present" (exit 0) or "absent" (exit 3)
-//   nla_vip stale DEV ADDR/PREFIX...         remove_stale(); prints "removed ADDR/PREFIX" lines
-//   nla_vip stall DEV COUNT BASE_ADDR        adds then removes COUNT VIPs, one per handler,
+//   vip_tool add ADDR/PREFIX DEV [LABEL]     exit 1 with the error message on failure
+//   vip_tool remove ADDR/PREFIX DEV
+//   vip_tool present ADDR/PREFIX DEV          prints "present" (exit 0) or "absent" (exit 3)
+//   vip_tool stale DEV ADDR/PREFIX...         remove_stale(); prints "removed ADDR/PREFIX" lines
+//   vip_tool stall DEV COUNT BASE_ADDR        adds then removes COUNT VIPs, one per handler,
 //                                            on an io_context whose 1 ms timer measures stalls
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -41,7 +41,7 @@ std::chrono::nanoseconds thread_cpu() {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: nla_vip add|remove|present ADDR/PREFIX DEV [LABEL] | stale DEV VIP... | stall DEV COUNT BASE\n");
+  std::fprintf(stderr, "usage: vip_tool add|remove|present ADDR/PREFIX DEV [LABEL] | stale DEV VIP... | stall DEV COUNT BASE\n");
   return 2;
 }
 

@@ -1,6 +1,6 @@
 // Drives create_vmac/remove_vmac from integration scripts:
-//   nla_vmac create PARENT NAME VRID 4|6 [private|bridge]
-//   nla_vmac remove NAME
+//   vmac_tool create PARENT NAME VRID 4|6 [private|bridge]
+//   vmac_tool remove NAME
 // Failures print the error and exit 1.
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +33,6 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  std::fprintf(stderr, "usage: nla_vmac create PARENT NAME VRID 4|6 [private|bridge] | remove NAME\n");
+  std::fprintf(stderr, "usage: vmac_tool create PARENT NAME VRID 4|6 [private|bridge] | remove NAME\n");
   return 2;
 }

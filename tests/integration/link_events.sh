@@ -2,30 +2,24 @@
 # LinkMonitor against the kernel: an interface going down — administratively or by losing its
 # carrier — reaches the callback within 100 ms (the issue's limit), and an address someone else
 # removes arrives as an AddressEvent. Latencies are measured from just before the `ip` command
-# the change: nla_link_set stamps the clock just before its netlink request, so neither
+# the change: link_set stamps the clock just before its netlink request, so neither
 # starting a process nor `ip` parsing its arguments is counted.
 set -eu  # no pipefail: `... | grep -q` may end the writer with SIGPIPE
-tools=${NLA_TOOL_DIR:-${REDVIP_BUILD_DIR:?}/tests/integration}
+source "$(dirname "$0")/lib/topology.sh"
+topo_init lev
+tools=$TOPO_TOOLS
 limit_ms=100
-ns=nla$$l
-peer=nla$$p
-work=$(mktemp -d)
-watcher=
-cleanup() {
-  [ -n "$watcher" ] && kill "$watcher" 2>/dev/null && wait "$watcher" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null || true
-  ip netns del "$peer" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+topo_netns l
+topo_netns p
+ns=$(topo_ns l)
+peer=$(topo_ns p)
+work=$TOPO_TMP
 fail() {
   echo "FAIL: $*" >&2
   echo "--- monitor output:" >&2
   cat "$work/events" >&2 || true
   exit 1
 }
-ip netns add "$ns"
-ip netns add "$peer"
 # The kernel's "linkwatch" worker sends carrier changes of most devices (every physical NIC) at
 # most once a second, system-wide: a cut can wait up to 1 s in the kernel if any interface in
 # any namespace changed just before. It sends at once when the device's ifindex differs from its
@@ -60,16 +54,16 @@ check_latency() {  # WHAT START_NS LINE
     fail "$1 reached the LinkMonitor callback after $((latency_us / 1000)) ms; the issue requires < ${limit_ms} ms"
 }
 
-[ "$(ip netns exec "$ns" "$tools/nla_link_watch" query nla0)" = up ] || fail "link_up(nla0) is not up"
-if ip netns exec "$ns" "$tools/nla_link_watch" query nla9 >/dev/null; then fail "link_up(nla9) found something"; fi
+[ "$(ip netns exec "$ns" "$tools/link_watch" query nla0)" = up ] || fail "link_up(nla0) is not up"
+if ip netns exec "$ns" "$tools/link_watch" query nla9 >/dev/null; then fail "link_up(nla9) found something"; fi
 
-ip netns exec "$ns" "$tools/nla_link_watch" >"$work/events" &
-watcher=$!
+netns_bg "$ns" "$tools/link_watch" >"$work/events"
+watcher=$TOPO_LAST_PID
 wait_for '^ready' 0 >/dev/null || fail "the monitor did not start"
 
 # 1. administratively down
 n=$(lines)
-t=$(ip netns exec "$ns" "$tools/nla_link_set" nla0 down) || fail "cannot set nla0 down"
+t=$(ip netns exec "$ns" "$tools/link_set" nla0 down) || fail "cannot set nla0 down"
 line=$(wait_for '^link [0-9]+ nla0 down' "$n") || fail "no down event after setting nla0 down"
 check_latency "nla0 set down" "$t" "$line"
 n=$(lines)
@@ -79,10 +73,10 @@ ip -n "$ns" addr add 10.0.0.100/24 dev nla0 2>/dev/null || true  # down dropped 
 
 # 2. carrier lost: the peer end of the veth goes down, nla0 itself stays administratively up
 n=$(lines)
-t=$(ip netns exec "$peer" "$tools/nla_link_set" nla1 down) || fail "cannot set nla1 down"
+t=$(ip netns exec "$peer" "$tools/link_set" nla1 down) || fail "cannot set nla1 down"
 line=$(wait_for '^link [0-9]+ nla0 down' "$n") || fail "no down event after the carrier was cut"
 check_latency "carrier cut (peer nla1 down)" "$t" "$line"
-[ "$(ip netns exec "$ns" "$tools/nla_link_watch" query nla0 || true)" = down ] ||
+[ "$(ip netns exec "$ns" "$tools/link_watch" query nla0 || true)" = down ] ||
   fail "link_up(nla0) does not say down without carrier"
 n=$(lines)
 ip -n "$peer" link set nla1 up
@@ -96,7 +90,7 @@ wait_for '^link [0-9]+ nla2 down' "$n" >/dev/null || fail "no down event for nla
 ip -n "$peer" link set nla3 up
 wait_for '^link [0-9]+ nla2 up' "$n" >/dev/null || fail "no up event for nla2"
 n=$(lines)
-t=$(ip netns exec "$peer" "$tools/nla_link_set" nla3 down) || fail "cannot set nla3 down"
+t=$(ip netns exec "$peer" "$tools/link_set" nla3 down) || fail "cannot set nla3 down"
 line=$(wait_for '^link [0-9]+ nla2 down' "$n") || fail "no down event after nla2's carrier was cut"
 echo "info: batched carrier cut right after another change: $(( ($(echo "$line" | awk '{print $NF}') - t) / 1000000 )) ms (kernel linkwatch: at most one batch a second)"
 
@@ -112,8 +106,8 @@ wait_for '^addr [0-9]+ fd00::100/64 added' "$n" >/dev/null || fail "no AddressEv
 # 4. too slow to read: the kernel drops events; the monitor notices, re-reads the links and
 #    reports what changed meanwhile
 kill "$watcher"; wait "$watcher" 2>/dev/null || true
-ip netns exec "$ns" "$tools/nla_link_watch" 65536 >"$work/events" &
-watcher=$!
+netns_bg "$ns" "$tools/link_watch" 65536 >"$work/events"
+watcher=$TOPO_LAST_PID
 wait_for '^ready' 0 >/dev/null || fail "the monitor did not start again"
 for i in $(seq 1 3000); do echo "addr add 10.9.$((i / 250)).$((i % 250 + 1))/32 dev nla0"; done >"$work/batch"
 n=$(lines)
@@ -131,5 +125,5 @@ ip -n "$ns" link set nla0 up
 n=$(lines)
 ip -n "$ns" link del nla0
 wait_for '^link [0-9]+ nla0 down' "$n" >/dev/null || fail "no down event for a deleted interface"
-kill "$watcher"; wait "$watcher" 2>/dev/null || true; watcher=
+kill "$watcher"; wait "$watcher" 2>/dev/null || true
 echo PASS
