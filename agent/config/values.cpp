@@ -92,6 +92,12 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
   return HostPort{*address, static_cast<std::uint16_t>(*number)};
 }
 
+std::string to_string(const HostPort& address) {
+  const auto host = address.host.to_string();
+  const auto port = std::to_string(address.port);
+  return address.host.family == vrrp::Family::ipv6 ? "[" + host + "]:" + port : host + ":" + port;
+}
+
 bool valid_interface_name(std::string_view name) {
   if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
   for (char c : name) {

@@ -33,6 +33,8 @@ std::optional<PrefixedAddress> parse_prefixed_address(std::string_view text);
 
 // "IPv4:PORT" or "[IPv6]:PORT", port 1..65535.
 std::optional<HostPort> parse_host_port(std::string_view text);
+// The inverse: "192.0.2.1:9650", "[2001:db8::1]:9650".
+std::string to_string(const HostPort& address);
 
 // What the kernel accepts as an interface name: 1..15 bytes, no '/', ':' or whitespace,
 // not "." or "..".

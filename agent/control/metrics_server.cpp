@@ -51,42 +51,16 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
 };
 }  // namespace
 
-bool split_host_port(const std::string& text, std::string& host, unsigned short& port) {
-  std::string port_text;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      return false;
-    host = text.substr(1, close - 1);
-    port_text = text.substr(close + 2);
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos || text.find(':') != colon) return false;
-    host = text.substr(0, colon);
-    port_text = text.substr(colon + 1);
-  }
-  if (host.empty() || port_text.empty()) return false;
-  unsigned value = 0;
-  auto [end, err] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-  if (err != std::errc() || end != port_text.data() + port_text.size() || value > 65535)
-    return false;
-  port = static_cast<unsigned short>(value);
-  return true;
-}
-
 MetricsServer::MetricsServer(asio::io_context& io, Render render)
     : render_(std::make_shared<Render>(std::move(render))), acceptor_(io) {}
 
 MetricsServer::~MetricsServer() { stop(); }
 
-std::error_code MetricsServer::start(const std::string& address) {
-  std::string host;
-  unsigned short port = 0;
-  if (!split_host_port(address, host, port)) return std::make_error_code(std::errc::invalid_argument);
+std::error_code MetricsServer::start(const HostPort& address) {
   boost::system::error_code ec;
-  const auto ip = asio::ip::make_address(host, ec);
+  const auto ip = asio::ip::make_address(address.host.to_string(), ec);
   if (ec) return ec;
-  const tcp::endpoint endpoint(ip, port);
+  const tcp::endpoint endpoint(ip, address.port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);

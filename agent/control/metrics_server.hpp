@@ -1,5 +1,6 @@
 #pragma once
 // Prometheus text exposition over plain HTTP on a configured local address.
+#include "agent/config/settings.hpp"
 #include "netlink/asio.hpp"
 
 #include <functional>
@@ -17,8 +18,8 @@ class MetricsServer {
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
-  // "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one (see port()).
-  std::error_code start(const std::string& address);
+  // Port 0 picks a free one (see port()).
+  std::error_code start(const HostPort& address);
   void stop();
   unsigned short port() const;
 
@@ -28,8 +29,5 @@ class MetricsServer {
   std::shared_ptr<Render> render_;
   boost::asio::ip::tcp::acceptor acceptor_;
 };
-
-// Splits "HOST:PORT" / "[V6]:PORT"; nullopt-like empty host on error.
-bool split_host_port(const std::string& text, std::string& host, unsigned short& port);
 
 }  // namespace redvip::agent

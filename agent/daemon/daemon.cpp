@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include "agent/config/parser.hpp"
+#include "agent/config/values.hpp"
 #include "agent/daemon/reload_plan.hpp"
 #include "agent/log/log.hpp"
 #include "agent/daemon/systemd_notify.hpp"
@@ -60,13 +61,10 @@ std::error_code Daemon::start_endpoints(std::string& error) {
   }
   metrics_.reset();
   if (config_.redvip.metrics_address) {
-    const auto& hp = *config_.redvip.metrics_address;
-    const auto address = hp.host.family == vrrp::Family::ipv6
-                             ? fmt::format("[{}]:{}", hp.host.to_string(), hp.port)
-                             : fmt::format("{}:{}", hp.host.to_string(), hp.port);
+    const auto& address = *config_.redvip.metrics_address;
     metrics_ = std::make_unique<MetricsServer>(io_, [this] { return render_prometheus(views()); });
     if (auto ec = metrics_->start(address)) {
-      error = fmt::format("cannot serve metrics on {}: {}", address, ec.message());
+      error = fmt::format("cannot serve metrics on {}: {}", to_string(address), ec.message());
       return ec;
     }
   }
@@ -243,12 +241,6 @@ std::string Daemon::control(const std::string& request) {
   if (request == "status") return render_text(views());
   if (request == "status --json") return render_json(views());
   if (request == "reload") return reload();
-  if (request.rfind("handover", 0) == 0) {
-    // A handover that keeps this daemon running would need a rule for when this node may take
-    // the master back; until then the planned handover is a stop (SIGTERM / systemctl stop).
-    return "error: handover over the control socket is not supported; stop the service "
-           "(systemctl stop redvip, or SIGTERM) for a planned handover\n";
-  }
   return fmt::format("error: unknown command \"{}\"\n", request);
 }
 

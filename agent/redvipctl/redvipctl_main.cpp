@@ -15,7 +15,6 @@ int usage(int code) {
              "usage: redvipctl [-s SOCKET] COMMAND\n"
              "commands:\n"
              "  status [--json]       state of every instance\n"
-             "  handover [INSTANCE]   planned handover: pause writes, wait for a replica, release\n"
              "  reload                re-read the config (like SIGHUP)\n"
              "default socket: {}\n",
              kDefaultSocket);
@@ -40,7 +39,6 @@ int main(int argc, char** argv) {
   const std::string& verb = words[0];
   const bool known = (verb == "status" && words.size() <= 2 &&
                       (words.size() == 1 || words[1] == "--json")) ||
-                     (verb == "handover" && words.size() <= 2) ||
                      (verb == "reload" && words.size() == 1);
   if (!known) return usage(2);
 

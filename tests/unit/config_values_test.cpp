@@ -63,6 +63,16 @@ TEST_CASE("Config values: HOST:PORT needs brackets around IPv6", "[config]") {
   CHECK_FALSE(parse_host_port("localhost:80"));
   CHECK_FALSE(parse_host_port("[::1]9150"));
   CHECK_FALSE(parse_host_port("[127.0.0.1:80"));
+  CHECK_FALSE(parse_host_port("127.0.0.1:9x"));
+  CHECK_FALSE(parse_host_port(":9650"));
+}
+
+TEST_CASE("Config values: HOST:PORT prints back as it is written", "[config]") {
+  for (const char* text : {"127.0.0.1:9650", "[::1]:9650", "[2001:db8::7]:1"}) {
+    const auto parsed = parse_host_port(text);
+    REQUIRE(parsed);
+    CHECK(to_string(*parsed) == text);
+  }
 }
 
 TEST_CASE("Config values: interface names as the kernel accepts them", "[config]") {

@@ -8,7 +8,6 @@
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using redvip::agent::MetricsServer;
-using redvip::agent::split_host_port;
 
 namespace {
 std::string http(unsigned short port, const std::string& request) {
@@ -30,7 +29,7 @@ TEST_CASE("Metrics are served as Prometheus text on GET", "[metrics]") {
     ++renders;
     return std::string("redvip_up 1\n");
   });
-  REQUIRE_FALSE(server.start("127.0.0.1:0"));
+  REQUIRE_FALSE(server.start({redvip::vrrp::IpAddress::v4(127, 0, 0, 1), 0}));
   REQUIRE(server.port() != 0);
   std::string got, refused;
   std::thread client([&] {
@@ -47,17 +46,3 @@ TEST_CASE("Metrics are served as Prometheus text on GET", "[metrics]") {
   CHECK(renders == 1);
 }
 
-TEST_CASE("Metrics address parsing accepts host:port and [v6]:port only", "[metrics]") {
-  std::string host;
-  unsigned short port = 0;
-  CHECK(split_host_port("127.0.0.1:9650", host, port));
-  CHECK(host == "127.0.0.1");
-  CHECK(port == 9650);
-  CHECK(split_host_port("[::1]:9650", host, port));
-  CHECK(host == "::1");
-  CHECK_FALSE(split_host_port("::1:9650", host, port));
-  CHECK_FALSE(split_host_port("127.0.0.1", host, port));
-  CHECK_FALSE(split_host_port("127.0.0.1:70000", host, port));
-  CHECK_FALSE(split_host_port("127.0.0.1:9x", host, port));
-  CHECK_FALSE(split_host_port(":9650", host, port));
-}
