@@ -540,9 +540,12 @@ void RedisRoleController::wait_replicas_caught_up(const ReplicationInfo& ours,
     for (auto& c : probe->replicas) c->close();
     done(ok, detail);
   };
-  auto poll = std::make_shared<std::function<void()>>();
-  *poll = [this, alive, probe, deadline, finish, poll] {
-    if (alive.expired() || probe->finished) return;
+  auto round = std::make_shared<std::function<void()>>();
+  // The function holds itself only weakly (a strong self-reference would never be freed); the
+  // replies and the timer it waits for hold it while a round is under way.
+  *round = [this, alive, probe, deadline, finish, self = std::weak_ptr(round)] {
+    auto poll = self.lock();
+    if (!poll || alive.expired() || probe->finished) return;
     auto pending = std::make_shared<std::size_t>(probe->replicas.size());
     for (std::size_t i = 0; i < probe->replicas.size(); ++i) {
       probe->replicas[i]->command({"INFO", "replication"}, redis_.check_timeout,
@@ -564,7 +567,7 @@ void RedisRoleController::wait_replicas_caught_up(const ReplicationInfo& ours,
       });
     }
   };
-  (*poll)();
+  (*round)();
 }
 
 void RedisRoleController::wait_until_replica(SteadyClock::time_point deadline,
