@@ -260,6 +260,11 @@ class Parser {
         if (single(seen, st, ctx))
           if (auto v = number(st, ctx, st.args[0], 1, 255))
             globals.garp.master_refresh_repeat = static_cast<unsigned>(*v);
+      } else if (k == "vrrp_rt_priority") {
+        if (single(seen, st, ctx))
+          if (auto v = number(st, ctx, st.args[0], 1, 99)) globals.rt_priority = static_cast<int>(*v);
+      } else if (k == "vrrp_no_swap") {
+        if (flag(seen, st, ctx)) globals.no_swap = true;
       } else if (k == "vrrp_mcast_group4") {
         if (single(seen, st, ctx))
           if (auto a = address(st, ctx, st.args[0])) {

@@ -29,6 +29,10 @@ struct GlobalSettings {
   GarpSettings garp;
   vrrp::IpAddress mcast_group4 = vrrp::IpAddress::v4(224, 0, 0, 18);
   vrrp::IpAddress mcast_group6 = *vrrp::IpAddress::parse("ff02::12");
+  // keepalived's vrrp_rt_priority: run the event loop SCHED_RR at this priority (1..99);
+  // none: the normal scheduler. vrrp_no_swap: lock every page in memory (mlockall).
+  std::optional<int> rt_priority;
+  bool no_swap = false;
 
   friend bool operator==(const GlobalSettings&, const GlobalSettings&) = default;
 };

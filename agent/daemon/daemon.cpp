@@ -5,6 +5,7 @@
 
 #include "agent/config/parser.hpp"
 #include "agent/config/values.hpp"
+#include "agent/daemon/realtime.hpp"
 #include "agent/daemon/reload_plan.hpp"
 #include "agent/log/log.hpp"
 #include "agent/daemon/systemd_notify.hpp"
@@ -19,6 +20,7 @@ Daemon::~Daemon() = default;
 
 bool Daemon::start(Config config, std::string& error) {
   config_ = std::move(config);
+  apply_scheduling();
   auto [addresses, ec] = netlink::AddressManager::open();
   if (ec) {
     error = fmt::format("cannot open a netlink socket for addresses: {}", ec.message());
@@ -196,9 +198,12 @@ std::string Daemon::reload() {
     return reply;
   }
   const ReloadPlan plan = plan_reload(config_, *loaded.config);
+  const bool scheduling_changed = config_.globals.rt_priority != loaded.config->globals.rt_priority ||
+                                  config_.globals.no_swap != loaded.config->globals.no_swap;
   // From here on config_ is the configuration every (re)start reads, by name, when it runs:
   // a restart that completes after a later reload starts what that reload asked for.
   config_ = std::move(*loaded.config);
+  if (scheduling_changed) apply_scheduling();
   if (plan.endpoints_changed) {
     std::string error;
     if (control_) control_->stop();
@@ -215,6 +220,17 @@ std::string Daemon::reload() {
   for (const auto& name : plan.added) start_configured(name);
   log(Level::notice, "", "reloaded: {}", plan.summary());
   return fmt::format("reloaded: {}\n", plan.summary());
+}
+
+// Like keepalived, a scheduling request the process may not grant is a warning, not a reason
+// to stay down: the daemon works without it, only with less margin on a loaded host.
+void Daemon::apply_scheduling() {
+  std::string report;
+  if (apply_realtime(config_.globals, report)) {
+    log(Level::warning, "", "{}", report);
+  } else if (config_.globals.rt_priority || config_.globals.no_swap) {
+    log(Level::info, "", "{}", report);
+  }
 }
 
 void Daemon::start_configured(const std::string& name) {

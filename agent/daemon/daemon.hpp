@@ -40,6 +40,8 @@ class Daemon {
  private:
   void watch_signals();
   std::error_code start_instance(const InstanceSettings& settings, std::string& error);
+  // vrrp_rt_priority / vrrp_no_swap as config_ asks.
+  void apply_scheduling();
   // Starts the instance of that name as config_ describes it now (nothing if it is gone).
   void start_configured(const std::string& name);
   void stop_instance(const std::string& name, std::function<void()> done);

@@ -12,6 +12,13 @@ const vrrp::IpAddress& group_of(const GlobalSettings& globals, vrrp::Family fami
   return family == vrrp::Family::ipv4 ? globals.mcast_group4 : globals.mcast_group6;
 }
 
+// Where the block stands in the files is not a setting: an edit above it must not restart it.
+bool same_settings(InstanceSettings a, InstanceSettings b) {
+  a.source_file = b.source_file;
+  a.source_line = b.source_line;
+  return a == b;
+}
+
 std::map<std::string, const InstanceSettings*> by_name(const Config& config) {
   std::map<std::string, const InstanceSettings*> out;
   for (const auto& s : config.instances) out.emplace(s.name, &s);
@@ -36,7 +43,7 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
       continue;
     }
     const InstanceSettings& now = *it->second;
-    const bool same = *old_settings == now &&
+    const bool same = same_settings(*old_settings, now) &&
                       group_of(running.globals, now.family) == group_of(next.globals, now.family);
     (same ? plan.kept : plan.restarted).push_back(name);
   }

@@ -195,6 +195,16 @@ TEST_CASE("Config: version follows global_defs, except that IPv6 instances defau
   CHECK(c2.instances.at(0).version == Version::v3);
 }
 
+TEST_CASE("Config: real-time scheduling and locked memory are off unless asked", "[config]") {
+  const Config plain = require_config(parse_config_text(kMinimal, "t.conf"));
+  CHECK_FALSE(plain.globals.rt_priority);
+  CHECK_FALSE(plain.globals.no_swap);
+  const Config rt = require_config(parse_config_text(
+      "global_defs {\n vrrp_rt_priority 30\n vrrp_no_swap\n}\n" + kMinimal, "t.conf"));
+  CHECK(rt.globals.rt_priority == 30);
+  CHECK(rt.globals.no_swap);
+}
+
 TEST_CASE("Config: use_vmac without a name takes keepalived's vrrp.VRID", "[config]") {
   std::string text = kMinimal;
   text.insert(text.find("}\n}") + 2, "  use_vmac\n");

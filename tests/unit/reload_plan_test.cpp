@@ -13,8 +13,10 @@ using redvip::vrrp::IpAddress;
 namespace {
 
 InstanceSettings instance(std::string name, std::uint8_t priority = 100,
-                          Family family = Family::ipv4) {
+                          Family family = Family::ipv4, int line = 1) {
   InstanceSettings s;
+  s.source_file = "/etc/redvip/redvip.conf";
+  s.source_line = line;
   s.name = std::move(name);
   s.interface = "eth0";
   s.vrid = 51;
@@ -51,6 +53,8 @@ TEST_CASE("Reload plan: each instance kept, restarted, added or removed by name"
        config({instance("b"), instance("a")}), {"a", "b"}, {}, {}, {}},
       {"everything at once", config({instance("a"), instance("b"), instance("c")}),
        config({instance("a"), instance("b", 20), instance("d")}), {"a"}, {"b"}, {"d"}, {"c"}},
+      {"moved to another line of the file", config({instance("a")}),
+       config({instance("a", 100, Family::ipv4, 12)}), {"a"}, {}, {}, {}},
       {"from nothing", config({}), config({instance("a")}), {}, {}, {"a"}, {}},
       {"to nothing", config({instance("a")}), config({}), {}, {}, {}, {"a"}},
   };
