@@ -10,6 +10,7 @@
 #include "agent/daemon/privileges.hpp"
 #include "agent/daemon/systemd_notify.hpp"
 #include "netlink/address_manager.hpp"
+#include "netlink/interface.hpp"
 #include "netlink/vmac.hpp"
 
 namespace {
@@ -63,6 +64,41 @@ int remove_leftovers(const redvip::agent::Config& config) {
   }
   return failures == 0 ? 0 : 1;
 }
+// What -t checked, for a person reading it: each instance as it will run, and what will not work
+// on this host as it is now (an interface that does not exist) without failing the check: the
+// file may be checked before the interface is created.
+int report_config_test(const std::string& path, const redvip::agent::Config& config) {
+  using namespace redvip;
+  for (const auto& i : config.instances) {
+    std::string redis = "no redis block (VRRP only)";
+    if (i.redis) {
+      redis = fmt::format("redis {}:{} (peers' port {})", i.redis->address.to_string(), i.redis->port,
+                          i.redis->peer_port);
+    }
+    fmt::print("{}: {} vrid {} priority {} on {}, VRRPv{} every {} ms, {} VIP{} ({}), {}, {}\n", path,
+               i.name, i.vrid, i.priority, i.interface, static_cast<int>(i.version),
+               std::chrono::duration_cast<std::chrono::milliseconds>(i.advert_interval).count(),
+               i.vips.size(), i.vips.size() == 1 ? "" : "s", i.vips.front().address.to_string(),
+               i.unicast_peers.empty() ? "multicast"
+                                       : fmt::format("unicast to {} peer{}", i.unicast_peers.size(),
+                                                     i.unicast_peers.size() == 1 ? "" : "s"),
+               redis);
+    std::vector<std::string> interfaces = i.track_interfaces;
+    interfaces.insert(interfaces.begin(), i.interface);
+    for (const auto& v : i.vips) {
+      if (!v.dev.empty()) interfaces.push_back(v.dev);
+    }
+    for (const auto& name : interfaces) {
+      if (netlink::interface_index(name).error) {
+        fmt::print(stderr, "{}: warning: {}: interface {} does not exist here (now): redvipd will "
+                           "not start until it does\n", path, i.name, name);
+      }
+    }
+  }
+  fmt::print("redvipd: configuration {} is valid ({} instance{})\n", path, config.instances.size(),
+             config.instances.size() == 1 ? "" : "s");
+  return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,11 +148,7 @@ int main(int argc, char** argv) {
     log(Level::error, "", "configuration {} is not valid", config_path);
     return 1;
   }
-  if (test_only) {
-    fmt::print("redvipd: configuration {} is valid ({} instance{})\n", config_path,
-               loaded.config->instances.size(), loaded.config->instances.size() == 1 ? "" : "s");
-    return 0;
-  }
+  if (test_only) return report_config_test(config_path, *loaded.config);
 
   if (cleanup) return remove_leftovers(*loaded.config);
 

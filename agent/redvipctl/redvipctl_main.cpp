@@ -13,10 +13,12 @@ constexpr const char* kDefaultSocket = "/run/redvip/redvip.sock";
 int usage(int code) {
   fmt::print(code ? stderr : stdout,
              "usage: redvipctl [-s SOCKET] COMMAND\n"
+             "       redvipctl --version | --help\n"
              "commands:\n"
              "  status [--json]       state of every instance\n"
              "  reload                re-read the config (like SIGHUP)\n"
-             "default socket: {}\n",
+             "default socket: {}\n"
+             "exit status: 0 done, 1 redvipd unreachable or answered with an error, 2 usage\n",
              kDefaultSocket);
   return code;
 }
@@ -28,6 +30,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") return usage(0);
+    if (arg == "--version") {
+      fmt::print("redvipctl {}\n", REDVIP_VERSION);
+      return 0;
+    }
     if (arg == "-s" || arg == "--socket") {
       if (++i >= argc) return usage(2);
       socket_path = argv[i];

@@ -62,7 +62,15 @@ conf n1 150 "bogus_keyword 1" >"$TOPO_TMP/bad.conf"
 if out=$("$REDVIPD" -t -f "$TOPO_TMP/bad.conf" 2>&1); then fail "-t accepted a bad config"; fi
 line=$(grep -n bogus_keyword "$TOPO_TMP/bad.conf" | cut -d: -f1)
 [[ "$out" == *"bad.conf:$line: "*'"bogus_keyword"'* ]] || fail "-t error does not name file:line and keyword: $out"
-pass "config test mode"
+out=$(topo_exec n1 "$REDVIPD" -t -f "$TOPO_TMP/n1.conf" 2>&1) || fail "-t rejected a good config"
+[[ "$out" == *"VI_1 vrid 51 priority 150 on eth0, VRRPv3 every 100 ms, 1 VIP ($VIP), multicast"* ]] ||
+  fail "-t does not say what it checked: $out"
+[[ "$out" == *"does not exist"* ]] && fail "-t warns about eth0, which exists here? $out"
+sed 's/interface eth0/interface eth9/' "$TOPO_TMP/n1.conf" >"$TOPO_TMP/eth9.conf"
+out=$(topo_exec n1 "$REDVIPD" -t -f "$TOPO_TMP/eth9.conf" 2>&1) || fail "-t rejected a config for a missing interface"
+[[ "$out" == *"warning: VI_1: interface eth9 does not exist here"* ]] || fail "-t does not warn about eth9: $out"
+"$REDVIPCTL" --version | grep -q "^redvipctl [0-9]" || fail "redvipctl --version"
+pass "config test mode: errors with file:line, what was checked, a missing interface warned about"
 
 # --- VMAC: the VIP lives on vrrp.51 with the virtual MAC, and the client's ARP says so
 conf n2 100 >"$TOPO_TMP/n2.conf"
