@@ -48,7 +48,18 @@ bool Daemon::start(Config config, std::string& error) {
     }
   }
   watch_signals();
+  start_watchdog();
   return true;
+}
+
+void Daemon::start_watchdog() {
+  const auto timeout = watchdog_timeout();
+  if (!timeout) return;
+  const auto interval = *watchdog_ping_interval(*timeout);
+  watchdog_ = std::make_unique<Watchdog>(io_, interval, [] { notify_watchdog(); });
+  watchdog_->start();
+  log(Level::info, "", "systemd watchdog: {} ms, pinged every {} ms from the event loop",
+      timeout->count() / 1000, interval.count() / 1000);
 }
 
 std::error_code Daemon::start_endpoints(std::string& error) {
@@ -169,6 +180,7 @@ void Daemon::shutdown(const std::string& why) {
     if (control_) control_->stop();
     if (metrics_) metrics_->stop();
     signals_.cancel();
+    if (watchdog_) watchdog_->stop();
     links_.reset();
     log(Level::notice, "", "stopped");
     io_.stop();

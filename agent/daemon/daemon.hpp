@@ -12,6 +12,7 @@
 #include "agent/control/metrics_server.hpp"
 #include "agent/redis/roles/role_controller.hpp"
 #include "agent/control/status_report.hpp"
+#include "agent/daemon/watchdog.hpp"
 #include "agent/instance/vrrp_instance.hpp"
 #include "netlink/address_manager.hpp"
 #include "netlink/asio.hpp"
@@ -39,6 +40,7 @@ class Daemon {
 
  private:
   void watch_signals();
+  void start_watchdog();
   std::error_code start_instance(const InstanceSettings& settings, std::string& error);
   // vrrp_rt_priority / vrrp_no_swap as config_ asks.
   void apply_scheduling();
@@ -57,6 +59,7 @@ class Daemon {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsServer> metrics_;
   boost::asio::signal_set signals_;
+  std::unique_ptr<Watchdog> watchdog_;
   std::map<std::string, std::unique_ptr<VrrpInstance>> instances_;
   // Declared after instances_ so it is destroyed first: a controller refers to its instance.
   std::map<std::string, std::unique_ptr<RedisRoleController>> controllers_;

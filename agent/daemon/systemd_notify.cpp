@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #if REDVIP_HAVE_SYSTEMD
@@ -59,6 +61,28 @@ void notify_reloading() {
 }
 
 void notify_stopping() { send_state("STOPPING=1"); }
+
+void notify_watchdog() { send_state("WATCHDOG=1"); }
+
+std::optional<std::chrono::microseconds> watchdog_timeout() {
+#if REDVIP_HAVE_SYSTEMD
+  std::uint64_t usec = 0;
+  if (::sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return std::nullopt;
+  return std::chrono::microseconds(usec);
+#else
+  // sd_watchdog_enabled(3) without libsystemd: a WATCHDOG_PID of another process (a child that
+  // inherited the environment) means the watchdog is not ours.
+  const char* usec_text = std::getenv("WATCHDOG_USEC");
+  if (usec_text == nullptr) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long long usec = std::strtoull(usec_text, &end, 10);
+  if (end == usec_text || *end != '\0' || usec == 0) return std::nullopt;
+  if (const char* pid = std::getenv("WATCHDOG_PID")) {
+    if (std::strtoll(pid, nullptr, 10) != static_cast<long long>(::getpid())) return std::nullopt;
+  }
+  return std::chrono::microseconds(usec);
+#endif
+}
 
 void notify_status(std::string_view status) {
   // A newline would end the STATUS= assignment and start a bogus one.
