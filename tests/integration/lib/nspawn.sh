@@ -95,6 +95,8 @@ nspawn_root() {
 # started at boot, and the oneshot unit that runs /redvip-test/run and powers off.
 nspawn_customize() {
   local root=$1
+  # The host's sources replace debootstrap's (both would name the same archive twice).
+  rm -f "$root/etc/apt/sources.list"
   cp -a /etc/apt/sources.list.d/. "$root/etc/apt/sources.list.d/" 2>/dev/null || true
   [[ -f /etc/apt/sources.list ]] && cp /etc/apt/sources.list "$root/etc/apt/"
   cp -a /etc/apt/apt.conf.d/. "$root/etc/apt/apt.conf.d/" 2>/dev/null || true
