@@ -21,7 +21,7 @@
 NSPAWN_CACHE=${REDVIP_NSPAWN_CACHE:-/var/cache/redvip-nspawn}
 NSPAWN_SUITE=bookworm
 # Bump when the recipe below changes, so cached roots made by an older recipe are not reused.
-NSPAWN_RECIPE=1
+NSPAWN_RECIPE=2
 # What every test container has besides minbase. redvip's own dependencies are added by the
 # caller (from the .deb's Depends), so the root has exactly what `apt install ./redvip.deb`
 # would bring: a unit line that needs a program the package does not depend on fails inside.
