@@ -81,10 +81,10 @@ std::chrono::milliseconds longest_gap(const std::vector<Clock::time_point>& ping
 }  // namespace
 
 TEST_CASE("a running event loop pings every interval", "[watchdog]") {
-  const auto pings = pings_over(20ms, 210ms, [](auto&) {});
-  // At start, then every 20 ms: 11 in 210 ms; a loaded machine may lose a few.
-  CHECK(pings.size() >= 6);
-  CHECK(pings.size() <= 12);
+  const auto pings = pings_over(20ms, 310ms, [](auto&) {});
+  // At start, then every 20 ms: 16 in 310 ms, never more; a loaded machine may lose some.
+  CHECK(pings.size() >= 5);
+  CHECK(pings.size() <= 16);
   for (std::size_t i = 1; i < pings.size(); ++i) CHECK(pings[i] - pings[i - 1] >= 20ms);
 }
 
