@@ -9,7 +9,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib/nspawn.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[[ $(id -u) -eq 0 ]] || fail "needs root (rpm --root keeps owners)"
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (rpm --root keeps owners)"; exit 77; }
 
 nspawn_deb
 nspawn_rpm

@@ -10,7 +10,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib/nspawn.sh"
-[[ $(id -u) -eq 0 ]] || { echo "needs root (systemd-nspawn)" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (systemd-nspawn)"; exit 77; }
 
 nspawn_init sdupg
 nspawn_deb

@@ -12,8 +12,8 @@
 #   nspawn_boot 300                    # boots, waits for the poweroff (at most 300 s)
 #   nspawn_result                      # 0 when /redvip-test/result says PASS
 #
-# The root is made once by debootstrap (minbase) from the Debian mirror the host's apt uses and
-# cached in $REDVIP_NSPAWN_CACHE (default /var/cache/redvip-nspawn), one directory per package
+# The root is made once by debootstrap (minbase) from the Debian mirror the host's apt uses (or
+# $REDVIP_NSPAWN_MIRROR) and cached in $REDVIP_NSPAWN_CACHE (default /var/cache/redvip-nspawn), one directory per package
 # list and recipe version. Every boot runs on a tmpfs overlay (--volatile=overlay): the cached
 # root is never changed. The container has its own network namespace (--private-network) with
 # only lo: the tests make their veth pairs and namespaces inside it.
@@ -37,9 +37,11 @@ nspawn_init() {
   trap 'exit 130' INT TERM
 }
 
-# The mirror and suite the host's apt uses for Debian's main archive (deb822 or one-line form).
+# The mirror the host's apt uses for Debian's main archive (deb822 or one-line form), unless
+# REDVIP_NSPAWN_MIRROR names another.
 nspawn_mirror() {
   local uri
+  [[ -n ${REDVIP_NSPAWN_MIRROR:-} ]] && { echo "$REDVIP_NSPAWN_MIRROR"; return; }
   uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Identifier: Packages' 2>/dev/null \
         | awk -v s="$NSPAWN_SUITE" '$2 == s { print $1; exit }')
   echo "${uri:-http://deb.debian.org/debian/}"
@@ -63,7 +65,7 @@ nspawn_root() {
     return 0
   fi
   command -v debootstrap >/dev/null && command -v systemd-nspawn >/dev/null \
-    || { exec {lock}>&-; echo "nspawn: debootstrap or systemd-nspawn missing (scripts/bootstrap)" >&2; return 1; }
+    || { exec {lock}>&-; echo "SKIP: debootstrap or systemd-nspawn is not installed (scripts/bootstrap)"; return 77; }
   echo "nspawn: making $NSPAWN_ROOT from $mirror ($packages)"
   tmp=$NSPAWN_ROOT.tmp
   rm -rf "$tmp"
@@ -75,7 +77,7 @@ nspawn_root() {
     tail -5 "$NSPAWN_CACHE/debootstrap.log" >&2
     if grep -qiE 'Failed getting release file|Temporary failure resolving|Could not connect|Connection (refused|timed out)|Network is unreachable|Couldn.t download' \
          "$NSPAWN_CACHE/debootstrap.log"; then
-      echo "nspawn: the Debian mirror $mirror cannot be reached: SKIPPED" >&2
+      echo "SKIP: the Debian mirror $mirror cannot be reached"
       return 77
     fi
     echo "nspawn: debootstrap failed ($NSPAWN_CACHE/debootstrap.log)" >&2
