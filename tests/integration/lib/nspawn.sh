@@ -4,7 +4,7 @@
 #
 #   source lib/nspawn.sh
 #   nspawn_init sdsvc                  # prefix; makes $NSPAWN_DIR, shared with the container
-#   nspawn_root || exit $?             # the cached root (77: no Debian mirror, the test skips)
+#   nspawn_root PKG... || exit $?      # the cached root (77: no Debian mirror, the test skips)
 #   cp files "$NSPAWN_DIR"/            # the container sees $NSPAWN_DIR as /redvip-test
 #   cat >"$NSPAWN_DIR/run" <<'EOF'     # the checks, run as root by a oneshot unit at boot
 #   ...                                # they must end by writing "PASS" to /redvip-test/result
@@ -13,8 +13,8 @@
 #   nspawn_result                      # 0 when /redvip-test/result says PASS
 #
 # The root is made once by debootstrap (minbase) from the Debian mirror the host's apt uses (or
-# $REDVIP_NSPAWN_MIRROR) and cached in $REDVIP_NSPAWN_CACHE (default /var/cache/redvip-nspawn), one directory per package
-# list and recipe version. Every boot runs on a tmpfs overlay (--volatile=overlay): the cached
+# $REDVIP_NSPAWN_MIRROR) and cached in $REDVIP_NSPAWN_CACHE (default /var/cache/redvip-nspawn),
+# one directory per package list and recipe version. Every boot runs on a tmpfs overlay (--volatile=overlay): the cached
 # root is never changed. The container has its own network namespace (--private-network) with
 # only lo: the tests make their veth pairs and namespaces inside it.
 
@@ -44,7 +44,7 @@ nspawn_mirror() {
   [[ -n ${REDVIP_NSPAWN_MIRROR:-} ]] && { echo "$REDVIP_NSPAWN_MIRROR"; return; }
   uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Identifier: Packages' 2>/dev/null \
         | awk -v s="$NSPAWN_SUITE" '$2 == s { print $1; exit }')
-  echo "${uri:-http://deb.debian.org/debian/}"
+  echo "$uri"
 }
 
 # nspawn_root [EXTRA_PACKAGE...]: sets NSPAWN_ROOT to a ready root holding the base packages and
@@ -53,6 +53,7 @@ nspawn_root() {
   local packages key mirror tmp rc=0 started=$SECONDS
   packages=$(printf '%s\n' "${NSPAWN_BASE_PACKAGES[@]}" "$@" | sort -u | paste -sd, -)
   mirror=$(nspawn_mirror)
+  [[ -n $mirror ]] || { echo "SKIP: the host's apt configuration names no $NSPAWN_SUITE mirror"; return 77; }
   key=$(printf '%s\n' "$NSPAWN_RECIPE" "$NSPAWN_SUITE" "$mirror" "$packages" | sha256sum | cut -c1-16)
   NSPAWN_ROOT=$NSPAWN_CACHE/$NSPAWN_SUITE-$key
   mkdir -p "$NSPAWN_CACHE"
