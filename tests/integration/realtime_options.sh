@@ -44,6 +44,8 @@ start_redvipd n1 "$TOPO_TMP/n1.conf"
 wait_until 5 has_vip n1 10.81.0.200 || fail "n1 did not become master"
 [[ "$(policy)" == SCHED_RR && "$(rt_prio)" == 30 ]] || fail "scheduler: $(chrt -p "$PID_n1")"
 (( $(locked_kb) > 0 )) || fail "no memory locked: VmLck $(locked_kb) kB"
+grep -E "^Max realtime timeout +2000000 +3000000 +us" "/proc/$PID_n1/limits" >/dev/null ||
+  fail "no RLIMIT_RTTIME bound: $(grep -i realtime "/proc/$PID_n1/limits")"
 pass "vrrp_rt_priority 30 and vrrp_no_swap: SCHED_RR 30, $(locked_kb) kB locked"
 
 conf "" >"$TOPO_TMP/n1.conf"

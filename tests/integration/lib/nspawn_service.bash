@@ -76,6 +76,18 @@ local_vip $VIP || fail "VIP gone after reload"
 grep -q "^Deleted.*$VIP" /tmp/addr-monitor.log && { cat /tmp/addr-monitor.log; fail "the VIP flapped during the reload"; }
 pass "reload: same PID $pid, still active, VIP kept (no address event)"
 
+step "vrrp_rt_priority and vrrp_no_swap work under the unit's limits"
+journal_mark
+{ printf 'global_defs {\n    vrrp_rt_priority 10\n    vrrp_no_swap\n}\n'; node_config 150; } >"$CONF"
+systemctl reload redvip || fail "systemctl reload failed"
+wait_journal 3 "scheduler SCHED_RR 10, memory locked"
+chrt -p "$pid" | grep -q "SCHED_RR" || fail "not SCHED_RR: $(chrt -p "$pid")"
+(( $(proc_field "$pid" VmLck | tr -dc 0-9) > 0 )) || fail "no memory locked: $(proc_field "$pid" VmLck)"
+node_config 150 >"$CONF"
+systemctl reload redvip || fail "systemctl reload failed"
+wait_until 3 bash -c "chrt -p $pid | grep -q SCHED_OTHER" || fail "still $(chrt -p "$pid") after removing vrrp_rt_priority"
+pass "SCHED_RR 10 and locked memory as the redvip user, back to normal on reload"
+
 step "a reload with a broken config keeps the running one"
 journal_mark
 cp "$CONF" /tmp/good.conf
