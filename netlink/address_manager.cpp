@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "netlink/address_message.hpp"
 #include "netlink/interface.hpp"
 
 namespace redvip::netlink {
@@ -62,37 +63,6 @@ std::pair<NlMsgPtr, std::error_code> build(const Vip& vip, unsigned index, bool 
   return {NlMsgPtr(raw), std::error_code{}};
 }
 
-// The address an RTM_NEWADDR message is about: IFA_LOCAL when present (IPv4, and IPv6 with a
-// peer), else IFA_ADDRESS.
-bool parse_address(nlmsghdr* hdr, unsigned& index, vrrp::IpAddress& address,
-                   std::uint8_t& prefix_len, std::string* label) {
-  nlattr* attrs[IFA_MAX + 1] = {};
-  if (::nlmsg_parse(hdr, sizeof(ifaddrmsg), attrs, IFA_MAX, nullptr) < 0) return false;
-  const auto* ifa = static_cast<const ifaddrmsg*>(::nlmsg_data(hdr));
-  vrrp::Family family;
-  if (ifa->ifa_family == AF_INET) {
-    family = vrrp::Family::ipv4;
-  } else if (ifa->ifa_family == AF_INET6) {
-    family = vrrp::Family::ipv6;
-  } else {
-    return false;
-  }
-  const nlattr* which = attrs[IFA_LOCAL] ? attrs[IFA_LOCAL] : attrs[IFA_ADDRESS];
-  if (!which || static_cast<std::size_t>(::nla_len(which)) != vrrp::address_size(family)) {
-    return false;
-  }
-  address = vrrp::IpAddress::from_bytes(
-      family, {static_cast<const std::uint8_t*>(::nla_data(which)), vrrp::address_size(family)});
-  index = ifa->ifa_index;
-  prefix_len = ifa->ifa_prefixlen;
-  if (label && attrs[IFA_LABEL]) {
-    *label = std::string(static_cast<const char*>(::nla_data(attrs[IFA_LABEL])),
-                         ::strnlen(static_cast<const char*>(::nla_data(attrs[IFA_LABEL])),
-                                   ::nla_len(attrs[IFA_LABEL])));
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string to_string(const Vip& vip) {
@@ -142,11 +112,9 @@ std::pair<std::vector<Vip>, std::error_code> AddressManager::addresses(const std
   }
   const auto error = socket_.request(msg.get(), [&](nlmsghdr* hdr) {
     if (hdr->nlmsg_type != RTM_NEWADDR) return;
-    Vip vip;
-    unsigned at = 0;
-    if (!parse_address(hdr, at, vip.address, vip.prefix_len, &vip.label) || at != index) return;
-    vip.device = device;
-    found.push_back(std::move(vip));
+    auto message = parse_address_message(hdr);
+    if (!message || message->ifindex != index) return;
+    found.push_back(Vip{message->address, message->prefix_len, device, std::move(message->label)});
   });
   return {found, error};
 }

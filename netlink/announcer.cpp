@@ -13,13 +13,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "netlink/errno_error.hpp"
 #include "netlink/interface.hpp"
 #include "netlink/ndisc_packet.hpp"
 
 namespace redvip::netlink {
 namespace {
-
-std::error_code last_error() { return {errno, std::system_category()}; }
 
 void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);

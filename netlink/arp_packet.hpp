@@ -3,11 +3,10 @@
 #include <array>
 #include <cstdint>
 
+#include "netlink/mac_address.hpp"
 #include "vrrp/ip_address.hpp"
 
 namespace redvip::netlink {
-
-using MacAddress = std::array<std::uint8_t, 6>;
 
 inline constexpr std::size_t kGratuitousArpFrameSize = 42;  // Ethernet header + ARP for IPv4
 

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "netlink/errno_error.hpp"
+
 namespace redvip::netlink {
 
 InterfaceIndex interface_index(const std::string& name) {
@@ -11,7 +13,7 @@ InterfaceIndex interface_index(const std::string& name) {
     return {0, std::make_error_code(std::errc::invalid_argument)};
   }
   const unsigned index = ::if_nametoindex(name.c_str());
-  if (index == 0) return {0, std::error_code(errno, std::system_category())};
+  if (index == 0) return {0, last_error()};
   return {index, {}};
 }
 

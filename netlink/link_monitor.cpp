@@ -8,6 +8,8 @@
 
 #include <cstring>
 
+#include "netlink/address_message.hpp"
+
 namespace redvip::netlink {
 namespace {
 
@@ -103,22 +105,12 @@ void LinkMonitor::handle(nlmsghdr* hdr) {
     }
     case RTM_NEWADDR:
     case RTM_DELADDR: {
-      if (hdr->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) return;
-      nlattr* attrs[IFA_MAX + 1] = {};
-      if (::nlmsg_parse(hdr, sizeof(ifaddrmsg), attrs, IFA_MAX, nullptr) < 0) return;
-      const auto* ifa = static_cast<const ifaddrmsg*>(::nlmsg_data(hdr));
-      if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) return;
-      const auto family = ifa->ifa_family == AF_INET ? vrrp::Family::ipv4 : vrrp::Family::ipv6;
-      const nlattr* which = attrs[IFA_LOCAL] ? attrs[IFA_LOCAL] : attrs[IFA_ADDRESS];
-      if (!which || static_cast<std::size_t>(::nla_len(which)) != vrrp::address_size(family)) {
-        return;
-      }
+      const auto message = parse_address_message(hdr);
+      if (!message) return;
       AddressEvent event;
-      event.ifindex = ifa->ifa_index;
-      event.address = vrrp::IpAddress::from_bytes(
-          family,
-          {static_cast<const std::uint8_t*>(::nla_data(which)), vrrp::address_size(family)});
-      event.prefix_len = ifa->ifa_prefixlen;
+      event.ifindex = message->ifindex;
+      event.address = message->address;
+      event.prefix_len = message->prefix_len;
       event.added = hdr->nlmsg_type == RTM_NEWADDR;
       if (on_address_) on_address_(event);
       return;

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <string>
 
+#include "netlink/errno_error.hpp"
+
 namespace redvip::netlink {
 
 void NlSockFree::operator()(nl_sock* sock) const noexcept { ::nl_socket_free(sock); }
@@ -39,8 +41,6 @@ class LibnlCategory final : public std::error_category {
     }
   }
 };
-
-std::error_code last_errno() { return {errno, std::system_category()}; }
 
 std::pair<NlSockPtr, std::error_code> connect_route() {
   NlSockPtr sock(::nl_socket_alloc());
@@ -86,7 +86,7 @@ std::pair<RouteSocket, std::error_code> RouteSocket::open_events(const std::vect
   const int fd = ::nl_socket_get_fd(sock.get());
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0 &&
       ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes) != 0) {
-    return {std::move(result), last_errno()};
+    return {std::move(result), last_error()};
   }
   result.sock_ = std::move(sock);
   return {std::move(result), std::error_code{}};
@@ -104,7 +104,7 @@ std::pair<std::size_t, std::error_code> RouteSocket::receive_one() {
     if (size < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, {}};
-      return {0, last_errno()};
+      return {0, last_error()};
     }
     if (static_cast<std::size_t>(size) > buffer_.size()) buffer_.resize(size);
     sockaddr_nl peer{};
@@ -118,7 +118,7 @@ std::pair<std::size_t, std::error_code> RouteSocket::receive_one() {
     if (got < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, {}};
-      return {0, last_errno()};
+      return {0, last_error()};
     }
     // Only the kernel (port 0) speaks for the kernel; drop what other processes send us.
     if (peer.nl_pid != 0 || got == 0) continue;
@@ -147,7 +147,7 @@ std::error_code RouteSocket::request(nl_msg* msg, const ReplyHandler& on_reply,
       waited = true;
       pollfd waiting{fd(), POLLIN, 0};
       if (::poll(&waiting, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
-        return last_errno();
+        return last_error();
       }
       continue;
     }

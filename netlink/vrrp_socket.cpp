@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "netlink/errno_error.hpp"
 #include "netlink/interface.hpp"
 
 namespace redvip::netlink {
@@ -18,8 +19,6 @@ namespace {
 
 constexpr std::size_t kMaxDatagram = 65535;  // an IPv4 raw socket can never see more
 constexpr int kDatagramsPerWakeup = 64;      // then yield so timers and other sockets run
-
-std::error_code last_error() { return {errno, std::system_category()}; }
 
 template <typename T>
 std::error_code set_option(int fd, int level, int name, const T& value) {
@@ -184,8 +183,9 @@ std::error_code VrrpSocket::configure(int fd) {
   return {};
 }
 
-void VrrpSocket::start(Handler handler) {
+void VrrpSocket::start(Handler handler, Handler on_non_peer) {
   handler_ = std::move(handler);
+  on_non_peer_ = std::move(on_non_peer);
   if (!descriptor_.is_open() || receiving_) return;
   receiving_ = true;
   arm();
@@ -284,6 +284,7 @@ void VrrpSocket::deliver(std::span<const std::uint8_t> payload, const vrrp::IpMe
   const auto& peers = config_.unicast_peers;
   if (!peers.empty() && std::find(peers.begin(), peers.end(), meta.source) == peers.end()) {
     ++counters_.dropped_non_peer;
+    if (on_non_peer_) on_non_peer_(ReceivedPacket{payload, meta});
     return;
   }
   ++counters_.received;
@@ -339,16 +340,6 @@ std::error_code VrrpSocket::send_to(std::span<const std::uint8_t> vrrp_payload,
   }
   ++counters_.sent;
   return {};
-}
-
-std::error_code VrrpSocket::send(std::span<const std::uint8_t> vrrp_payload) {
-  if (!descriptor_.is_open()) return std::make_error_code(std::errc::bad_file_descriptor);
-  std::error_code first;
-  for (const auto& destination : destinations_) {
-    auto error = send_to(vrrp_payload, destination);
-    if (error && !first) first = error;
-  }
-  return first;
 }
 
 std::error_code VrrpSocket::send(const vrrp::Advert& advert,

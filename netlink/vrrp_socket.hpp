@@ -62,14 +62,13 @@ class VrrpSocket {
   // Creates and configures the socket; an error names the failing step via the category's
   // message only, so callers should log it with the interface name.
   std::error_code open();
-  // Starts (or, after stop(), resumes) the asynchronous receive loop. The handler may stop()
-  // the socket but must not destroy it.
-  void start(Handler handler);
+  // Starts (or, after stop(), resumes) the asynchronous receive loop. The handlers may stop()
+  // the socket but must not destroy it. In unicast mode a packet from a source that is not a
+  // peer is counted (dropped_non_peer) and goes to `on_non_peer` when given, not to `handler`.
+  void start(Handler handler, Handler on_non_peer = {});
   void stop();  // no more callbacks; packets queue in the kernel until start() again
 
-  // Sends the bytes unchanged to the group, or to every unicast peer. The VRRPv3 checksum
-  // covers the destination address, so for v3 with several unicast peers use send(Advert).
-  std::error_code send(std::span<const std::uint8_t> vrrp_payload);
+  // Sends the bytes unchanged to one destination.
   std::error_code send_to(std::span<const std::uint8_t> vrrp_payload,
                           const vrrp::IpAddress& destination);
   // Encodes once per destination (source_address() and that destination feed the checksum).
@@ -96,6 +95,7 @@ class VrrpSocket {
   vrrp::IpAddress source_;
   std::vector<vrrp::IpAddress> destinations_;
   Handler handler_;
+  Handler on_non_peer_;
   bool receiving_ = false;
   std::uint64_t generation_ = 0;  // bumped by stop(): a wait armed before it does nothing
   SocketCounters counters_;

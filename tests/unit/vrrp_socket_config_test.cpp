@@ -60,6 +60,7 @@ TEST_CASE("VrrpSocket send before open is an error, not a crash", "[nls][socket]
   boost::asio::io_context io;
   VrrpSocket socket(io, loopback_v4());
   const std::array<std::uint8_t, 8> bytes{};
-  CHECK(socket.send(bytes) == std::errc::bad_file_descriptor);
+  CHECK(socket.send_to(bytes, redvip::netlink::default_multicast_group(Family::ipv4)) ==
+        std::errc::bad_file_descriptor);
   CHECK(socket.counters().sent == 0);
 }
