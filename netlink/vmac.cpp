@@ -184,10 +184,6 @@ std::string to_string(const MacAddress& mac) {
   return text;
 }
 
-std::string default_vmac_name(std::uint8_t vrid, vrrp::Family family) {
-  return (family == vrrp::Family::ipv4 ? "vrrp." : "vrrp6.") + std::to_string(vrid);
-}
-
 std::error_code create_vmac(const std::string& parent, const std::string& name, std::uint8_t vrid,
                             vrrp::Family family, const VmacOptions& options) {
   if (name.empty() || name.size() >= IFNAMSIZ) {

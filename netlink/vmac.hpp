@@ -8,16 +8,13 @@
 #include <system_error>
 #include <type_traits>
 
+#include "netlink/mac_address.hpp"
 #include "vrrp/ip_address.hpp"
 
 namespace redvip::netlink {
 
-using MacAddress = std::array<std::uint8_t, 6>;
-
 MacAddress vmac_address(std::uint8_t vrid, vrrp::Family family);
 std::string to_string(const MacAddress& mac);  // "00:00:5e:00:01:33"
-// keepalived's default name: "vrrp.<vrid>" (IPv6 "vrrp6.<vrid>").
-std::string default_vmac_name(std::uint8_t vrid, vrrp::Family family);
 
 enum class VmacError {
   name_taken = 1,   // an interface of that name exists and is not this VRRP MAC's macvlan

@@ -10,6 +10,7 @@
 #include "agent/config/tree.hpp"
 #include "agent/config/validate.hpp"
 #include "agent/config/values.hpp"
+#include "vrrp/vmac_name.hpp"
 
 namespace redvip::agent {
 namespace {
@@ -731,11 +732,18 @@ class Parser {
     if (p.garp_refresh) s.garp.master_refresh = seconds(*p.garp_refresh);
     if (p.garp_refresh_repeat) s.garp.master_refresh_repeat = static_cast<unsigned>(*p.garp_refresh_repeat);
 
-    if (s.use_vmac) s.vmac_name = p.vmac_name ? *p.vmac_name : "vrrp." + std::to_string(s.vrid);
+    if (s.use_vmac) {
+      s.vmac_name = p.vmac_name ? *p.vmac_name
+                                : vrrp::default_vmac_name(s.vrid, s.family, [this](std::string_view n) {
+                                    return vmac_names_.count(std::string(n)) > 0;
+                                  });
+      vmac_names_.insert(s.vmac_name);
+    }
   }
 
   LoadResult& out_;
   const ParseOptions& options_;
+  std::set<std::string> vmac_names_;  // VMAC names given so far: a default name avoids them
 };
 
 LoadResult parse_statements(const TreeResult& tree, const std::string& main_file,

@@ -35,8 +35,6 @@ TEST_CASE("vmac addresses follow RFC 5798 section 7.3", "[netlink]") {
   CHECK(to_string(vmac_address(51, Family::ipv4)) == "00:00:5e:00:01:33");
   CHECK(to_string(vmac_address(255, Family::ipv6)) == "00:00:5e:00:02:ff");
   CHECK(to_string(vmac_address(1, Family::ipv4)) == "00:00:5e:00:01:01");
-  CHECK(redvip::netlink::default_vmac_name(51, Family::ipv4) == "vrrp.51");
-  CHECK(redvip::netlink::default_vmac_name(7, Family::ipv6) == "vrrp6.7");
 }
 
 TEST_CASE("libnl errors compare equal to the matching errc", "[netlink]") {
