@@ -40,12 +40,6 @@ OnesComplementSum checksum_sum(std::span<const std::uint8_t> message, Version ve
   return sum;
 }
 
-std::array<std::uint8_t, kAuthDataSize> padded_password(const std::string& password) {
-  std::array<std::uint8_t, kAuthDataSize> padded{};
-  std::copy_n(password.begin(), std::min(password.size(), padded.size()), padded.begin());
-  return padded;
-}
-
 }  // namespace
 
 std::string_view to_string(Reject reason) {
@@ -67,15 +61,20 @@ std::string_view to_string(Reject reason) {
   return "unknown";
 }
 
-DecodeResult decode(std::span<const std::uint8_t> packet, const IpMeta& meta,
-                    const DecodeOptions& options) {
+std::array<std::uint8_t, 8> password_auth_data(const std::string& password) {
+  std::array<std::uint8_t, kAuthDataSize> padded{};
+  std::copy_n(password.begin(), std::min(password.size(), padded.size()), padded.begin());
+  return padded;
+}
+
+DecodeResult decode_shared(std::span<const std::uint8_t> packet, const IpMeta& meta,
+                           Ipv4V3Checksum ipv4_v3_checksum) {
   if (packet.size() < kHeaderSize) return Reject::too_short;
   if (meta.ttl != kRequiredTtl) return Reject::bad_ttl;
 
   const std::uint8_t version_field = packet[0] >> 4;
   if (version_field != 2 && version_field != 3) return Reject::bad_version;
   const auto version = static_cast<Version>(version_field);
-  if (options.version && *options.version != version) return Reject::version_mismatch;
 
   const Family family = meta.source.family;
   if (meta.destination.family != family) return Reject::family_mismatch;
@@ -88,8 +87,8 @@ DecodeResult decode(std::span<const std::uint8_t> packet, const IpMeta& meta,
     return Reject::bad_address_count;
   }
 
-  if (checksum_sum(packet, version, meta.source, meta.destination, options.ipv4_v3_checksum)
-          .folded() != 0xffff) {
+  if (checksum_sum(packet, version, meta.source, meta.destination, ipv4_v3_checksum).folded() !=
+      0xffff) {
     return Reject::bad_checksum;
   }
 
@@ -97,35 +96,56 @@ DecodeResult decode(std::span<const std::uint8_t> packet, const IpMeta& meta,
   advert.version = version;
   advert.family = family;
   advert.vrid = packet[1];
-  if (options.vrid && *options.vrid != advert.vrid) return Reject::vrid_mismatch;
   advert.priority = packet[2];
-
   if (version == Version::v2) {
     advert.interval = std::chrono::seconds(packet[5]);
   } else {
     // The 4 reserved bits "MUST be ignored on receipt" (RFC 5798 5.2.5).
     advert.interval = Centiseconds((packet[4] << 8 | packet[5]) & kV3IntervalMask);
   }
-  if (advert.interval.count() == 0) return Reject::interval_zero;
-
   const std::size_t step = address_size(family);
   advert.addresses.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     advert.addresses.push_back(
         IpAddress::from_bytes(family, packet.subspan(kHeaderSize + i * step, step)));
   }
-
   if (version == Version::v2) {
+    advert.auth_type = static_cast<AuthType>(packet[4]);
     std::copy_n(packet.end() - kAuthDataSize, kAuthDataSize, advert.auth_data.begin());
+  }
+  return advert;
+}
+
+std::optional<Reject> check_for_instance(const Advert& advert, const DecodeOptions& options) {
+  if (options.version && *options.version != advert.version) return Reject::version_mismatch;
+  if (options.vrid && *options.vrid != advert.vrid) return Reject::vrid_mismatch;
+  if (advert.interval.count() == 0) return Reject::interval_zero;
+  if (advert.version == Version::v2) {
     const auto expected_type = options.password ? AuthType::simple_text : AuthType::none;
-    if (packet[4] != static_cast<std::uint8_t>(expected_type)) return Reject::auth_type_mismatch;
-    advert.auth_type = expected_type;
+    if (advert.auth_type != expected_type) return Reject::auth_type_mismatch;
     // With auth type 0 the auth data "is ignored on reception" (RFC 3768 5.3.6.1).
-    if (options.password && advert.auth_data != padded_password(*options.password)) {
+    if (options.password && advert.auth_data != password_auth_data(*options.password)) {
       return Reject::auth_mismatch;
     }
   }
-  return advert;
+  return std::nullopt;
+}
+
+DecodeResult decode(std::span<const std::uint8_t> packet, const IpMeta& meta,
+                    const DecodeOptions& options) {
+  // What decode_shared checks first, so that version_mismatch keeps its place in the order.
+  if (packet.size() < kHeaderSize) return Reject::too_short;
+  if (meta.ttl != kRequiredTtl) return Reject::bad_ttl;
+  const std::uint8_t version_field = packet[0] >> 4;
+  if (version_field != 2 && version_field != 3) return Reject::bad_version;
+  if (options.version && static_cast<std::uint8_t>(*options.version) != version_field) {
+    return Reject::version_mismatch;
+  }
+  auto result = decode_shared(packet, meta, options.ipv4_v3_checksum);
+  if (const auto* advert = std::get_if<Advert>(&result)) {
+    if (auto reject = check_for_instance(*advert, options)) return *reject;
+  }
+  return result;
 }
 
 bool can_encode(const Advert& advert) {

@@ -1,6 +1,7 @@
 #pragma once
 // The VRRP packet codec: bytes in, an Advert or exactly one rejection reason out. Never throws;
 // the caller counts rejections per reason.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -65,8 +66,23 @@ using DecodeResult = std::variant<Advert, Reject>;
 // packet is the VRRP part (no IP header). The Advert's family is the IP layer's; v2 auth data
 // is kept as received (8 bytes, also when the auth type is 0 and they are only ignored); v3
 // reserved bits are ignored and v3 adverts carry AuthType::none and zero auth data.
+// decode() is decode_shared() then check_for_instance(), except that a version_mismatch is
+// reported as early as in the order above.
 DecodeResult decode(std::span<const std::uint8_t> packet, const IpMeta& meta,
                     const DecodeOptions& options);
+
+// The checks that do not depend on who reads the packet (too_short .. bad_checksum), once per
+// packet for every instance on a link. The Advert keeps the v2 auth type as received, and an
+// interval that may be zero.
+DecodeResult decode_shared(std::span<const std::uint8_t> packet, const IpMeta& meta,
+                           Ipv4V3Checksum ipv4_v3_checksum = Ipv4V3Checksum::with_pseudo_header);
+// The rest, for one instance: version_mismatch, vrid_mismatch, interval_zero,
+// auth_type_mismatch, auth_mismatch (options.ipv4_v3_checksum is not used). nullopt: accepted.
+std::optional<Reject> check_for_instance(const Advert& advert, const DecodeOptions& options);
+
+// v2 simple text authentication data: the first 8 bytes of the password, zero padded (keepalived
+// truncates longer ones the same way).
+std::array<std::uint8_t, 8> password_auth_data(const std::string& password);
 
 // True when encode() represents the advert exactly, i.e. decode(encode(a)) == a: 1..255
 // addresses all of the advert's family, v2 only over IPv4 with an interval of 1..255 whole

@@ -76,6 +76,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   for (const auto& options : sets) {
     const DecodeResult result = decode(packet, meta, options);
+    // The shared receive path's two steps accept exactly what decode() accepts; a rejection
+    // may name another reason only when decode() reported version_mismatch early.
+    DecodeResult shared = decode_shared(packet, meta, options.ipv4_v3_checksum);
+    if (const auto* advert = std::get_if<Advert>(&shared)) {
+      if (auto reject = check_for_instance(*advert, options)) shared = *reject;
+    }
+    check(shared.index() == result.index());
+    if (result.index() == 0 || std::get<Reject>(result) != Reject::version_mismatch) {
+      check(shared == result);
+    }
     if (const auto* reason = std::get_if<Reject>(&result)) {
       check(static_cast<std::size_t>(*reason) < kRejectCount);
       continue;

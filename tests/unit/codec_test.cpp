@@ -653,3 +653,48 @@ SCENARIO("codec: changing any one byte of a keepalived advert never passes unnot
     }
   }
 }
+
+TEST_CASE("codec: the shared decode leaves version, VRID, interval and password to each instance",
+          "[codec]") {
+  Advert a;
+  a.version = Version::v2;
+  a.vrid = 7;
+  a.priority = 100;
+  a.interval = std::chrono::seconds(1);
+  a.addresses = {ip("10.0.0.100")};
+  a.auth_type = AuthType::simple_text;
+  a.auth_data = password_auth_data("s3cret-and-more");
+  CHECK(a.auth_data == password_auth_data("s3cret-a"));  // the first 8 bytes, as keepalived
+  const IpMeta meta{ip("10.0.0.1"), ip("224.0.0.18"), kRequiredTtl};
+  const auto bytes = encode(a, meta.source, meta.destination);
+
+  // Shared: intact, whoever reads it; the auth type is kept as sent.
+  const auto shared = decode_shared(bytes, meta);
+  REQUIRE(std::holds_alternative<Advert>(shared));
+  CHECK(std::get<Advert>(shared) == a);
+
+  DecodeOptions mine;
+  mine.version = Version::v2;
+  mine.vrid = 7;
+  mine.password = "s3cret-a";
+  CHECK_FALSE(check_for_instance(a, mine));
+  auto other = mine;
+  other.password = "other";
+  CHECK(check_for_instance(a, other) == Reject::auth_mismatch);
+  other.password.reset();
+  CHECK(check_for_instance(a, other) == Reject::auth_type_mismatch);
+  other = mine;
+  other.vrid = 8;
+  CHECK(check_for_instance(a, other) == Reject::vrid_mismatch);
+  other = mine;
+  other.version = Version::v3;
+  CHECK(check_for_instance(a, other) == Reject::version_mismatch);
+
+  // A corrupted packet is rejected by the shared step, before anyone looks at its VRID.
+  auto corrupted = bytes;
+  corrupted[2] ^= 1;
+  CHECK(decode_shared(corrupted, meta) == DecodeResult{Reject::bad_checksum});
+  // decode() is both steps.
+  CHECK(decode(bytes, meta, mine) == shared);
+  CHECK(decode(bytes, meta, other) == DecodeResult{Reject::version_mismatch});
+}
