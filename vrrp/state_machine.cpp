@@ -37,29 +37,11 @@ InstanceConfig normalized(InstanceConfig config) {
   if (config.start_as_master || !config.preempt || config.preempt_delay < Centiseconds{0}) {
     config.preempt_delay = Centiseconds{0};
   }
+  config.promotion_retry = std::max(config.promotion_retry, Centiseconds{1});
   return config;
 }
 
 }  // namespace
-
-std::optional<std::string> config_error(const InstanceConfig& config) {
-  if (config.priority == kPriorityRelease) {
-    return "priority 0 is reserved for releasing mastership (use 1..255)";
-  }
-  if (!advert_interval_valid(config.version, config.advert_interval)) {
-    return config.version == Version::v2
-               ? "advert_int must be a whole number of seconds from 1 to 255 for VRRPv2"
-               : "advert_int must be from 0.01 to 40.95 seconds for VRRPv3";
-  }
-  if (config.version == Version::v2 && config.family == Family::ipv6) {
-    return "VRRPv2 carries IPv4 only: use version 3 for IPv6";
-  }
-  if (config.preempt_delay < Centiseconds{0}) return "preempt_delay cannot be negative";
-  if (config.primary_address.family != config.family) {
-    return "the primary address is not of the instance's address family";
-  }
-  return std::nullopt;
-}
 
 StateMachine::StateMachine(InstanceConfig config)
     : config_(normalized(std::move(config))),
@@ -86,6 +68,7 @@ void StateMachine::on(const Startup&, TimePoint now, Actions& out) {
   if (state_ != State::initialize) return;
   master_adver_interval_ = config_.advert_interval;
   preempt_delay_ = PreemptDelay::idle;
+  promotion_failure_.clear();
   if (!eligible_) {
     transition(State::fault, "startup while not eligible: " + not_eligible_reason_, out);
   } else if (owner()) {
@@ -111,6 +94,10 @@ void StateMachine::on(const Shutdown&, TimePoint, Actions& out) {
 }
 
 void StateMachine::on(const AdvertReceived& advert, TimePoint now, Actions& out) {
+  if (advert.source != config_.primary_address) {
+    last_heard_ = advert.source;
+    last_heard_at_ = now;
+  }
   if (state_ == State::initialize || state_ == State::fault) {
     emit(out, DropAdvert{DropReason::not_active});
     return;
@@ -233,7 +220,38 @@ void StateMachine::on(const TimerFired& fired, TimePoint now, Actions& out) {
     case TimerKind::preempt_delay:
       if (preempt_delay_ == PreemptDelay::running) preempt_delay_ = PreemptDelay::expired;
       return;
+    case TimerKind::promotion_retry:
+      promotion_failure_.clear();
+      if (state_ == State::fault && eligible_) leave_fault(now, out);
+      return;
   }
+}
+
+// The agent could not make the service writable: the VIPs stay off. Held in Fault (releasing,
+// so the others take over after their skew time) until the retry timer ends it; then as when
+// eligible again.
+void StateMachine::on(const PromotionFailed& failure, TimePoint now, Actions& out) {
+  if (state_ != State::master) return;  // a shutdown or a better master came first
+  leave_master(State::fault, "promotion failed: " + failure.reason, out);
+  promotion_failure_ = failure.reason.empty() ? "failed" : failure.reason;
+  arm(TimerKind::promotion_retry, now + config_.promotion_retry, out);
+}
+
+void StateMachine::leave_fault(TimePoint now, Actions& out) {
+  master_adver_interval_ = config_.advert_interval;
+  if (owner()) {
+    become_master("eligible again as address owner", now, out);
+  } else {
+    become_backup("eligible again", now, out);
+  }
+}
+
+// Heard within two of its intervals: alive (a master advertises every interval; after a
+// priority-0 release we take over within one skew time). A master that went silent is last
+// heard at least master-down ago, more than three intervals.
+std::optional<IpAddress> StateMachine::live_master(TimePoint now) const {
+  if (!last_heard_ || now - last_heard_at_ >= 2 * master_adver_interval_) return std::nullopt;
+  return last_heard_;
 }
 
 // keepalived's down_instance / try_up_instance: Fault releases everything; leaving Fault
@@ -259,13 +277,8 @@ void StateMachine::on(const EligibilityChanged& change, TimePoint now, Actions& 
       }
       return;
     case State::fault:
-      if (!eligible_) return;
-      master_adver_interval_ = config_.advert_interval;
-      if (owner()) {
-        become_master("eligible again as address owner", now, out);
-      } else {
-        become_backup("eligible again", now, out);
-      }
+      if (!eligible_ || !promotion_failure_.empty()) return;
+      leave_fault(now, out);
       return;
   }
 }
@@ -288,7 +301,7 @@ void StateMachine::on(const PriorityChanged& change, TimePoint, Actions& out) {
 
 void StateMachine::become_master(std::string reason, TimePoint now, Actions& out) {
   transition(State::master, std::move(reason), out);
-  emit(out, TakeVips{});
+  emit(out, TakeVips{live_master(now)});
   emit(out, Announce{});
   emit(out, SendAdvert{priority_});
   arm(TimerKind::advert, now + config_.advert_interval, out);
@@ -340,6 +353,7 @@ void StateMachine::cancel_all(Actions& out) {
   cancel(TimerKind::advert, out);
   cancel(TimerKind::master_down, out);
   cancel(TimerKind::preempt_delay, out);
+  cancel(TimerKind::promotion_retry, out);
 }
 
 Centiseconds StateMachine::skew() const {
@@ -365,6 +379,7 @@ std::string_view to_string(TimerKind timer) {
     case TimerKind::advert: return "advert";
     case TimerKind::master_down: return "master_down";
     case TimerKind::preempt_delay: return "preempt_delay";
+    case TimerKind::promotion_retry: return "promotion_retry";
   }
   return "?";
 }

@@ -28,9 +28,10 @@ using TimePoint = Clock::time_point;
 enum class State : std::uint8_t { initialize, backup, master, fault };
 std::string_view to_string(State state);
 
-// The values index arrays of timers (0..kTimerKindCount-1).
-enum class TimerKind : std::uint8_t { advert, master_down, preempt_delay };
-inline constexpr std::size_t kTimerKindCount = 3;
+// The values index arrays of timers (0..kTimerKindCount-1). promotion_retry: how long a node
+// whose promotion failed stays in Fault before it tries again.
+enum class TimerKind : std::uint8_t { advert, master_down, preempt_delay, promotion_retry };
+inline constexpr std::size_t kTimerKindCount = 4;
 std::string_view to_string(TimerKind timer);
 
 struct InstanceConfig {
@@ -45,11 +46,8 @@ struct InstanceConfig {
                                         // preempt_delay; startup itself is unchanged (2.2.7)
   bool lower_prio_no_advert = false;    // keepalived "lower_prio_no_advert": RFC-strict master
   IpAddress primary_address;            // our source address: breaks equal-priority ties
+  Centiseconds promotion_retry{100};    // Fault this long after a failed promotion
 };
-
-// Why a configuration cannot run, or nullopt when it can. The constructor clamps what this
-// rejects (so it never misbehaves), but the loader should report it instead.
-std::optional<std::string> config_error(const InstanceConfig& config);
 
 // Events in.
 struct Startup {};
@@ -69,8 +67,13 @@ struct EligibilityChanged {  // health or link: not eligible puts the instance i
 struct PriorityChanged {  // the new effective priority (base + tracking weights)
   std::uint8_t priority = 100;
 };
+// The service behind the VIP could not be made ready after TakeVips (the VIPs were not added):
+// Fault for promotion_retry, then Backup (the owner: Master) as when eligible again.
+struct PromotionFailed {
+  std::string reason;
+};
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, EligibilityChanged,
-                           PriorityChanged>;
+                           PriorityChanged, PromotionFailed>;
 
 // Actions out, executed in order by the agent.
 struct SendAdvert {
@@ -86,7 +89,12 @@ struct CancelTimer {
   TimerKind timer;
   friend bool operator==(const CancelTimer&, const CancelTimer&) = default;
 };
+// The first action of a master entry. live_master: the router that was master until now when
+// it is still alive — it released (priority 0) or is being preempted, heard within two advert
+// intervals — so its data must reach us before we serve; nullopt when it went silent (or there
+// was none). The agent answers a failed promotion with PromotionFailed.
 struct TakeVips {
+  std::optional<IpAddress> live_master;
   friend bool operator==(const TakeVips&, const TakeVips&) = default;
 };
 struct ReleaseVips {
@@ -135,6 +143,8 @@ class StateMachine {
   std::uint8_t effective_priority() const { return priority_; }
   Centiseconds master_adver_interval() const { return master_adver_interval_; }
   bool eligible() const { return eligible_; }
+  // Why the last promotion failed while its retry wait runs; empty otherwise.
+  const std::string& promotion_failure() const { return promotion_failure_; }
   // In Backup, the master we follow (as the last MasterChanged said); nullopt otherwise.
   const std::optional<IpAddress>& master() const { return master_; }
   // The deadline of an armed timer, as the last ArmTimer for it said; nullopt when idle.
@@ -150,7 +160,10 @@ class StateMachine {
   void on(const TimerFired& fired, TimePoint now, Actions& out);
   void on(const EligibilityChanged& change, TimePoint now, Actions& out);
   void on(const PriorityChanged& change, TimePoint now, Actions& out);
+  void on(const PromotionFailed& failure, TimePoint now, Actions& out);
 
+  void leave_fault(TimePoint now, Actions& out);
+  std::optional<IpAddress> live_master(TimePoint now) const;
   void advert_in_backup(const AdvertReceived& advert, TimePoint now, Actions& out);
   void advert_in_master(const AdvertReceived& advert, TimePoint now, Actions& out);
   bool preempt_delay_holds(TimePoint now, Actions& out);
@@ -177,6 +190,10 @@ class StateMachine {
   PreemptDelay preempt_delay_ = PreemptDelay::idle;
   std::optional<IpAddress> master_;
   std::array<std::optional<TimePoint>, kTimerKindCount> timers_{};
+  std::string promotion_failure_;  // non-empty: held in Fault until promotion_retry fires
+  // The last other router heard advertising (any priority, any state of ours), and when.
+  std::optional<IpAddress> last_heard_;
+  TimePoint last_heard_at_{};
 };
 
 }  // namespace redvip::vrrp

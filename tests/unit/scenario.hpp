@@ -37,10 +37,15 @@ inline Event eligibility(bool eligible, std::string reason = {}) {
   return EligibilityChanged{eligible, std::move(reason)};
 }
 inline Event priority_change(std::uint8_t priority) { return PriorityChanged{priority}; }
+inline Event promotion_failed(std::string reason) { return PromotionFailed{std::move(reason)}; }
+inline Action take(std::optional<IpAddress> live_master = std::nullopt) {
+  return TakeVips{std::move(live_master)};
+}
 
 inline constexpr auto kAdvert = TimerKind::advert;
 inline constexpr auto kMasterDown = TimerKind::master_down;
 inline constexpr auto kPreemptDelay = TimerKind::preempt_delay;
+inline constexpr auto kPromotionRetry = TimerKind::promotion_retry;
 
 inline const IpAddress kUs = IpAddress::v4(10, 0, 0, 5);
 inline const IpAddress kLowerAddress = IpAddress::v4(10, 0, 0, 4);
@@ -68,7 +73,7 @@ inline std::string describe(const Action& action) {
         } else if constexpr (std::is_same_v<A, CancelTimer>) {
           text << "CancelTimer(" << to_string(a.timer) << ")";
         } else if constexpr (std::is_same_v<A, TakeVips>) {
-          text << "TakeVips";
+          text << "TakeVips(live=" << (a.live_master ? a.live_master->to_string() : "none") << ")";
         } else if constexpr (std::is_same_v<A, ReleaseVips>) {
           text << "ReleaseVips";
         } else if constexpr (std::is_same_v<A, Announce>) {

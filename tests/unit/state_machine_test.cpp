@@ -75,8 +75,8 @@ TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down",
              // Priority 0: master-down = skew only, from the learned interval (30 cs).
              {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180), follows_none()}, B},
              {180, fired(kMasterDown),
-              // Our own adverts keep our configured interval.
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 280)},
+              // Our own adverts keep our configured interval. The releasing master is alive.
+              {moved(B, M), take(kHigherAddress), Announce{}, send(100), arm(kAdvert, 280)},
               M},
          });
 }
@@ -108,8 +108,9 @@ TEST_CASE("Backup hearing priority 0 takes over after skew time only", "[state_m
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 321)}, B},
              {100, advert(kHigherAddress, 100), {arm(kMasterDown, 421), follows(kHigherAddress)}, B},
              {150, advert(kHigherAddress, 0), {arm(kMasterDown, 171), follows_none()}, B},
+             // The master that released is alive: its data must reach us first.
              {171, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(200), arm(kAdvert, 271)}, M},
+              {moved(B, M), take(kHigherAddress), Announce{}, send(200), arm(kAdvert, 271)}, M},
          });
 }
 
@@ -196,8 +197,9 @@ TEST_CASE("Preempting backup ignores a lower-priority master and takes over on t
               {drop(DropReason::lower_priority_ignored_in_backup)}, B},
              {300, advert(kHigherAddress, 100, 50),
               {drop(DropReason::lower_priority_ignored_in_backup)}, B},
+             // The master we preempt still advertises: it is handed to the promotion.
              {341, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)}, M},
+              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 441)}, M},
          });
   // A discarded advert teaches nothing.
   CHECK(m.master_adver_interval() == Centiseconds{100});
@@ -239,7 +241,7 @@ TEST_CASE("preempt_delay: a lower master is tolerated for the delay, then preemp
              {800, advert(kHigherAddress, 100),
               {drop(DropReason::lower_priority_ignored_in_backup)}, B},
              {841, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 941)}, M},
+              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 941)}, M},
          });
 }
 
@@ -325,8 +327,9 @@ TEST_CASE("Shutdown releases as master and stops timers in every state", "[state
                {100, fired(kAdvert), {}, I},
                {120, advert(kHigherAddress, 100), {drop(DropReason::not_active)}, I},
                {150, Shutdown{}, {}, I},
-               {200, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 300)},
-                M},
+               // Heard 80 cs ago: a live master, which the owner preempts.
+               {200, Startup{},
+                {moved(I, M), take(kHigherAddress), Announce{}, send(255), arm(kAdvert, 300)}, M},
            });
   }
   SECTION("backup: timers cancelled, nothing sent") {
