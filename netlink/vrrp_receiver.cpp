@@ -1,0 +1,148 @@
+#include "netlink/vrrp_receiver.hpp"
+
+#include <algorithm>
+
+namespace redvip::netlink {
+
+// The socket of one path and the table of its channels, indexed by VRID.
+class ReceivePath {
+ public:
+  ReceivePath(boost::asio::io_context& io, VrrpSocketConfig config,
+              vrrp::Ipv4V3Checksum ipv4_v3_checksum)
+      : socket_(io, std::move(config)), checksum_(ipv4_v3_checksum) {}
+
+  std::error_code open() {
+    if (auto error = socket_.open()) return error;
+    socket_.start([this](const ReceivedPacket& packet) { on_packet(packet); },
+                  [this](const ReceivedPacket& packet) { on_non_peer(packet); });
+    return {};
+  }
+
+  bool claim(VrrpChannel& channel) {
+    auto& slot = channels_[channel.vrid()];
+    if (slot != nullptr) return false;
+    slot = &channel;
+    return true;
+  }
+  void release(const VrrpChannel& channel) {
+    auto& slot = channels_[channel.vrid()];
+    if (slot == &channel) slot = nullptr;
+  }
+
+  VrrpSocket& socket() { return socket_; }
+  vrrp::Ipv4V3Checksum checksum() const { return checksum_; }
+
+  // Adds this path's share to `sum`.
+  void add_counters(ReceiverCounters& sum) const {
+    const auto& s = socket_.counters();
+    ++sum.paths;
+    sum.unclaimed += unclaimed_;
+    for (std::size_t i = 0; i < rejected_.size(); ++i) sum.rejected[i] += rejected_[i];
+    sum.dropped_non_peer += unclaimed_non_peer_;
+    sum.dropped_short_ip += s.dropped_short_ip;
+    sum.receive_errors += s.receive_errors;
+  }
+
+ private:
+  // The VRID byte names the channel to charge even when the rest cannot be trusted.
+  VrrpChannel* channel_of(std::span<const std::uint8_t> vrrp) const {
+    return vrrp.size() >= 2 ? channels_[vrrp[1]] : nullptr;
+  }
+
+  void on_packet(const ReceivedPacket& packet) {
+    const auto result = vrrp::decode_shared(packet.vrrp, packet.meta, checksum_);
+    VrrpChannel* channel = nullptr;
+    if (const auto* advert = std::get_if<vrrp::Advert>(&result)) {
+      channel = channels_[advert->vrid];
+      if (channel == nullptr) {
+        // Another group on the link: normal traffic, counted once here, not per instance.
+        ++unclaimed_;
+        return;
+      }
+    } else {
+      channel = channel_of(packet.vrrp);
+      if (channel == nullptr) {
+        ++rejected_[static_cast<std::size_t>(std::get<vrrp::Reject>(result))];
+        return;
+      }
+    }
+    ++channel->counters_.received;
+    if (channel->handler_) channel->handler_(result, packet.meta);
+  }
+
+  void on_non_peer(const ReceivedPacket& packet) {
+    if (auto* channel = channel_of(packet.vrrp)) {
+      ++channel->counters_.dropped_non_peer;
+    } else {
+      ++unclaimed_non_peer_;
+    }
+  }
+
+  VrrpSocket socket_;
+  vrrp::Ipv4V3Checksum checksum_;
+  std::array<VrrpChannel*, 256> channels_{};
+  std::uint64_t unclaimed_ = 0;
+  std::uint64_t unclaimed_non_peer_ = 0;
+  std::array<std::uint64_t, vrrp::kRejectCount> rejected_{};
+};
+
+VrrpChannel::VrrpChannel(std::shared_ptr<ReceivePath> path, std::uint8_t vrid)
+    : path_(std::move(path)), vrid_(vrid) {}
+
+VrrpChannel::~VrrpChannel() {
+  if (path_) path_->release(*this);
+}
+
+std::error_code VrrpChannel::send(const vrrp::Advert& advert) {
+  const auto& socket = path_->socket().counters();
+  const auto sent = socket.sent;
+  const auto errors = socket.send_errors;
+  auto error = path_->socket().send(advert, path_->checksum());
+  counters_.sent += socket.sent - sent;
+  counters_.send_errors += socket.send_errors - errors;
+  return error;
+}
+
+const vrrp::IpAddress& VrrpChannel::source_address() const {
+  return path_->socket().source_address();
+}
+
+VrrpReceivers::Key VrrpReceivers::key_of(const VrrpSocketConfig& config,
+                                         vrrp::Ipv4V3Checksum ipv4_v3_checksum) {
+  auto peers = config.unicast_peers;
+  std::sort(peers.begin(), peers.end());
+  peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
+  return {config.family, config.interface, config.source, std::move(peers),
+          config.multicast_group.value_or(default_multicast_group(config.family)),
+          ipv4_v3_checksum};
+}
+
+std::pair<std::unique_ptr<VrrpChannel>, std::error_code> VrrpReceivers::open(
+    const VrrpSocketConfig& config, std::uint8_t vrid, vrrp::Ipv4V3Checksum ipv4_v3_checksum) {
+  const auto key = key_of(config, ipv4_v3_checksum);
+  std::shared_ptr<ReceivePath> path;
+  if (auto it = paths_.find(key); it != paths_.end()) path = it->second.lock();
+  if (!path) {
+    path = std::make_shared<ReceivePath>(io_, config, ipv4_v3_checksum);
+    if (auto error = path->open()) return {nullptr, error};
+    paths_[key] = path;
+  }
+  std::unique_ptr<VrrpChannel> channel(new VrrpChannel(path, vrid));
+  if (!path->claim(*channel)) {
+    channel->path_.reset();  // not ours to release
+    return {nullptr, std::make_error_code(std::errc::address_in_use)};
+  }
+  // Forget paths whose last channel went.
+  std::erase_if(paths_, [](const auto& entry) { return entry.second.expired(); });
+  return {std::move(channel), std::error_code{}};
+}
+
+ReceiverCounters VrrpReceivers::counters() const {
+  ReceiverCounters sum;
+  for (const auto& [key, weak] : paths_) {
+    if (auto path = weak.lock()) path->add_counters(sum);
+  }
+  return sum;
+}
+
+}  // namespace redvip::netlink
