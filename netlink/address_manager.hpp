@@ -34,18 +34,28 @@ struct StaleCleanup {
   std::vector<std::pair<Vip, std::error_code>> failed;
 };
 
-class AddressManager {
+// What an instance does with its VIPs; AddressManager is the kernel's, tests use a fake.
+class VipTable {
+ public:
+  virtual ~VipTable() = default;
+  // Adds the VIP. Already present (same address, prefix and device) is success.
+  virtual std::error_code add(const Vip& vip) = 0;
+  // Removes the VIP. Absent — or its device gone, which takes the address with it — is success.
+  virtual std::error_code remove(const Vip& vip) = 0;
+  // Whether the VIP (address, prefix length and device) is on its device now. A device that
+  // does not exist holds nothing: false without an error. Other failures set `error`.
+  virtual bool present(const Vip& vip, std::error_code* error = nullptr) = 0;
+};
+
+class AddressManager final : public VipTable {
  public:
   static std::pair<std::unique_ptr<AddressManager>, std::error_code> open();
 
-  // Adds the VIP. Already present (same address, prefix and device) is success. IPv6 VIPs skip
-  // duplicate address detection (IFA_F_NODAD): the address is usable at once, not "tentative".
-  std::error_code add(const Vip& vip);
-  // Removes the VIP. Absent — or its device gone, which takes the address with it — is success.
-  std::error_code remove(const Vip& vip);
-  // Whether the VIP (address, prefix length and device) is on its device now. A device that
-  // does not exist holds nothing: false without an error. Other failures set `error`.
-  bool present(const Vip& vip, std::error_code* error = nullptr);
+  // IPv6 VIPs skip duplicate address detection (IFA_F_NODAD): the address is usable at once,
+  // not "tentative".
+  std::error_code add(const Vip& vip) override;
+  std::error_code remove(const Vip& vip) override;
+  bool present(const Vip& vip, std::error_code* error = nullptr) override;
   // Every address on `device` (prefix and label filled in), from one dump.
   std::pair<std::vector<Vip>, std::error_code> addresses(const std::string& device);
   // At start: takes off any of `configured` that a crashed run left on its interface.

@@ -27,6 +27,7 @@ bool Daemon::start(Config config, std::string& error) {
     return false;
   }
   addresses_ = std::move(addresses);
+  receivers_ = std::make_unique<netlink::VrrpReceivers>(io_);
   links_ = std::make_unique<netlink::LinkMonitor>(
       io_,
       [this](const netlink::LinkEvent& e) {
@@ -93,7 +94,9 @@ void Daemon::feed_initial_links(VrrpInstance& instance) {
 }
 
 std::error_code Daemon::start_instance(const InstanceSettings& settings, std::string& error) {
-  auto instance = std::make_unique<VrrpInstance>(io_, settings, config_.globals, *addresses_);
+  auto [instance, ec] =
+      open_instance(settings, {io_, config_.globals, *addresses_, *receivers_}, error);
+  if (ec) return ec;
   feed_initial_links(*instance);
   std::unique_ptr<RedisRoleController> controller;
   if (settings.redis) {
@@ -102,7 +105,7 @@ std::error_code Daemon::start_instance(const InstanceSettings& settings, std::st
     instance->set_hooks(controller.get());
     controller->start();
   }
-  if (auto ec = instance->start(error)) return ec;
+  instance->start();
   if (controller) controllers_[settings.name] = std::move(controller);
   instances_[settings.name] = std::move(instance);
   return {};

@@ -13,10 +13,12 @@
 #include "agent/redis/roles/role_controller.hpp"
 #include "agent/control/status_report.hpp"
 #include "agent/daemon/watchdog.hpp"
+#include "agent/instance/live_ports.hpp"
 #include "agent/instance/vrrp_instance.hpp"
 #include "netlink/address_manager.hpp"
 #include "netlink/asio.hpp"
 #include "netlink/link_monitor.hpp"
+#include "netlink/vrrp_receiver.hpp"
 
 namespace redvip::agent {
 
@@ -60,6 +62,9 @@ class Daemon {
   std::unique_ptr<MetricsServer> metrics_;
   boost::asio::signal_set signals_;
   std::unique_ptr<Watchdog> watchdog_;
+  // One receive path per interface and family, shared by the instances (before instances_:
+  // they hold channels on it).
+  std::unique_ptr<netlink::VrrpReceivers> receivers_;
   std::map<std::string, std::unique_ptr<VrrpInstance>> instances_;
   // Declared after instances_ so it is destroyed first: a controller refers to its instance.
   std::map<std::string, std::unique_ptr<RedisRoleController>> controllers_;

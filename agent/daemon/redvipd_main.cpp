@@ -5,6 +5,7 @@
 #include <string>
 
 #include "agent/config/parser.hpp"
+#include "agent/instance/derived.hpp"
 #include "agent/daemon/daemon.hpp"
 #include "agent/log/log.hpp"
 #include "agent/daemon/privileges.hpp"
@@ -41,12 +42,7 @@ int remove_leftovers(const redvip::agent::Config& config) {
   }
   int failures = 0;
   for (const auto& instance : config.instances) {
-    std::vector<netlink::Vip> vips;
-    for (const auto& v : instance.vips) {
-      const auto device = !v.dev.empty() ? v.dev : instance.use_vmac ? instance.vmac_name : instance.interface;
-      vips.push_back(netlink::Vip{v.address, v.prefix, device, v.label});
-    }
-    const auto result = addresses->remove_stale(vips);
+    const auto result = addresses->remove_stale(agent::instance_vips(instance));
     for (const auto& vip : result.removed) {
       agent::log(agent::Level::notice, instance.name, "removed {} from {}", netlink::to_string(vip), vip.device);
     }

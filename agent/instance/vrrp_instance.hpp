@@ -1,11 +1,11 @@
 #pragma once
-// One configured vrrp_instance at run time: the pure state machine wired to its raw socket,
-// timers, VIPs and announcements, all on the daemon's io_context.
-#include <array>
-#include <cstdint>
+// One configured vrrp_instance at run time: the pure state machine (vrrp/state_machine.hpp)
+// wired to its ports (ports.hpp): adverts, VIPs, announcements, timers and clock. It executes the
+// machine's actions one handler each, in order, and asks the Redis role controller (RoleHooks)
+// before a VIP is added. Everything the machine knows (state, master, whether the previous master
+// is alive, when to retry a failed promotion) stays in the machine.
 #include <deque>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,12 +13,9 @@
 #include "agent/config/settings.hpp"
 #include "agent/instance/eligibility.hpp"
 #include "agent/instance/instance_status.hpp"
+#include "agent/instance/ports.hpp"
 #include "agent/instance/role_hooks.hpp"
-#include "netlink/address_manager.hpp"
-#include "netlink/announcer.hpp"
-#include "netlink/asio.hpp"
 #include "netlink/link_monitor.hpp"
-#include "netlink/vrrp_socket.hpp"
 #include "vrrp/codec.hpp"
 #include "vrrp/state_machine.hpp"
 
@@ -26,20 +23,24 @@ namespace redvip::agent {
 
 class VrrpInstance : public InstanceControl {
  public:
-  VrrpInstance(boost::asio::io_context& io, InstanceSettings settings, const GlobalSettings& globals,
-               netlink::AddressManager& addresses);
+  // The ports are open: the instance is built but silent until start().
+  VrrpInstance(InstanceSettings settings, InstancePorts ports);
   ~VrrpInstance() override;
   VrrpInstance(const VrrpInstance&) = delete;
   VrrpInstance& operator=(const VrrpInstance&) = delete;
 
-  // Opens the socket, removes VIPs a crashed run left behind, and starts the state machine.
-  // An error is returned with a message naming the instance and what failed.
-  std::error_code start(std::string& error);
-  // Master: priority-0 advert and VIPs removed. done() runs once everything is sent.
+  // Starts the state machine (Backup, Fault when not eligible, Master as address owner).
+  void start();
+  // Master: priority-0 advert and VIPs removed. done() runs once everything is done.
   void stop(std::function<void()> done);
 
+  // A packet for our VRID, as the shared receive path decoded it.
+  void on_packet(const vrrp::DecodeResult& result, const vrrp::IpMeta& meta);
   void on_link(const netlink::LinkEvent& event);
   void on_address(const netlink::AddressEvent& event);
+  // Address events were lost (the kernel's queue overran): as master, put back any VIP that is
+  // no longer there.
+  void recheck_vips();
   // Redis health, sync state, or anything else that may keep this node from being master.
   void set_blocked(const std::string& cause, bool blocking, const std::string& detail = {}) override;
   void set_hooks(RoleHooks* hooks) { hooks_ = hooks; }
@@ -47,53 +48,40 @@ class VrrpInstance : public InstanceControl {
 
   const InstanceSettings& settings() const { return settings_; }
   InstanceStatus status() const;
-  vrrp::State state() const;
-  bool holds_vips() const { return vips_held_; }
+  vrrp::State state() const { return machine_.state(); }
 
  private:
   void feed(const vrrp::Event& event);
-  void enqueue(std::vector<vrrp::Action> actions);
   void run_queue();
-  // Returns false when the action started something asynchronous: the queue resumes later.
-  bool execute(const vrrp::Action& action);
-  void on_packet(const netlink::ReceivedPacket& packet);
-  void arm_timer(vrrp::TimerKind kind, vrrp::TimePoint deadline);
-  void cancel_timer(vrrp::TimerKind kind);
-  void take_vips();
-  void release_vips();
-  void send_advert(std::uint8_t priority);
-  std::vector<netlink::Vip> vips() const;
-  std::string vip_device(const VirtualAddress& vip) const;
-  std::string socket_interface() const;
+  // One handler per action; false when the action started something asynchronous (the Redis
+  // promotion): the queue resumes when it completes.
+  bool act(const vrrp::SendAdvert& send);
+  bool act(const vrrp::ArmTimer& arm);
+  bool act(const vrrp::CancelTimer& cancel);
+  bool act(const vrrp::TakeVips& take);
+  bool act(const vrrp::ReleaseVips& release);
+  bool act(const vrrp::Announce& announce);
+  bool act(const vrrp::Transition& transition);
+  bool act(const vrrp::DropAdvert& drop);
+  bool act(const vrrp::MasterChanged& changed);
+  void promoted(bool ok, const std::string& why);
+  void add_vips();
+  void remove_vips();
 
-  struct Timer {
-    explicit Timer(boost::asio::io_context& io) : timer(io) {}
-    boost::asio::steady_timer timer;
-    std::uint64_t generation = 0;  // a completion from an older arming is stale
-  };
-
-  boost::asio::io_context& io_;
   InstanceSettings settings_;
-  GlobalSettings globals_;
-  netlink::AddressManager& addresses_;
-  std::unique_ptr<netlink::VrrpSocket> socket_;
-  std::unique_ptr<netlink::Announcer> announcer_;
-  std::optional<vrrp::StateMachine> machine_;
-  vrrp::DecodeOptions decode_options_;
-  std::array<std::unique_ptr<Timer>, vrrp::kTimerKindCount> timers_;
+  InstancePorts ports_;
+  std::vector<netlink::Vip> vips_;           // what this instance puts on its interfaces
+  vrrp::Advert advert_;                      // our advert; the priority varies
+  vrrp::DecodeOptions checks_;               // what our adverts must match
+  vrrp::StateMachine machine_;
   std::deque<vrrp::Action> queue_;
-  bool waiting_ = false;  // an asynchronous step (Redis promotion) is in flight
+  bool started_ = false;
+  bool waiting_ = false;  // a Redis promotion is in flight
   bool vips_held_ = false;
-  bool vmac_created_ = false;
   bool stopping_ = false;
   std::function<void()> stop_done_;
   Eligibility eligibility_;
   RoleHooks* hooks_ = nullptr;
-  std::optional<vrrp::IpAddress> master_;
-  // The last other router we heard advertising (any priority) and when: tells a takeover from
-  // a live master (preemption, priority-0 release) from one after the master went silent.
-  std::optional<vrrp::IpAddress> last_heard_;
-  vrrp::TimePoint last_heard_at_{};
   std::string last_reason_;
   InstanceCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

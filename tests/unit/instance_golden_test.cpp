@@ -1,0 +1,235 @@
+// Golden tests of a VrrpInstance with fake ports (instance_fakes.hpp): events in (adverts off
+// the wire, timer expiries, Redis answers, lost address events, stop) -> adverts, VIP changes,
+// announcements and Redis calls out, with their times.
+#include <catch2/catch.hpp>
+
+#include "agent/log/log.hpp"
+#include "instance_fakes.hpp"
+
+using namespace redvip::agent;
+using namespace redvip::agent::test;
+using redvip::vrrp::IpAddress;
+using Lines = std::vector<std::string>;
+
+namespace {
+const IpAddress kHigher = IpAddress::v4(10, 0, 0, 6);
+const IpAddress kLower = IpAddress::v4(10, 0, 0, 4);
+struct QuietLogs {
+  QuietLogs() { set_log_level(Level::error); }
+  ~QuietLogs() { set_log_level(Level::info); }
+};
+}  // namespace
+
+TEST_CASE("golden: a backup takes over when the master goes silent", "[instance][golden]") {
+  QuietLogs quiet;
+  InstanceHarness h;
+  h.start();
+  for (int ms : {50, 150, 250}) {
+    h.at(ms);
+    h.advert_from(kHigher, 200);
+  }
+  h.at(1000);
+  CHECK(h.take() == Lines{
+                        "0 state BACKUP",
+                        // master-down: 3 x 100 ms + skew (256 - 100) * 100 / 256 ms after 250 ms
+                        "610 vip+ 10.0.0.100/24 eth0",
+                        "610 announce 10.0.0.100",
+                        "610 advert prio=100",
+                        "610 state MASTER",
+                        "710 advert prio=100",
+                        "810 advert prio=100",
+                        "910 advert prio=100",
+                    });
+  CHECK(h.instance->status().counters.adverts_received == 3);
+  CHECK(h.instance->status().master == InstanceHarness::kUs);
+}
+
+TEST_CASE("golden: a release (priority 0) is a takeover from a live master", "[instance][golden]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.start();
+  h.at(50);
+  h.advert_from(kHigher, 200);
+  h.at(150);
+  h.advert_from(kHigher, 200);
+  h.at(200);
+  h.advert_from(kHigher, 0);
+  h.at(400);
+  CHECK(h.take() == Lines{
+                        "0 state BACKUP",
+                        "50 redis follows 10.0.0.6",
+                        // after skew time (60 ms); its writes must reach us first
+                        "260 redis promote live=10.0.0.6",
+                        "260 vip+ 10.0.0.100/24 eth0",
+                        "260 announce 10.0.0.100",
+                        "260 advert prio=100",
+                        "260 state MASTER",
+                        "360 advert prio=100",
+                    });
+}
+
+TEST_CASE("golden: preempting a lower master that still advertises", "[instance][golden]") {
+  QuietLogs quiet;
+  auto settings = golden_settings();
+  settings.priority = 150;
+  InstanceHarness h(settings, true);
+  h.start();
+  for (int ms : {50, 150, 250}) {
+    h.at(ms);
+    h.advert_from(kLower, 100);
+  }
+  h.at(345);
+  CHECK(h.take() == Lines{
+                        "0 state BACKUP",
+                        "50 redis follows 10.0.0.4",
+                        // its adverts are ignored: master-down (340 ms) runs out from startup
+                        "340 redis promote live=10.0.0.4",
+                        "340 vip+ 10.0.0.100/24 eth0",
+                        "340 announce 10.0.0.100",
+                        "340 advert prio=150",
+                        "340 state MASTER",
+                    });
+  CHECK(h.instance->status().counters.dropped[static_cast<std::size_t>(
+            redvip::vrrp::DropReason::lower_priority_ignored_in_backup)] == 3);
+  // It answers the lower master at once (keepalived does the same).
+  h.advert_from(kLower, 100);
+  CHECK(h.take() == Lines{"345 advert prio=150"});
+}
+
+TEST_CASE("golden: a failed promotion holds the node in Fault, then it tries again",
+          "[instance][golden]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.hooks.answer = false;
+  h.start();
+  h.at(500);
+  CHECK(h.take() == Lines{
+                        "0 state BACKUP",
+                        "360 redis promote live=none",
+                        // the master entry is void: no VIP, no announcement, no master advert
+                        "360 advert prio=0",
+                        "360 redis demoted new=none",
+                        "360 state FAULT",
+                    });
+  CHECK(h.instance->status().not_eligible_because == "promotion: replica not in sync");
+  CHECK_FALSE(h.vips.holds(h.vip()));
+  h.hooks.answer = true;
+  h.at(1800);
+  CHECK(h.take() == Lines{
+                        "1360 state BACKUP",  // one second later, as when eligible again
+                        "1720 redis promote live=none",
+                        "1720 vip+ 10.0.0.100/24 eth0",
+                        "1720 announce 10.0.0.100",
+                        "1720 advert prio=100",
+                        "1720 state MASTER",
+                    });
+  CHECK(h.instance->status().not_eligible_because.empty());
+}
+
+TEST_CASE("golden: a promotion overtaken by a better master, then failing, touches no VIP",
+          "[instance][golden]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.hooks.answer = std::nullopt;  // Redis answers later
+  h.start();
+  h.at(380);
+  h.advert_from(kHigher, 200);
+  h.at(390);
+  h.step([&] { h.hooks.answer_promotion(false); });
+  CHECK(h.take() == Lines{
+                        "0 state BACKUP",
+                        "360 redis promote live=none",
+                        "360 state MASTER",
+                        "380 redis follows 10.0.0.6",
+                        "380 state BACKUP",
+                        // the failed entry is dropped; the step down after it still runs
+                        "390 redis demoted new=10.0.0.6",
+                    });
+  CHECK(h.instance->state() == redvip::vrrp::State::backup);
+}
+
+TEST_CASE("golden: a VIP lost while address events were dropped is put back by the master",
+          "[instance][golden]") {
+  QuietLogs quiet;
+  InstanceHarness h;
+  h.start();
+  h.step([&] { h.instance->recheck_vips(); });  // backup: holds nothing, adds nothing
+  h.at(365);
+  h.take();
+  h.vips.lose(h.vip());
+  h.step([&] { h.instance->recheck_vips(); });
+  CHECK(h.take() == Lines{"365 vip+ 10.0.0.100/24 eth0"});
+  h.step([&] { h.instance->recheck_vips(); });
+  CHECK(h.take().empty());
+}
+
+TEST_CASE("golden: a master stops with a priority-0 advert and no VIP left", "[instance][golden]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.start();
+  h.at(365);
+  h.take();
+  bool done = false;
+  h.step([&] { h.instance->stop([&] { done = true; }); });
+  CHECK(done);
+  CHECK(h.take() == Lines{
+                        "365 advert prio=0",
+                        "365 vip- 10.0.0.100/24 eth0",
+                        "365 redis demoted new=none",
+                        "365 state INIT",
+                    });
+  h.at(2000);
+  CHECK(h.take().empty());
+  h.instance.reset();
+  CHECK(h.destroyed);
+}
+
+TEST_CASE("golden: a higher priority master takes over from us", "[instance][golden]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.start();
+  h.at(365);
+  h.take();
+  h.advert_from(kHigher, 200);
+  CHECK(h.take() == Lines{
+                        "365 vip- 10.0.0.100/24 eth0",
+                        "365 redis demoted new=10.0.0.6",
+                        "365 redis follows 10.0.0.6",
+                        "365 state BACKUP",
+                    });
+}
+
+TEST_CASE("golden: v2 adverts carry the password; wrong ones are counted, not obeyed",
+          "[instance][golden]") {
+  QuietLogs quiet;
+  auto settings = golden_settings();
+  settings.version = redvip::vrrp::Version::v2;
+  settings.advert_interval = redvip::vrrp::Centiseconds{100};
+  settings.auth_password = "s3cret";
+  InstanceHarness h(settings, true);
+  h.start();
+  const redvip::vrrp::Centiseconds second{100};
+  h.at(100);
+  h.advert_from(kHigher, 200, second, "wrong");
+  h.advert_from(kHigher, 200, second);  // no authentication at all
+  const auto rejected = h.instance->status().counters.rejected;
+  CHECK(rejected[static_cast<std::size_t>(redvip::vrrp::Reject::auth_mismatch)] == 1);
+  CHECK(rejected[static_cast<std::size_t>(redvip::vrrp::Reject::auth_type_mismatch)] == 1);
+  h.advert_from(kHigher, 200, second, "s3cret");
+  CHECK(h.instance->status().counters.adverts_received == 1);
+  h.at(5000);
+  CHECK(h.take() == Lines{
+                        "0 state BACKUP",
+                        "100 redis follows 10.0.0.6",
+                        // master-down 3 s + skew 600 ms (60.9 cs, truncated) after the good advert
+                        "3700 redis promote live=none",
+                        "3700 vip+ 10.0.0.100/24 eth0",
+                        "3700 announce 10.0.0.100",
+                        "3700 advert prio=100",
+                        "3700 state MASTER",
+                        "4700 advert prio=100",
+                    });
+  REQUIRE_FALSE(h.adverts().sent.empty());
+  CHECK(h.adverts().sent.back().auth_type == redvip::vrrp::AuthType::simple_text);
+  CHECK(h.adverts().sent.back().auth_data == redvip::vrrp::password_auth_data("s3cret"));
+}
