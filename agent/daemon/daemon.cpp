@@ -36,6 +36,10 @@ bool Daemon::start(Config config, std::string& error) {
       [this](const netlink::AddressEvent& e) {
         for (auto& [name, instance] : instances_) instance->on_address(e);
       });
+  // Address events the kernel dropped: each master re-checks its VIPs.
+  links_->set_resync_handler([this] {
+    for (auto& [name, instance] : instances_) instance->recheck_vips();
+  });
   if (auto lec = links_->start()) {
     error = fmt::format("cannot watch links through netlink: {}", lec.message());
     return false;
