@@ -13,6 +13,7 @@ class ReceivePath {
 
   std::error_code open() {
     if (auto error = socket_.open()) return error;
+    socket_.set_batch_window(kBatchWindow);
     socket_.start([this](const ReceivedPacket& packet) { on_packet(packet); },
                   [this](const ReceivedPacket& packet) { on_non_peer(packet); });
     return {};
@@ -67,7 +68,7 @@ class ReceivePath {
       }
     }
     ++channel->counters_.received;
-    if (channel->handler_) channel->handler_(result, packet.meta);
+    if (channel->handler_) channel->handler_(result, packet.meta, packet.received_at);
   }
 
   void on_non_peer(const ReceivedPacket& packet) {
@@ -102,6 +103,8 @@ std::error_code VrrpChannel::send(const vrrp::Advert& advert) {
   counters_.send_errors += socket.send_errors - errors;
   return error;
 }
+
+void VrrpChannel::receive_pending() { path_->socket().receive_now(); }
 
 const vrrp::IpAddress& VrrpChannel::source_address() const {
   return path_->socket().source_address();

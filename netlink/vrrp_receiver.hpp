@@ -4,11 +4,14 @@
 // the link, so the cost grew with the square of the instance count; here each packet is read,
 // checked and decoded once (vrrp::decode_shared) and handed to the channel of its VRID in O(1).
 // What depends on the instance (version, v2 password, interval) is left to that instance
-// (vrrp::check_for_instance). Sending goes through the same socket.
+// (vrrp::check_for_instance). Sending goes through the same socket. Under load the path reads in
+// batches (kBatchWindow): a few hundred wakeups a second instead of one per packet; packets keep
+// their arrival time, and an instance about to time out its master reads what is queued first.
 //
 // Counting: a packet is counted once. A packet whose VRID (its second byte, even when the packet
 // is malformed) belongs to a channel is charged to that channel; anything else to the path.
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,12 +40,15 @@ struct ReceiverCounters {
 
 class ReceivePath;
 
+inline constexpr std::chrono::milliseconds kBatchWindow{5};
+
 // One instance's share of a receive path: the packets of its VRID in, its adverts out.
 class VrrpChannel {
  public:
   // The shared decode's verdict: an intact advert of our VRID (the instance still applies its
-  // own checks), or why the packet was rejected.
-  using Handler = std::function<void(const vrrp::DecodeResult&, const vrrp::IpMeta&)>;
+  // own checks), or why the packet was rejected; and when it arrived.
+  using Handler = std::function<void(const vrrp::DecodeResult&, const vrrp::IpMeta&,
+                                     std::chrono::steady_clock::time_point received_at)>;
 
   ~VrrpChannel();
   VrrpChannel(const VrrpChannel&) = delete;
@@ -53,6 +59,8 @@ class VrrpChannel {
   void start(Handler handler) { handler_ = std::move(handler); }
   // To the group or to every unicast peer, from the path's source address.
   std::error_code send(const vrrp::Advert& advert);
+  // Hands over at once what the kernel has queued on the path, to every channel on it.
+  void receive_pending();
 
   const vrrp::IpAddress& source_address() const;
   std::uint8_t vrid() const { return vrid_; }
@@ -61,6 +69,7 @@ class VrrpChannel {
 
  private:
   friend class ReceivePath;
+
   friend class VrrpReceivers;
   VrrpChannel(std::shared_ptr<ReceivePath> path, std::uint8_t vrid);
 

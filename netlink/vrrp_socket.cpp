@@ -17,8 +17,7 @@
 namespace redvip::netlink {
 namespace {
 
-constexpr std::size_t kMaxDatagram = 65535;  // an IPv4 raw socket can never see more
-constexpr int kDatagramsPerWakeup = 64;      // then yield so timers and other sockets run
+constexpr int kDatagramsPerWakeup = 64;  // then yield so timers and other sockets run
 
 template <typename T>
 std::error_code set_option(int fd, int level, int name, const T& value) {
@@ -93,11 +92,16 @@ std::optional<Ipv4Datagram> parse_ipv4_datagram(std::span<const std::uint8_t> da
 }
 
 VrrpSocket::VrrpSocket(boost::asio::io_context& io, VrrpSocketConfig config)
-    : config_(std::move(config)), descriptor_(io) {}
+    : config_(std::move(config)), descriptor_(io), batch_timer_(io) {}
+
+VrrpSocket::~VrrpSocket() {
+  // While batching the descriptor is out of Asio's hands (see schedule_next): ours to close.
+  if (fd_ >= 0 && !descriptor_.is_open()) ::close(fd_);
+}
 
 std::error_code VrrpSocket::open() {
   const auto invalid = std::make_error_code(std::errc::invalid_argument);
-  if (descriptor_.is_open()) return std::make_error_code(std::errc::already_connected);
+  if (fd_ >= 0) return std::make_error_code(std::errc::already_connected);
   const auto index = netlink::interface_index(config_.interface);
   if (index.error) return index.error;
   ifindex_ = index.index;
@@ -131,7 +135,10 @@ std::error_code VrrpSocket::open() {
     ::close(fd);
     return std::make_error_code(std::errc::io_error);
   }
-  buffer_.resize(kMaxDatagram);
+  fd_ = fd;
+  buffer_.resize(kDatagramsPerRead * kMaxDatagram);
+  messages_.resize(kDatagramsPerRead);
+  slots_.resize(kDatagramsPerRead);
   return {};
 }
 
@@ -143,6 +150,7 @@ std::error_code VrrpSocket::configure(int fd) {
   }
   const int on = 1;
   const int off = 0;
+  if (auto e = set_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, on)) return e;
   const int ttl = vrrp::kRequiredTtl;
   const bool multicast = config_.unicast_peers.empty();
   const auto group = destinations_.front();
@@ -186,7 +194,7 @@ std::error_code VrrpSocket::configure(int fd) {
 void VrrpSocket::start(Handler handler, Handler on_non_peer) {
   handler_ = std::move(handler);
   on_non_peer_ = std::move(on_non_peer);
-  if (!descriptor_.is_open() || receiving_) return;
+  if (fd_ < 0 || receiving_) return;
   receiving_ = true;
   arm();
 }
@@ -196,9 +204,55 @@ void VrrpSocket::stop() {
   ++generation_;
   boost::system::error_code ignored;
   descriptor_.cancel(ignored);
+  batch_timer_.cancel();
+}
+
+void VrrpSocket::receive_now() {
+  if (receiving_) drain();
+}
+
+// After a read woken by a packet: wait for the next one, or, when packets come closer together
+// than two batch windows, read again one window later. A batch that finds packets keeps batching;
+// one that finds none goes back to waking at the next packet. While batching, the descriptor is
+// taken out of Asio's reactor: epoll would otherwise wake us at every packet all the same.
+void VrrpSocket::schedule_next() {
+  const auto now = std::chrono::steady_clock::now();
+  const bool busy = batch_window_.count() > 0 && now - last_read_ < 2 * batch_window_;
+  last_read_ = now;
+  if (busy) {
+    if (descriptor_.is_open()) descriptor_.release();
+    read_after_window();
+  } else {
+    arm();
+  }
+}
+
+void VrrpSocket::read_after_window() {
+  batch_timer_.expires_after(batch_window_);
+  batch_timer_.async_wait([this, alive = std::weak_ptr<char>(lifetime_),
+                           generation = generation_](const boost::system::error_code& error) {
+    if (error || alive.expired() || generation != generation_) return;
+    const int read = drain();
+    if (generation != generation_) return;
+    last_read_ = std::chrono::steady_clock::now();
+    if (read > 0) {
+      read_after_window();
+    } else {
+      arm();
+    }
+  });
 }
 
 void VrrpSocket::arm() {
+  if (!descriptor_.is_open()) {
+    boost::system::error_code error;
+    descriptor_.assign(fd_, error);
+    if (error) {
+      ++counters_.receive_errors;
+      receiving_ = false;
+      return;
+    }
+  }
   descriptor_.async_wait(
       boost::asio::posix::descriptor_base::wait_read,
       [this, alive = std::weak_ptr<char>(lifetime_),
@@ -211,34 +265,83 @@ void VrrpSocket::arm() {
           receiving_ = false;
           return;
         }
-        drain();
+        const int read = drain();
         // The handler may have stopped us (and even started again, which armed anew).
-        if (generation == generation_) arm();
+        if (generation != generation_) return;
+        if (read > 0) {
+          schedule_next();
+        } else {
+          arm();
+        }
       });
 }
 
-void VrrpSocket::drain() {
-  const int fd = descriptor_.native_handle();
-  for (int i = 0; i < kDatagramsPerWakeup && receiving_; ++i) {
-    sockaddr_storage from{};
-    iovec iov{buffer_.data(), buffer_.size()};
-    alignas(cmsghdr) unsigned char control[256];
-    msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof from;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+int VrrpSocket::drain() {
+  if (draining_) return 0;  // a handler asked for receive_now(): the loop below reads on
+  draining_ = true;
+  // The kernel stamps packets with the real-time clock; handlers work on the steady clock.
+  const auto steady_now = std::chrono::steady_clock::now();
+  const auto offset = steady_now.time_since_epoch() -
+                      std::chrono::system_clock::now().time_since_epoch();
+  int read = 0;
+  while (read < kDatagramsPerWakeup && receiving_) {
+    for (std::size_t i = 0; i < kDatagramsPerRead; ++i) {
+      slots_[i].from = {};
+      slots_[i].iov = {buffer_.data() + i * kMaxDatagram, kMaxDatagram};
+      auto& msg = messages_[i].msg_hdr;
+      msg = {};
+      msg.msg_name = &slots_[i].from;
+      msg.msg_namelen = sizeof slots_[i].from;
+      msg.msg_iov = &slots_[i].iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = slots_[i].control;
+      msg.msg_controllen = sizeof slots_[i].control;
+    }
+    // One system call for up to kDatagramsPerRead datagrams.
+    const int n = ::recvmmsg(fd_, messages_.data(), kDatagramsPerRead, MSG_DONTWAIT, nullptr);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++counters_.receive_errors;
-      return;
+      break;
     }
-    const std::span<const std::uint8_t> datagram(buffer_.data(), static_cast<std::size_t>(n));
+    for (int i = 0; i < n && receiving_; ++i) {
+      ++read;
+      receive_one(i, steady_now, offset);
+    }
+    if (static_cast<std::size_t>(n) < kDatagramsPerRead) break;  // the queue is empty
+  }
+  draining_ = false;
+  return read;
+}
+
+void VrrpSocket::receive_one(int index, std::chrono::steady_clock::time_point steady_now,
+                             std::chrono::steady_clock::duration offset) {
+  auto& msg = messages_[static_cast<std::size_t>(index)].msg_hdr;
+  const auto& from = slots_[static_cast<std::size_t>(index)].from;
+  if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+    ++counters_.dropped_oversized;  // no VRRP message is this long
+    return;
+  }
+  const std::span<const std::uint8_t> datagram(
+      buffer_.data() + static_cast<std::size_t>(index) * kMaxDatagram,
+      messages_[static_cast<std::size_t>(index)].msg_len);
+  {
+    auto received_at = steady_now;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS ||
+          c->cmsg_len < CMSG_LEN(sizeof(timespec))) {
+        continue;
+      }
+      timespec stamp;
+      std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+      const auto at = std::chrono::steady_clock::time_point(
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+              std::chrono::seconds(stamp.tv_sec) + std::chrono::nanoseconds(stamp.tv_nsec) +
+              offset));
+      received_at = std::min(at, steady_now);  // a clock step must not date it in the future
+    }
     if (config_.family == vrrp::Family::ipv4) {
-      receive_one_v4(datagram);
-      continue;
+      receive_one_v4(datagram, received_at);
+      return;
     }
     // IPv6 raw sockets never show the IP header: everything comes from ancillary data.
     std::optional<vrrp::IpAddress> destination;
@@ -259,7 +362,7 @@ void VrrpSocket::drain() {
     if (!destination || !hop_limit || from.ss_family != AF_INET6 || *hop_limit < 0 ||
         *hop_limit > 255) {
       ++counters_.dropped_short_ip;
-      continue;
+      return;
     }
     const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&from);
     vrrp::IpMeta meta;
@@ -267,33 +370,35 @@ void VrrpSocket::drain() {
         vrrp::Family::ipv6, {reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr), 16});
     meta.destination = *destination;
     meta.ttl = static_cast<std::uint8_t>(*hop_limit);
-    deliver(datagram, meta);
+    deliver(datagram, meta, received_at);
   }
 }
 
-void VrrpSocket::receive_one_v4(std::span<const std::uint8_t> datagram) {
+void VrrpSocket::receive_one_v4(std::span<const std::uint8_t> datagram,
+                                std::chrono::steady_clock::time_point received_at) {
   const auto parsed = parse_ipv4_datagram(datagram);
   if (!parsed) {
     ++counters_.dropped_short_ip;
     return;
   }
-  deliver(parsed->payload, parsed->meta);
+  deliver(parsed->payload, parsed->meta, received_at);
 }
 
-void VrrpSocket::deliver(std::span<const std::uint8_t> payload, const vrrp::IpMeta& meta) {
+void VrrpSocket::deliver(std::span<const std::uint8_t> payload, const vrrp::IpMeta& meta,
+                         std::chrono::steady_clock::time_point received_at) {
   const auto& peers = config_.unicast_peers;
   if (!peers.empty() && std::find(peers.begin(), peers.end(), meta.source) == peers.end()) {
     ++counters_.dropped_non_peer;
-    if (on_non_peer_) on_non_peer_(ReceivedPacket{payload, meta});
+    if (on_non_peer_) on_non_peer_(ReceivedPacket{payload, meta, received_at});
     return;
   }
   ++counters_.received;
-  if (handler_) handler_(ReceivedPacket{payload, meta});
+  if (handler_) handler_(ReceivedPacket{payload, meta, received_at});
 }
 
 std::error_code VrrpSocket::send_to(std::span<const std::uint8_t> vrrp_payload,
                                     const vrrp::IpAddress& destination) {
-  if (!descriptor_.is_open()) return std::make_error_code(std::errc::bad_file_descriptor);
+  if (fd_ < 0) return std::make_error_code(std::errc::bad_file_descriptor);
   if (destination.family != config_.family) {
     return std::make_error_code(std::errc::address_family_not_supported);
   }
@@ -334,7 +439,7 @@ std::error_code VrrpSocket::send_to(std::span<const std::uint8_t> vrrp_payload,
     std::memcpy(&info.ipi6_addr, source_.bytes.data(), 16);
     std::memcpy(CMSG_DATA(c), &info, sizeof info);
   }
-  if (::sendmsg(descriptor_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+  if (::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
     ++counters_.send_errors;
     return last_error();
   }
@@ -344,7 +449,7 @@ std::error_code VrrpSocket::send_to(std::span<const std::uint8_t> vrrp_payload,
 
 std::error_code VrrpSocket::send(const vrrp::Advert& advert,
                                  vrrp::Ipv4V3Checksum ipv4_v3_checksum) {
-  if (!descriptor_.is_open()) return std::make_error_code(std::errc::bad_file_descriptor);
+  if (fd_ < 0) return std::make_error_code(std::errc::bad_file_descriptor);
   std::error_code first;
   for (const auto& destination : destinations_) {
     const auto bytes = vrrp::encode(advert, source_, destination, ipv4_v3_checksum);
