@@ -28,6 +28,7 @@ bool Daemon::start(Config config, std::string& error) {
   }
   addresses_ = std::move(addresses);
   receivers_ = std::make_unique<netlink::VrrpReceivers>(io_);
+  timer_hub_ = std::make_unique<TimerHub>(io_);
   links_ = std::make_unique<netlink::LinkMonitor>(
       io_,
       [this](const netlink::LinkEvent& e) {
@@ -99,7 +100,7 @@ void Daemon::feed_initial_links(VrrpInstance& instance) {
 
 std::error_code Daemon::start_instance(const InstanceSettings& settings, std::string& error) {
   auto [instance, ec] =
-      open_instance(settings, {io_, config_.globals, *addresses_, *receivers_}, error);
+      open_instance(settings, {io_, config_.globals, *addresses_, *receivers_, *timer_hub_}, error);
   if (ec) return ec;
   feed_initial_links(*instance);
   std::unique_ptr<RedisRoleController> controller;

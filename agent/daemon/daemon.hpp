@@ -65,6 +65,7 @@ class Daemon {
   // One receive path per interface and family, shared by the instances (before instances_:
   // they hold channels on it).
   std::unique_ptr<netlink::VrrpReceivers> receivers_;
+  std::unique_ptr<TimerHub> timer_hub_;  // every instance's timers
   std::map<std::string, std::unique_ptr<VrrpInstance>> instances_;
   // Declared after instances_ so it is destroyed first: a controller refers to its instance.
   std::map<std::string, std::unique_ptr<RedisRoleController>> controllers_;

@@ -17,6 +17,7 @@ class ChannelAdverts final : public AdvertPort {
   std::error_code send(const vrrp::Advert& advert) override { return channel_->send(advert); }
   const vrrp::IpAddress& source_address() const override { return channel_->source_address(); }
   netlink::SocketCounters counters() const override { return channel_->counters(); }
+  void receive_pending() override { channel_->receive_pending(); }
   netlink::VrrpChannel& channel() { return *channel_; }
 
  private:
@@ -46,46 +47,6 @@ netlink::AnnounceSettings announce_settings(const GarpSettings& garp) {
 }
 
 }  // namespace
-
-AsioTimers::AsioTimers(boost::asio::io_context& io) {
-  for (auto& s : slots_) s = std::make_unique<Slot>(io);
-}
-
-AsioTimers::~AsioTimers() {
-  for (auto& s : slots_) s->timer.cancel();
-}
-
-void AsioTimers::arm(vrrp::TimerKind kind, vrrp::TimePoint deadline) {
-  auto& s = slot(kind);
-  s.deadline = deadline;
-  if (!s.waiting || *s.waiting > deadline) wait(kind, deadline);
-}
-
-void AsioTimers::cancel(vrrp::TimerKind kind) {
-  // The pending wait stays: it finds nothing armed and ends.
-  slot(kind).deadline.reset();
-}
-
-void AsioTimers::wait(vrrp::TimerKind kind, vrrp::TimePoint until) {
-  auto& s = slot(kind);
-  s.waiting = until;
-  const auto generation = ++s.generation;
-  s.timer.expires_at(until);
-  s.timer.async_wait([this, kind, generation, alive = std::weak_ptr<char>(lifetime_)](
-                         const boost::system::error_code& error) {
-    if (error || alive.expired()) return;
-    auto& fired = slot(kind);
-    if (fired.generation != generation) return;
-    fired.waiting.reset();
-    if (!fired.deadline) return;
-    if (now() < *fired.deadline) {
-      wait(kind, *fired.deadline);  // re-armed later since this wait began
-      return;
-    }
-    fired.deadline.reset();
-    if (fire_) fire_(kind);
-  });
-}
 
 std::pair<std::unique_ptr<VrrpInstance>, std::error_code> open_instance(
     const InstanceSettings& settings, const InstanceEnvironment& env, std::string& error) {
@@ -139,13 +100,14 @@ std::pair<std::unique_ptr<VrrpInstance>, std::error_code> open_instance(
   ports.vips = &env.addresses;
   ports.announcer = std::make_unique<LiveAnnouncer>(env.io, vip_interface(settings),
                                                     announce_settings(settings.garp));
-  ports.timers = std::make_unique<AsioTimers>(env.io);
+  ports.timers = std::make_unique<HubTimers>(env.timers);
   ports.on_destroy = std::move(remove_vmac);
   auto instance = std::make_unique<VrrpInstance>(settings, std::move(ports));
   // The channel lives in the instance's ports: the handler never outlives the instance.
   raw_channel->start([target = instance.get()](const vrrp::DecodeResult& result,
-                                               const vrrp::IpMeta& meta) {
-    target->on_packet(result, meta);
+                                               const vrrp::IpMeta& meta,
+                                               vrrp::TimePoint received_at) {
+    target->on_packet(result, meta, received_at);
   });
   return {std::move(instance), std::error_code{}};
 }

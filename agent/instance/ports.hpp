@@ -22,6 +22,9 @@ class AdvertPort {
   // Our adverts' source: breaks priority ties, and is what peers' Redis replicates from.
   virtual const vrrp::IpAddress& source_address() const = 0;
   virtual netlink::SocketCounters counters() const = 0;
+  // Packets already queued for us are handed to on_packet now: a master-down timeout must not
+  // win against an advert that arrived in time but waits in a read batch.
+  virtual void receive_pending() {}
 };
 
 // Gratuitous ARP / unsolicited NA for the VIPs after a takeover.

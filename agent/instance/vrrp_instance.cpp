@@ -18,7 +18,11 @@ VrrpInstance::VrrpInstance(InstanceSettings settings, InstancePorts ports)
   std::weak_ptr<bool> alive = alive_;
   ports_.timers->set_handler([this, alive](vrrp::TimerKind kind) {
     if (alive.expired()) return;
-    log(Level::debug, settings_.name, "{} timer fired", vrrp::to_string(kind));
+    if (kind == vrrp::TimerKind::master_down) {
+      // An advert waiting in a read batch re-arms the timer, making this expiry stale.
+      ports_.adverts->receive_pending();
+      if (alive.expired()) return;
+    }
     feed(vrrp::TimerFired{kind});
   });
 }
@@ -106,7 +110,8 @@ void VrrpInstance::recheck_vips() {
   }
 }
 
-void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMeta& meta) {
+void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMeta& meta,
+                             vrrp::TimePoint received_at) {
   if (stopping_ || !started_) return;
   const auto* advert = std::get_if<vrrp::Advert>(&result);
   const auto reject = advert ? vrrp::check_for_instance(*advert, checks_)
@@ -118,15 +123,19 @@ void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMet
     return;
   }
   ++counters_.adverts_received;
-  feed(vrrp::AdvertReceived{meta.source, advert->priority, advert->interval});
+  // Never later than now: the machine's other events were fed at now.
+  feed(vrrp::AdvertReceived{meta.source, advert->priority, advert->interval},
+       std::min(received_at, ports_.timers->now()));
   if (hooks_ && replicate_from_sender(machine_.state(), machine_.master(), advert->priority,
                                       meta.source)) {
     hooks_->master_seen(meta.source);
   }
 }
 
-void VrrpInstance::feed(const vrrp::Event& event) {
-  for (auto& action : machine_.handle(event, ports_.timers->now())) {
+void VrrpInstance::feed(const vrrp::Event& event) { feed(event, ports_.timers->now()); }
+
+void VrrpInstance::feed(const vrrp::Event& event, vrrp::TimePoint at) {
+  for (auto& action : machine_.handle(event, at)) {
     queue_.push_back(std::move(action));
   }
   run_queue();

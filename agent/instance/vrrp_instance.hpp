@@ -34,8 +34,10 @@ class VrrpInstance : public InstanceControl {
   // Master: priority-0 advert and VIPs removed. done() runs once everything is done.
   void stop(std::function<void()> done);
 
-  // A packet for our VRID, as the shared receive path decoded it.
-  void on_packet(const vrrp::DecodeResult& result, const vrrp::IpMeta& meta);
+  // A packet for our VRID, as the shared receive path decoded it, and when it arrived (the
+  // state machine counts from then, also when the packet was read later, in a batch).
+  void on_packet(const vrrp::DecodeResult& result, const vrrp::IpMeta& meta,
+                 vrrp::TimePoint received_at);
   void on_link(const netlink::LinkEvent& event);
   void on_address(const netlink::AddressEvent& event);
   // Address events were lost (the kernel's queue overran): as master, put back any VIP that is
@@ -52,6 +54,7 @@ class VrrpInstance : public InstanceControl {
 
  private:
   void feed(const vrrp::Event& event);
+  void feed(const vrrp::Event& event, vrrp::TimePoint at);
   void run_queue();
   // One handler per action; false when the action started something asynchronous (the Redis
   // promotion): the queue resumes when it completes.

@@ -80,7 +80,11 @@ class FakeAdverts final : public AdvertPort {
   }
   const vrrp::IpAddress& source_address() const override { return source_; }
   netlink::SocketCounters counters() const override { return {}; }
+  void receive_pending() override {
+    if (auto deliver = std::exchange(queued, nullptr)) deliver();
+  }
   std::vector<vrrp::Advert> sent;
+  std::function<void()> queued;  // a packet that arrived but waits in a read batch
 
  private:
   Transcript& out_;
@@ -201,10 +205,11 @@ class InstanceHarness {
     timers_->advance_to(kT0 + std::chrono::milliseconds(ms), [this] { note_state(); });
   }
   // An advert from `source` as it comes off the wire: encoded, decoded by the shared receive
-  // path's checks, then given to the instance.
+  // path's checks, then given to the instance; `late`: it arrived that long before it is read.
   void advert_from(const vrrp::IpAddress& source, std::uint8_t priority,
                    vrrp::Centiseconds interval = vrrp::Centiseconds{10},
-                   std::optional<std::string> password = std::nullopt) {
+                   std::optional<std::string> password = std::nullopt,
+                   std::chrono::milliseconds late = {}) {
     vrrp::Advert a;
     a.version = instance->settings().version;
     a.family = source.family;
@@ -218,7 +223,15 @@ class InstanceHarness {
     }
     const vrrp::IpMeta meta{source, kGroup, vrrp::kRequiredTtl};
     const auto bytes = vrrp::encode(a, source, kGroup);
-    step([&] { instance->on_packet(vrrp::decode_shared(bytes, meta), meta); });
+    step([&] { instance->on_packet(vrrp::decode_shared(bytes, meta), meta, timers_->now() - late); });
+  }
+  // An advert that arrives now but is only read when the instance asks (receive_pending).
+  void queue_advert_from(const vrrp::IpAddress& source, std::uint8_t priority) {
+    const auto arrived = timers_->now();
+    adverts_->queued = [this, source, priority, arrived] {
+      const auto late = std::chrono::duration_cast<std::chrono::milliseconds>(timers_->now() - arrived);
+      advert_from(source, priority, vrrp::Centiseconds{10}, std::nullopt, late);
+    };
   }
   template <typename F>
   void step(F&& f) {

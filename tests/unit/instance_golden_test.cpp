@@ -233,3 +233,33 @@ TEST_CASE("golden: v2 adverts carry the password; wrong ones are counted, not ob
   CHECK(h.adverts().sent.back().auth_type == redvip::vrrp::AuthType::simple_text);
   CHECK(h.adverts().sent.back().auth_data == redvip::vrrp::password_auth_data("s3cret"));
 }
+
+TEST_CASE("golden: an advert read late in a batch counts from its arrival", "[instance][golden]") {
+  QuietLogs quiet;
+  InstanceHarness h;
+  h.start();
+  h.at(50);
+  h.advert_from(kHigher, 200);
+  // Arrived at 100 ms, read at 104 ms: master-down runs from 100 ms (460 ms), not from 104.
+  h.at(104);
+  h.advert_from(kHigher, 200, redvip::vrrp::Centiseconds{10}, std::nullopt,
+                std::chrono::milliseconds(4));
+  h.at(500);
+  CHECK(h.take() == Lines{"0 state BACKUP", "460 vip+ 10.0.0.100/24 eth0", "460 announce 10.0.0.100",
+                          "460 advert prio=100", "460 state MASTER"});
+}
+
+TEST_CASE("golden: master-down reads the adverts waiting in a batch before it takes over",
+          "[instance][golden]") {
+  QuietLogs quiet;
+  InstanceHarness h;
+  h.start();
+  h.at(50);
+  h.advert_from(kHigher, 200);
+  h.at(405);
+  h.queue_advert_from(kHigher, 200);  // in time, but still in the kernel at 410 ms
+  h.at(800);
+  // The queued advert (arrived at 405 ms) re-armed master-down to 765 ms: no takeover at 410.
+  CHECK(h.take() == Lines{"0 state BACKUP", "765 vip+ 10.0.0.100/24 eth0", "765 announce 10.0.0.100",
+                          "765 advert prio=100", "765 state MASTER"});
+}

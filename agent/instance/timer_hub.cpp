@@ -1,0 +1,101 @@
+#include "agent/instance/timer_hub.hpp"
+
+#include <algorithm>
+
+namespace redvip::agent {
+
+TimerHub::~TimerHub() { timer_.cancel(); }
+
+TimerHub::Id TimerHub::add(std::function<void()> fire) {
+  Id id;
+  if (!free_.empty()) {
+    id = free_.back();
+    free_.pop_back();
+  } else {
+    id = static_cast<Id>(slots_.size());
+    slots_.emplace_back();
+  }
+  slots_[id].fire = std::move(fire);
+  return id;
+}
+
+void TimerHub::remove(Id id) {
+  auto& slot = slots_.at(id);
+  slot.deadline.reset();
+  slot.fire = nullptr;
+  ++slot.generation;
+  free_.push_back(id);
+}
+
+void TimerHub::arm(Id id, vrrp::TimePoint deadline) {
+  auto& slot = slots_.at(id);
+  slot.deadline = deadline;
+  heap_.push_back(Entry{deadline, id, slot.generation});
+  std::push_heap(heap_.begin(), heap_.end());
+  if (!scheduled_ || deadline < *scheduled_) schedule();
+}
+
+void TimerHub::cancel(Id id) { slots_.at(id).deadline.reset(); }
+
+bool TimerHub::current(const Entry& entry) const {
+  const auto& slot = slots_[entry.id];
+  return slot.generation == entry.generation && slot.deadline == entry.deadline;
+}
+
+// Waits for the earliest entry still standing (superseded ones on top are dropped first).
+void TimerHub::schedule() {
+  while (!heap_.empty() && !current(heap_.front())) {
+    std::pop_heap(heap_.begin(), heap_.end());
+    heap_.pop_back();
+  }
+  if (heap_.empty()) {
+    scheduled_.reset();
+    timer_.cancel();
+    return;
+  }
+  const auto next = heap_.front().deadline;
+  if (scheduled_ == next) return;
+  scheduled_ = next;
+  timer_.expires_at(next);
+  timer_.async_wait([this, alive = std::weak_ptr<char>(lifetime_),
+                     next](const boost::system::error_code& error) {
+    if (error || alive.expired() || scheduled_ != next) return;
+    scheduled_.reset();
+    on_timer();
+  });
+}
+
+void TimerHub::on_timer() {
+  const auto now = vrrp::Clock::now();
+  while (!heap_.empty() && heap_.front().deadline <= now) {
+    const Entry entry = heap_.front();
+    std::pop_heap(heap_.begin(), heap_.end());
+    heap_.pop_back();
+    if (!current(entry)) continue;
+    auto& slot = slots_[entry.id];
+    slot.deadline.reset();
+    // May arm or remove timers (ours included): the heap is consistent here.
+    if (auto fire = slot.fire) fire();
+  }
+  schedule();
+}
+
+HubTimers::HubTimers(TimerHub& hub) : hub_(hub) {
+  for (std::size_t k = 0; k < ids_.size(); ++k) {
+    ids_[k] = hub_.add([this, kind = static_cast<vrrp::TimerKind>(k)] {
+      if (fire_) fire_(kind);
+    });
+  }
+}
+
+HubTimers::~HubTimers() {
+  for (const auto id : ids_) hub_.remove(id);
+}
+
+void HubTimers::arm(vrrp::TimerKind kind, vrrp::TimePoint deadline) {
+  hub_.arm(ids_[static_cast<std::size_t>(kind)], deadline);
+}
+
+void HubTimers::cancel(vrrp::TimerKind kind) { hub_.cancel(ids_[static_cast<std::size_t>(kind)]); }
+
+}  // namespace redvip::agent
