@@ -1,9 +1,10 @@
-# The scale case for scripts/bench: two nodes, N instances each (VRIDs 1..N, one VIP each) at
-# VRRPv3 advert_int 0.1, node a (priority 150) master of all, node b (100) backup of all. Over
-# SECONDS: CPU (utime + stime, % of one core) and VmRSS of each node's daemon (keepalived: its
-# parent + VRRP child). redvipd and keepalived pairs run one after the other on the same LAN (the
-# VRIDs would collide), alternating, RUNS times per N. Needs lib/topology.sh, lib/redvipd.sh,
-# lib/keepalived.sh and bench_lib.sh sourced, and hosts r1 r2 k1 k2 made with topo_host.
+# The scale case for scripts/bench: two nodes, N instances each (VRIDs 1..N, one /32 VIP each, so
+# that no VIP is a secondary that the kernel deletes with its primary) at VRRPv3 advert_int 0.1,
+# node a (priority 150) master of all, node b (100) backup of all. Over SECONDS: CPU (utime +
+# stime, % of one core) and VmRSS of each node's daemon (keepalived: its parent + VRRP child).
+# redvipd and keepalived pairs run one after the other on the same LAN (the VRIDs would collide),
+# alternating, RUNS times per N. Needs lib/topology.sh, lib/redvipd.sh, lib/keepalived.sh and
+# bench_lib.sh sourced, and hosts r1 r2 k1 k2 made with topo_host.
 
 # write_scale_conf FILE KIND NAME PRIORITY COUNT
 write_scale_conf() {
@@ -24,7 +25,7 @@ vrrp_instance VI_$i {
     version 3
     advert_int 0.1
     virtual_ipaddress {
-        10.83.$(( i / 256 )).$(( i % 256 ))/16
+        10.83.$(( i / 256 )).$(( i % 256 ))/32
     }
 }
 CONF
