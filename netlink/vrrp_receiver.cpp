@@ -9,26 +9,18 @@ class ReceivePath {
  public:
   ReceivePath(boost::asio::io_context& io, VrrpSocketConfig config,
               vrrp::Ipv4V3Checksum ipv4_v3_checksum)
-      : socket_(io, std::move(config)), checksum_(ipv4_v3_checksum) {}
+      : socket_(io, std::move(config)), checksum_(ipv4_v3_checksum), dispatch_(ipv4_v3_checksum) {}
 
   std::error_code open() {
     if (auto error = socket_.open()) return error;
     socket_.set_batch_window(kBatchWindow);
-    socket_.start([this](const ReceivedPacket& packet) { on_packet(packet); },
-                  [this](const ReceivedPacket& packet) { on_non_peer(packet); });
+    socket_.start([this](const ReceivedPacket& packet) { dispatch_.packet(packet); },
+                  [this](const ReceivedPacket& packet) { dispatch_.non_peer(packet); });
     return {};
   }
 
-  bool claim(VrrpChannel& channel) {
-    auto& slot = channels_[channel.vrid()];
-    if (slot != nullptr) return false;
-    slot = &channel;
-    return true;
-  }
-  void release(const VrrpChannel& channel) {
-    auto& slot = channels_[channel.vrid()];
-    if (slot == &channel) slot = nullptr;
-  }
+  bool claim(VrrpChannel& channel) { return dispatch_.claim(channel.vrid(), channel.listener_); }
+  void release(const VrrpChannel& channel) { dispatch_.release(channel.vrid(), channel.listener_); }
 
   VrrpSocket& socket() { return socket_; }
   vrrp::Ipv4V3Checksum checksum() const { return checksum_; }
@@ -37,54 +29,17 @@ class ReceivePath {
   void add_counters(ReceiverCounters& sum) const {
     const auto& s = socket_.counters();
     ++sum.paths;
-    sum.unclaimed += unclaimed_;
-    for (std::size_t i = 0; i < rejected_.size(); ++i) sum.rejected[i] += rejected_[i];
-    sum.dropped_non_peer += unclaimed_non_peer_;
+    sum.unclaimed += dispatch_.unclaimed();
+    for (std::size_t i = 0; i < sum.rejected.size(); ++i) sum.rejected[i] += dispatch_.rejected()[i];
+    sum.dropped_non_peer += dispatch_.unclaimed_non_peer();
     sum.dropped_short_ip += s.dropped_short_ip;
     sum.receive_errors += s.receive_errors;
   }
 
  private:
-  // The VRID byte names the channel to charge even when the rest cannot be trusted.
-  VrrpChannel* channel_of(std::span<const std::uint8_t> vrrp) const {
-    return vrrp.size() >= 2 ? channels_[vrrp[1]] : nullptr;
-  }
-
-  void on_packet(const ReceivedPacket& packet) {
-    const auto result = vrrp::decode_shared(packet.vrrp, packet.meta, checksum_);
-    VrrpChannel* channel = nullptr;
-    if (const auto* advert = std::get_if<vrrp::Advert>(&result)) {
-      channel = channels_[advert->vrid];
-      if (channel == nullptr) {
-        // Another group on the link: normal traffic, counted once here, not per instance.
-        ++unclaimed_;
-        return;
-      }
-    } else {
-      channel = channel_of(packet.vrrp);
-      if (channel == nullptr) {
-        ++rejected_[static_cast<std::size_t>(std::get<vrrp::Reject>(result))];
-        return;
-      }
-    }
-    ++channel->counters_.received;
-    if (channel->handler_) channel->handler_(result, packet.meta, packet.received_at);
-  }
-
-  void on_non_peer(const ReceivedPacket& packet) {
-    if (auto* channel = channel_of(packet.vrrp)) {
-      ++channel->counters_.dropped_non_peer;
-    } else {
-      ++unclaimed_non_peer_;
-    }
-  }
-
   VrrpSocket socket_;
   vrrp::Ipv4V3Checksum checksum_;
-  std::array<VrrpChannel*, 256> channels_{};
-  std::uint64_t unclaimed_ = 0;
-  std::uint64_t unclaimed_non_peer_ = 0;
-  std::array<std::uint64_t, vrrp::kRejectCount> rejected_{};
+  VridDispatch dispatch_;
 };
 
 VrrpChannel::VrrpChannel(std::shared_ptr<ReceivePath> path, std::uint8_t vrid)
@@ -99,12 +54,19 @@ std::error_code VrrpChannel::send(const vrrp::Advert& advert) {
   const auto sent = socket.sent;
   const auto errors = socket.send_errors;
   auto error = path_->socket().send(advert, path_->checksum());
-  counters_.sent += socket.sent - sent;
-  counters_.send_errors += socket.send_errors - errors;
+  sent_.sent += socket.sent - sent;
+  sent_.send_errors += socket.send_errors - errors;
   return error;
 }
 
 void VrrpChannel::receive_pending() { path_->socket().receive_now(); }
+
+SocketCounters VrrpChannel::counters() const {
+  SocketCounters out = sent_;
+  out.received = listener_.received;
+  out.dropped_non_peer = listener_.dropped_non_peer;
+  return out;
+}
 
 const vrrp::IpAddress& VrrpChannel::source_address() const {
   return path_->socket().source_address();

@@ -7,9 +7,7 @@
 // (vrrp::check_for_instance). Sending goes through the same socket. Under load the path reads in
 // batches (kBatchWindow): a few hundred wakeups a second instead of one per packet; packets keep
 // their arrival time, and an instance about to time out its master reads what is queued first.
-//
-// Counting: a packet is counted once. A packet whose VRID (its second byte, even when the packet
-// is malformed) belongs to a channel is charged to that channel; anything else to the path.
+// Counting: each packet once (vrid_dispatch.hpp).
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -23,6 +21,7 @@
 #include <vector>
 
 #include "netlink/asio.hpp"
+#include "netlink/vrid_dispatch.hpp"
 #include "netlink/vrrp_socket.hpp"
 #include "vrrp/codec.hpp"
 
@@ -47,8 +46,7 @@ class VrrpChannel {
  public:
   // The shared decode's verdict: an intact advert of our VRID (the instance still applies its
   // own checks), or why the packet was rejected; and when it arrived.
-  using Handler = std::function<void(const vrrp::DecodeResult&, const vrrp::IpMeta&,
-                                     std::chrono::steady_clock::time_point received_at)>;
+  using Handler = VridListener::Handler;
 
   ~VrrpChannel();
   VrrpChannel(const VrrpChannel&) = delete;
@@ -56,7 +54,7 @@ class VrrpChannel {
 
   // Packets for our VRID go to `handler` from now on (on the io_context). The handler may not
   // destroy the channel.
-  void start(Handler handler) { handler_ = std::move(handler); }
+  void start(Handler handler) { listener_.handler = std::move(handler); }
   // To the group or to every unicast peer, from the path's source address.
   std::error_code send(const vrrp::Advert& advert);
   // Hands over at once what the kernel has queued on the path, to every channel on it.
@@ -65,7 +63,7 @@ class VrrpChannel {
   const vrrp::IpAddress& source_address() const;
   std::uint8_t vrid() const { return vrid_; }
   // This instance's share: received, sent, send_errors, dropped_non_peer.
-  const SocketCounters& counters() const { return counters_; }
+  SocketCounters counters() const;
 
  private:
   friend class ReceivePath;
@@ -75,8 +73,8 @@ class VrrpChannel {
 
   std::shared_ptr<ReceivePath> path_;
   std::uint8_t vrid_;
-  Handler handler_;
-  SocketCounters counters_;
+  VridListener listener_;
+  SocketCounters sent_;  // sent, send_errors
 };
 
 class VrrpReceivers {
