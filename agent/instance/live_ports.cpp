@@ -18,7 +18,6 @@ class ChannelAdverts final : public AdvertPort {
   const vrrp::IpAddress& source_address() const override { return channel_->source_address(); }
   netlink::SocketCounters counters() const override { return channel_->counters(); }
   void receive_pending() override { channel_->receive_pending(); }
-  netlink::VrrpChannel& channel() { return *channel_; }
 
  private:
   std::unique_ptr<netlink::VrrpChannel> channel_;
