@@ -139,7 +139,7 @@ bench_scale_report() {
     local cells=()
     for role in b a; do
       for impl in redvipd keepalived; do
-        cells+=("$(scale_median ${SCALE_RESULT["$count $impl ${role}_cpu"]}) % / $(scale_median ${SCALE_RESULT["$count $impl ${role}_rss"]}) MB")
+        cells+=("$(scale_median ${SCALE_RESULT["$count $impl ${role}_cpu"]:-}) % / $(scale_median ${SCALE_RESULT["$count $impl ${role}_rss"]:-}) MB")
       done
     done
     printf '%6s  %-28s %-28s %-28s %-28s\n' "$count" "${cells[@]}"
