@@ -1,0 +1,61 @@
+// Every instance's timers on one Asio timer: the last deadline armed wins, a cancelled timer
+// stays silent, a removed one never fires, and callbacks may arm again.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "agent/instance/timer_hub.hpp"
+
+using namespace std::chrono_literals;
+using redvip::agent::TimerHub;
+using redvip::vrrp::Clock;
+
+TEST_CASE("timer hub: the last deadline armed fires once, in deadline order", "[timer_hub]") {
+  boost::asio::io_context io;
+  TimerHub hub(io);
+  std::vector<std::string> fired;
+  std::vector<Clock::duration> at;
+  const auto t0 = Clock::now();
+  auto note = [&](std::string name) {
+    return [&, name] {
+      fired.push_back(name);
+      at.push_back(Clock::now() - t0);
+    };
+  };
+  const auto a = hub.add(note("a"));
+  const auto b = hub.add(note("b"));
+  const auto c = hub.add(note("c"));
+  const auto d = hub.add(note("d"));
+  hub.arm(a, t0 + 10ms);
+  hub.arm(a, t0 + 60ms);  // moved later, as a backup's master-down at every advert
+  hub.arm(b, t0 + 30ms);
+  hub.arm(c, t0 + 20ms);
+  hub.cancel(c);
+  hub.arm(d, t0 + 40ms);
+  hub.remove(d);  // its instance is gone
+  io.run_for(150ms);
+  CHECK(fired == std::vector<std::string>{"b", "a"});
+  REQUIRE(at.size() == 2);
+  CHECK(at[0] >= 30ms);
+  CHECK(at[1] >= 60ms);
+  CHECK(hub.queued() == 0);
+}
+
+TEST_CASE("timer hub: an earlier deadline brings the wait forward; a callback may re-arm",
+          "[timer_hub]") {
+  boost::asio::io_context io;
+  TimerHub hub(io);
+  int ticks = 0;
+  TimerHub::Id id = 0;
+  id = hub.add([&] {
+    if (++ticks < 3) hub.arm(id, Clock::now() + 5ms);
+  });
+  const auto t0 = Clock::now();
+  hub.arm(id, t0 + 1s);
+  hub.arm(id, t0 + 5ms);  // earlier than what the Asio timer waits for
+  io.run_for(200ms);
+  CHECK(ticks == 3);
+  CHECK(Clock::now() - t0 < 1s);
+}
