@@ -138,8 +138,9 @@ int main(int argc, char** argv) {
       return usage(2);
     }
   }
-  // journald supplies timestamps; people running it by hand want them.
-  set_log_timestamps(::getenv("JOURNAL_STREAM") == nullptr);
+  // journald takes the priority prefix and supplies timestamps; people reading a terminal or a
+  // file want timestamps and no prefix.
+  set_log_to_journal(stderr_is_journal());
 
   auto loaded = load_config_file(config_path);
   for (const auto& w : loaded.warnings) log(Level::warning, "", "{}", w);
