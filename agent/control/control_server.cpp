@@ -180,7 +180,8 @@ std::error_code ControlServer::start() {
   if (!ec) acceptor.bind(local::endpoint(path_), ec);
   if (!ec) acceptor.listen(kBacklog, ec);
   if (ec) {
-    acceptor.close();
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
     return ec;
   }
   // Owner and group only: reload changes what the node does.

@@ -139,7 +139,8 @@ std::error_code MetricsServer::start(const HostPort& address) {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(kBacklog, ec);
   if (ec) {
-    acceptor.close();
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
     return ec;
   }
   listener_.start();
