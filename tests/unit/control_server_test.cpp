@@ -235,6 +235,7 @@ TEST_CASE("Control socket closes a connection that says nothing by its deadline"
   CHECK(reply.empty());
   CHECK(took >= 150ms);
   CHECK(took < 3s);
+  io.run_for(100ms);  // the cancelled read completes, the session lets its slot go
   CHECK(server.open_connections() == 0);
 }
 
