@@ -277,7 +277,7 @@ std::string Daemon::control(const std::string& request) {
   if (request == "status") return render_text(views());
   if (request == "status --json") return render_json(views());
   if (request == "reload") return reload();
-  return fmt::format("error: unknown command \"{}\"\n", request);
+  return fmt::format("error: unknown command {}\n", quote_request(request));
 }
 
 }  // namespace redvip::agent

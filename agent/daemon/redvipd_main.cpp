@@ -5,6 +5,7 @@
 #include <string>
 
 #include "agent/config/parser.hpp"
+#include "agent/control/control_server.hpp"
 #include "agent/instance/derived.hpp"
 #include "agent/daemon/daemon.hpp"
 #include "agent/log/log.hpp"
@@ -134,8 +135,9 @@ int main(int argc, char** argv) {
       return usage(2);
     }
   }
-  // journald supplies timestamps; people running it by hand want them.
-  set_log_timestamps(::getenv("JOURNAL_STREAM") == nullptr);
+  // journald takes the priority prefix and supplies timestamps; people reading a terminal or a
+  // file want timestamps and no prefix.
+  set_log_to_journal(stderr_is_journal());
 
   auto loaded = load_config_file(config_path);
   for (const auto& w : loaded.warnings) log(Level::warning, "", "{}", w);
@@ -144,7 +146,16 @@ int main(int argc, char** argv) {
     log(Level::error, "", "configuration {} is not valid", config_path);
     return 1;
   }
-  if (test_only) return report_config_test(config_path, *loaded.config);
+  if (test_only) {
+    // What start would refuse about the control socket path, said now (ExecStartPre runs -t).
+    const auto& socket_path = loaded.config->redvip.control_socket;
+    if (auto ec = check_control_socket_path(socket_path)) {
+      log(Level::error, "", "control_socket {}: {}", socket_path, ec.message());
+      log(Level::error, "", "configuration {} is not valid", config_path);
+      return 1;
+    }
+    return report_config_test(config_path, *loaded.config);
+  }
 
   if (cleanup) return remove_leftovers(*loaded.config);
 
