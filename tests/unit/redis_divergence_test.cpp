@@ -55,6 +55,7 @@ TEST_CASE("INFO replication: the PSYNC2 fields (replid2, second_repl_offset, bac
   CHECK(info->repl_backlog_active);
   CHECK(info->repl_backlog_first_byte_offset == 1);
   CHECK(info->repl_backlog_histlen == 103);
+  CHECK(info->repl_backlog_size == 1048576);
   const auto h = ReplicationHistory::from(*info);
   CHECK(h.replid == R2);
   CHECK(h.offset == 103);
@@ -178,6 +179,12 @@ TEST_CASE("db_context_start: earlier bytes inside the backlog, bounded, away fro
   CHECK(db_context_start(b, 150001, 1000, 0) == 149001);
   CHECK(db_context_start(b, 150001, 1 << 20) == 1 + 64 * 1024);
   CHECK(!db_context_start(b, 1000, 1 << 20));  // the fork is within the margin of the start
+  // A backlog far from its configured size is not trimmed soon: from its very start.
+  auto roomy = history(R1, 80);
+  roomy.backlog_size = 1 << 20;
+  CHECK(db_context_start(roomy, 53, 1 << 20) == 1);
+  roomy.backlog_histlen = (1 << 20) - 1000;
+  CHECK(!db_context_start(roomy, 53, 1 << 20));
   auto off = b;
   off.backlog_active = false;
   CHECK(!db_context_start(off, 150001, 1 << 20));

@@ -32,6 +32,7 @@ ReplicationHistory ReplicationHistory::from(const ReplicationInfo& info) {
   h.backlog_active = info.repl_backlog_active;
   h.backlog_first = info.repl_backlog_first_byte_offset;
   h.backlog_histlen = std::max(0LL, info.repl_backlog_histlen);
+  h.backlog_size = info.repl_backlog_size;
   return h;
 }
 
@@ -117,7 +118,9 @@ std::optional<PsyncStart> psync_since_fork(const ReplicationHistory& side, const
 std::optional<long long> db_context_start(const ReplicationHistory& side, long long first_wanted,
                                           long long max_bytes, long long margin) {
   if (!side.backlog_active || side.backlog_first <= 0 || max_bytes <= 0) return std::nullopt;
-  const long long start = std::max(side.backlog_first + std::max(0LL, margin), first_wanted - max_bytes);
+  const bool may_trim = side.backlog_size < 0 || side.backlog_histlen + margin >= side.backlog_size;
+  const long long lowest = side.backlog_first + (may_trim ? std::max(0LL, margin) : 0);
+  const long long start = std::max(lowest, first_wanted - max_bytes);
   if (start >= first_wanted) return std::nullopt;
   return start;
 }

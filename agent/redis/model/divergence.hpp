@@ -32,6 +32,7 @@ struct ReplicationHistory {
   bool backlog_active = false;
   long long backlog_first = -1;   // repl_backlog_first_byte_offset
   long long backlog_histlen = 0;  // repl_backlog_histlen
+  long long backlog_size = -1;    // repl_backlog_size
 
   static ReplicationHistory from(const ReplicationInfo& info);
   // Has an id and an offset: the least find_fork() needs.
@@ -89,9 +90,10 @@ bool backlog_holds(const ReplicationHistory& side, long long first_wanted);
 
 // Where to start reading `side`'s stream so that the bytes before `first_wanted` tell which
 // database was selected there (SELECT is sent only when the database changes, so the stream
-// from the fork on may start in a database it never names). At most `max_bytes` earlier, and
-// `margin` bytes inside the backlog's start (the backlog is trimmed by whole blocks, 16 KiB in
-// Redis 7.0, and may move between INFO and PSYNC). nullopt when nothing earlier is held.
+// from the fork on may start in a database it never names). At most `max_bytes` earlier. When
+// the backlog is within `margin` of its configured size, `margin` bytes inside its start: it is
+// trimmed by whole blocks (16 KiB in Redis 7.0) and may move between INFO and PSYNC, and a PSYNC
+// below its start would get a full resync. nullopt when nothing earlier is held.
 std::optional<long long> db_context_start(const ReplicationHistory& side, long long first_wanted,
                                           long long max_bytes, long long margin = 64 * 1024);
 

@@ -97,6 +97,8 @@ void apply_field(ReplicationInfo& info, std::string_view key, std::string_view v
     number(info.repl_backlog_first_byte_offset);
   } else if (key == "repl_backlog_histlen") {
     number(info.repl_backlog_histlen);
+  } else if (key == "repl_backlog_size") {
+    number(info.repl_backlog_size);
   } else if (key == "loading") {
     recognised = true;
     info.loading = value == "1";

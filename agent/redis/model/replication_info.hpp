@@ -43,6 +43,7 @@ struct ReplicationInfo {
   bool repl_backlog_active = false;
   long long repl_backlog_first_byte_offset = -1;
   long long repl_backlog_histlen = -1;
+  long long repl_backlog_size = -1;  // the configured size: trimming starts beyond it
   std::vector<ConnectedReplica> replicas;
   // From INFO persistence "loading:1" or a -LOADING error reply.
   bool loading = false;
