@@ -31,7 +31,7 @@ topo_host g 10.77.0.6
 A=10.77.0.1:6379
 B=10.77.0.2:6379
 
-tool() { topo_exec c "$TOOL" "$@" 2>"$TOPO_TMP/tool.log"; }
+tool() { topo_exec c "$TOOL" "$@" 2>>"$TOPO_TMP/tool.log"; }
 field() { sed -n "s/^$1=//p" <<<"$2" | head -1; }
 # pipe_to ADDRESS FILE: replays FILE with redis-cli --pipe from c; prints its summary line.
 pipe_to() {

@@ -163,6 +163,8 @@ TEST_CASE("replication stream: malformed and oversized input is an error with a 
       {"*1\r\n$3\r\nabcd\r\n", "not terminated"},
       {"*1\r\n$200\r\n", "larger than 100"},
       {"*1\r\n$3x\r\nabc\r\n", "not a count"},
+      {"*1\r\n$03\r\nabc\r\n", "not a count"},
+      {"*01\r\n$3\r\nabc\r\n", "not a count"},
       {"*1\r\n$3\rabc\r\n", "CRLF"},
       {"*11111111111111111111111\r\n", "too long"},
       {"*2\r\n$80\r\n" + std::string(80, 'a') + "\r\n$10\r\n", "larger than 100"},

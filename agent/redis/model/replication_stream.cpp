@@ -11,8 +11,10 @@ constexpr std::size_t k_eof_mark_size = 40;
 // "*<n>\r\n" and "$<len>\r\n": a sign-less decimal of at most 19 digits.
 constexpr std::size_t k_max_digits = 19;
 
+// Canonical decimals only (no sign, no leading zero), as Redis writes them: a parsed command
+// then re-encodes to exactly the bytes it came in.
 std::optional<long long> parse_count(std::string_view s) {
-  if (s.empty() || s.size() > k_max_digits) return std::nullopt;
+  if (s.empty() || s.size() > k_max_digits || (s.size() > 1 && s[0] == '0')) return std::nullopt;
   for (char c : s) {
     if (c < '0' || c > '9') return std::nullopt;
   }

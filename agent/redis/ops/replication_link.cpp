@@ -124,6 +124,8 @@ void ReplicationLink::send_next_handshake() {
 }
 
 void ReplicationLink::send(std::string wire, bool secret) {
+  // The previous request is on the wire (its reply came); the AUTH buffer is wiped, not freed.
+  if (out_secret_) wipe(out_);
   out_ = std::move(wire);
   out_secret_ = secret;
   auto self = shared_from_this();
