@@ -171,26 +171,63 @@ wait_until 5 topo_exec g redis-cli -p 6380 PING || fail "redis-server did not lo
   fail "the RDB does not hold q's data set"
 pass "the whole data set of q saved as an RDB ($(field bytes "$s") bytes) and loadable"
 
+# split_pair N_A N_B KEYSPACE: fresh a and b, b a replica of a, then split (b cut and promoted),
+# a writes N_A SETs on a:<random < KEYSPACE>, b N_B on b:<random>; healed.
+split_pair() {
+  redis_kill a; redis_kill b; redis_wipe a; redis_wipe b
+  sleep 0.2
+  # Backlogs that hold the split's writes on both sides: the save reads the yielder's, the
+  # merge the keeper's (a backlog short of the fork means an RDB save and no merge).
+  redis_start a --repl-backlog-size 64mb
+  redis_start b --repl-backlog-size 64mb
+  rcli b REPLICAOF 10.77.0.1 6379 >/dev/null
+  wait_until 10 redis_follows b 10.77.0.1 || fail "b does not follow a (fresh pair)"
+  topo_isolate b
+  rcli b REPLICAOF NO ONE >/dev/null
+  topo_exec a redis-benchmark -p 6379 -n "$1" -r "$3" -P 50 -q SET 'a:__rand_int__' 'value-of-a-write' >/dev/null
+  topo_exec b redis-benchmark -p 6379 -n "$2" -r 100000000 -P 50 -q SET 'b:__rand_int__' 'value-of-b' >/dev/null
+  topo_join b
+}
+# merge_timed SAVED_FILE: the merge tool's output; its peak RSS in $TOPO_TMP/merge.rss.
+merge_timed() {
+  local timed=()
+  [[ -x /usr/bin/time ]] && timed=(/usr/bin/time -f %M -o "$TOPO_TMP/merge.rss")
+  topo_exec c "${timed[@]}" "$TOOL" merge $A $B "$1" 2>>"$TOPO_TMP/tool.log"
+}
+
+echo "== merge while clients keep writing to the keeper: no write of theirs is overwritten"
+split_pair 20000 22000 30000
+s=$(tool save $A $B "$SAVED" count) || fail "save failed: $s $(cat "$TOPO_TMP/tool.log")"
+file=$(field path "$s")
+rcli a --scan --pattern 'a:*' | shuf -n 3000 >"$TOPO_TMP/live.keys"
+# A client on b writes a's keys, one every 0.5 ms, each after the previous reply, from before
+# the merge starts until after it ends.
+topo_exec c "$TOOL" write $B "$TOPO_TMP/live.keys" live 500 >"$TOPO_TMP/live.written" 2>>"$TOPO_TMP/tool.log" &
+live_pid=$!
+sleep 0.3
+m=$(merge_timed "$file") || fail "merge under writes failed: $m $(cat "$TOPO_TMP/tool.log")"
+echo "$m" | grep -E '^(replayed|kept|aborted_execs|merge_ms)=' | sed 's/^/  /'
+during=$(wc -l <"$TOPO_TMP/live.written")
+wait "$live_pid" || fail "the live writer failed"
+written=$(wc -l <"$TOPO_TMP/live.written")
+(( during > 100 && during < written )) || fail "the live writer did not span the merge ($during of $written keys when it ended)"
+(( $(field replayed "$m") + $(field kept "$m") == 20000 && $(field kept "$m") > 0 )) ||
+  fail "replayed $(field replayed "$m") + kept $(field kept "$m") of 20000"
+overwritten=$(sed 's/^/GET /' "$TOPO_TMP/live.written" | rcli b | grep -vc '^live$' || true)
+(( overwritten == 0 )) || fail "$overwritten of the $written keys a client wrote on b during the merge were overwritten"
+[[ "$(rcli b DBSIZE)" -ge $(( $(rcli b --scan --pattern 'b:*' | wc -l) + $(rcli a DBSIZE) )) ]] ||
+  fail "b lacks some of a's keys after the merge"
+pass "$written keys written by a client around the merge ($during before it ended) all kept their value; $(field kept "$m") saved writes kept back"
+
 echo "== figures: saving and merging $N writes"
-redis_kill a; redis_kill b; redis_wipe a; redis_wipe b
-sleep 0.2
-# Backlogs that hold the split's writes on both sides: the save reads the yielder's, the merge
-# the keeper's (a backlog short of the fork means an RDB save and no merge).
-redis_start a --repl-backlog-size 64mb
-redis_start b --repl-backlog-size 64mb
-rcli b REPLICAOF 10.77.0.1 6379 >/dev/null
-wait_until 10 redis_follows b 10.77.0.1 || fail "b does not follow a (figures)"
-topo_isolate b
-rcli b REPLICAOF NO ONE >/dev/null
-topo_exec a redis-benchmark -p 6379 -n "$N" -r 100000000 -P 50 -q SET 'a:__rand_int__' 'value-of-a-write' >/dev/null
-topo_exec b redis-benchmark -p 6379 -n $((N + N / 10)) -r 100000000 -P 50 -q SET 'b:__rand_int__' 'value-of-b' >/dev/null
-topo_join b
+split_pair "$N" $((N + N / 10)) 100000000
 s=$(tool save $A $B "$SAVED" count) || fail "save of $N failed: $s $(cat "$TOPO_TMP/tool.log")"
 [[ "$(field commands "$s")" == "$N" ]] || fail "saved $(field commands "$s") of $N writes: $s"
 file=$(field path "$s")
+echo "  saved $N writes in $(field save_ms "$s") ms, $(field bytes "$s") bytes"
 before=$(rcli b DBSIZE)
-m=$(tool merge $A $B "$file") || fail "merge of $N failed: $m $(cat "$TOPO_TMP/tool.log")"
+m=$(merge_timed "$file") || fail "merge of $N failed: $m $(cat "$TOPO_TMP/tool.log")"
 [[ "$(field replayed "$m")" == "$N" && "$(field kept "$m")" == 0 ]] || fail "merge of $N: $m"
 [[ "$(rcli b DBSIZE)" == $((before + $(rcli a DBSIZE))) ]] || fail "b holds $(rcli b DBSIZE) keys after the merge"
-echo "FIGURES redis_diverged_writes: n=$N save_ms=$(field save_ms "$s") file_bytes=$(field bytes "$s") merge_ms=$(field merge_ms "$m") keeper_commands=$(field keeper_commands "$m")"
+echo "FIGURES redis_diverged_writes: n=$N save_ms=$(field save_ms "$s") file_bytes=$(field bytes "$s") merge_ms=$(field merge_ms "$m") keeper_commands=$(field keeper_commands "$m") merge_maxrss_kb=$(cat "$TOPO_TMP/merge.rss" 2>/dev/null || echo -)"
 echo "redis_diverged_writes: all passed"

@@ -276,11 +276,12 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
     return e;
   }
 
+  // Flow control: the keeper's backlog since the fork arrives at once; read on only when the
+  // lookups caught up (the keeper buffers for us, within its limits for replicas).
   bool check_pending() {
-    if (keeper_entries_.size() > options_.max_pending) {
-      fail(RedisErrc::operation_timeout, "the keeper writes faster than the merge can follow (" +
-                                             std::to_string(keeper_entries_.size()) + " commands pending)");
-      return false;
+    if (keeper_entries_.size() >= options_.max_pending && !link_paused_) {
+      link_paused_ = true;
+      link_->pause_reading();
     }
     return true;
   }
@@ -307,6 +308,10 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
     while (!keeper_entries_.empty() && keeper_entries_.front()->outstanding == 0) {
       keeper_resolved_ = keeper_entries_.front()->last_offset;
       keeper_entries_.pop_front();
+    }
+    if (link_paused_ && keeper_entries_.size() <= options_.max_pending / 2) {
+      link_paused_ = false;
+      link_->resume_reading();
     }
     if (waiting_for_ >= 0 && keeper_resolved_ >= waiting_for_) {
       waiting_for_ = -1;
@@ -547,6 +552,7 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
     if (tx_broken()) return;
     if (r.ok() && r.reply.is_nil()) {
       // A client wrote a watched key after the WATCH: judge the batch again.
+      ++result_.aborted_execs;
       if (++retries_ > options_.max_retries) {
         for (std::size_t ui : apply_) {
           if (!not_replayed(ui, {false, "the keeper kept changing these keys during the merge", {}})) return;
@@ -775,6 +781,7 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
   std::deque<std::shared_ptr<KeeperEntry>> keeper_entries_;
   long long keeper_resolved_ = -1;  // every keeper command up to this offset is in the ledger
   long long waiting_for_ = -1;
+  bool link_paused_ = false;
 
   // The saved file.
   int fd_ = -1;

@@ -16,10 +16,12 @@
 // - A unit is replayed whole (MULTI/EXEC blocks stay atomic inside the batch's transaction).
 //   A command the keeper refuses inside EXEC (an error reply: WRONGTYPE...) had no effect: it is
 //   written to the conflicts file and counted as refused.
-// Limits: the keeper must not be a replica (its replicas may see the replayed batch as one
-// transaction); keys are held in memory (max_keys); a keeper writing faster than its keys can
-// be resolved fails the merge (max_pending). On any failure, what was replayed stays replayed,
-// the saved file still holds every write, and the conflicts file what was judged so far.
+// Limits: keys are held in memory (max_keys); the keeper's stream is read no faster than its
+// keys are resolved (max_pending), Redis buffering for us within its client-output-buffer-limit
+// for replicas (beyond it Redis drops the link and the merge fails); the link is dropped after
+// repl-timeout (60 s) too, since it never acknowledges (see ReplicationLink). On any failure
+// what was replayed stays replayed, the saved file still holds every write, and the conflicts
+// file what was judged so far.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -46,7 +48,8 @@ struct DivergedMergeOptions {
   StreamLimits limits;
   std::size_t batch_units = 64;
   std::size_t max_keys = 1'000'000;     // keeper's changed keys plus keys of kept units
-  std::size_t max_pending = 100'000;    // keeper commands waiting for their keys
+  std::size_t max_pending = 10'000;     // keeper commands waiting for their keys: reading
+                                        // the keeper's stream pauses there
   int max_retries = 5;                  // aborted EXECs of one batch before its units are kept
   // The database of saved commands before the file's first SELECT, when the save could not learn
   // it (SavedWrites::db_at_fork empty). nullopt: such commands are kept, not replayed.
@@ -61,6 +64,7 @@ struct DivergedMergeResult {
   long long replayed = 0;         // commands replayed onto the keeper
   long long kept = 0;             // commands in the conflicts file (refused ones included)
   long long refused = 0;          // commands the keeper answered with an error inside EXEC
+  long long aborted_execs = 0;    // batches judged again: a client wrote a watched key
   long long keeper_commands = 0;  // the keeper's own write commands since the fork
   std::size_t keeper_keys = 0;    // keys they touched
   std::string conflicts_path;     // empty when nothing was kept

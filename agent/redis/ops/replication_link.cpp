@@ -137,9 +137,20 @@ void ReplicationLink::send(std::string wire, bool secret) {
   });
 }
 
+void ReplicationLink::read_next() {
+  if (state_ != State::closed && !paused_ && !reading_) read();
+}
+
+void ReplicationLink::resume_reading() {
+  paused_ = false;
+  read_next();
+}
+
 void ReplicationLink::read() {
+  reading_ = true;
   auto self = shared_from_this();
   socket_->async_read_some(asio::buffer(read_buffer_), [self](boost::system::error_code ec, std::size_t n) {
+    self->reading_ = false;
     if (self->state_ == State::closed) return;
     if (ec) {
       self->fail(RedisErrc::connection_lost, ec == asio::error::eof ? std::string("server closed the connection")
@@ -148,7 +159,7 @@ void ReplicationLink::read() {
     }
     self->in_.append(self->read_buffer_.data(), n);
     self->process();
-    if (self->state_ != State::closed) self->read();
+    self->read_next();
   });
 }
 

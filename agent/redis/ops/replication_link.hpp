@@ -53,6 +53,11 @@ class ReplicationLink : public std::enable_shared_from_this<ReplicationLink> {
   void start(PsyncStart from, long long parse_from, Events events);
   void close();
   bool closed() const { return state_ == State::closed; }
+  // Flow control: while paused nothing more is read (the server's output buffer for us grows,
+  // bounded by its client-output-buffer-limit for replicas). Commands already read are still
+  // delivered.
+  void pause_reading() { paused_ = true; }
+  void resume_reading();
   long long stream_bytes() const { return stream_bytes_; }  // after +CONTINUE
   const RedisConnectionOptions& server() const { return server_; }
 
@@ -65,6 +70,7 @@ class ReplicationLink : public std::enable_shared_from_this<ReplicationLink> {
   void send_next_handshake();
   void send(std::string wire, bool secret);
   void read();
+  void read_next();
   void process();
   bool process_lines();
   void process_rdb();
@@ -87,6 +93,8 @@ class ReplicationLink : public std::enable_shared_from_this<ReplicationLink> {
   std::unique_ptr<RdbPayload> rdb_;
   CommandStreamParser parser_;
   long long stream_bytes_ = 0;  // bytes of stream after +CONTINUE, raw and parsed
+  bool paused_ = false;
+  bool reading_ = false;  // an async read is outstanding
 };
 
 }  // namespace redvip::agent

@@ -5,6 +5,8 @@
 //   verdict A B [count]          prints the fork and the verdict as key=value lines
 //   save A B DIR [count]         saves the yielder's writes; prints the result
 //   merge A B SAVED_FILE         merges the saved file onto the keeper; prints counts
+//   write S KEYS_FILE VALUE US   a client: SET key VALUE for each key, one every US µs, each
+//                                after the previous reply; prints every acknowledged key
 // A and B are HOST:PORT (or a port on 127.0.0.1); auth from $REDVIP_TEST_REDIS_PASSWORD.
 // Priorities: A 100, B 100, addresses 10.0.0.1 / 10.0.0.2 (B outranks A between equals).
 // Exit status: 0 ok, 1 the operation failed, 2 bad usage.
@@ -189,17 +191,60 @@ int cmd_merge(const Server& a, const Server& b, const std::string& saved) {
   merge_diverged_writes(io, req, opts, [&](DivergedMergeResult r) { out = std::move(r); });
   const auto r = wait_for(io, out, 180s);
   const auto ms = std::chrono::duration_cast<Ms>(Clock::now() - started).count();
-  std::printf("result=%s\nreplayed=%lld\nkept=%lld\nrefused=%lld\nkeeper_commands=%lld\nkeeper_keys=%zu\n"
-              "conflicts=%s\nmerge_ms=%lld\nmessage=%s\n",
-              r.ok() ? "ok" : "failed", r.replayed, r.kept, r.refused, r.keeper_commands, r.keeper_keys,
+  std::printf("result=%s\nreplayed=%lld\nkept=%lld\nrefused=%lld\naborted_execs=%lld\nkeeper_commands=%lld\n"
+              "keeper_keys=%zu\nconflicts=%s\nmerge_ms=%lld\nmessage=%s\n",
+              r.ok() ? "ok" : "failed", r.replayed, r.kept, r.refused, r.aborted_execs, r.keeper_commands, r.keeper_keys,
               r.conflicts_path.c_str(), static_cast<long long>(ms), r.message.c_str());
   for (const auto& line : r.samples) std::printf("sample=%s\n", line.c_str());
   return r.ok() ? 0 : 1;
 }
 
+int cmd_write(const Server& server, const std::string& keys_file, const std::string& value, long interval_us) {
+  std::vector<std::string> keys;
+  if (FILE* f = std::fopen(keys_file.c_str(), "r")) {
+    char line[4096];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      std::string k(line);
+      while (!k.empty() && (k.back() == '\n' || k.back() == '\r')) k.pop_back();
+      if (!k.empty()) keys.push_back(k);
+    }
+    std::fclose(f);
+  }
+  asio::io_context io;
+  auto conn = RedisConnection::create(io, local(server));
+  asio::steady_timer timer(io);
+  std::size_t next = 0;
+  bool done = false;
+  int failures = 0;
+  std::function<void()> step = [&] {
+    if (next >= keys.size()) {
+      done = true;
+      return;
+    }
+    const std::string key = keys[next++];
+    conn->command({"SET", key, value}, 2s, [&, key](RedisResult r) {
+      if (r.ok()) {
+        std::printf("%s\n", key.c_str());
+        std::fflush(stdout);
+      } else {
+        ++failures;
+      }
+      timer.expires_after(std::chrono::microseconds(interval_us));
+      timer.async_wait([&](boost::system::error_code) { step(); });
+    });
+  };
+  step();
+  while (!done) {
+    io.run_for(5ms);
+    if (io.stopped()) io.restart();
+  }
+  return failures == 0 ? 0 : 1;
+}
+
 [[noreturn]] void usage() {
   std::fprintf(stderr,
-               "usage: diverge_tool verdict A B [count] | save A B DIR [count] | merge A B SAVED_FILE\n");
+               "usage: diverge_tool verdict A B [count] | save A B DIR [count] | merge A B SAVED_FILE |\n"
+               "       write S KEYS_FILE VALUE [INTERVAL_US]\n");
   std::exit(2);
 }
 
@@ -217,5 +262,6 @@ int main(int argc, char** argv) {
   }
   if (what == "save" && argc >= 5) return cmd_save(a, b, argv[4], argc > 5 && std::string(argv[5]) == "count");
   if (what == "merge" && argc >= 5) return cmd_merge(a, b, argv[4]);
+  if (what == "write" && argc >= 6) return cmd_write(a, argv[3], argv[4], argc > 5 ? std::atol(argv[5]) : 1000);
   usage();
 }
