@@ -231,37 +231,26 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
       case StreamCommandKind::keepalive: push_entry(last, 0); return true;
       case StreamCommandKind::select:
         keeper_db_ = db;
-        if (!in_block_) push_entry(last, 0);
+        push_entry(last, 0);
         return true;
       case StreamCommandKind::multi:
-        in_block_ = true;
-        block_.clear();
-        block_ours_ = false;
+        block_ = Block::unknown;
         return true;
-      case StreamCommandKind::exec: {
-        in_block_ = false;
-        if (block_ours_) {
-          push_entry(last, 0);
-        } else {
-          auto entry = push_entry(last, static_cast<int>(block_.size()));
-          for (auto& [argv, bdb] : block_) resolve_keeper(std::move(argv), bdb, entry);
-        }
-        block_.clear();
-        return check_pending();
-      }
+      case StreamCommandKind::exec:
+        block_ = Block::none;
+        push_entry(last, 0);
+        return true;
       case StreamCommandKind::data: break;
     }
-    const bool marker = c.argv.size() == 3 && lower(c.argv[0]) == "publish" && c.argv[1] == marker_;
-    if (in_block_) {
-      if (marker) {
-        block_ours_ = true;
-      } else {
-        block_.emplace_back(std::vector<std::string>(c.argv.begin(), c.argv.end()), keeper_db_);
-      }
-      return true;
+    // Our own transactions start with the marker (their first command, so the first one Redis
+    // propagates inside MULTI); their writes are ours, not the keeper's.
+    if (block_ == Block::unknown) {
+      const bool marker = c.argv.size() == 3 && lower(c.argv[0]) == "publish" && c.argv[1] == marker_;
+      block_ = marker ? Block::ours : Block::theirs;
     }
-    if (marker) {
-      push_entry(last, 0);
+    if (block_ == Block::ours) return true;
+    if (block_ == Block::none && c.argv.size() == 3 && c.argv[1] == marker_ && lower(c.argv[0]) == "publish") {
+      push_entry(last, 0);  // a transaction of ours whose other commands changed nothing
       return true;
     }
     auto entry = push_entry(last, 1);
@@ -775,9 +764,8 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
   bool context_wanted_ = false;
   bool keeper_begun_ = false;
   int keeper_db_ = -1;
-  bool in_block_ = false;
-  bool block_ours_ = false;
-  std::vector<std::pair<std::vector<std::string>, int>> block_;
+  enum class Block { none, unknown, ours, theirs };  // inside MULTI/EXEC of the keeper's stream
+  Block block_ = Block::none;
   std::deque<std::shared_ptr<KeeperEntry>> keeper_entries_;
   long long keeper_resolved_ = -1;  // every keeper command up to this offset is in the ledger
   long long waiting_for_ = -1;
