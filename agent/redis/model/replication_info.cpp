@@ -87,6 +87,18 @@ void apply_field(ReplicationInfo& info, std::string_view key, std::string_view v
     number(info.master_repl_offset);
   } else if (key == "master_replid") {
     info.master_replid = std::string(value);
+  } else if (key == "master_replid2") {
+    info.master_replid2 = std::string(value);
+  } else if (key == "second_repl_offset") {
+    number(info.second_repl_offset);
+  } else if (key == "repl_backlog_active") {
+    info.repl_backlog_active = value == "1";
+  } else if (key == "repl_backlog_first_byte_offset") {
+    number(info.repl_backlog_first_byte_offset);
+  } else if (key == "repl_backlog_histlen") {
+    number(info.repl_backlog_histlen);
+  } else if (key == "repl_backlog_size") {
+    number(info.repl_backlog_size);
   } else if (key == "loading") {
     recognised = true;
     info.loading = value == "1";

@@ -34,6 +34,16 @@ struct ReplicationInfo {
   // Both sides.
   long long master_repl_offset = -1;
   std::string master_replid;
+  // The history this server continued from (PSYNC2): master_replid2 is valid for PSYNC
+  // offsets up to second_repl_offset (-1 and an all-zero id when there is none).
+  std::string master_replid2;
+  long long second_repl_offset = -1;
+  // The replication backlog: PSYNC can continue from offsets in
+  // [repl_backlog_first_byte_offset, repl_backlog_first_byte_offset + repl_backlog_histlen].
+  bool repl_backlog_active = false;
+  long long repl_backlog_first_byte_offset = -1;
+  long long repl_backlog_histlen = -1;
+  long long repl_backlog_size = -1;  // the configured size: trimming starts beyond it
   std::vector<ConnectedReplica> replicas;
   // From INFO persistence "loading:1" or a -LOADING error reply.
   bool loading = false;
