@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "agent/redis/model/decisions.hpp"
 #include "agent/redis/model/replication_info.hpp"
 
 using namespace redvip::agent;

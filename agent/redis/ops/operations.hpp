@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "agent/redis/client/connection.hpp"
+#include "agent/redis/model/decisions.hpp"
 #include "agent/redis/model/replication_info.hpp"
 
 namespace redvip::agent {

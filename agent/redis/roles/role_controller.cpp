@@ -15,16 +15,11 @@ namespace {
 constexpr std::chrono::milliseconds kCatchUpPoll{2};
 // A REPLICAOF against a live server answers in well under this.
 constexpr std::chrono::milliseconds kRoleChangeTimeout{1000};
-// Re-issue REPLICAOF no more often than this while the local Redis is not following.
-constexpr std::chrono::milliseconds kFollowRetry{500};
-// Cold start: how long an EMPTY node without configured peers waits for a data-holding peer
-// to win and advertise before it concludes that nobody in the group has data.
-constexpr std::chrono::milliseconds kEmptyColdStartWait{3000};
-constexpr std::chrono::milliseconds kColdCheckRetry{1000};
 // Unpaused, wait until our replica is this close (bytes of replication stream) to the old
 // master before pausing its writes for the last stretch.
 constexpr long long kApproachGap = 16 * 1024;
 constexpr std::chrono::milliseconds kApproachPoll{5};
+// kFollowRetry, kEmptyColdStartWait, kColdCheckRetry: agent/redis/model/decisions.hpp.
 }  // namespace
 
 RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSettings& settings,
