@@ -184,12 +184,4 @@ std::string_view to_string(RedisRole role) {
   return "unknown";
 }
 
-bool replica_caught_up(const ReplicationInfo& master) {
-  if (master.role != RedisRole::master || master.master_repl_offset < 0) return false;
-  for (const auto& r : master.replicas) {
-    if (r.state == "online" && r.offset >= master.master_repl_offset) return true;
-  }
-  return false;
-}
-
 }  // namespace redvip::agent

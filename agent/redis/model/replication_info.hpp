@@ -52,7 +52,4 @@ bool merge_role_reply(const RedisReply& reply, ReplicationInfo& info);
 
 std::string_view to_string(RedisRole role);
 
-// Judgement: some online replica has acknowledged everything the master has written.
-bool replica_caught_up(const ReplicationInfo& master);
-
 }  // namespace redvip::agent
