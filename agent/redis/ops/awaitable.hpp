@@ -53,9 +53,9 @@ Awaitable<T> await_callback(Start start) {
         auto slot = std::make_shared<std::optional<Handler>>(std::move(handler));
         begin([executor, slot](T value) {
           if (!*slot) return;
-          boost::asio::post(executor, [slot, value = std::move(value)]() mutable {
-            Handler h = std::move(**slot);
-            slot->reset();
+          Handler h = std::move(**slot);
+          slot->reset();
+          boost::asio::post(executor, [h = std::move(h), value = std::move(value)]() mutable {
             std::move(h)(std::move(value));
           });
         });
