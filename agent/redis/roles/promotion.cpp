@@ -13,6 +13,12 @@
 #include "agent/redis/roles/role_controller.hpp"
 
 namespace redvip::agent {
+namespace {
+
+// The old master still answers as a master: writes may still reach it, and through it us.
+bool still_master(const InfoResult& theirs) { return theirs.ok() && theirs.info.role == RedisRole::master; }
+
+}  // namespace
 
 void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& live_master,
                                   std::function<void(bool ok, const std::string& why)> done) {
@@ -67,7 +73,7 @@ Awaitable<void> RedisRoleController::approach(std::shared_ptr<RedisOperations> o
       Clock::now() + redis_.handover_timeout, kApproachPoll, stop_.get_token(),
       [&]() -> Awaitable<std::optional<bool>> {
         const auto theirs = co_await old->replication_info(redis_.check_timeout);
-        if (!theirs.ok() || theirs.info.role != RedisRole::master) co_return true;
+        if (!still_master(theirs)) co_return true;
         const auto ours = co_await local_->replication_info(redis_.check_timeout);
         if (!ours.ok()) co_return std::nullopt;
         if (first_offset < 0 && streaming_from(ours.info, old_host)) first_offset = ours.info.slave_repl_offset;
@@ -94,7 +100,7 @@ Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(std:
       Clock::now() + redis_.handover_timeout, kCatchUpPoll, stop_.get_token(),
       [&]() -> Awaitable<std::optional<CatchUp>> {
         const auto theirs = co_await old->replication_info(redis_.check_timeout);
-        if (!theirs.ok() || theirs.info.role != RedisRole::master) co_return CatchUp::old_master_gone;
+        if (!still_master(theirs)) co_return CatchUp::old_master_gone;
         target = theirs.info.master_repl_offset;
         const auto ours = co_await local_->replication_info(redis_.check_timeout);
         ours_at = ours.info.slave_repl_offset;
