@@ -171,15 +171,15 @@ TEST_CASE("operations: stop-guarded operations throw Stopped instead of returnin
     thrown = e;
     returned = !e;
   });
-  REQUIRE(run_until(io, [&] { return !fake.received.empty() && fake.received.back()[1] == "PAUSE"; }));
+  REQUIRE(run_until(io, [&] { return !fake.received.empty() && fake.received.back().size() > 1 && fake.received.back()[1] == "PAUSE"; }));
   stop.request_stop();
   REQUIRE(run_until(io, [&] { return finished; }));
   CHECK_FALSE(returned);
   REQUIRE(thrown);
   CHECK_THROWS_AS(std::rethrow_exception(thrown), Stopped);
 
-  // Once stopped, an operation does not even start.
-  const auto sent = fake.received.size();
+  // Once stopped, an operation does not even start. (The connection may reconnect meanwhile:
+  // the timed-out PAUSE closed it, so look for the command itself.)
   finished = false;
   boost::asio::co_spawn(io, ops->unpause(200ms), [&](std::exception_ptr e, RedisOpResult) {
     finished = true;
@@ -187,5 +187,6 @@ TEST_CASE("operations: stop-guarded operations throw Stopped instead of returnin
   });
   REQUIRE(run_until(io, [&] { return finished; }));
   CHECK(thrown);
-  CHECK(fake.received.size() == sent);
+  run_until(io, [] { return false; }, 50ms);
+  for (const auto& argv : fake.received) CHECK_FALSE((argv.size() > 1 && argv[1] == "UNPAUSE"));
 }
