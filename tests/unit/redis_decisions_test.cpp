@@ -99,6 +99,8 @@ TEST_CASE("decisions: judge_check opens the gate only on a completed sync from t
       {"restarted empty: the gate closes, and it must follow the master heard", k_open, master("h9"), true, "10.0.0.2", true, false, true, AfterCheck::follow_master},
       {"restarted empty, nobody heard: cold start", k_open, master("h9"), true, std::nullopt, false, false, true, AfterCheck::check_cold_start},
       {"promoted by us (same connection): stays open", k_open, master("h9"), false, std::nullopt, false, true, false, AfterCheck::nothing},
+      {"a master while another master is heard (it took over while ours hung): stale", k_open, master("h1"), true, std::nullopt, true, false, true, AfterCheck::follow_master},
+      {"the same without a reconnect", k_open, master("h1"), false, std::nullopt, true, false, true, AfterCheck::follow_master},
       {"open: nothing else to do", k_open, replica("10.0.0.2", 6379, true), true, "10.0.0.2", true, true, false, AfterCheck::nothing},
       {"closed master with a master heard: follow it", k_closed, master("h1"), false, std::nullopt, true, false, false, AfterCheck::follow_master},
       {"closed master, nobody heard: cold start", k_closed, master("h1"), false, std::nullopt, false, false, false, AfterCheck::check_cold_start},

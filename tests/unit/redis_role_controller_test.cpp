@@ -1,9 +1,10 @@
 // The Redis role changes of RedisRoleController, run against a fake group of Redis servers and a
 // fake instance (redis_fake_nodes.hpp). Each rule of the design has a test that fails when the
-// rule breaks: no promotion of an unsynced or restarted-empty replica, no VIP before REPLICAOF
-// NO ONE is confirmed, no takeover of a live master before its last write is ours, no demotion
-// without dropping the clients, no handover release before a replica has every write; and a
-// controller that stops or goes away mid-sequence is never called back into.
+// rule breaks: no promotion of an unsynced, restarted-empty or stale (hung while another node
+// took over) Redis, no VIP before REPLICAOF NO ONE is confirmed, no takeover of a live master
+// before its last write is ours, no demotion without dropping the clients, no handover release
+// before a replica has every write; and a controller that stops or goes away mid-sequence is
+// never called back into.
 #include "tests/unit/redis_fake_nodes.hpp"
 
 #include <catch2/catch.hpp>
@@ -141,6 +142,43 @@ TEST_CASE("role controller: a replica whose Redis restarted empty is never promo
   rig.run_for(30ms);
   CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
   CHECK_FALSE(rig.group->has("VIP added"));
+}
+
+TEST_CASE("role controller: a master whose Redis hung while another took over syncs from it first") {
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+  n2.reachable = false;  // n2 dies: we take over
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+
+  // Our Redis hangs: the instance releases (fault), n2 returns and takes over with new writes.
+  us.reachable = false;
+  rig.controller->demoted(std::nullopt);
+  n2.reachable = true;
+  n2.offset = us.offset + 1000;
+  n2.last_write_offset = n2.offset;
+  n2.replid = "n2-took-over";
+  rig.controller->master_seen(ip(k_n2));
+  rig.run_for(20ms);
+  // Ours resumes, still a master, of a history that is stale now.
+  us.reachable = true;
+  rig.check();
+  CHECK(rig.instance.is_blocked("redis sync"));
+  rig.promote(ip(k_n2));
+  REQUIRE(rig.answered());
+  CHECK_FALSE(rig.answer->first);
+
+  // Once it follows n2 and synced, it may take over again, by catching up.
+  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+  CHECK(us.role == RedisRole::replica);
+  rig.promote(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  CHECK(us.promoted_at == n2.last_write_offset);
 }
 
 TEST_CASE("role controller: our own promotion is not mistaken for a restart") {

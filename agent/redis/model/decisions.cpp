@@ -43,14 +43,21 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
     return v;
   }
   if (gate.open) {
-    if (!restarted(gate.history, info, reconnected)) {
+    if (restarted(gate.history, info, reconnected)) {
+      v.gate = PromotionGate{false, "", "redis restarted with a new replication history"};
+      v.decided = true;
+      v.forget_following = true;
+    } else if (info.role == RedisRole::master && master_heard) {
+      // Our Redis is a master while another node is the VRRP master: that one promoted its
+      // Redis after ours went away (hung, cut off), so ours is a stale history now, and
+      // "already master" must not let it take the VIP back with it.
+      v.gate = PromotionGate{false, "", "another master took over: our redis must sync from it first"};
+      v.decided = true;
+    } else {
       // Still the data we were promoted or synced with; our own promotion moves the id along.
       v.gate.history = info.master_replid;
       return v;
     }
-    v.gate = PromotionGate{false, "", "redis restarted with a new replication history"};
-    v.decided = true;
-    v.forget_following = true;
   }
   if (info.role == RedisRole::replica) {
     // A replica we did not point anywhere proves nothing; master_seen() will point it.

@@ -33,7 +33,8 @@ SyncJudgement judge_sync_completed(const ReplicationInfo& replica, std::string_v
 // ---- May the local Redis be promoted? ---------------------------------------------------------
 // The gate, kept over the health checks: open once the local Redis completed a sync from the
 // master we pointed it at (in the history it belongs to), or once a cold start found that no
-// peer holds newer data; closed while loading and when Redis restarted.
+// peer holds newer data; closed while loading, when Redis restarted, and when our Redis is a
+// master while a VRRP master is heard (another node took over: ours is a stale history).
 struct PromotionGate {
   bool open = false;
   std::string history;  // the replication id our data belongs to (while open)
