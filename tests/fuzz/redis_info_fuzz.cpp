@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "agent/redis/model/decisions.hpp"
 #include "agent/redis/model/replication_info.hpp"
 
 using redvip::agent::RedisReply;
@@ -59,8 +60,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   if (auto info = redvip::agent::parse_info(text)) {
     check(*info);
-    (void)redvip::agent::judge_sync_completed(*info, "127.0.0.1", 6379, "abc");
-    (void)redvip::agent::replica_caught_up(*info);
+    // The decisions taken on a parsed INFO must hold for any of them, never crash.
+    namespace a = redvip::agent;
+    (void)a::judge_sync_completed(*info, "127.0.0.1", 6379, "abc");
+    (void)a::restarted("abc", *info, true);
+    (void)a::judge_check(a::PromotionGate{true, "abc", ""}, *info, true, std::string("127.0.0.1"), 6379, false);
+    (void)a::close_enough_to_pause(*info, "127.0.0.1", info->master_repl_offset, 0);
+    (void)a::caught_up(*info, "127.0.0.1", info->master_repl_offset);
+    (void)a::has_every_write(*info, info->master_repl_offset);
   }
   std::string_view in = text;
   const RedisReply reply = build(in, 0);

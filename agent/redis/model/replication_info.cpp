@@ -196,37 +196,4 @@ std::string_view to_string(RedisRole role) {
   return "unknown";
 }
 
-// A replica has "completed a sync in this history" when, after we pointed it at the master:
-//  - it reports that master (host and port as we gave them to REPLICAOF),
-//  - master_link_status is up and master_sync_in_progress is 0: Redis sets the link up only
-//    after loading the full RDB (or accepting a partial resync), so a half-transferred data
-//    set never shows "up",
-//  - it is not loading,
-//  - and, when the caller knows the master's replid, the replica carries the same replid:
-//    a replica adopts its master's replication ID when (and only when) a sync succeeds, so
-//    this ties the judgement to the current history rather than a stale earlier link.
-SyncJudgement judge_sync_completed(const ReplicationInfo& replica, std::string_view master_host,
-                                   int master_port, std::string_view master_replid) {
-  if (replica.role != RedisRole::replica) return {false, "not a replica"};
-  if (replica.master_host != master_host || replica.master_port != master_port) {
-    return {false, "replicating from " + replica.master_host + ":" +
-                       std::to_string(replica.master_port) + ", not the expected master"};
-  }
-  if (replica.loading) return {false, "loading"};
-  if (replica.master_sync_in_progress) return {false, "sync in progress"};
-  if (!replica.master_link_up) return {false, "master link down"};
-  if (!master_replid.empty() && replica.master_replid != master_replid) {
-    return {false, "replication id differs from the master's"};
-  }
-  return {true, "synced"};
-}
-
-bool replica_caught_up(const ReplicationInfo& master) {
-  if (master.role != RedisRole::master || master.master_repl_offset < 0) return false;
-  for (const auto& r : master.replicas) {
-    if (r.state == "online" && r.offset >= master.master_repl_offset) return true;
-  }
-  return false;
-}
-
 }  // namespace redvip::agent

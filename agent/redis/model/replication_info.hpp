@@ -1,7 +1,7 @@
 #pragma once
-// What Redis says about its replication role, parsed from INFO and ROLE, and the pure
-// judgements redvip makes on it (may this replica be promoted? has a replica caught up?).
-// Standard library only: fuzzed, and unit-tested on outputs captured from redis-server 7.0.
+// What Redis says about its replication role, parsed from INFO and ROLE (the judgements redvip
+// makes on it are in decisions.hpp). Standard library only: fuzzed, and unit-tested on outputs
+// captured from redis-server 7.0.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,16 +61,5 @@ std::optional<ReplicationInfo> parse_info(std::string_view text);
 bool merge_role_reply(const RedisReply& reply, ReplicationInfo& info);
 
 std::string_view to_string(RedisRole role);
-
-// Judgement: the replica completed a sync from the given master. See the definition in the .cpp.
-struct SyncJudgement {
-  bool completed = false;
-  std::string reason;  // why not (or "synced"), for logs and status
-};
-SyncJudgement judge_sync_completed(const ReplicationInfo& replica, std::string_view master_host,
-                                   int master_port, std::string_view master_replid = {});
-
-// Judgement: some online replica has acknowledged everything the master has written.
-bool replica_caught_up(const ReplicationInfo& master);
 
 }  // namespace redvip::agent

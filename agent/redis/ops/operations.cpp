@@ -7,6 +7,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Ms = std::chrono::milliseconds;
+using Argv = std::vector<std::string>;
+using Conn = std::shared_ptr<RedisConnection>;
 
 RedisOpResult success(std::string message) { return {{}, std::move(message)}; }
 RedisOpResult failure(RedisErrc e, std::string message) { return {make_error_code(e), std::move(message)}; }
@@ -21,242 +23,242 @@ std::optional<Ms> left(Clock::time_point deadline) {
   return std::max(Ms(1), std::chrono::ceil<Ms>(deadline - now));
 }
 
-std::string endpoint_text(const std::string& host, int port) {
-  return host + ":" + std::to_string(port);
-}
+std::string endpoint_text(const std::string& host, int port) { return host + ":" + std::to_string(port); }
 
-// Runs ROLE and hands over the merged view, or the failure.
-void fetch_role(const std::shared_ptr<RedisConnection>& conn, Clock::time_point deadline,
-                std::function<void(RedisOpResult, ReplicationInfo)> done) {
-  auto t = left(deadline);
-  if (!t) {
-    done(failure(RedisErrc::operation_timeout, "no time left to confirm the role"), {});
-    return;
-  }
-  conn->command({"ROLE"}, *t, [done = std::move(done)](RedisResult r) {
-    ReplicationInfo info;
-    if (!r.ok()) {
-      done(failure(r, "ROLE"), info);
-      return;
-    }
-    if (!merge_role_reply(r.reply, info)) {
-      done(failure(RedisErrc::unexpected_reply, "ROLE: unexpected reply"), info);
-      return;
-    }
-    done(success("ok"), info);
+// The operations below are free functions holding the connection by value, never `this`: a
+// frame that outlives its RedisOperations object still only touches what it owns. Commands are
+// built as named locals: g++ 12 miscompiles a braced list inside a co_await expression.
+
+// One command; the reply or the failure.
+Awaitable<RedisResult> send(Conn conn, Argv argv, Ms timeout) {
+  return await_callback<RedisResult>([conn, argv = std::move(argv), timeout](auto resume) mutable {
+    conn->command(std::move(argv), timeout, std::move(resume));
   });
 }
 
-}  // namespace
-
-RedisRoles::RedisRoles(std::shared_ptr<RedisConnection> connection) : connection_(std::move(connection)) {}
-
-void RedisRoles::promote(Ms timeout, Done done) {
-  const auto deadline = Clock::now() + timeout;
-  auto conn = connection_;
-  conn->command({"REPLICAOF", "NO", "ONE"}, timeout, [conn, deadline, done = std::move(done)](RedisResult r) {
-    if (!r.ok()) {
-      done(failure(r, "REPLICAOF NO ONE"));
-      return;
-    }
-    fetch_role(conn, deadline, [done](RedisOpResult res, ReplicationInfo info) {
-      if (!res.ok()) {
-        done(res);
-      } else if (info.role != RedisRole::master) {
-        done(failure(RedisErrc::not_confirmed, "REPLICAOF NO ONE answered but ROLE says " +
-                                                   std::string(to_string(info.role))));
-      } else {
-        done(success("promoted to master at offset " + std::to_string(info.master_repl_offset)));
-      }
-    });
-  });
-}
-
-void RedisRoles::follow(std::string host, int port, Ms timeout, Done done) {
-  const auto deadline = Clock::now() + timeout;
-  auto conn = connection_;
-  conn->command({"INFO", "replication"}, timeout,
-                [conn, deadline, host, port, done = std::move(done)](RedisResult r) {
-    if (!r.ok()) {
-      done(failure(r, "INFO replication"));
-      return;
-    }
-    auto info = r.reply.is_text() ? parse_info(r.reply.str) : std::nullopt;
-    if (!info) {
-      done(failure(RedisErrc::unexpected_reply, "INFO replication: unparsable reply"));
-      return;
-    }
-    if (info->role == RedisRole::replica && info->master_host == host && info->master_port == port &&
-        info->master_link_up) {
-      done(success("already following " + endpoint_text(host, port) + " with the link up"));
-      return;
-    }
-    auto t = left(deadline);
-    if (!t) {
-      done(failure(RedisErrc::operation_timeout, "no time left for REPLICAOF"));
-      return;
-    }
-    conn->command({"REPLICAOF", host, std::to_string(port)}, *t,
-                  [conn, deadline, host, port, done](RedisResult rr) {
-      if (!rr.ok()) {
-        done(failure(rr, "REPLICAOF " + endpoint_text(host, port)));
-        return;
-      }
-      fetch_role(conn, deadline, [host, port, done](RedisOpResult res, ReplicationInfo role) {
-        if (!res.ok()) {
-          done(res);
-        } else if (role.role != RedisRole::replica || role.master_host != host || role.master_port != port) {
-          done(failure(RedisErrc::not_confirmed,
-                       "REPLICAOF answered but ROLE says " + std::string(to_string(role.role)) +
-                           (role.role == RedisRole::replica
-                                ? " of " + endpoint_text(role.master_host, role.master_port)
-                                : std::string())));
-        } else {
-          done(success("following " + endpoint_text(host, port)));
-        }
+// Several commands pipelined on one connection within one timeout; a result for each, in order
+// (replies come in order, and a broken connection fails what is in flight in order too).
+Awaitable<std::vector<RedisResult>> send_all(Conn conn, std::vector<Argv> commands, Ms timeout) {
+  return await_callback<std::vector<RedisResult>>([conn, commands = std::move(commands), timeout](auto resume) {
+    auto results = std::make_shared<std::vector<RedisResult>>();
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      const bool last = i + 1 == commands.size();
+      conn->command(commands[i], timeout, [results, last, resume](RedisResult r) {
+        results->push_back(std::move(r));
+        if (last) resume(std::move(*results));
       });
-    });
-  });
-}
-
-void RedisRoles::kill_clients(Ms timeout, Done done) {
-  auto normal = std::make_shared<RedisResult>();
-  connection_->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}, timeout,
-                       [normal](RedisResult r) { *normal = std::move(r); });
-  connection_->command({"CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"}, timeout,
-                       [normal, done = std::move(done)](RedisResult pubsub) {
-    if (!normal->ok()) {
-      done(failure(*normal, "CLIENT KILL TYPE normal"));
-    } else if (!pubsub.ok()) {
-      done(failure(pubsub, "CLIENT KILL TYPE pubsub"));
-    } else if (!normal->reply.is_integer() || !pubsub.reply.is_integer()) {
-      done(failure(RedisErrc::unexpected_reply, "CLIENT KILL: unexpected reply"));
-    } else {
-      done(success("killed " + std::to_string(normal->reply.integer) + " normal and " +
-                   std::to_string(pubsub.reply.integer) + " pubsub clients"));
     }
   });
 }
 
-void RedisRoles::pause_writes(Ms pause, Ms timeout, Done done) {
-  connection_->command({"CLIENT", "PAUSE", std::to_string(pause.count()), "WRITE"}, timeout,
-                       [pause, done = std::move(done)](RedisResult r) {
-    if (!r.ok()) {
-      done(failure(r, "CLIENT PAUSE"));
-    } else {
-      done(success("writes paused for up to " + std::to_string(pause.count()) + " ms"));
-    }
-  });
+InfoResult parsed_info(const RedisResult& r) {
+  if (!r.ok()) return {failure(r, "INFO replication"), {}};
+  auto info = r.reply.is_text() ? parse_info(r.reply.str) : std::nullopt;
+  if (!info) return {failure(RedisErrc::unexpected_reply, "INFO replication: unparsable reply"), {}};
+  return {success("ok"), std::move(*info)};
 }
 
-void RedisRoles::unpause(Ms timeout, Done done) {
-  connection_->command({"CLIENT", "UNPAUSE"}, timeout, [done = std::move(done)](RedisResult r) {
-    if (!r.ok()) {
-      done(failure(r, "CLIENT UNPAUSE"));
-    } else {
-      done(success("writes resumed"));
-    }
-  });
+Awaitable<InfoResult> replication_info(Conn conn, Ms timeout) {
+  Argv info{"INFO", "replication"};
+  co_return parsed_info(co_await send(conn, std::move(info), timeout));
 }
 
-namespace {
+// ROLE, merged into a ReplicationInfo, within what is left of `deadline`.
+Awaitable<InfoResult> fetch_role(Conn conn, Clock::time_point deadline) {
+  auto t = left(deadline);
+  if (!t) co_return InfoResult{failure(RedisErrc::operation_timeout, "no time left to confirm the role"), {}};
+  Argv role{"ROLE"};
+  const auto r = co_await send(conn, std::move(role), *t);
+  InfoResult out;
+  if (!r.ok()) {
+    out.status = failure(r, "ROLE");
+  } else if (!merge_role_reply(r.reply, out.info)) {
+    out.status = failure(RedisErrc::unexpected_reply, "ROLE: unexpected reply");
+  } else {
+    out.status = success("ok");
+  }
+  co_return out;
+}
 
-struct CatchUpPoll : std::enable_shared_from_this<CatchUpPoll> {
-  std::shared_ptr<RedisConnection> conn;
-  Clock::time_point deadline;
-  Ms interval;
-  RedisRoles::Done done;
-  boost::asio::steady_timer timer;
-  std::string last_state = "no answer yet";
+Awaitable<RedisOpResult> promote(Conn conn, Ms timeout) {
+  const auto deadline = Clock::now() + timeout;
+  Argv replicaof{"REPLICAOF", "NO", "ONE"};
+  const auto r = co_await send(conn, std::move(replicaof), timeout);
+  if (!r.ok()) co_return failure(r, "REPLICAOF NO ONE");
+  const auto role = co_await fetch_role(conn, deadline);
+  if (!role.ok()) co_return role.status;
+  if (role.info.role != RedisRole::master) {
+    co_return failure(RedisErrc::not_confirmed,
+                      "REPLICAOF NO ONE answered but ROLE says " + std::string(to_string(role.info.role)));
+  }
+  co_return success("promoted to master at offset " + std::to_string(role.info.master_repl_offset));
+}
 
-  CatchUpPoll(std::shared_ptr<RedisConnection> c, Clock::time_point d, Ms i, RedisRoles::Done cb)
-      : conn(std::move(c)), deadline(d), interval(i), done(std::move(cb)), timer(conn->io()) {}
+Awaitable<RedisOpResult> follow(Conn conn, std::string host, int port, Ms timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const auto now = co_await replication_info(conn, timeout);
+  if (!now.ok()) co_return now.status;
+  const auto& info = now.info;
+  if (info.role == RedisRole::replica && info.master_host == host && info.master_port == port &&
+      info.master_link_up) {
+    co_return success("already following " + endpoint_text(host, port) + " with the link up");
+  }
+  auto t = left(deadline);
+  if (!t) co_return failure(RedisErrc::operation_timeout, "no time left for REPLICAOF");
+  Argv replicaof{"REPLICAOF", host, std::to_string(port)};
+  const auto r = co_await send(conn, std::move(replicaof), *t);
+  if (!r.ok()) co_return failure(r, "REPLICAOF " + endpoint_text(host, port));
+  const auto role = co_await fetch_role(conn, deadline);
+  if (!role.ok()) co_return role.status;
+  const auto& got = role.info;
+  if (got.role != RedisRole::replica || got.master_host != host || got.master_port != port) {
+    co_return failure(RedisErrc::not_confirmed,
+                      "REPLICAOF answered but ROLE says " + std::string(to_string(got.role)) +
+                          (got.role == RedisRole::replica ? " of " + endpoint_text(got.master_host, got.master_port)
+                                                          : std::string()));
+  }
+  co_return success("following " + endpoint_text(host, port));
+}
 
-  void poll() {
-    auto t = left(deadline);
-    if (!t) {
-      done(failure(RedisErrc::operation_timeout, "no replica caught up in time: " + last_state));
-      return;
-    }
-    auto self = shared_from_this();
-    conn->command({"INFO", "replication"}, *t, [self](RedisResult r) { self->on_info(r); });
+Awaitable<RedisOpResult> kill_clients(Conn conn, Ms timeout) {
+  std::vector<Argv> kills{{"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"},
+                          {"CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"}};
+  const auto rs = co_await send_all(conn, std::move(kills), timeout);
+  if (rs.size() != 2) co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL: incomplete answer");
+  const auto& normal = rs[0];
+  const auto& pubsub = rs[1];
+  if (!normal.ok()) co_return failure(normal, "CLIENT KILL TYPE normal");
+  if (!pubsub.ok()) co_return failure(pubsub, "CLIENT KILL TYPE pubsub");
+  if (!normal.reply.is_integer() || !pubsub.reply.is_integer()) {
+    co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL: unexpected reply");
+  }
+  co_return success("killed " + std::to_string(normal.reply.integer) + " normal and " +
+                    std::to_string(pubsub.reply.integer) + " pubsub clients");
+}
+
+Awaitable<RedisOpResult> pause_writes(Conn conn, Ms pause, Ms timeout) {
+  Argv command{"CLIENT", "PAUSE", std::to_string(pause.count()), "WRITE"};
+  const auto r = co_await send(conn, std::move(command), timeout);
+  if (!r.ok()) co_return failure(r, "CLIENT PAUSE");
+  co_return success("writes paused for up to " + std::to_string(pause.count()) + " ms");
+}
+
+Awaitable<RedisOpResult> unpause(Conn conn, Ms timeout) {
+  Argv command{"CLIENT", "UNPAUSE"};
+  const auto r = co_await send(conn, std::move(command), timeout);
+  if (!r.ok()) co_return failure(r, "CLIENT UNPAUSE");
+  co_return success("writes resumed");
+}
+
+Awaitable<PeerData> peer_data(Conn conn, Ms timeout) {
+  std::vector<Argv> sections{{"INFO", "replication"}, {"INFO", "persistence"}, {"INFO", "keyspace"}};
+  const auto rs = co_await send_all(conn, std::move(sections), timeout);
+  PeerData data;
+  auto failed = std::find_if(rs.begin(), rs.end(), [](const RedisResult& x) { return !x.ok(); });
+  if (rs.size() != 3) {
+    data.error = "incomplete answer";
+  } else if (failed != rs.end()) {
+    data.error = failed->message;
+  } else if (!rs[0].reply.is_text() || !rs[1].reply.is_text() || !rs[2].reply.is_text()) {
+    data.error = "unexpected reply";
+  } else {
+    data = judge_peer_data(rs[0].reply.str, rs[1].reply.str, rs[2].reply.str);
+  }
+  co_return data;
+}
+
+class ConnectionOperations final : public RedisOperations {
+ public:
+  ConnectionOperations(Conn conn, bool close_on_release) : conn_(std::move(conn)), close_(close_on_release) {}
+  ~ConnectionOperations() override {
+    if (close_) conn_->close();
   }
 
-  void on_info(const RedisResult& r) {
-    if (r.ok()) {
-      auto info = r.reply.is_text() ? parse_info(r.reply.str) : std::nullopt;
-      if (info && replica_caught_up(*info)) {
-        for (const auto& rep : info->replicas) {
-          if (rep.state == "online" && rep.offset >= info->master_repl_offset) {
-            done(success("replica " + endpoint_text(rep.ip, rep.port) + " at offset " +
-                         std::to_string(rep.offset) + " = master offset"));
-            return;
-          }
-        }
-      }
-      if (info) {
-        long long best = -1;
-        for (const auto& rep : info->replicas) best = std::max(best, rep.offset);
-        last_state = info->role != RedisRole::master
-                         ? std::string("not a master")
-                         : "master offset " + std::to_string(info->master_repl_offset) +
-                               ", best replica offset " + std::to_string(best) + " (" +
-                               std::to_string(info->replicas.size()) + " replicas)";
-      }
-    } else if (r.error == RedisErrc::command_timeout || r.error == RedisErrc::operation_timeout) {
-      done(failure(r, "INFO replication"));
-      return;
-    } else {
-      last_state = "INFO replication: " + r.message;
-    }
-    const auto now = Clock::now();
-    if (now + interval >= deadline) {
-      // One last look right at the deadline would rarely change the answer; stop here.
-      done(failure(RedisErrc::operation_timeout, "no replica caught up in time: " + last_state));
-      return;
-    }
-    timer.expires_after(interval);
-    auto self = shared_from_this();
-    timer.async_wait([self](boost::system::error_code ec) {
-      if (ec) return;
-      self->poll();
-    });
+  std::string name() const override { return conn_->options().endpoint.to_string(); }
+  Awaitable<RedisOpResult> promote(Ms t) override { return agent::promote(conn_, t); }
+  Awaitable<RedisOpResult> follow(std::string host, int port, Ms t) override {
+    return agent::follow(conn_, std::move(host), port, t);
   }
+  Awaitable<RedisOpResult> kill_clients(Ms t) override { return agent::kill_clients(conn_, t); }
+  Awaitable<RedisOpResult> pause_writes(Ms pause, Ms t) override { return agent::pause_writes(conn_, pause, t); }
+  Awaitable<RedisOpResult> unpause(Ms t) override { return agent::unpause(conn_, t); }
+  Awaitable<InfoResult> replication_info(Ms t) override { return agent::replication_info(conn_, t); }
+  Awaitable<PeerData> peer_data(Ms t) override { return agent::peer_data(conn_, t); }
+
+ private:
+  Conn conn_;
+  bool close_;
+};
+
+class StopGuardedOperations final : public RedisOperations,
+                                    public std::enable_shared_from_this<StopGuardedOperations> {
+ public:
+  StopGuardedOperations(std::shared_ptr<RedisOperations> inner, std::stop_token stop)
+      : inner_(std::move(inner)), stop_(std::move(stop)) {}
+
+  std::string name() const override { return inner_->name(); }
+  Awaitable<RedisOpResult> promote(Ms t) override { return wrap(inner_->promote(t)); }
+  Awaitable<RedisOpResult> follow(std::string host, int port, Ms t) override {
+    return wrap(inner_->follow(std::move(host), port, t));
+  }
+  Awaitable<RedisOpResult> kill_clients(Ms t) override { return wrap(inner_->kill_clients(t)); }
+  Awaitable<RedisOpResult> pause_writes(Ms pause, Ms t) override { return wrap(inner_->pause_writes(pause, t)); }
+  Awaitable<RedisOpResult> unpause(Ms t) override { return wrap(inner_->unpause(t)); }
+  Awaitable<InfoResult> replication_info(Ms t) override { return wrap(inner_->replication_info(t)); }
+  Awaitable<PeerData> peer_data(Ms t) override { return wrap(inner_->peer_data(t)); }
+
+ private:
+  template <typename T>
+  Awaitable<T> wrap(Awaitable<T> task) {
+    return guarded(stop_, inner_, std::move(task));
+  }
+
+  std::shared_ptr<RedisOperations> inner_;
+  std::stop_token stop_;
 };
 
 }  // namespace
 
-void RedisRoles::wait_replica_caught_up(Ms timeout, Ms poll_interval, Done done) {
-  auto poll = std::make_shared<CatchUpPoll>(connection_, Clock::now() + timeout, poll_interval, std::move(done));
-  poll->poll();
+std::shared_ptr<RedisOperations> operations_on(std::shared_ptr<RedisConnection> connection,
+                                               bool close_on_release) {
+  return std::make_shared<ConnectionOperations>(std::move(connection), close_on_release);
 }
 
-void RedisRoles::replication_info(Ms timeout, std::function<void(RedisOpResult, ReplicationInfo)> done) {
-  connection_->command({"INFO", "replication"}, timeout, [done = std::move(done)](RedisResult r) {
-    if (!r.ok()) {
-      done(failure(r, "INFO replication"), ReplicationInfo{});
-      return;
-    }
-    auto info = r.reply.is_text() ? parse_info(r.reply.str) : std::nullopt;
-    if (!info) {
-      done(failure(RedisErrc::unexpected_reply, "INFO replication: unparsable reply"), ReplicationInfo{});
-      return;
-    }
-    done(success("ok"), std::move(*info));
-  });
+std::shared_ptr<RedisOperations> stop_guarded(std::shared_ptr<RedisOperations> ops, std::stop_token stop) {
+  return std::make_shared<StopGuardedOperations>(std::move(ops), std::move(stop));
 }
 
-void RedisRoles::check_sync_completed(std::string host, int port, std::string master_replid, Ms timeout,
-                                      std::function<void(RedisOpResult, SyncJudgement)> done) {
-  replication_info(timeout, [host = std::move(host), port, replid = std::move(master_replid),
-                             done = std::move(done)](RedisOpResult r, ReplicationInfo info) {
-    if (!r.ok()) {
-      done(r, SyncJudgement{false, r.message});
-      return;
-    }
-    auto judgement = judge_sync_completed(info, host, port, replid);
-    done(r, std::move(judgement));
-  });
+ConnectedRedisNodes::ConnectedRedisNodes(boost::asio::io_context& io, RedisConnectionOptions options)
+    : io_(io), options_(std::move(options)) {
+  local_ = RedisConnection::create(io_, options_);
+  local_ops_ = operations_on(local_, false);
+}
+
+ConnectedRedisNodes::~ConnectedRedisNodes() { close(); }
+
+std::shared_ptr<RedisOperations> ConnectedRedisNodes::connect(const std::string& host, std::uint16_t port) {
+  std::erase_if(peers_, [](const auto& p) { return p.expired(); });
+  auto o = options_;
+  o.endpoint.host = host;
+  o.endpoint.port = port;
+  o.endpoint.unix_path.clear();
+  auto conn = RedisConnection::create(io_, std::move(o));
+  if (closed_) {
+    conn->close();
+  } else {
+    conn->start();
+    peers_.push_back(conn);
+  }
+  return operations_on(std::move(conn), true);
+}
+
+void ConnectedRedisNodes::close() {
+  closed_ = true;
+  local_->close();
+  for (auto& p : peers_) {
+    if (auto c = p.lock()) c->close();
+  }
+  peers_.clear();
 }
 
 }  // namespace redvip::agent

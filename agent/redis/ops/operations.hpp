@@ -1,17 +1,22 @@
 #pragma once
-// The role operations redvip performs on its local Redis, asynchronously, each within one
-// deadline and each confirming its result rather than trusting "+OK".
+// The operations redvip performs on one Redis server — the local one or a peer's, the same code
+// for both — as awaitables, each within one deadline and each confirming its result rather than
+// trusting "+OK". RedisOperations is the seam of the role controller: in production it runs over
+// a RedisConnection (operations_on), in unit tests over a scripted fake.
 //
-// Use the same RedisConnection as the health checker: kill_clients() relies on CLIENT KILL's
-// SKIPME (the default), which spares only the connection that sends it.
+// kill_clients() relies on CLIENT KILL's SKIPME (the default), which spares only the connection
+// that sends it: the local Redis's operations use the health checker's connection.
 #include <chrono>
-#include <functional>
+#include <cstdint>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <system_error>
 
 #include "agent/redis/client/connection.hpp"
+#include "agent/redis/model/peer_data.hpp"
 #include "agent/redis/model/replication_info.hpp"
+#include "agent/redis/ops/awaitable.hpp"
 
 namespace redvip::agent {
 
@@ -21,41 +26,76 @@ struct RedisOpResult {
   bool ok() const { return !error; }
 };
 
-class RedisRoles {
+struct InfoResult {
+  RedisOpResult status;
+  ReplicationInfo info;  // meaningful only when ok()
+  bool ok() const { return status.ok(); }
+};
+
+class RedisOperations {
  public:
-  using Done = std::function<void(RedisOpResult)>;
   using Ms = std::chrono::milliseconds;
+  virtual ~RedisOperations() = default;
 
-  explicit RedisRoles(std::shared_ptr<RedisConnection> connection);
-
+  // host:port, for logs.
+  virtual std::string name() const = 0;
   // REPLICAOF NO ONE, then ROLE must say master.
-  void promote(Ms timeout, Done done);
+  virtual Awaitable<RedisOpResult> promote(Ms timeout) = 0;
   // REPLICAOF host port, then ROLE must name that master. Skipped (ok, message says so) when
   // Redis already replicates from host:port with the link up.
-  void follow(std::string host, int port, Ms timeout, Done done);
+  virtual Awaitable<RedisOpResult> follow(std::string host, int port, Ms timeout) = 0;
   // CLIENT KILL TYPE normal, then TYPE pubsub (SKIPME yes: our own connection survives).
-  void kill_clients(Ms timeout, Done done);
+  virtual Awaitable<RedisOpResult> kill_clients(Ms timeout) = 0;
   // CLIENT PAUSE ms WRITE / CLIENT UNPAUSE.
-  void pause_writes(Ms pause, Ms timeout, Done done);
-  void unpause(Ms timeout, Done done);
-  // Polls INFO replication every poll_interval until an online replica's acknowledged offset
-  // reaches master_repl_offset. Not WAIT: WAIT counts replicas that acknowledged the offset of
-  // the *calling connection's* last write. Our connection writes nothing, so WAIT 1 returns 1
-  // at once even when the replica lags (measured on 7.0.15: replica SIGSTOPped at offset 0,
-  // master at 50, "WAIT 1 500" from a fresh connection answered 1 immediately). And during
-  // CLIENT PAUSE WRITE Redis delays the acknowledgements WAIT needs. master_repl_offset covers
-  // every client's writes, so comparing it with the replicas' acknowledged offsets is the
-  // right test; with writes paused the master offset no longer moves, so equality is final.
-  void wait_replica_caught_up(Ms timeout, Ms poll_interval, Done done);
+  virtual Awaitable<RedisOpResult> pause_writes(Ms pause, Ms timeout) = 0;
+  virtual Awaitable<RedisOpResult> unpause(Ms timeout) = 0;
   // INFO replication, parsed.
-  void replication_info(Ms timeout, std::function<void(RedisOpResult, ReplicationInfo)> done);
-  // Whether the local Redis (a replica) completed a sync from host:port (and master_replid
-  // when not empty). See judge_sync_completed for the definition.
-  void check_sync_completed(std::string host, int port, std::string master_replid, Ms timeout,
-                            std::function<void(RedisOpResult, SyncJudgement)> done);
+  virtual Awaitable<InfoResult> replication_info(Ms timeout) = 0;
+  // INFO replication, persistence and keyspace, pipelined, judged (the cold-start question:
+  // what data does this server hold?). Never fails: an unreachable server is !reachable.
+  virtual Awaitable<PeerData> peer_data(Ms timeout) = 0;
+};
+
+// The operations over `connection`. With close_on_release the connection is closed when the
+// returned object goes (a peer's short-lived connection); otherwise it is shared.
+std::shared_ptr<RedisOperations> operations_on(std::shared_ptr<RedisConnection> connection,
+                                               bool close_on_release);
+
+// `ops` whose every operation throws Stopped (awaitable.hpp) instead of starting or returning
+// once `stop` was requested, and keeps `ops` alive while it runs.
+std::shared_ptr<RedisOperations> stop_guarded(std::shared_ptr<RedisOperations> ops, std::stop_token stop);
+
+// Where the role controller finds Redis servers: this node's, and any other by address.
+class RedisNodes {
+ public:
+  virtual ~RedisNodes() = default;
+  // This node's Redis (one shared connection, the health checker's).
+  virtual std::shared_ptr<RedisOperations> local() = 0;
+  // Another node's Redis, on a connection of its own that lives as long as the returned object.
+  virtual std::shared_ptr<RedisOperations> connect(const std::string& host, std::uint16_t port) = 0;
+};
+
+// RedisNodes over the network: every connection takes `options` (auth, timeouts, names) with
+// its own endpoint.
+class ConnectedRedisNodes final : public RedisNodes {
+ public:
+  ConnectedRedisNodes(boost::asio::io_context& io, RedisConnectionOptions options);
+  ~ConnectedRedisNodes() override;
+
+  std::shared_ptr<RedisOperations> local() override { return local_ops_; }
+  std::shared_ptr<RedisOperations> connect(const std::string& host, std::uint16_t port) override;
+
+  const std::shared_ptr<RedisConnection>& local_connection() const { return local_; }
+  // Closes the local connection and every peer connection still open, for good.
+  void close();
 
  private:
-  std::shared_ptr<RedisConnection> connection_;
+  boost::asio::io_context& io_;
+  RedisConnectionOptions options_;
+  std::shared_ptr<RedisConnection> local_;
+  std::shared_ptr<RedisOperations> local_ops_;
+  std::vector<std::weak_ptr<RedisConnection>> peers_;
+  bool closed_ = false;
 };
 
 }  // namespace redvip::agent

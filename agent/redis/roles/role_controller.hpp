@@ -1,41 +1,61 @@
 #pragma once
 // The Redis side of one vrrp_instance: health checks that gate eligibility, and the role
-// changes in the order design.md gives. Becoming master: catch up with a live old master
-// (its writes paused), REPLICAOF NO ONE, confirm; only then may the VIP be added. Leaving:
-// follow the new master and drop clients. A Redis that restarted (new replication history)
-// or never synced stays ineligible until it completed a sync, unless no peer holds data.
+// changes in the order the design gives, each as one sequence read top to bottom:
+//   promotion.cpp   becoming master: catch up with a live old master (its writes paused),
+//                   REPLICAOF NO ONE, confirm; only then may the VIP be added.
+//   following.cpp   a backup's Redis follows the VRRP master; leaving master: follow the new
+//                   master, drop clients.
+//   cold_start.cpp  the whole group starts: who holds newer data?
+//   handover.cpp    planned handover: pause, a replica has every write, release, drop clients.
+// Every decision on the way is a pure function of redis/model/decisions.hpp; this class
+// gathers their inputs and acts on the answers. It sees the instance only as InstanceControl
+// and Redis servers only as RedisOperations (from RedisNodes), so it runs in a unit test with
+// fakes for both.
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
+#include <vector>
 
 #include "agent/config/settings.hpp"
-#include "agent/redis/client/connection.hpp"
-#include "agent/redis/ops/health_checker.hpp"
-#include "agent/redis/ops/peer_probe.hpp"
-#include "agent/redis/ops/operations.hpp"
 #include "agent/instance/role_hooks.hpp"
+#include "agent/redis/model/decisions.hpp"
+#include "agent/redis/model/health_counter.hpp"
+#include "agent/redis/ops/awaitable.hpp"
+#include "agent/redis/ops/health_checker.hpp"
+#include "agent/redis/ops/operations.hpp"
 #include "agent/redis/roles/redis_status.hpp"
-#include "netlink/asio.hpp"
 
 namespace redvip::agent {
 
+// Logs an exception that ended a role sequence (anything but Stopped).
+void log_sequence_failure(const std::string& instance, std::exception_ptr e);
+
 class RedisRoleController : public RoleHooks {
  public:
+  using Release = std::function<void(std::function<void()> released)>;
+
+  // The daemon's: the local Redis and its peers over the network, checked every check_interval.
   RedisRoleController(boost::asio::io_context& io, const InstanceSettings& settings,
                       InstanceControl& instance);
+  // Any RedisNodes (a unit test's fakes) and no health checker: the test calls on_health() and
+  // on_check() as the checker would.
+  RedisRoleController(boost::asio::io_context& io, const InstanceSettings& settings,
+                      InstanceControl& instance, std::shared_ptr<RedisNodes> nodes);
   ~RedisRoleController() override;
   RedisRoleController(const RedisRoleController&) = delete;
   RedisRoleController& operator=(const RedisRoleController&) = delete;
 
   void start();
+  // For good: every sequence under way ends at its next step without acting or calling back.
   void stop();
 
   // Planned handover on the master: pause writes, wait until a replica has every write,
   // then release(); afterwards wait (bounded) until our Redis follows the new master and drop
   // its clients. done() when finished, whatever happened (it is logged).
-  void handover(std::function<void(std::function<void()>)> release, std::function<void()> done);
+  void handover(Release release, std::function<void()> done);
 
   void promote(const std::optional<vrrp::IpAddress>& live_master,
                std::function<void(bool ok, const std::string& why)> done) override;
@@ -44,53 +64,102 @@ class RedisRoleController : public RoleHooks {
 
   RedisStatusView view() const;
 
- private:
-  using Ms = std::chrono::milliseconds;
-  using Done = std::function<void(bool ok, const std::string& why)>;
-
-  RedisConnectionOptions options_for(const std::string& host, std::uint16_t port) const;
+  // What the health checker reports: a change of health, and each good check's INFO
+  // replication with the local connection's connect count (a reconnect may be a restart).
   void on_health(Health health, const std::string& reason);
-  void on_check(bool ok);
-  void judge_promotable(const ReplicationInfo& info);
-  void set_promotable(bool yes, const std::string& why);
-  void maybe_cold_start(const ReplicationInfo& info);
+  void on_check(const ReplicationInfo& info, std::uint64_t connects);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  using Ms = std::chrono::milliseconds;
+  struct Verdict {
+    bool ok = false;
+    std::string why;
+  };
+  struct Finished {};
+  enum class CatchUp { caught_up, old_master_gone, timed_out };
+  struct CatchUpResult {
+    CatchUp outcome = CatchUp::timed_out;
+    std::string detail;  // why, when timed out
+  };
+
+  // A REPLICAOF, CLIENT KILL or UNPAUSE against a live server answers in well under this.
+  static constexpr Ms kRoleChangeTimeout{1000};
+  // How often the loops look: approaching the old master's offset unpaused, comparing offsets
+  // while writes are paused (the old master's, or ours during a handover), and waiting for our
+  // Redis to be made a replica after a handover.
+  static constexpr Ms kApproachPoll{5};
+  static constexpr Ms kCatchUpPoll{2};
+  static constexpr Ms kReplicaWaitPoll{5};
+
+  // role_controller.cpp
+  void set_gate(PromotionGate gate, bool decided);
+  std::shared_ptr<RedisOperations> peer(const std::string& host, std::uint16_t port);
+  template <typename T, typename Then>
+  void spawn(Awaitable<T> sequence, T failed, Then then);
+  void spawn(Awaitable<void> sequence);
+  // promotion.cpp
+  Awaitable<Verdict> promotion(std::optional<vrrp::IpAddress> live_master);
+  Awaitable<void> approach(std::shared_ptr<RedisOperations> old, std::string old_host);
+  Awaitable<CatchUpResult> catch_up(std::shared_ptr<RedisOperations> old, std::string old_host);
+  Awaitable<void> make_replica_of_us(std::shared_ptr<RedisOperations> old);
+  Awaitable<void> unpause_abandoned(std::shared_ptr<RedisOperations> old);
+  // following.cpp
   void follow(const vrrp::IpAddress& master);
-  void catch_up_then_promote(const vrrp::IpAddress& old_master, Done done);
-  void approach(std::shared_ptr<RedisConnection> peer, std::chrono::steady_clock::time_point deadline,
-                const vrrp::IpAddress& old_master, Done done, long long first_offset = -1);
-  void pause_and_catch_up(std::shared_ptr<RedisConnection> peer, const vrrp::IpAddress& old_master,
-                          Done done);
-  void poll_catch_up(std::shared_ptr<RedisConnection> peer, std::chrono::steady_clock::time_point deadline,
-                     const vrrp::IpAddress& old_master, Done done);
-  void promote_now(std::optional<vrrp::IpAddress> old_master, std::shared_ptr<RedisConnection> peer,
-                   Done done);
-  void wait_replicas_caught_up(const ReplicationInfo& ours, std::chrono::steady_clock::time_point deadline,
-                               std::function<void(bool, const std::string&)> done);
-  void wait_until_replica(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
-  void after(Ms delay, std::function<void()> then);
+  Awaitable<void> following(vrrp::IpAddress master);
+  Awaitable<void> leaving_master(std::optional<vrrp::IpAddress> new_master);
+  // cold_start.cpp
+  void maybe_cold_start();
+  Awaitable<void> cold_start_check();
+  // handover.cpp
+  Awaitable<Finished> planned_handover(Release release);
+  Awaitable<std::optional<std::string>> replica_with_every_write(ReplicationInfo ours);
 
   boost::asio::io_context& io_;
   InstanceSettings settings_;
   RedisSettings redis_;
   InstanceControl& instance_;
-  std::shared_ptr<RedisConnection> connection_;
+  std::shared_ptr<RedisNodes> nodes_;
+  ConnectedRedisNodes* network_ = nullptr;  // nodes_ when they are the daemon's
   std::unique_ptr<RedisHealthChecker> checker_;
-  std::unique_ptr<RedisRoles> roles_;
+  // One stop for every sequence under way (ops/awaitable.hpp explains how they end).
+  std::stop_source stop_;
+  std::shared_ptr<RedisOperations> local_;  // stop-guarded
 
-  bool promotable_ = false;    // may become master: synced in this history, or cold start won
-  std::string history_;        // the replication id our data belongs to
+  Health health_ = Health::unknown;
+  std::string health_reason_;
+  std::optional<ReplicationInfo> latest_;  // the last check's INFO replication
   std::uint64_t connects_seen_ = 0;
-  std::string not_promotable_why_ = "not yet checked";
-  std::optional<vrrp::IpAddress> following_;  // the master we pointed our Redis at
+  PromotionGate gate_;
+  std::optional<vrrp::IpAddress> following_;  // the master our last successful REPLICAOF named
   bool follow_in_flight_ = false;
-  std::chrono::steady_clock::time_point last_follow_{};
+  Clock::time_point last_follow_{};
   std::optional<vrrp::IpAddress> last_follow_target_;
-  std::chrono::steady_clock::time_point started_{};
+  Clock::time_point started_{};
   std::optional<vrrp::IpAddress> master_heard_;  // the VRRP master, while we are backup
   bool cold_check_in_flight_ = false;
-  std::chrono::steady_clock::time_point last_cold_check_{};
+  std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
+
+// Runs `sequence` on the io_context. When it ends, then(result) runs unless the controller
+// stopped meanwhile (a stop ends a sequence silently: no callback into a controller that is
+// gone). Any other exception is a bug or out of memory: logged, and then(failed) runs, so a
+// caller waiting for an answer always gets one.
+template <typename T, typename Then>
+void RedisRoleController::spawn(Awaitable<T> sequence, T failed, Then then) {
+  boost::asio::co_spawn(
+      io_, guarded(stop_.get_token(), nullptr, std::move(sequence)),
+      [stop = stop_.get_token(), name = settings_.name, failed = std::move(failed),
+       then = std::move(then)](std::exception_ptr e, T result) mutable {
+        if (stop.stop_requested()) return;
+        if (e) {
+          log_sequence_failure(name, e);
+          then(std::move(failed));
+          return;
+        }
+        then(std::move(result));
+      });
+}
 
 }  // namespace redvip::agent

@@ -2,7 +2,7 @@
 // Each subcommand prints what it measured and exits non-zero when a property is violated.
 //   hang PORT PID        health checks while the server is SIGSTOPped (lateness, detection)
 //   auth PORT USER       AUTH with user (may be "-") and the password from $REDVIP_TEST_REDIS_PASSWORD
-//   roles MASTER REPLICA follow / sync check / promote / kill clients / pause + caught up
+//   roles MASTER REPLICA follow / sync check / promote / kill clients / pause + every write
 //   loading PORT         health checks while the server loads its RDB
 //   cpu PORT SECONDS     CPU cost of checks every 50 ms
 //   peer PORT WANT       cold-start data check; WANT is data|empty|unreachable
@@ -18,8 +18,8 @@
 #include <boost/asio.hpp>
 
 #include "agent/redis/client/connection.hpp"
+#include "agent/redis/model/decisions.hpp"
 #include "agent/redis/ops/health_checker.hpp"
-#include "agent/redis/ops/peer_probe.hpp"
 #include "agent/redis/ops/operations.hpp"
 
 using namespace redvip::agent;
@@ -84,14 +84,21 @@ struct Ticker {
   void reset() { worst = Clock::duration{0}; }
 };
 
-// Waits for an async op with a Done callback; returns its result.
-template <typename Start>
-RedisOpResult await_op(asio::io_context& io, Start start, Ms limit = 10s) {
-  std::optional<RedisOpResult> out;
-  start([&out](RedisOpResult r) { out = std::move(r); });
+// Runs one operation (an awaitable) to its end; nullopt when it did not end within `limit`.
+template <typename T>
+std::optional<T> run_op(asio::io_context& io, Awaitable<T> op, Ms limit = 10s) {
+  std::optional<T> out;
+  asio::co_spawn(io, std::move(op), [&out](std::exception_ptr e, T r) {
+    if (!e) out = std::move(r);
+  });
   run_until(io, [&] { return out.has_value(); }, limit);
-  if (!out) return {make_error_code(RedisErrc::operation_timeout), "tool: no completion"};
-  return *out;
+  return out;
+}
+
+RedisOpResult await_op(asio::io_context& io, Awaitable<RedisOpResult> op) {
+  auto r = run_op(io, std::move(op));
+  if (!r) return {make_error_code(RedisErrc::operation_timeout), "tool: no completion"};
+  return *r;
 }
 
 RedisResult await_cmd(asio::io_context& io, RedisConnection& c, std::vector<std::string> argv, Ms timeout = 1s) {
@@ -185,33 +192,28 @@ int cmd_roles(int master_port, int replica_port) {
   asio::io_context io;
   auto m = RedisConnection::create(io, local(master_port));
   auto r = RedisConnection::create(io, local(replica_port));
-  RedisRoles master(m), replica(r);
+  auto master = operations_on(m, false);
+  auto replica = operations_on(r, false);
   const Ms t = 2s;
 
   // follow: the replica takes the master; then the same call is a no-op.
-  auto f = await_op(io, [&](auto done) { replica.follow("127.0.0.1", master_port, t, done); });
+  auto f = await_op(io, replica->follow("127.0.0.1", master_port, t));
   expect(f.ok(), "follow: " + f.message);
   std::string master_replid;
-  {
-    std::optional<ReplicationInfo> mi;
-    master.replication_info(t, [&](RedisOpResult, ReplicationInfo i) { mi = std::move(i); });
-    run_until(io, [&] { return mi.has_value(); }, 3s);
-    master_replid = mi ? mi->master_replid : "";
-  }
+  if (auto mi = run_op(io, master->replication_info(t))) master_replid = mi->info.master_replid;
   bool synced = false;
   const long follow_at = now_ms();
   std::string last_reason;
   while (!synced && now_ms() - follow_at < 10000) {
-    std::optional<SyncJudgement> j;
-    replica.check_sync_completed("127.0.0.1", master_port, master_replid, t,
-                                 [&](RedisOpResult, SyncJudgement s) { j = std::move(s); });
-    run_until(io, [&] { return j.has_value(); }, 3s);
-    synced = j && j->completed;
-    if (j) last_reason = j->reason;
+    if (auto ri = run_op(io, replica->replication_info(t)); ri && ri->ok()) {
+      const auto j = judge_sync_completed(ri->info, "127.0.0.1", master_port, master_replid);
+      synced = j.completed;
+      last_reason = j.reason;
+    }
     if (!synced) run_for(io, 20ms);
   }
   expect(synced, "replica completed its sync in " + std::to_string(now_ms() - follow_at) + " ms (" + last_reason + ")");
-  auto again = await_op(io, [&](auto done) { replica.follow("127.0.0.1", master_port, t, done); });
+  auto again = await_op(io, replica->follow("127.0.0.1", master_port, t));
   expect(again.ok() && again.message.find("already") != std::string::npos, "follow again: " + again.message);
 
   // A write on the master reaches the replica; the replica refuses writes.
@@ -227,24 +229,35 @@ int cmd_roles(int master_port, int replica_port) {
   auto ro = await_cmd(io, *r, {"SET", "rds:key", "x"});
   expect(ro.error == RedisErrc::server_error && ro.message.rfind("READONLY", 0) == 0, "replica refuses writes: " + ro.message);
 
-  // pause + caught up on the master, then a write is held until unpause.
-  auto p = await_op(io, [&](auto done) { master.pause_writes(5000ms, t, done); });
+  // pause, then the replica (asked directly, as a handover does) has every write; a write is
+  // held until unpause.
+  auto p = await_op(io, master->pause_writes(5000ms, t));
   expect(p.ok(), "pause: " + p.message);
   const long wait_from = now_ms();
-  auto cu = await_op(io, [&](auto done) { master.wait_replica_caught_up(3000ms, 10ms, done); });
-  expect(cu.ok(), "caught up after " + std::to_string(now_ms() - wait_from) + " ms: " + cu.message);
+  long long target = -1, replica_at = -1;
+  if (auto mi = run_op(io, master->replication_info(t)); mi && mi->ok()) target = mi->info.master_repl_offset;
+  bool every_write = false;
+  while (!every_write && now_ms() - wait_from < 3000) {
+    if (auto ri = run_op(io, replica->replication_info(t)); ri && ri->ok()) {
+      replica_at = ri->info.slave_repl_offset;
+      every_write = has_every_write(ri->info, target);
+    }
+    if (!every_write) run_for(io, 10ms);
+  }
+  expect(target >= 0 && every_write, "replica has every write after " + std::to_string(now_ms() - wait_from) +
+                                         " ms (offset " + std::to_string(replica_at) + " of " + std::to_string(target) + ")");
   auto other = RedisConnection::create(io, local(master_port));
   std::optional<RedisResult> held;
   other->command({"SET", "rds:paused", "1"}, 3s, [&](RedisResult x) { held = std::move(x); });
   run_for(io, 200ms);
   expect(!held.has_value(), "a write from another client waits while paused");
-  auto up = await_op(io, [&](auto done) { master.unpause(t, done); });
+  auto up = await_op(io, master->unpause(t));
   expect(up.ok(), "unpause: " + up.message);
   run_until(io, [&] { return held.has_value(); }, 2s);
   expect(held && held->ok(), "the held write completes after unpause");
 
   // kill_clients spares our own connection, not the others.
-  auto k = await_op(io, [&](auto done) { master.kill_clients(t, done); });
+  auto k = await_op(io, master->kill_clients(t));
   expect(k.ok() && k.message.find("killed 1 normal") != std::string::npos, "kill_clients: " + k.message);
   auto mine = await_cmd(io, *m, {"PING"});
   expect(mine.ok(), "our own connection survived kill_clients");
@@ -252,7 +265,7 @@ int cmd_roles(int master_port, int replica_port) {
   expect(!theirs.ok(), "the other client was killed: " + theirs.message);
 
   // promote the replica: it becomes writable and keeps the data.
-  auto pr = await_op(io, [&](auto done) { replica.promote(t, done); });
+  auto pr = await_op(io, replica->promote(t));
   expect(pr.ok(), "promote: " + pr.message);
   auto w = await_cmd(io, *r, {"SET", "rds:after", "promoted"});
   expect(w.ok(), "the promoted replica accepts writes");
@@ -260,7 +273,7 @@ int cmd_roles(int master_port, int replica_port) {
   expect(kept.ok() && kept.reply.str == "from-master", "the promoted replica kept the data");
 
   // The old master follows the new one (the switchover's second half).
-  auto back = await_op(io, [&](auto done) { master.follow("127.0.0.1", replica_port, t, done); });
+  auto back = await_op(io, master->follow("127.0.0.1", replica_port, t));
   expect(back.ok(), "old master follows the new one: " + back.message);
   return g_failures == 0 ? 0 : 1;
 }
@@ -321,10 +334,9 @@ int cmd_cpu(int port, int seconds) {
 
 int cmd_peer(int port, const std::string& want) {
   asio::io_context io;
-  std::optional<PeerData> d;
   const auto t0 = Clock::now();
-  check_peer_data(io, local(port), 500ms, [&](PeerData p) { d = std::move(p); });
-  run_until(io, [&] { return d.has_value(); }, 3s);
+  auto peer = operations_on(RedisConnection::create(io, local(port)), true);
+  auto d = run_op(io, peer->peer_data(500ms), 3s);
   const long took = static_cast<long>(std::chrono::duration_cast<Ms>(Clock::now() - t0).count());
   if (!d) {
     expect(false, "peer check completed");

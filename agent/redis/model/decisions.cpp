@@ -1,0 +1,156 @@
+#include "agent/redis/model/decisions.hpp"
+
+namespace redvip::agent {
+
+bool restarted(std::string_view history, const ReplicationInfo& now, bool reconnected) {
+  return reconnected && !history.empty() && now.master_replid != history && now.role == RedisRole::master;
+}
+
+// A replica has "completed a sync in this history" when, after we pointed it at the master:
+//  - it reports that master (host and port as we gave them to REPLICAOF),
+//  - master_link_status is up and master_sync_in_progress is 0: Redis sets the link up only
+//    after loading the full RDB (or accepting a partial resync), so a half-transferred data
+//    set never shows "up",
+//  - it is not loading,
+//  - and, when the caller knows the master's replid, the replica carries the same replid:
+//    a replica adopts its master's replication ID when (and only when) a sync succeeds, so
+//    this ties the judgement to the current history rather than a stale earlier link.
+SyncJudgement judge_sync_completed(const ReplicationInfo& replica, std::string_view master_host,
+                                   int master_port, std::string_view master_replid) {
+  if (replica.role != RedisRole::replica) return {false, "not a replica"};
+  if (replica.master_host != master_host || replica.master_port != master_port) {
+    return {false, "replicating from " + replica.master_host + ":" +
+                       std::to_string(replica.master_port) + ", not the expected master"};
+  }
+  if (replica.loading) return {false, "loading"};
+  if (replica.master_sync_in_progress) return {false, "sync in progress"};
+  if (!replica.master_link_up) return {false, "master link down"};
+  if (!master_replid.empty() && replica.master_replid != master_replid) {
+    return {false, "replication id differs from the master's"};
+  }
+  return {true, "synced"};
+}
+
+CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info, bool reconnected,
+                         const std::optional<std::string>& following, int peer_port,
+                         bool master_heard) {
+  CheckVerdict v;
+  v.gate = gate;
+  if (info.loading) {
+    v.gate.open = false;
+    v.gate.why = "loading its data set";
+    v.decided = true;
+    return v;
+  }
+  if (gate.open) {
+    if (restarted(gate.history, info, reconnected)) {
+      v.gate = PromotionGate{false, "", "redis restarted with a new replication history"};
+      v.decided = true;
+      v.forget_following = true;
+    } else if (info.role == RedisRole::master && master_heard) {
+      // Our Redis is a master while another node is the VRRP master: that one promoted its
+      // Redis after ours went away (hung, cut off), so ours is a stale history now, and
+      // "already master" must not let it take the VIP back with it.
+      v.gate = PromotionGate{false, "", "another master took over: our redis must sync from it first"};
+      v.decided = true;
+    } else {
+      // Still the data we were promoted or synced with; our own promotion moves the id along.
+      v.gate.history = info.master_replid;
+      return v;
+    }
+  }
+  if (info.role == RedisRole::replica) {
+    // A replica we did not point anywhere proves nothing; master_seen() will point it.
+    if (!following || v.forget_following) return v;
+    const auto sync = judge_sync_completed(info, *following, peer_port);
+    if (sync.completed) {
+      v.gate = PromotionGate{true, info.master_replid, "synced from " + *following + ":" + std::to_string(peer_port)};
+      v.decided = true;
+    } else {
+      v.gate.why = sync.reason;
+    }
+    return v;
+  }
+  if (info.role == RedisRole::master) {
+    v.then = master_heard ? AfterCheck::follow_master : AfterCheck::check_cold_start;
+  }
+  return v;
+}
+
+PromotionPlan plan_promotion(const PromotionGate& gate, const std::optional<ReplicationInfo>& latest,
+                             bool follow_pending, bool old_master_alive) {
+  if (!gate.open) return PromotionPlan::refuse;
+  if (latest && latest->role == RedisRole::master && !follow_pending) return PromotionPlan::already_master;
+  return old_master_alive ? PromotionPlan::catch_up_first : PromotionPlan::promote;
+}
+
+bool streaming_from(const ReplicationInfo& ours, std::string_view master_host) {
+  return ours.role == RedisRole::replica && ours.master_link_up && !ours.master_sync_in_progress &&
+         ours.master_host == master_host;
+}
+
+bool close_enough_to_pause(const ReplicationInfo& ours, std::string_view master_host,
+                           long long their_offset, long long first_offset) {
+  if (!streaming_from(ours, master_host)) return false;
+  if (ours.slave_repl_offset >= their_offset) return true;
+  const bool flowing = first_offset >= 0 && ours.slave_repl_offset > first_offset;
+  return flowing && their_offset - ours.slave_repl_offset <= kCloseEnoughBytes;
+}
+
+bool caught_up(const ReplicationInfo& ours, std::string_view master_host, long long their_offset) {
+  return streaming_from(ours, master_host) && ours.slave_repl_offset >= their_offset;
+}
+
+bool has_every_write(const ReplicationInfo& replica, long long master_offset) {
+  return replica.master_link_up && replica.slave_repl_offset >= master_offset;
+}
+
+bool cold_check_due(std::chrono::milliseconds since_start,
+                    std::optional<std::chrono::milliseconds> since_last_check,
+                    std::chrono::milliseconds advert_interval) {
+  // Give a running master time to be heard before concluding there is none.
+  if (since_start < 4 * advert_interval) return false;
+  return !since_last_check || *since_last_check >= kColdCheckRetry;
+}
+
+bool holds_newer_data(const PeerData& peer, const PeerData& self) {
+  if (!peer.has_data) return false;
+  return !self.has_data || peer.keys > self.keys ||
+         (peer.master_replid == self.master_replid && peer.master_repl_offset > self.master_repl_offset);
+}
+
+ColdStartVerdict judge_cold_start(const PeerData& self, const std::vector<PeerAnswer>& peers,
+                                  std::chrono::milliseconds since_start) {
+  if (!self.reachable) return {false, "cold start: the local redis did not answer (" + self.error + ")"};
+  bool peer_unknown = false;
+  for (const auto& p : peers) {
+    if (!p.data.reachable) {
+      peer_unknown = true;
+      continue;
+    }
+    if (holds_newer_data(p.data, self)) {
+      return {false, "cold start: peer " + p.name + " holds newer data (" + std::to_string(p.data.keys) +
+                         " keys, ours " + std::to_string(self.keys) + ")"};
+    }
+  }
+  if (self.has_data) {
+    return {true, "cold start: no reachable peer holds newer data (" + std::to_string(self.keys) + " keys here)"};
+  }
+  // An empty Redis may serve only when the group holds no data at all.
+  if (peer_unknown) return {false, "cold start: empty, and a peer's data is unknown (unreachable)"};
+  if (peers.empty() && since_start < kEmptyColdStartWait) {
+    return {false, "cold start: empty; waiting for a master holding data"};
+  }
+  return {true, peers.empty() ? "cold start: empty, and no master appeared" : "cold start: every peer is empty too"};
+}
+
+bool should_follow(const FollowState& state, const std::optional<ReplicationInfo>& latest,
+                   std::string_view master_host, int port) {
+  if (state.in_flight) return false;
+  const bool already = state.following_it && latest && latest->role == RedisRole::replica &&
+                       latest->master_host == master_host && latest->master_port == port;
+  if (already) return false;
+  return !state.since_last_attempt || *state.since_last_attempt >= kFollowRetry;
+}
+
+}  // namespace redvip::agent

@@ -1,0 +1,145 @@
+#pragma once
+// The decisions behind the Redis role changes, as pure functions of what Redis said (INFO, ROLE,
+// the peers' data) and of plain values the caller keeps (counters, durations): no connection,
+// no clock. The role controller only gathers these inputs and acts on the answers; every rule
+// here has a table test (tests/unit/redis_decisions_test.cpp).
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/redis/model/peer_data.hpp"
+#include "agent/redis/model/replication_info.hpp"
+
+namespace redvip::agent {
+
+// ---- Did the local Redis restart? -------------------------------------------------------------
+// A Redis without persistence that restarted is empty and starts a new replication history. Our
+// own promotion changes the replication id too, but over the same connection: a restart always
+// comes with a reconnect, so it takes a reconnect, a known earlier history, a new id and the
+// master role (a restarted Redis starts as master).
+bool restarted(std::string_view history, const ReplicationInfo& now, bool reconnected);
+
+// ---- Has a replica completed a sync from a master? -------------------------------------------
+struct SyncJudgement {
+  bool completed = false;
+  std::string reason;  // why not (or "synced"), for logs and status
+};
+// See the definition in the .cpp. `master_replid` empty: not compared.
+SyncJudgement judge_sync_completed(const ReplicationInfo& replica, std::string_view master_host,
+                                   int master_port, std::string_view master_replid = {});
+
+// ---- May the local Redis be promoted? ---------------------------------------------------------
+// The gate, kept over the health checks: open once the local Redis completed a sync from the
+// master we pointed it at (in the history it belongs to), or once a cold start found that no
+// peer holds newer data; closed while loading, when Redis restarted, and when our Redis is a
+// master while a VRRP master is heard (another node took over: ours is a stale history).
+struct PromotionGate {
+  bool open = false;
+  std::string history;  // the replication id our data belongs to (while open)
+  std::string why = "not yet checked";  // the reason for the current state, for logs and status
+
+  friend bool operator==(const PromotionGate&, const PromotionGate&) = default;
+};
+
+// What the controller does after a check, besides updating the gate.
+enum class AfterCheck {
+  nothing,
+  follow_master,     // we are a master but a VRRP master is heard: replicate from it
+  check_cold_start,  // we are a master and nobody is heard: ask the peers who holds data
+};
+
+struct CheckVerdict {
+  PromotionGate gate;            // the gate after this check
+  bool decided = false;           // the gate was (re)decided: tell the instance (gate.why)
+  bool forget_following = false;  // restarted: the master we had pointed it at no longer counts
+  AfterCheck then = AfterCheck::nothing;
+};
+
+// One health check's INFO replication. `following` is the master we pointed our Redis at
+// (host as given to REPLICAOF, and the peers' Redis port), `master_heard` whether a VRRP
+// master is currently heard.
+CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info, bool reconnected,
+                         const std::optional<std::string>& following, int peer_port,
+                         bool master_heard);
+
+// ---- What promote() does ----------------------------------------------------------------------
+enum class PromotionPlan {
+  refuse,            // the gate is closed: the VIP must stay off
+  already_master,    // nothing to change (and no REPLICAOF in flight could make it stale)
+  promote,           // REPLICAOF NO ONE at once: the old master is gone
+  catch_up_first,    // the old master is alive: take its last writes first
+};
+// `latest` is the last checked INFO (nullopt before any); `follow_pending` is true while we
+// point our Redis at a master or a REPLICAOF is in flight: the check's "master" may then be
+// stale, so promoting must go through REPLICAOF NO ONE (queued after it on one connection).
+PromotionPlan plan_promotion(const PromotionGate& gate, const std::optional<ReplicationInfo>& latest,
+                             bool follow_pending, bool old_master_alive);
+
+// ---- Catching up with a live old master -------------------------------------------------------
+// Our Redis streams from `master_host`: a replica of it with the link up, not in a full sync.
+// Offsets compare only then (before the first sync both sides may read 0).
+bool streaming_from(const ReplicationInfo& ours, std::string_view master_host);
+
+// Bytes of replication stream we wait for unpaused before pausing the old master's writes.
+inline constexpr long long kCloseEnoughBytes = 16 * 1024;
+// Before the old master's writes are paused, our replica gets close on its own: after a diskless
+// full sync Redis streams nothing until the replica's first (once a second) ACK, and that wait
+// must not happen while clients are paused. Close means nothing is left, or the stream flows
+// (our offset moved past `first_offset`, our offset when we started looking; -1: not yet seen)
+// and at most kCloseEnoughBytes are left.
+bool close_enough_to_pause(const ReplicationInfo& ours, std::string_view master_host,
+                           long long their_offset, long long first_offset);
+
+// With the old master's writes paused (its offset no longer moves): we hold all of them.
+bool caught_up(const ReplicationInfo& ours, std::string_view master_host, long long their_offset);
+
+// Planned handover: a replica, asked directly (the master learns replica offsets only from
+// their once-a-second ACKs), holds every write up to our paused `master_offset`.
+bool has_every_write(const ReplicationInfo& replica, long long master_offset);
+
+// ---- Cold start: who holds newer data? --------------------------------------------------------
+// The whole group starting cold: a Redis that is master without a VRRP master heard may serve
+// only when no peer holds newer data; an empty one only when the group holds no data at all.
+inline constexpr std::chrono::milliseconds kEmptyColdStartWait{3000};
+
+// Whether a cold-start check is due: the controller gives a running master 4 advert intervals
+// to be heard after start, and asks at most once per kColdCheckRetry.
+inline constexpr std::chrono::milliseconds kColdCheckRetry{1000};
+bool cold_check_due(std::chrono::milliseconds since_start,
+                    std::optional<std::chrono::milliseconds> since_last_check,
+                    std::chrono::milliseconds advert_interval);
+
+struct PeerAnswer {
+  std::string name;  // for the reason text
+  PeerData data;
+};
+struct ColdStartVerdict {
+  bool promote = false;
+  std::string why;
+};
+// `self` is our own Redis's data, `peers` every configured or heard peer's. `since_start` counts
+// only when there are no peers to ask: an empty node then waits kEmptyColdStartWait for a master
+// holding data to appear before it concludes there is none.
+ColdStartVerdict judge_cold_start(const PeerData& self, const std::vector<PeerAnswer>& peers,
+                                  std::chrono::milliseconds since_start);
+// Does `peer` hold newer data than `self`? More keys, or the same history further on; anything
+// beats an empty data set.
+bool holds_newer_data(const PeerData& peer, const PeerData& self);
+
+// ---- Keeping a backup's Redis on the VRRP master ----------------------------------------------
+// Re-issue REPLICAOF no more often than this at the same master (a local Redis that is down
+// must not turn every check into a REPLICAOF and a log line).
+inline constexpr std::chrono::milliseconds kFollowRetry{500};
+struct FollowState {
+  bool in_flight = false;           // a REPLICAOF is under way
+  bool following_it = false;        // our last REPLICAOF that succeeded named this master
+  // Since our last attempt at this same master; nullopt when the last attempt named another.
+  std::optional<std::chrono::milliseconds> since_last_attempt;
+};
+// Whether to point our Redis at master_host:port now. `latest` is the last checked INFO.
+bool should_follow(const FollowState& state, const std::optional<ReplicationInfo>& latest,
+                   std::string_view master_host, int port);
+
+}  // namespace redvip::agent

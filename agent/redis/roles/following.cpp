@@ -1,0 +1,75 @@
+// A backup's Redis replicates from the current VRRP master (the advert's source, on the peers'
+// Redis port), re-pointed when the master changes, at most once per kFollowRetry at the same
+// master (decisions.hpp: should_follow). Leaving master: (the instance removed the VIP) follow
+// the new master, drop every client so it reconnects through the VIP, lift the pause.
+#include "agent/log/log.hpp"
+#include "agent/redis/roles/role_controller.hpp"
+
+namespace redvip::agent {
+
+void RedisRoleController::master_seen(const vrrp::IpAddress& master) {
+  master_heard_ = master;
+  if (std::find(peers_heard_.begin(), peers_heard_.end(), master) == peers_heard_.end()) {
+    peers_heard_.push_back(master);
+  }
+  follow(master);
+}
+
+void RedisRoleController::follow(const vrrp::IpAddress& master) {
+  const auto now = Clock::now();
+  FollowState state;
+  state.in_flight = follow_in_flight_;
+  state.following_it = following_ == master;
+  if (last_follow_target_ == master) state.since_last_attempt = std::chrono::duration_cast<Ms>(now - last_follow_);
+  if (!should_follow(state, latest_, master.to_string(), redis_.peer_port)) return;
+  follow_in_flight_ = true;
+  last_follow_ = now;
+  last_follow_target_ = master;
+  spawn(following(master));
+}
+
+Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
+  const auto r = co_await local_->follow(master.to_string(), redis_.peer_port, kRoleChangeTimeout);
+  follow_in_flight_ = false;
+  if (!r.ok()) {
+    log(Level::warning, settings_.name, "REPLICAOF {} {} failed: {}", master.to_string(), redis_.peer_port, r.message);
+    co_return;
+  }
+  if (following_ != master) {
+    log(Level::info, settings_.name, "redis replicates from {}:{}", master.to_string(), redis_.peer_port);
+  }
+  following_ = master;
+}
+
+void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& new_master) {
+  master_heard_ = new_master;
+  if (new_master) following_.reset();
+  spawn(leaving_master(new_master));
+}
+
+Awaitable<void> RedisRoleController::leaving_master(std::optional<vrrp::IpAddress> new_master) {
+  bool follows = false;
+  if (new_master) {
+    const auto r = co_await local_->follow(new_master->to_string(), redis_.peer_port, kRoleChangeTimeout);
+    follows = r.ok();
+    if (follows) {
+      following_ = *new_master;
+      log(Level::info, settings_.name, "redis demoted: replicates from {}:{}", new_master->to_string(),
+          redis_.peer_port);
+    } else {
+      log(Level::error, settings_.name, "redis demotion (REPLICAOF {} {}) failed: {}", new_master->to_string(),
+          redis_.peer_port, r.message);
+    }
+  }
+  const auto killed = co_await local_->kill_clients(kRoleChangeTimeout);
+  if (!killed.ok()) log(Level::warning, settings_.name, "CLIENT KILL failed: {}", killed.message);
+  else log(Level::info, settings_.name, "redis clients dropped so they reconnect through the VIP");
+  // The new master paused our writes to catch up; a paused Redis does not apply its master's
+  // stream either, so lift it now that we are a replica and no writer is left.
+  if (follows) {
+    const auto resumed = co_await local_->unpause(kRoleChangeTimeout);
+    if (!resumed.ok()) log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
+  }
+}
+
+}  // namespace redvip::agent

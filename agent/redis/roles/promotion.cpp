@@ -1,0 +1,141 @@
+// Becoming master (RoleHooks::promote), in the design's order:
+//   1. only a Redis that may be promoted (decisions.hpp: plan_promotion and the gate);
+//   2. when the old master is still alive (it released with priority 0, or we preempt it):
+//      approach its offset unpaused, CLIENT PAUSE WRITE on it, wait until our offset equals
+//      its offset;
+//   3. REPLICAOF NO ONE, confirmed by ROLE; only then does done(true) let the instance add the
+//      VIP and announce;
+//   4. afterwards, without holding the VIP back: the old master becomes our replica, its
+//      clients are killed and its writes unpaused.
+#include <fmt/format.h>
+
+#include "agent/log/log.hpp"
+#include "agent/redis/roles/role_controller.hpp"
+
+namespace redvip::agent {
+namespace {
+
+// The old master still answers as a master: writes may still reach it, and through it us.
+bool still_master(const InfoResult& theirs) { return theirs.ok() && theirs.info.role == RedisRole::master; }
+
+}  // namespace
+
+void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& live_master,
+                                  std::function<void(bool ok, const std::string& why)> done) {
+  const bool follow_pending = following_.has_value() || follow_in_flight_;
+  switch (plan_promotion(gate_, latest_, follow_pending, live_master.has_value())) {
+    case PromotionPlan::refuse:
+      done(false, "redis may not be promoted: " + gate_.why);
+      return;
+    case PromotionPlan::already_master:
+      done(true, "redis already master");
+      return;
+    case PromotionPlan::promote:
+    case PromotionPlan::catch_up_first:
+      break;
+  }
+  spawn(promotion(live_master), Verdict{false, "redis promotion failed"},
+        [done = std::move(done)](Verdict v) { done(v.ok, v.why); });
+}
+
+Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
+    std::optional<vrrp::IpAddress> live_master) {
+  // The old master, paused and caught up with, while it still has to be dealt with.
+  std::shared_ptr<RedisOperations> old;
+  if (live_master) {
+    old = peer(live_master->to_string(), redis_.peer_port);
+    const auto caught = co_await catch_up(old, live_master->to_string());
+    if (caught.outcome == CatchUp::timed_out) {
+      spawn(unpause_abandoned(old));
+      co_return Verdict{false, caught.detail};
+    }
+    // Gone or already demoted: nothing more can reach us from there, nothing to undo there.
+    if (caught.outcome == CatchUp::old_master_gone) old.reset();
+  }
+  const auto promoted = co_await local_->promote(kRoleChangeTimeout);
+  if (!promoted.ok()) {
+    if (old) spawn(unpause_abandoned(old));
+    co_return Verdict{false, "REPLICAOF NO ONE failed: " + promoted.message};
+  }
+  following_.reset();
+  master_heard_.reset();
+  log(Level::notice, settings_.name, "redis promoted to master");
+  if (old) spawn(make_replica_of_us(old));
+  co_return Verdict{true, "redis promoted"};
+}
+
+// Unpaused, our replica first gets close to the old master's offset on its own
+// (decisions.hpp: close_enough_to_pause), for at most handover_timeout. An old master that does
+// not answer as a master ends the approach at once: the pause finds out what became of it.
+Awaitable<void> RedisRoleController::approach(std::shared_ptr<RedisOperations> old, std::string old_host) {
+  long long first_offset = -1;
+  co_await poll_until(
+      Clock::now() + redis_.handover_timeout, kApproachPoll, stop_.get_token(),
+      [&]() -> Awaitable<std::optional<bool>> {
+        const auto theirs = co_await old->replication_info(redis_.check_timeout);
+        if (!still_master(theirs)) co_return true;
+        const auto ours = co_await local_->replication_info(redis_.check_timeout);
+        if (!ours.ok()) co_return std::nullopt;
+        if (first_offset < 0 && streaming_from(ours.info, old_host)) first_offset = ours.info.slave_repl_offset;
+        if (close_enough_to_pause(ours.info, old_host, theirs.info.master_repl_offset, first_offset)) co_return true;
+        co_return std::nullopt;
+      });
+}
+
+// Approach, pause the old master's writes (for at most handover_timeout: Redis lifts the pause
+// itself should we vanish), then wait until our offset equals its offset (decisions.hpp:
+// caught_up). The old master stays paused unless it is gone.
+Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(std::shared_ptr<RedisOperations> old,
+                                                                      std::string old_host) {
+  co_await approach(old, old_host);
+  const auto paused = co_await old->pause_writes(redis_.handover_timeout, redis_.check_timeout);
+  if (!paused.ok()) {
+    log(Level::warning, settings_.name, "old master's redis at {} unreachable ({}): promoting without catch-up",
+        old->name(), paused.message);
+    co_return CatchUpResult{CatchUp::old_master_gone, paused.message};
+  }
+  long long target = -1;
+  long long ours_at = -1;
+  const auto outcome = co_await poll_until(
+      Clock::now() + redis_.handover_timeout, kCatchUpPoll, stop_.get_token(),
+      [&]() -> Awaitable<std::optional<CatchUp>> {
+        const auto theirs = co_await old->replication_info(redis_.check_timeout);
+        if (!still_master(theirs)) co_return CatchUp::old_master_gone;
+        target = theirs.info.master_repl_offset;
+        const auto ours = co_await local_->replication_info(redis_.check_timeout);
+        ours_at = ours.info.slave_repl_offset;
+        if (ours.ok() && caught_up(ours.info, old_host, target)) co_return CatchUp::caught_up;
+        co_return std::nullopt;
+      });
+  if (!outcome) {
+    co_return CatchUpResult{CatchUp::timed_out,
+                            fmt::format("did not catch up with {} (offset {} of {}) within handover_timeout",
+                                        old_host, ours_at, target)};
+  }
+  if (*outcome == CatchUp::caught_up) {
+    log(Level::info, settings_.name, "caught up with {} at offset {}: promoting", old_host, target);
+  }
+  co_return CatchUpResult{*outcome, ""};
+}
+
+// The old master keeps its writes paused; turning it into our replica means no client can
+// write there again, whatever its own daemon is doing. Once it is our replica, lift the pause:
+// a paused Redis does not apply its master's stream either (7.0), so until handover_timeout ran
+// out it would hold none of our new writes. Still a master: leave it paused.
+Awaitable<void> RedisRoleController::make_replica_of_us(std::shared_ptr<RedisOperations> old) {
+  const auto* self = instance_.source_address();
+  if (self == nullptr) co_return;
+  const auto demoted = co_await old->follow(self->to_string(), redis_.peer_port, kRoleChangeTimeout);
+  if (!demoted.ok()) {
+    log(Level::warning, settings_.name, "could not demote the old master {}: {}", old->name(), demoted.message);
+  }
+  co_await old->kill_clients(kRoleChangeTimeout);
+  if (demoted.ok()) co_await old->unpause(kRoleChangeTimeout);
+}
+
+// We paused the old master but do not take over: let its clients write again.
+Awaitable<void> RedisRoleController::unpause_abandoned(std::shared_ptr<RedisOperations> old) {
+  co_await old->unpause(redis_.check_timeout);
+}
+
+}  // namespace redvip::agent

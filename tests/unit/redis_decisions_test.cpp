@@ -1,0 +1,254 @@
+// Table tests of the Redis role decisions (agent/redis/model/decisions.hpp): each row is one
+// situation and the answer the design requires.
+#include <catch2/catch.hpp>
+
+#include "agent/redis/model/decisions.hpp"
+
+using namespace redvip::agent;
+using namespace std::chrono_literals;
+
+namespace {
+
+ReplicationInfo master(const std::string& replid, long long offset = 100) {
+  ReplicationInfo i;
+  i.role = RedisRole::master;
+  i.master_replid = replid;
+  i.master_repl_offset = offset;
+  return i;
+}
+
+ReplicationInfo replica(const std::string& host, int port, bool link_up, long long offset = 100,
+                        bool syncing = false, const std::string& replid = "h1") {
+  ReplicationInfo i;
+  i.role = RedisRole::replica;
+  i.master_host = host;
+  i.master_port = port;
+  i.master_link_up = link_up;
+  i.master_sync_in_progress = syncing;
+  i.slave_repl_offset = offset;
+  i.master_repl_offset = offset;
+  i.master_replid = replid;
+  return i;
+}
+
+PeerData data(long long keys, const std::string& replid = "h1", long long offset = 100) {
+  PeerData d;
+  d.reachable = true;
+  d.keys = keys;
+  d.has_data = keys > 0;
+  d.role = RedisRole::master;
+  d.master_replid = replid;
+  d.master_repl_offset = offset;
+  return d;
+}
+
+PeerData unreachable() {
+  PeerData d;
+  d.error = "connection refused";
+  return d;
+}
+
+const PromotionGate k_open{true, "h1", "synced"};
+const PromotionGate k_closed{false, "", "not yet checked"};
+
+}  // namespace
+
+TEST_CASE("decisions: restarted needs a reconnect, a known history, a new id and the master role") {
+  struct Row {
+    const char* what;
+    std::string history;
+    ReplicationInfo now;
+    bool reconnected;
+    bool restarted;
+  };
+  const Row rows[] = {
+      {"reconnected as a master of a new history", "h1", master("h2"), true, true},
+      {"same connection: our own promotion changed the id", "h1", master("h2"), false, false},
+      {"reconnected, same history (a network blip)", "h1", master("h1"), true, false},
+      {"reconnected as a replica (it was re-pointed, not restarted)", "h1", replica("10.0.0.2", 6379, true, 1, false, "h2"), true, false},
+      {"no history known yet", "", master("h2"), true, false},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    CHECK(restarted(r.history, r.now, r.reconnected) == r.restarted);
+  }
+}
+
+TEST_CASE("decisions: judge_check opens the gate only on a completed sync from the master we chose") {
+  struct Row {
+    const char* what;
+    PromotionGate gate;
+    ReplicationInfo info;
+    bool reconnected;
+    std::optional<std::string> following;
+    bool master_heard;
+    bool open_after;
+    bool decided;
+    AfterCheck then;
+  };
+  auto loading = master("h1");
+  loading.loading = true;
+  const Row rows[] = {
+      {"synced from the master we pointed it at", k_closed, replica("10.0.0.2", 6379, true), false, "10.0.0.2", true, true, true, AfterCheck::nothing},
+      {"still syncing", k_closed, replica("10.0.0.2", 6379, false, -1, true), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
+      {"link down", k_closed, replica("10.0.0.2", 6379, false), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
+      {"synced, but from another master than the one we chose", k_closed, replica("10.0.0.3", 6379, true), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
+      {"synced, but on another port", k_closed, replica("10.0.0.2", 6380, true), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
+      {"a replica we never pointed anywhere proves nothing", k_closed, replica("10.0.0.2", 6379, true), false, std::nullopt, true, false, false, AfterCheck::nothing},
+      {"loading closes an open gate", k_open, loading, false, "10.0.0.2", true, false, true, AfterCheck::nothing},
+      {"restarted empty: the gate closes, and it must follow the master heard", k_open, master("h9"), true, "10.0.0.2", true, false, true, AfterCheck::follow_master},
+      {"restarted empty, nobody heard: cold start", k_open, master("h9"), true, std::nullopt, false, false, true, AfterCheck::check_cold_start},
+      {"promoted by us (same connection): stays open", k_open, master("h9"), false, std::nullopt, false, true, false, AfterCheck::nothing},
+      {"a master while another master is heard (it took over while ours hung): stale", k_open, master("h1"), true, std::nullopt, true, false, true, AfterCheck::follow_master},
+      {"the same without a reconnect", k_open, master("h1"), false, std::nullopt, true, false, true, AfterCheck::follow_master},
+      {"open: nothing else to do", k_open, replica("10.0.0.2", 6379, true), true, "10.0.0.2", true, true, false, AfterCheck::nothing},
+      {"closed master with a master heard: follow it", k_closed, master("h1"), false, std::nullopt, true, false, false, AfterCheck::follow_master},
+      {"closed master, nobody heard: cold start", k_closed, master("h1"), false, std::nullopt, false, false, false, AfterCheck::check_cold_start},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    const auto v = judge_check(r.gate, r.info, r.reconnected, r.following, 6379, r.master_heard);
+    CHECK(v.gate.open == r.open_after);
+    CHECK(v.decided == r.decided);
+    CHECK(v.then == r.then);
+  }
+}
+
+TEST_CASE("decisions: judge_check keeps the history of the data, forgets the master after a restart") {
+  auto synced = judge_check(k_closed, replica("10.0.0.2", 6379, true, 100, false, "h7"), false, "10.0.0.2", 6379, true);
+  CHECK(synced.gate.history == "h7");
+  CHECK(synced.gate.why == "synced from 10.0.0.2:6379");
+  // Our own promotion moves the id along: the next restart compares with the new one.
+  auto promoted = judge_check(synced.gate, master("h8"), false, std::nullopt, 6379, false);
+  CHECK(promoted.gate.history == "h8");
+  auto restart = judge_check(promoted.gate, master("h9"), true, "10.0.0.2", 6379, false);
+  CHECK_FALSE(restart.gate.open);
+  CHECK(restart.forget_following);
+  CHECK(restart.gate.why == "redis restarted with a new replication history");
+  // A pending sync only updates the reason text.
+  auto syncing = judge_check(k_closed, replica("10.0.0.2", 6379, false, -1, true), false, "10.0.0.2", 6379, true);
+  CHECK(syncing.gate.why == "sync in progress");
+}
+
+TEST_CASE("decisions: plan_promotion refuses a closed gate whatever else holds") {
+  struct Row {
+    const char* what;
+    PromotionGate gate;
+    std::optional<ReplicationInfo> latest;
+    bool follow_pending;
+    bool old_master_alive;
+    PromotionPlan plan;
+  };
+  const Row rows[] = {
+      {"unsynced replica", k_closed, replica("10.0.0.2", 6379, false), false, false, PromotionPlan::refuse},
+      {"unsynced replica, old master alive", k_closed, replica("10.0.0.2", 6379, false), true, true, PromotionPlan::refuse},
+      {"restarted empty (a master!)", PromotionGate{false, "", "redis restarted"}, master("h9"), false, false, PromotionPlan::refuse},
+      {"never checked", k_closed, std::nullopt, false, false, PromotionPlan::refuse},
+      {"synced replica, old master silent", k_open, replica("10.0.0.2", 6379, true), true, false, PromotionPlan::promote},
+      {"synced replica, old master alive", k_open, replica("10.0.0.2", 6379, true), true, true, PromotionPlan::catch_up_first},
+      {"already master, nothing pending", k_open, master("h1"), false, false, PromotionPlan::already_master},
+      {"master per the last check, but a REPLICAOF is pending", k_open, master("h1"), true, false, PromotionPlan::promote},
+      {"master per the last check, REPLICAOF pending, old master alive", k_open, master("h1"), true, true, PromotionPlan::catch_up_first},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    CHECK(plan_promotion(r.gate, r.latest, r.follow_pending, r.old_master_alive) == r.plan);
+  }
+}
+
+TEST_CASE("decisions: catching up compares offsets only while streaming from the old master") {
+  struct Row {
+    const char* what;
+    ReplicationInfo ours;
+    long long theirs;
+    long long first;
+    bool close;
+    bool caught;
+  };
+  const Row rows[] = {
+      {"equal offsets", replica("10.0.0.2", 6379, true, 500), 500, 400, true, true},
+      {"ahead (the old master's offset was read first)", replica("10.0.0.2", 6379, true, 600), 500, 400, true, true},
+      {"one byte behind, stream flowing", replica("10.0.0.2", 6379, true, 499), 500, 400, true, false},
+      {"16 KiB behind, stream flowing", replica("10.0.0.2", 6379, true, 500), 500 + kCloseEnoughBytes, 400, true, false},
+      {"16 KiB + 1 behind, stream flowing", replica("10.0.0.2", 6379, true, 500), 501 + kCloseEnoughBytes, 400, false, false},
+      {"a little behind but nothing flowed yet (after a diskless sync)", replica("10.0.0.2", 6379, true, 400), 450, 400, false, false},
+      {"a little behind, first look", replica("10.0.0.2", 6379, true, 400), 450, -1, false, false},
+      {"link down, offsets equal", replica("10.0.0.2", 6379, false, 500), 500, 400, false, false},
+      {"full sync in progress, offsets equal (both 0)", replica("10.0.0.2", 6379, true, 0, true), 0, -1, false, false},
+      {"streaming from another master", replica("10.0.0.3", 6379, true, 500), 500, 400, false, false},
+      {"a master, offsets equal", master("h1", 500), 500, 400, false, false},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    CHECK(close_enough_to_pause(r.ours, "10.0.0.2", r.theirs, r.first) == r.close);
+    CHECK(caught_up(r.ours, "10.0.0.2", r.theirs) == r.caught);
+  }
+}
+
+TEST_CASE("decisions: a handover needs a replica with the link up at our offset") {
+  CHECK(has_every_write(replica("10.0.0.1", 6379, true, 800), 800));
+  CHECK(has_every_write(replica("10.0.0.1", 6379, true, 801), 800));
+  CHECK_FALSE(has_every_write(replica("10.0.0.1", 6379, true, 799), 800));
+  CHECK_FALSE(has_every_write(replica("10.0.0.1", 6379, false, 800), 800));
+  CHECK_FALSE(has_every_write(master("h1", 800), 800));
+}
+
+TEST_CASE("decisions: cold start — who holds newer data") {
+  struct Row {
+    const char* what;
+    PeerData self;
+    std::vector<PeerAnswer> peers;
+    std::chrono::milliseconds since_start;
+    bool promote;
+  };
+  const Row rows[] = {
+      {"only we hold data", data(10), {{"n2", data(0)}}, 0ms, true},
+      {"the peer holds more keys", data(10), {{"n2", data(11)}}, 0ms, false},
+      {"same history, the peer is further on", data(10, "h1", 100), {{"n2", data(10, "h1", 101)}}, 0ms, false},
+      {"same keys, other history: ours counts as newest", data(10, "h1", 100), {{"n2", data(10, "h2", 900)}}, 0ms, true},
+      {"we hold data, a peer is unreachable", data(10), {{"n2", unreachable()}}, 0ms, true},
+      {"empty, a peer holds data", data(0), {{"n2", data(1)}}, 10s, false},
+      {"empty, a peer unreachable: its data is unknown", data(0), {{"n2", unreachable()}, {"n3", data(0)}}, 10s, false},
+      {"everybody empty", data(0), {{"n2", data(0)}, {"n3", data(0)}}, 0ms, true},
+      {"empty, no peers, shortly after start: wait for a master", data(0), {}, kEmptyColdStartWait - 1ms, false},
+      {"empty, no peers, nobody appeared", data(0), {}, kEmptyColdStartWait, true},
+      {"our own Redis did not answer", unreachable(), {{"n2", data(0)}}, 10s, false},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    const auto v = judge_cold_start(r.self, r.peers, r.since_start);
+    CHECK(v.promote == r.promote);
+    CHECK_FALSE(v.why.empty());
+  }
+}
+
+TEST_CASE("decisions: a cold-start check waits for a master to be heard, then once a second") {
+  CHECK_FALSE(cold_check_due(399ms, std::nullopt, 100ms));
+  CHECK(cold_check_due(400ms, std::nullopt, 100ms));
+  CHECK_FALSE(cold_check_due(5s, kColdCheckRetry - 1ms, 100ms));
+  CHECK(cold_check_due(5s, kColdCheckRetry, 100ms));
+}
+
+TEST_CASE("decisions: should_follow re-points at most once per kFollowRetry at the same master") {
+  const auto following = replica("10.0.0.2", 6379, true);
+  struct Row {
+    const char* what;
+    FollowState state;
+    std::optional<ReplicationInfo> latest;
+    bool follow;
+  };
+  const Row rows[] = {
+      {"first time", {false, false, std::nullopt}, master("h1"), true},
+      {"a REPLICAOF is in flight", {true, false, std::nullopt}, master("h1"), false},
+      {"already follows it", {false, true, 10s}, following, false},
+      {"we pointed it there but it is a master again (restart)", {false, true, 10s}, master("h1"), true},
+      {"we pointed it there but it follows another port", {false, true, 10s}, replica("10.0.0.2", 6380, true), true},
+      {"tried this master just now", {false, false, kFollowRetry - 1ms}, master("h1"), false},
+      {"tried this master a while ago", {false, false, kFollowRetry}, master("h1"), true},
+      {"never checked", {false, false, std::nullopt}, std::nullopt, true},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    CHECK(should_follow(r.state, r.latest, "10.0.0.2", 6379) == r.follow);
+  }
+}

@@ -1,0 +1,311 @@
+#pragma once
+// A scripted group of Redis servers behind the role controller's seam (RedisNodes /
+// RedisOperations), for the unit tests of the role changes. Each FakeNode holds the replication
+// state a real Redis reports — role, master, link, offset, replication id, keys, pause — and
+// changes it the way the commands would. Every command that changes something is appended to
+// one journal shared with the fake instance, so a test checks the order of steps across servers
+// and the instance ("n2 paused before n1 promoted before the VIP").
+//
+// Time passes only when somebody looks: each INFO on an unpaused master finds writes_per_look
+// new bytes (clients writing), and each INFO on a replica moves it stream_per_look bytes toward
+// its master's offset (the replication stream). Every operation yields once to the io_context,
+// as a network round trip would, so a stop can land while one is in flight.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/instance/role_hooks.hpp"
+#include "agent/redis/ops/operations.hpp"
+
+namespace redvip::test {
+
+namespace asio = boost::asio;
+using agent::Awaitable;
+using agent::ConnectedReplica;
+using agent::InfoResult;
+using agent::PeerData;
+using agent::RedisErrc;
+using agent::RedisOperations;
+using agent::RedisOpResult;
+using agent::RedisRole;
+using agent::ReplicationInfo;
+
+struct FakeNode {
+  std::string host;
+  int port = 6379;
+  RedisRole role = RedisRole::master;
+  std::string master_host;
+  int master_port = 0;
+  bool link_up = false;
+  long long offset = 0;  // master_repl_offset of a master, slave_repl_offset of a replica
+  std::string replid;
+  long long keys = 0;
+  bool paused = false;
+  bool reachable = true;
+  std::uint64_t connects = 1;
+
+  // Script.
+  bool syncs = true;                 // REPLICAOF to a reachable master completes its sync at once
+  bool confirms_promotion = true;    // false: REPLICAOF NO ONE answers +OK, ROLE still says replica
+  bool hold_promotion = false;       // REPLICAOF NO ONE is received, its confirmation waits for release()
+  long long writes_per_look = 0;     // as an unpaused master: new bytes per INFO
+  long long stream_per_look = -1;    // as a replica: bytes per INFO toward its master (-1: all)
+
+  // Observations.
+  long long last_write_offset = 0;   // the offset of the last write this node accepted as master
+  long long promoted_at = -1;        // our offset when REPLICAOF NO ONE was confirmed
+  std::function<void()> held;        // a held confirmation; call release() to let it answer
+
+  std::string name() const { return host + ":" + std::to_string(port); }
+  void release() {
+    auto h = std::move(held);
+    held = nullptr;
+    if (h) h();
+  }
+  // redis-server restarted without persistence: an empty master of a new history, reached
+  // over a new connection.
+  void restart_empty() {
+    role = RedisRole::master;
+    master_host.clear();
+    master_port = 0;
+    link_up = false;
+    offset = 0;
+    last_write_offset = 0;
+    replid = "restarted-" + host;
+    keys = 0;
+    paused = false;
+    ++connects;
+  }
+};
+
+class FakeGroup : public agent::RedisNodes {
+ public:
+  explicit FakeGroup(std::string local_host) : local_host_(std::move(local_host)) {}
+
+  FakeNode& add(const std::string& host, RedisRole role, long long offset, long long keys) {
+    auto node = std::make_unique<FakeNode>();
+    node->host = host;
+    node->role = role;
+    node->offset = offset;
+    node->last_write_offset = role == RedisRole::master ? offset : 0;
+    node->keys = keys;
+    node->replid = "history-of-" + host;
+    auto& ref = *node;
+    nodes_.push_back(std::move(node));
+    return ref;
+  }
+  FakeNode& node(const std::string& host) { return *find(host); }
+  // The node at `host` when it is in the group and answers, else nullptr.
+  FakeNode* reachable(const std::string& host) {
+    FakeNode* n = find(host);
+    return n != nullptr && n->reachable ? n : nullptr;
+  }
+  FakeNode& local_node() { return node(local_host_); }
+
+  // Makes `replica` a synced replica of `master` (as if it had replicated for a while).
+  void replicate(const std::string& replica, const std::string& master) {
+    auto& r = node(replica);
+    auto& m = node(master);
+    r.role = RedisRole::replica;
+    r.master_host = m.host;
+    r.master_port = m.port;
+    r.link_up = true;
+    r.offset = m.offset;
+    r.replid = m.replid;
+    r.keys = m.keys;
+  }
+
+  // INFO replication of a node, as Redis would answer it now (time passes: see the top).
+  ReplicationInfo info(FakeNode& n) {
+    ReplicationInfo i;
+    i.role = n.role;
+    i.master_replid = n.replid;
+    if (n.role == RedisRole::master) {
+      if (!n.paused && n.writes_per_look > 0) {
+        n.offset += n.writes_per_look;
+        n.last_write_offset = n.offset;
+        ++n.keys;
+      }
+      i.master_repl_offset = n.offset;
+      for (const auto& other : nodes_) {
+        if (other->role == RedisRole::replica && other->master_host == n.host && other->link_up) {
+          i.replicas.push_back(ConnectedReplica{other->host, other->port, "online", other->offset, 0});
+        }
+      }
+      return i;
+    }
+    FakeNode* m = find(n.master_host);
+    if (n.link_up && m != nullptr && m->reachable && m->role == RedisRole::master) {
+      const long long gap = m->offset - n.offset;
+      n.offset += n.stream_per_look < 0 ? gap : std::min(gap, n.stream_per_look);
+      n.keys = m->keys;
+    }
+    i.master_host = n.master_host;
+    i.master_port = n.master_port;
+    i.master_link_up = n.link_up;
+    i.master_sync_in_progress = !n.link_up;
+    i.slave_repl_offset = n.offset;
+    i.master_repl_offset = n.offset;
+    return i;
+  }
+
+  std::shared_ptr<RedisOperations> local() override { return connect(local_host_, 6379); }
+  std::shared_ptr<RedisOperations> connect(const std::string& host, std::uint16_t port) override;
+
+  // One line per command that changes something ("10.0.0.2 CLIENT PAUSE WRITE"); tests add
+  // the instance's steps ("VIP added").
+  std::vector<std::string> journal;
+  // Position of the first journal line equal to `line`, or -1.
+  int position(const std::string& line) const {
+    auto it = std::find(journal.begin(), journal.end(), line);
+    return it == journal.end() ? -1 : static_cast<int>(it - journal.begin());
+  }
+  bool has(const std::string& line) const { return position(line) >= 0; }
+  int count(const std::string& line) const {
+    return static_cast<int>(std::count(journal.begin(), journal.end(), line));
+  }
+
+ private:
+  FakeNode* find(const std::string& host) {
+    for (auto& n : nodes_) {
+      if (n->host == host) return n.get();
+    }
+    return nullptr;
+  }
+
+  std::string local_host_;
+  std::vector<std::unique_ptr<FakeNode>> nodes_;
+};
+
+// The operations on one FakeNode (reached as host:port; a host not in the group refuses).
+class FakeOperations final : public RedisOperations {
+ public:
+  FakeOperations(FakeGroup& group, std::string host, int port) : group_(group), host_(std::move(host)), port_(port) {}
+
+  std::string name() const override { return host_ + ":" + std::to_string(port_); }
+
+  Awaitable<RedisOpResult> promote(Ms) override {
+    FakeNode* n = co_await reach();
+    if (n == nullptr) co_return refused();
+    note(*n, "REPLICAOF NO ONE");
+    if (n->hold_promotion) {
+      co_await agent::await_callback<int>([n](auto resume) { n->held = [resume] { resume(0); }; });
+    }
+    if (!n->confirms_promotion) {
+      co_return RedisOpResult{make_error_code(RedisErrc::not_confirmed), "ROLE says replica"};
+    }
+    if (n->role == RedisRole::replica) n->replid = "promoted-" + n->host;
+    n->role = RedisRole::master;
+    n->master_host.clear();
+    n->link_up = false;
+    n->last_write_offset = n->offset;
+    n->promoted_at = n->offset;
+    co_return RedisOpResult{{}, "promoted"};
+  }
+
+  Awaitable<RedisOpResult> follow(std::string host, int port, Ms) override {
+    FakeNode* n = co_await reach();
+    if (n == nullptr) co_return refused();
+    if (n->role == RedisRole::replica && n->master_host == host && n->master_port == port && n->link_up) {
+      co_return RedisOpResult{{}, "already following"};
+    }
+    note(*n, "REPLICAOF " + host + " " + std::to_string(port));
+    n->role = RedisRole::replica;
+    n->master_host = host;
+    n->master_port = port;
+    n->link_up = false;
+    FakeNode* m = group_.reachable(host);
+    if (n->syncs && m != nullptr) group_.replicate(n->host, m->host);
+    co_return RedisOpResult{{}, "following"};
+  }
+
+  Awaitable<RedisOpResult> kill_clients(Ms) override {
+    FakeNode* n = co_await reach();
+    if (n == nullptr) co_return refused();
+    note(*n, "CLIENT KILL normal pubsub");
+    co_return RedisOpResult{{}, "killed"};
+  }
+
+  Awaitable<RedisOpResult> pause_writes(Ms, Ms) override {
+    FakeNode* n = co_await reach();
+    if (n == nullptr) co_return refused();
+    note(*n, "CLIENT PAUSE WRITE");
+    n->paused = true;
+    co_return RedisOpResult{{}, "paused"};
+  }
+
+  Awaitable<RedisOpResult> unpause(Ms) override {
+    FakeNode* n = co_await reach();
+    if (n == nullptr) co_return refused();
+    note(*n, "CLIENT UNPAUSE");
+    n->paused = false;
+    co_return RedisOpResult{{}, "resumed"};
+  }
+
+  Awaitable<InfoResult> replication_info(Ms) override {
+    FakeNode* n = co_await reach();
+    if (n == nullptr) co_return InfoResult{refused(), {}};
+    co_return InfoResult{{{}, "ok"}, group_.info(*n)};
+  }
+
+  Awaitable<PeerData> peer_data(Ms) override {
+    FakeNode* n = co_await reach();
+    PeerData d;
+    if (n == nullptr) {
+      d.error = "connection refused";
+      co_return d;
+    }
+    d.reachable = true;
+    d.role = n->role;
+    d.keys = n->keys;
+    d.has_data = n->keys > 0;
+    d.master_replid = n->replid;
+    d.master_repl_offset = n->offset;
+    co_return d;
+  }
+
+ private:
+  // One round trip; the node when it answers.
+  Awaitable<FakeNode*> reach() {
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    co_return group_.reachable(host_);
+  }
+  static RedisOpResult refused() { return {make_error_code(RedisErrc::refused), "connection refused"}; }
+  void note(const FakeNode& n, const std::string& what) { group_.journal.push_back(n.host + " " + what); }
+
+  FakeGroup& group_;
+  std::string host_;
+  int port_;
+};
+
+inline std::shared_ptr<RedisOperations> FakeGroup::connect(const std::string& host, std::uint16_t port) {
+  return std::make_shared<FakeOperations>(*this, host, port);
+}
+
+// The instance as the controller sees it: its eligibility causes and its advert source address.
+class FakeInstance : public agent::InstanceControl {
+ public:
+  explicit FakeInstance(const std::string& self) : self_(*vrrp::IpAddress::parse(self)) {}
+
+  void set_blocked(const std::string& cause, bool blocking, const std::string& detail) override {
+    blocked[cause] = blocking;
+    details[cause] = detail;
+  }
+  const vrrp::IpAddress* source_address() const override { return &self_; }
+  bool is_blocked(const std::string& cause) const {
+    auto it = blocked.find(cause);
+    return it != blocked.end() && it->second;
+  }
+
+  std::map<std::string, bool> blocked;
+  std::map<std::string, std::string> details;
+
+ private:
+  vrrp::IpAddress self_;
+};
+
+}  // namespace redvip::test

@@ -1,0 +1,438 @@
+// The Redis role changes of RedisRoleController, run against a fake group of Redis servers and a
+// fake instance (redis_fake_nodes.hpp). Each rule of the design has a test that fails when the
+// rule breaks: no promotion of an unsynced, restarted-empty or stale (hung while another node
+// took over) Redis, no VIP before REPLICAOF NO ONE is confirmed, no takeover of a live master
+// before its last write is ours, no demotion without dropping the clients, no handover release
+// before a replica has every write; and a controller that stops or goes away mid-sequence is
+// never called back into.
+#include "tests/unit/redis_fake_nodes.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "agent/redis/roles/role_controller.hpp"
+#include "tests/unit/redis_fake_server.hpp"
+
+using namespace redvip::agent;
+using namespace redvip::test;
+using namespace std::chrono_literals;
+namespace vrrp = redvip::vrrp;
+
+namespace {
+
+constexpr const char* k_us = "10.0.0.1";
+constexpr const char* k_n2 = "10.0.0.2";
+constexpr const char* k_n3 = "10.0.0.3";
+
+vrrp::IpAddress ip(const char* text) { return *vrrp::IpAddress::parse(text); }
+
+InstanceSettings settings_for_test(std::vector<vrrp::IpAddress> unicast_peers = {}) {
+  InstanceSettings s;
+  s.name = "vi_test";
+  s.advert_interval = vrrp::Centiseconds{1};
+  s.unicast_peers = std::move(unicast_peers);
+  RedisSettings r;
+  r.peer_port = 6379;
+  r.check_timeout = 50ms;
+  r.handover_timeout = 300ms;
+  s.redis = r;
+  return s;
+}
+
+// One controller on a fake group whose local Redis is k_us, with the instance's side recorded.
+struct Rig {
+  explicit Rig(InstanceSettings s = settings_for_test()) : settings(std::move(s)) {}
+
+  void start() {
+    controller = std::make_unique<RedisRoleController>(io, settings, instance, group);
+    controller->start();
+    controller->on_health(Health::healthy, "redis answers");
+  }
+  // One health check of the local Redis, as the checker reports it.
+  void check() {
+    auto& n = group->local_node();
+    controller->on_check(group->info(n), n.connects);
+  }
+  // Checks every 5 ms until `done` (or the limit).
+  bool check_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 2s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < end) {
+      check();
+      run_for(5ms);
+    }
+    return done();
+  }
+  void run_for(std::chrono::milliseconds d) {
+    run_until(io, [] { return false; }, d);
+  }
+  bool run(const std::function<bool()>& done, std::chrono::milliseconds limit = 2s) {
+    return run_until(io, done, limit);
+  }
+  // RoleHooks::promote as the instance calls it: the VIP goes up only on done(true).
+  void promote(std::optional<vrrp::IpAddress> live_master = std::nullopt) {
+    answer.reset();
+    controller->promote(live_master, [this](bool ok, const std::string& why) {
+      answer = std::make_pair(ok, why);
+      if (ok) group->journal.push_back("VIP added");
+    });
+  }
+  bool answered() const { return answer.has_value(); }
+  // A synced replica of n2 whose gate is open.
+  void synced_replica_of_n2() {
+    group->replicate(k_us, k_n2);
+    controller->master_seen(ip(k_n2));
+    REQUIRE(check_until([&] { return !instance.is_blocked("redis sync"); }));
+  }
+
+  boost::asio::io_context io;
+  std::shared_ptr<FakeGroup> group = std::make_shared<FakeGroup>(k_us);
+  FakeInstance instance{k_us};
+  InstanceSettings settings;
+  std::unique_ptr<RedisRoleController> controller;
+  std::optional<std::pair<bool, std::string>> answer;
+};
+
+}  // namespace
+
+TEST_CASE("role controller: an unsynced replica is never promoted") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0).syncs = false;
+  rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  CHECK(rig.instance.is_blocked("redis sync"));
+
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+  rig.run_for(20ms);
+  rig.check();
+  CHECK(rig.instance.is_blocked("redis sync"));
+  rig.promote();
+  REQUIRE(rig.answered());  // refused at once
+  CHECK_FALSE(rig.answer->first);
+  CHECK(rig.answer->second.find("sync in progress") != std::string::npos);
+  rig.run_for(20ms);
+  CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
+
+  // The sync completes: now it may be promoted.
+  rig.group->replicate(k_us, k_n2);
+  rig.check();
+  CHECK_FALSE(rig.instance.is_blocked("redis sync"));
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  CHECK(rig.answer->first);
+  CHECK(rig.group->position("10.0.0.1 REPLICAOF NO ONE") < rig.group->position("VIP added"));
+}
+
+TEST_CASE("role controller: a replica whose Redis restarted empty is never promoted") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+
+  // redis-server restarts without persistence: an empty master of a new history, on a new
+  // connection. The old master is gone meanwhile.
+  rig.group->local_node().restart_empty();
+  rig.group->node(k_n2).reachable = false;
+  rig.check();
+  CHECK(rig.instance.is_blocked("redis sync"));
+  CHECK(rig.instance.details["redis sync"].find("restarted") != std::string::npos);
+  rig.promote();
+  REQUIRE(rig.answered());
+  CHECK_FALSE(rig.answer->first);
+  rig.run_for(30ms);
+  CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
+  CHECK_FALSE(rig.group->has("VIP added"));
+}
+
+TEST_CASE("role controller: a master whose Redis hung while another took over syncs from it first") {
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+  n2.reachable = false;  // n2 dies: we take over
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+
+  // Our Redis hangs: the instance releases (fault), n2 returns and takes over with new writes.
+  us.reachable = false;
+  rig.controller->demoted(std::nullopt);
+  n2.reachable = true;
+  n2.offset = us.offset + 1000;
+  n2.last_write_offset = n2.offset;
+  n2.replid = "n2-took-over";
+  rig.controller->master_seen(ip(k_n2));
+  rig.run_for(20ms);
+  // Ours resumes, still a master, of a history that is stale now.
+  us.reachable = true;
+  rig.check();
+  CHECK(rig.instance.is_blocked("redis sync"));
+  rig.promote(ip(k_n2));
+  REQUIRE(rig.answered());
+  CHECK_FALSE(rig.answer->first);
+
+  // Once it follows n2 and synced, it may take over again, by catching up.
+  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+  CHECK(us.role == RedisRole::replica);
+  rig.promote(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  CHECK(us.promoted_at == n2.last_write_offset);
+}
+
+TEST_CASE("role controller: our own promotion is not mistaken for a restart") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+  rig.group->node(k_n2).reachable = false;
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  rig.check();  // a new replication id, same connection
+  CHECK_FALSE(rig.instance.is_blocked("redis sync"));
+  rig.promote();
+  REQUIRE(rig.answered());
+  CHECK(rig.answer->second == "redis already master");
+}
+
+TEST_CASE("role controller: the VIP waits until REPLICAOF NO ONE is confirmed") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+  rig.group->node(k_n2).reachable = false;  // the master died: promote without catch-up
+
+  SECTION("not before the confirmation arrives") {
+    rig.group->local_node().hold_promotion = true;
+    rig.promote();
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF NO ONE"); }));
+    rig.run_for(50ms);
+    CHECK_FALSE(rig.answered());
+    rig.group->local_node().release();
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    CHECK(rig.answer->first);
+  }
+  SECTION("never when ROLE does not confirm it") {
+    rig.group->local_node().confirms_promotion = false;
+    rig.promote();
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    CHECK_FALSE(rig.answer->first);
+    CHECK(rig.answer->second.find("REPLICAOF NO ONE failed") != std::string::npos);
+    CHECK_FALSE(rig.group->has("VIP added"));
+  }
+}
+
+TEST_CASE("role controller: preempting a live master takes its last write first") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 100000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+  // Clients keep writing to n2; our replica streams a little slower than they write.
+  n2.writes_per_look = 100;
+  rig.group->local_node().stream_per_look = 60;
+
+  SECTION("pause, equal offsets, then REPLICAOF NO ONE, then the VIP; the old master follows us") {
+    rig.promote(ip(k_n2));
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    REQUIRE(rig.answer->first);
+    const auto& j = *rig.group;
+    CHECK(j.position("10.0.0.2 CLIENT PAUSE WRITE") >= 0);
+    CHECK(j.position("10.0.0.2 CLIENT PAUSE WRITE") < j.position("10.0.0.1 REPLICAOF NO ONE"));
+    CHECK(j.position("10.0.0.1 REPLICAOF NO ONE") < j.position("VIP added"));
+    // Not one write the old master accepted is missing here.
+    CHECK(rig.group->local_node().promoted_at == n2.last_write_offset);
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 CLIENT UNPAUSE"); }));
+    CHECK(j.position("10.0.0.2 REPLICAOF 10.0.0.1 6379") < j.position("10.0.0.2 CLIENT KILL normal pubsub"));
+    CHECK(j.position("10.0.0.2 CLIENT KILL normal pubsub") < j.position("10.0.0.2 CLIENT UNPAUSE"));
+    CHECK(n2.role == RedisRole::replica);
+  }
+  SECTION("a replica that does not catch up is not promoted, and the old master is unpaused") {
+    rig.group->local_node().stream_per_look = 0;
+    rig.promote(ip(k_n2));
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    CHECK_FALSE(rig.answer->first);
+    CHECK(rig.answer->second.find("did not catch up") != std::string::npos);
+    CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 CLIENT UNPAUSE"); }));
+    CHECK_FALSE(n2.paused);
+    CHECK(n2.role == RedisRole::master);
+  }
+  SECTION("an old master that cannot be paused is gone: promote without it") {
+    n2.reachable = false;
+    rig.promote(ip(k_n2));
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    CHECK(rig.answer->first);
+  }
+}
+
+TEST_CASE("role controller: leaving master follows the new master, then drops every client") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 1000, 10);
+  rig.group->add(k_n2, RedisRole::master, 1000, 10);
+  rig.start();
+  rig.group->local_node().paused = true;  // the new master paused our writes to catch up
+
+  rig.controller->demoted(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT UNPAUSE"); }));
+  const auto& j = *rig.group;
+  CHECK(j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379") >= 0);
+  CHECK(j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379") < j.position("10.0.0.1 CLIENT KILL normal pubsub"));
+  CHECK(j.position("10.0.0.1 CLIENT KILL normal pubsub") < j.position("10.0.0.1 CLIENT UNPAUSE"));
+
+  // No new master known (a fault, a stop): the clients go all the same.
+  rig.group->journal.clear();
+  rig.controller->demoted(std::nullopt);
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT KILL normal pubsub"); }));
+}
+
+TEST_CASE("role controller: a backup follows the VRRP master, once per master") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  rig.group->add(k_n2, RedisRole::master, 500, 5);
+  rig.group->add(k_n3, RedisRole::master, 900, 9);
+  rig.start();
+  for (int i = 0; i < 5; ++i) {
+    rig.controller->master_seen(ip(k_n2));
+    rig.check();
+    rig.run_for(5ms);
+  }
+  CHECK(rig.group->count("10.0.0.1 REPLICAOF 10.0.0.2 6379") == 1);
+  // Synced from that master: promotable.
+  CHECK_FALSE(rig.instance.is_blocked("redis sync"));
+  // The master changed: re-pointed.
+  rig.controller->master_seen(ip(k_n3));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.3 6379"); }));
+}
+
+TEST_CASE("role controller: planned handover releases only once a replica has every write") {
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 100000, 100);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 0, 0);
+  rig.start();
+  rig.group->replicate(k_n2, k_us);
+  us.writes_per_look = 100;
+  n2.stream_per_look = 40;
+  us.offset += 2000;  // n2 lags behind
+  us.last_write_offset = us.offset;
+
+  bool done = false;
+  long long replica_at_release = -1, ours_at_release = -1;
+  bool paused_at_release = false;
+  rig.controller->handover(
+      [&](std::function<void()> released) {
+        rig.group->journal.push_back("released");
+        replica_at_release = n2.offset;
+        ours_at_release = us.offset;
+        paused_at_release = us.paused;
+        // The new master promotes itself and makes our Redis its replica.
+        n2.role = RedisRole::master;
+        rig.group->replicate(k_us, k_n2);
+        released();
+      },
+      [&] { done = true; });
+  REQUIRE(rig.run([&] { return done; }));
+  const auto& j = *rig.group;
+  CHECK(paused_at_release);
+  CHECK(replica_at_release == ours_at_release);
+  CHECK(j.position("10.0.0.1 CLIENT PAUSE WRITE") < j.position("released"));
+  CHECK(j.position("released") < j.position("10.0.0.1 CLIENT KILL normal pubsub"));
+  CHECK(j.position("10.0.0.1 CLIENT KILL normal pubsub") < j.position("10.0.0.1 CLIENT UNPAUSE"));
+}
+
+TEST_CASE("role controller: a handover without a replica still releases and finishes") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 1000, 10);
+  rig.start();
+  bool released = false, done = false;
+  rig.controller->handover(
+      [&](std::function<void()> r) {
+        released = true;
+        r();
+      },
+      [&] { done = true; });
+  REQUIRE(rig.run([&] { return done; }));
+  CHECK(released);
+  CHECK(rig.group->has("10.0.0.1 CLIENT UNPAUSE"));
+}
+
+TEST_CASE("role controller: cold start promotes only when no peer holds newer data") {
+  Rig rig(settings_for_test({ip(k_n2), ip(k_n3)}));
+  rig.group->add(k_us, RedisRole::master, 300, 10);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 900, 50);
+  auto& n3 = rig.group->add(k_n3, RedisRole::master, 0, 0);
+  rig.start();
+
+  SECTION("a peer holds more keys: wait (and follow it once it is master)") {
+    rig.check_until([] { return false; }, 150ms);
+    CHECK(rig.instance.is_blocked("redis sync"));
+    CHECK(rig.controller->view().detail.find("peer 10.0.0.2 holds newer data") != std::string::npos);
+  }
+  SECTION("the peers are empty or unreachable: ours is the data") {
+    n2.keys = 0;
+    n3.reachable = false;
+    REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+  }
+  SECTION("we are empty and a peer's data is unknown: wait") {
+    rig.group->local_node().keys = 0;
+    n2.keys = 0;
+    n3.reachable = false;
+    rig.check_until([] { return false; }, 150ms);
+    CHECK(rig.instance.is_blocked("redis sync"));
+  }
+}
+
+TEST_CASE("role controller: destroyed mid-sequence, it is never called back and no step follows") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 100000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+
+  SECTION("during a catch-up") {
+    n2.writes_per_look = 100;
+    rig.group->local_node().stream_per_look = 0;  // never catches up: the sequence keeps polling
+    rig.promote(ip(k_n2));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 CLIENT PAUSE WRITE"); }));
+    rig.controller.reset();
+    const auto journal = rig.group->journal.size();
+    rig.run_for(400ms);  // past handover_timeout
+    CHECK_FALSE(rig.answered());
+    CHECK(rig.group->journal.size() == journal);
+  }
+  SECTION("while REPLICAOF NO ONE waits for its confirmation") {
+    n2.reachable = false;
+    rig.group->local_node().hold_promotion = true;
+    rig.promote();
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF NO ONE"); }));
+    rig.controller->stop();
+    rig.group->local_node().release();
+    rig.run_for(30ms);
+    CHECK_FALSE(rig.answered());
+    rig.controller.reset();
+    rig.run_for(10ms);
+    CHECK_FALSE(rig.answered());
+  }
+}
+
+TEST_CASE("role controller: destroyed during a handover, it is never called back") {
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 1000, 10);
+  rig.group->add(k_n2, RedisRole::master, 0, 0);
+  rig.start();
+  rig.group->replicate(k_n2, k_us);
+  bool called = false;
+  std::function<void()> keep;
+  rig.controller->handover([&](std::function<void()> released) { keep = std::move(released); },
+                           [&] { called = true; });
+  REQUIRE(rig.run([&] { return static_cast<bool>(keep); }));
+  rig.controller.reset();
+  keep();  // the instance finished its release after the controller went away
+  rig.run_for(50ms);
+  CHECK_FALSE(called);
+  CHECK_FALSE(rig.group->has("10.0.0.1 CLIENT KILL normal pubsub"));
+}
