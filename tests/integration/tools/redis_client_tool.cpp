@@ -143,9 +143,10 @@ int cmd_hang(int port, pid_t pid) {
   checker.stop();
 
   std::printf("worst timer lateness: running %.2f ms, redis stopped %.2f ms\n", lateness_running, lateness_stopped);
-  // A client that blocked on the stopped server would be late by the whole check timeout
-  // (200 ms); the margin below that absorbs a loaded 2-core test machine.
-  expect(lateness_stopped < 50.0, "a 5 ms timer stays on time while redis is stopped");
+  // A client that blocked on the stopped server would be late by at least the whole check
+  // timeout (200 ms) and that on every check; a loaded 2-core machine makes a timer late by
+  // up to ~120 ms now and then (seen at load 20), so the bound sits between the two.
+  expect(lateness_stopped < 180.0, "a 5 ms timer stays on time while redis is stopped");
   expect(first_failure && *first_failure - stopped_at <= 200 + 50 + 30,
          "first failed check within check_timeout + interval of SIGSTOP (" +
              std::to_string(first_failure ? *first_failure - stopped_at : -1) + " ms)");
