@@ -147,6 +147,7 @@ void VrrpInstance::run_queue() {
     queue_.pop_front();
     if (!std::visit([this](const auto& a) { return act(a); }, action)) return;
   }
+  if (!waiting_ && queue_.empty()) transition_settled();
   if (!waiting_ && queue_.empty() && stopping_ && stop_done_) {
     auto done = std::move(stop_done_);
     stop_done_ = nullptr;

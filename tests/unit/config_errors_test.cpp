@@ -93,8 +93,18 @@ TEST_CASE("Config: syntax errors name file and line", "[config]") {
 TEST_CASE("Config: top-level errors", "[config]") {
   const std::vector<ErrorCase> cases = {
       {"unknown top keyword", "\nvrrp_scriptx chk {\n}\n", 2, "unknown keyword \"vrrp_scriptx\""},
-      {"vrrp_script is refused with a hint", "vrrp_script chk {\n  script x\n}\n", 1,
-       "unknown keyword \"vrrp_script\" (redvip runs no scripts"},
+      {"vrrp_script without script", "vrrp_script chk {\n  interval 1\n}\n" + instance(""), 1,
+       "vrrp_script chk: missing \"script\""},
+      {"vrrp_script twice", "vrrp_script chk {\n  script x\n}\nvrrp_script chk {\n  script y\n}\n" + instance(""),
+       4, "vrrp_script chk is defined twice (first at /etc/redvip/redvip.conf:1)"},
+      {"vrrp_script weight out of range", "vrrp_script chk {\n  script x\n  weight 254\n}\n" + instance(""), 3,
+       "weight \"254\" must be a whole number in -253..253"},
+      {"vrrp_script unclosed quote", "vrrp_script chk {\n  script \"a 'b\"\n}\n" + instance(""), 2,
+       "is not a command line"},
+      {"vrrp_track_file without file", "vrrp_track_file f {\n  weight 2\n}\n" + instance(""), 1,
+       "missing \"file\""},
+      {"notify_fifo twice", "global_defs {\n  notify_fifo /a\n  vrrp_notify_fifo /b\n}\n" + instance(""), 3,
+       "a notify fifo is already given"},
       {"vrrp_sync_group", "vrrp_sync_group G {\n}\n" + instance(""), 1, "unknown keyword \"vrrp_sync_group\""},
       {"quoted keyword", "\"vrrp_instance\" X {\n}\n", 1, "unknown keyword \"vrrp_instance\""},
       {"instance without name", "vrrp_instance {\n}\n", 1, "vrrp_instance expects one name"},
@@ -116,9 +126,6 @@ TEST_CASE("Config: a file without instances is refused", "[config]") {
 TEST_CASE("Config: global_defs errors", "[config]") {
   const std::string tail = "}\n" + instance("");
   const std::vector<ErrorCase> cases = {
-      {"notification_email gets a hint", "global_defs {\n  notification_email {\n    a@b\n  }\n" + tail, 2,
-       "global_defs: unknown keyword \"notification_email\" (redvip sends no e-mail"},
-      {"smtp_server", "global_defs {\n  smtp_server 127.0.0.1\n" + tail, 2, "unknown keyword \"smtp_server\""},
       {"unknown", "global_defs {\n  enable_script_security\n" + tail, 2, "unknown keyword \"enable_script_security\""},
       {"router_id two values", "global_defs {\n  router_id a b\n" + tail, 2, "\"router_id\" expects one value, got 2"},
       {"router_id with a block", "global_defs {\n  router_id a {\n  }\n" + tail, 2, "\"router_id\" takes no { } block"},
@@ -173,9 +180,16 @@ TEST_CASE("Config: redvip_defs errors", "[config]") {
 TEST_CASE("Config: vrrp_instance keyword errors", "[config]") {
   const std::vector<ErrorCase> cases = {
       {"unknown keyword", instance("    foo"), 7, "vrrp_instance VI_1: unknown keyword \"foo\""},
-      {"track_script gets a hint", instance("    track_script {\n      chk\n    }"), 7,
-       "unknown keyword \"track_script\" (redvip runs no scripts"},
-      {"notify_master", instance("    notify_master /bin/true"), 7, "unknown keyword \"notify_master\""},
+      {"track_script of an undefined script", instance("    track_script {\n      chk\n    }"), 8,
+       "no vrrp_script \"chk\" is defined"},
+      {"track_file of an undefined file", instance("    track_file {\n      f\n    }"), 8,
+       "no vrrp_track_file \"f\" is defined"},
+      {"notify_master twice", instance("    notify_master /bin/true\n    notify_master /bin/false"), 8,
+       "\"notify_master\" is given twice"},
+      {"notify with four values", instance("    notify /bin/true a b c"), 7,
+       "\"notify\" expects 1 to 3 values, got 4"},
+      {"notify_deleted gets a hint", instance("    notify_deleted /bin/true"), 7,
+       "unknown keyword \"notify_deleted\" (not supported"},
       {"virtual_ipaddress_excluded", instance("    virtual_ipaddress_excluded {\n 10.0.0.1\n }"), 7,
        "unknown keyword \"virtual_ipaddress_excluded\""},
       {"state FAULT", instance("    state FAULT"), 7, "state \"FAULT\" must be MASTER or BACKUP"},
