@@ -1,5 +1,6 @@
 // The instance's small hooks for tracked scripts and notifications (agent/scripts/).
 #include "agent/instance/vrrp_instance.hpp"
+#include "agent/log/log.hpp"
 
 namespace redvip::agent {
 
@@ -9,6 +10,7 @@ void VrrpInstance::set_tracked_priority(std::uint8_t priority) {
 }
 
 void VrrpInstance::transition_settled() {
+  if (auto done = timeline_.finish()) log(Level::info, settings_.name, "timeline: {}", done->text());
   const vrrp::State now = machine_.state();
   if (now == settled_ || now == vrrp::State::initialize) return;
   settled_ = now;

@@ -12,6 +12,7 @@
 
 #include "agent/config/settings.hpp"
 #include "agent/instance/eligibility.hpp"
+#include "agent/instance/failover_timeline.hpp"
 #include "agent/instance/instance_status.hpp"
 #include "agent/instance/ports.hpp"
 #include "agent/instance/role_hooks.hpp"
@@ -98,6 +99,8 @@ class VrrpInstance : public InstanceControl {
   InstanceCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   TransitionObserver observer_;
+  vrrp::TimePoint event_at_{};  // when the event being handled happened
+  TimelineRecorder timeline_;
   vrrp::State settled_ = vrrp::State::initialize;  // the state the observer last heard
 };
 

@@ -141,10 +141,13 @@ echo 0 >"$TOPO_TMP/n1/prio"
 wait_until 4 has_vip n1 "$VIP" || fail "n1 did not preempt back at 150"
 pass "a track file's weight moves the priority and the VIP with it"
 
-# --- SIGTERM runs notify_stop before exiting
+# --- status shows the last transition's timeline; SIGTERM runs notify_stop before exiting
+out=$("$REDVIPCTL" -s "$(node_sock n1)" status)
+[[ "$out" == *"last transition "*"-> MASTER"*"cause seen +0.0 ms, decision +"*"VIP added +"*"announced +"* ]] ||
+  fail "no timeline in status: $out"
 : >"$TOPO_TMP/n1/notes"
 kill -TERM "$PID_n1"
 wait "$PID_n1" || fail "n1 exited with an error"
 grep -q '^end stop-only$' "$TOPO_TMP/n1/notes" || fail "notify_stop did not run before the exit: $(cat "$TOPO_TMP/n1/notes")"
 grep -q '^end INSTANCE VI_1 STOP 150$' "$TOPO_TMP/n1/notes" || fail "notify STOP: $(cat "$TOPO_TMP/n1/notes")"
-pass "notify_stop and notify STOP run before redvipd exits"
+pass "the timeline in status; notify_stop and notify STOP run before redvipd exits"
