@@ -43,7 +43,9 @@ std::string redis_replication_text(const RedisStatusView& redis) {
   const ReplicationInfo& r = *redis.replication;
   if (r.role == RedisRole::master) {
     std::string out = fmt::format("  redis: master offset {}", r.master_repl_offset);
-    if (r.replicas.empty()) out += "; no replica connected";
+    // Said before it happens: on the last node a stop has no one to hand over to.
+    if (r.replicas.empty())
+      out += "; no replica connected: a stop now pauses writes for handover_timeout, then drops the VIP";
     for (const auto& replica : r.replicas)
       out += fmt::format("; replica {}:{} {} offset {} ({} bytes behind)", replica.ip, replica.port,
                          replica.state, replica.offset, behind(r, replica));

@@ -91,6 +91,11 @@ TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timel
   CHECK(text.find(": BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.0 ms, announced +20.0 ms\n") !=
         std::string::npos);
 
+  InstanceView alone = master;
+  alone.redis.replication->replicas.clear();
+  CHECK(render_text({alone}).find("  redis: master offset 1200; no replica connected: a stop now pauses writes "
+                                  "for handover_timeout, then drops the VIP\n") != std::string::npos);
+
   const std::string json = render_json({master, replica});
   INFO(json);
   CHECK(json.find("\"redis\":{\"healthy\":true,\"role\":\"master\",\"detail\":\"\",\"replication\":{\"role\":\"master\","
