@@ -40,7 +40,14 @@ for line in 21 23 24; do
   [[ "$out" == *"redis_recipe.conf:$line: "* ]] || fail "-t does not name line $line: $out"
 done
 [[ "$out" == *"with redis { address 127.0.0.1 6379 }"* ]] || fail "-t does not say what to write: $out"
-pass "-t names each line of the old Redis recipe to change"
+# Beside a redis block a role-changing notify script is refused, at -t and at start, naming its line.
+sed 's|^    notify_fault .*|    redis {\n        address 127.0.0.1 6379\n    }|' "$SAMPLES/redis_recipe.conf" >"$TOPO_TMP/recipe_redis.conf"
+if out=$(topo_exec n1 "$REDVIPD" -t -f "$TOPO_TMP/recipe_redis.conf" 2>&1); then fail "-t accepted SLAVEOF scripts beside a redis block: $out"; fi
+[[ "$out" == *"recipe_redis.conf:23: vrrp_instance redis_vip: notify_master runs SLAVEOF/REPLICAOF, which would fight"* ]] ||
+  fail "the refusal does not name the line: $out"
+if topo_exec n1 timeout 5 "$REDVIPD" -f "$TOPO_TMP/recipe_redis.conf" >"$TOPO_TMP/refused.log" 2>&1; then fail "redvipd started with SLAVEOF scripts beside a redis block"; fi
+grep -q "recipe_redis.conf:24: .*notify_backup runs SLAVEOF/REPLICAOF" "$TOPO_TMP/refused.log" || fail "start: $(cat "$TOPO_TMP/refused.log")"
+pass "-t names each line of the old Redis recipe to change; beside a redis block they are refused"
 
 # --- two nodes with notify scripts, a fifo, a tracked script and a tracked file
 conf() {
