@@ -126,7 +126,9 @@ TEST_CASE("Config: a file without instances is refused", "[config]") {
 TEST_CASE("Config: global_defs errors", "[config]") {
   const std::string tail = "}\n" + instance("");
   const std::vector<ErrorCase> cases = {
-      {"unknown", "global_defs {\n  enable_script_security\n" + tail, 2, "unknown keyword \"enable_script_security\""},
+      {"unknown", "global_defs {\n  enable_script_checks\n" + tail, 2, "unknown keyword \"enable_script_checks\""},
+      {"enable_script_security takes no value", "global_defs {\n  enable_script_security yes\n" + tail, 2,
+       "\"enable_script_security\" expects no value, got 1"},
       {"router_id two values", "global_defs {\n  router_id a b\n" + tail, 2, "\"router_id\" expects one value, got 2"},
       {"router_id with a block", "global_defs {\n  router_id a {\n  }\n" + tail, 2, "\"router_id\" takes no { } block"},
       {"router_id twice", "global_defs {\n  router_id a\n  router_id b\n" + tail, 3,
