@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "agent/config/script_hints.hpp"
 #include "agent/config/tree.hpp"
 #include "agent/config/validate.hpp"
 #include "agent/config/values.hpp"
@@ -29,17 +30,21 @@ constexpr std::size_t kMaxUnixPath = 107;
 std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
 std::string family_name(Family family) { return family == Family::ipv4 ? "IPv4" : "IPv6"; }
 
-// Why a keyword a keepalived user may well have is refused, so the error says what to do.
-std::string unsupported_hint(const std::string& keyword) {
-  static const std::set<std::string> scripts = {
-      "track_script", "notify_master", "notify_backup", "notify_fault", "notify_stop",
-      "notify",       "vrrp_script",   "notify_master_rx_lower_pri", "notify_deleted"};
+// keepalived's e-mail alerts: redvip sends none; the lines are read past with a warning so
+// that a keepalived file starts unchanged (notify scripts are the way to alert).
+bool mail_keyword(const std::string& keyword) {
   static const std::set<std::string> mail = {
       "notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout",
       "smtp_helo_name",     "smtp_alert",              "smtp_alert_vrrp"};
+  return mail.count(keyword) > 0;
+}
+
+// Why a keyword a keepalived user may well have is refused, so the error says what to do.
+std::string unsupported_hint(const std::string& keyword) {
+  static const std::set<std::string> scripts = {"notify_master_rx_lower_pri", "notify_deleted",
+                                                 "notify_fifo_script", "vrrp_notify_fifo_script"};
   if (scripts.count(keyword))
-    return " (redvip runs no scripts: it checks and manages Redis itself, see the redis { } block)";
-  if (mail.count(keyword)) return " (redvip sends no e-mail: remove it)";
+    return " (not supported: redvip runs notify, notify_master|backup|fault|stop and notify_fifo)";
   if (keyword == "virtual_ipaddress_excluded")
     return " (not supported: use one vrrp_instance per address family)";
   if (keyword == "vrrp_sync_group") return " (not supported: use one vrrp_instance per VIP group)";
@@ -78,6 +83,15 @@ struct PendingInstance {
   std::vector<const Statement*> vip_sts;   // parallel to settings.vips
   std::vector<const Statement*> peer_sts;  // parallel to settings.unicast_peers
   std::optional<std::string> vmac_name;
+  std::vector<const Statement*> notify_sts;  // notify* lines, for the old-recipe checks
+  std::vector<const Statement*> track_script_sts;  // parallel to settings.track_scripts
+};
+
+// A vrrp_script or vrrp_track_file block, where it is written.
+template <typename T>
+struct Defined {
+  T settings;
+  const Statement* st = nullptr;
 };
 
 class Parser {
@@ -96,10 +110,34 @@ class Parser {
         if (expect_block(st, "")) parse_redvip_defs(st, redvip_seen, config.redvip);
       }
     }
+    // Scripts and tracked files next: instances refer to them wherever they are written.
+    for (const Statement& st : top) {
+      if (st.keyword_quoted) continue;
+      if (st.keyword != "vrrp_script" && st.keyword != "vrrp_track_file") continue;
+      const std::string ctx = st.keyword + (st.args.empty() ? "" : " " + st.args[0]);
+      if (st.args.size() != 1 || st.args[0].empty()) {
+        error(st, "", st.keyword + " expects one name");
+        continue;
+      }
+      if (!expect_block(st, ctx)) continue;
+      const auto& known = st.keyword == "vrrp_script" ? where_defined(scripts_, st.args[0])
+                                                      : where_defined(files_, st.args[0]);
+      if (!known.empty()) {
+        error(st, "", ctx + " is defined twice (first at " + known + ")");
+        continue;
+      }
+      if (st.keyword == "vrrp_script") {
+        if (auto script = parse_vrrp_script(st, ctx, config.globals))
+          scripts_.emplace(st.args[0], Defined<VrrpScriptSettings>{std::move(*script), &st});
+      } else if (auto file = parse_track_file_block(st, ctx)) {
+        files_.emplace(st.args[0], Defined<TrackFileSettings>{std::move(*file), &st});
+      }
+    }
     for (const Statement& st : top) {
       if (st.keyword_quoted) {
         unknown(st, "");
-      } else if (st.keyword == "global_defs" || st.keyword == "redvip_defs") {
+      } else if (st.keyword == "global_defs" || st.keyword == "redvip_defs" ||
+                 st.keyword == "vrrp_script" || st.keyword == "vrrp_track_file") {
         continue;
       } else if (st.keyword == "vrrp_instance") {
         if (st.args.size() != 1 || st.args[0].empty()) {
@@ -107,7 +145,7 @@ class Parser {
           continue;
         }
         if (!expect_block(st, "vrrp_instance " + st.args[0])) continue;
-        if (auto instance = parse_instance(st, config.globals))
+        if (auto instance = parse_instance(st, config.globals, config.redvip))
           config.instances.push_back(std::move(*instance));
       } else {
         unknown(st, "");
@@ -266,6 +304,22 @@ class Parser {
           if (auto v = number(st, ctx, st.args[0], 1, 99)) globals.rt_priority = static_cast<int>(*v);
       } else if (k == "vrrp_no_swap") {
         if (flag(seen, st, ctx)) globals.no_swap = true;
+      } else if (k == "notify_fifo" || k == "vrrp_notify_fifo") {
+        // One fifo gets every instance's lines (redvip has only VRRP to tell about).
+        if (!expect_values(st, ctx, 1, 3)) continue;
+        if (!globals.notify_fifo.empty()) {
+          error(st, ctx, k + ": a notify fifo is already given (redvip writes every line to one)");
+          continue;
+        }
+        globals.notify_fifo = resolve_path(st.base_dir, st.args[0]);
+      } else if (k == "script_user") {
+        if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 1, 2)) continue;
+        globals.script_user = st.args[0];
+        if (st.args.size() == 2) globals.script_group = st.args[1];
+      } else if (k == "enable_script_security") {
+        // redvip never runs a script through a shell and runs it as script_user or as the
+        // user the line names; keepalived's check of the script's path is left to the admin.
+        flag(seen, st, ctx);
       } else if (k == "vrrp_mcast_group4") {
         if (single(seen, st, ctx))
           if (auto a = address(st, ctx, st.args[0])) {
@@ -284,6 +338,8 @@ class Parser {
             else
               globals.mcast_group6 = *a;
           }
+      } else if (mail_keyword(k)) {
+        warn(st, ctx, k + " is ignored: redvip sends no e-mail (use a notify script to alert)");
       } else {
         unknown(st, ctx);
       }
@@ -311,7 +367,11 @@ class Parser {
           redvip.metrics_address = *hp;
         else
           error(st, ctx, k + " " + quote(st.args[0]) +
-                             " must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9150");
+                             " must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9650");
+      } else if (k == "notify_timeout") {
+        if (single(seen, st, ctx))
+          if (auto v = fixed(st, ctx, st.args[0], 3, 100, 3600000, "0.1..3600 seconds"))
+            redvip.notify_timeout = milliseconds(*v);
       } else {
         unknown(st, ctx);
       }
@@ -320,7 +380,8 @@ class Parser {
 
   // --- vrrp_instance -----------------------------------------------------------------------
   std::optional<InstanceSettings> parse_instance(const Statement& block,
-                                                 const GlobalSettings& globals) {
+                                                 const GlobalSettings& globals,
+                                                 const RedvipSettings& redvip) {
     PendingInstance p;
     p.block = &block;
     p.context = "vrrp_instance " + block.args[0];
@@ -405,13 +466,245 @@ class Parser {
       } else if (k == "redis") {
         if (not_duplicate(seen, st, ctx) && block_only(st, ctx))
           s.redis = parse_redis(st, ctx + ": redis");
+      } else if (k == "notify" || k == "notify_master" || k == "notify_backup" ||
+                 k == "notify_fault" || k == "notify_stop") {
+        if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 1, 3)) continue;
+        auto command = script_command(st, ctx, globals);
+        if (!command) continue;
+        p.notify_sts.push_back(&st);
+        auto& slot = k == "notify"          ? s.notify.any
+                     : k == "notify_master" ? s.notify.master
+                     : k == "notify_backup" ? s.notify.backup
+                     : k == "notify_fault"  ? s.notify.fault
+                                            : s.notify.stop;
+        slot = std::move(*command);
+      } else if (k == "track_script") {
+        if (block_only(st, ctx)) parse_track_scripts(st, p);
+      } else if (k == "track_file") {
+        if (block_only(st, ctx)) parse_track_files(st, p);
+      } else if (mail_keyword(k)) {
+        warn(st, ctx, k + " is ignored: redvip sends no e-mail (use a notify script to alert)");
       } else {
         unknown(st, ctx);
       }
     }
     finish(p, globals);
+    s.notify.fifo = globals.notify_fifo;
+    s.notify.timeout = redvip.notify_timeout;
+    check_old_recipe(p);
     if (out_.errors.size() != errors_before) return std::nullopt;
     return std::move(p.settings);
+  }
+
+  // --- scripts (agent/notify/ runs them) ------------------------------------------------
+  template <typename T>
+  static std::string where_defined(const std::map<std::string, Defined<T>>& known,
+                                   const std::string& name) {
+    auto it = known.find(name);
+    return it == known.end() ? std::string() : it->second.st->file + ":" + std::to_string(it->second.st->line);
+  }
+
+  // "COMMAND [USER [GROUP]]", as keepalived's notify* and script lines.
+  std::optional<ScriptCommand> script_command(const Statement& st, const std::string& ctx,
+                                              const GlobalSettings& globals) {
+    if (!split_command_line(st.args[0])) {
+      error(st, ctx, st.keyword + " " + quote(st.args[0]) +
+                         " is not a command line (empty, or a quote is not closed)");
+      return std::nullopt;
+    }
+    ScriptCommand command;
+    command.command = st.args[0];
+    command.user = st.args.size() > 1 ? st.args[1] : globals.script_user;
+    command.group = st.args.size() > 2 ? st.args[2] : st.args.size() > 1 ? "" : globals.script_group;
+    command.source = where(st);
+    return command;
+  }
+
+  std::optional<VrrpScriptSettings> parse_vrrp_script(const Statement& block, const std::string& ctx,
+                                                      const GlobalSettings& globals) {
+    VrrpScriptSettings v;
+    v.name = block.args[0];
+    SeenKeywords seen;
+    const std::size_t errors_before = out_.errors.size();
+    bool has_script = false;
+    bool has_timeout = false;
+    std::string user, group;
+    for (const Statement& st : block.block) {
+      const std::string& k = st.keyword;
+      if (st.keyword_quoted) {
+        unknown(st, ctx);
+      } else if (k == "script") {
+        if (!single(seen, st, ctx)) continue;
+        if (auto command = script_command(st, ctx, globals)) {
+          v.script = std::move(*command);
+          has_script = true;
+        }
+      } else if (k == "interval" || k == "timeout") {
+        if (!single(seen, st, ctx)) continue;
+        if (auto value = fixed(st, ctx, st.args[0], 3, 10, 3600000, "0.01..3600 seconds")) {
+          (k == "interval" ? v.interval : v.timeout) = milliseconds(*value);
+          if (k == "timeout") has_timeout = true;
+        }
+      } else if (k == "weight") {
+        if (!not_duplicate(seen, st, ctx)) continue;
+        if (auto w = weight(st, ctx)) v.weight = *w;
+      } else if (k == "rise" || k == "fall") {
+        if (single(seen, st, ctx))
+          if (auto value = number(st, ctx, st.args[0], 1, 1000))
+            (k == "rise" ? v.rise : v.fall) = static_cast<unsigned>(*value);
+      } else if (k == "user") {
+        if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 1, 2)) continue;
+        user = st.args[0];
+        group = st.args.size() == 2 ? st.args[1] : "";
+      } else if (k == "init_fail") {
+        if (flag(seen, st, ctx)) v.init_fail = true;
+      } else {
+        unknown(st, ctx);
+      }
+    }
+    if (!has_script) error(block, ctx, "missing \"script\"");
+    if (!has_timeout) v.timeout = v.interval;
+    if (!user.empty()) {
+      v.script.user = user;
+      v.script.group = group;
+    }
+    if (out_.errors.size() != errors_before) return std::nullopt;
+    return v;
+  }
+
+  // "weight W" with keepalived's range; "reverse" is not supported.
+  std::optional<int> weight(const Statement& st, const std::string& ctx) {
+    if (!expect_values(st, ctx, 1, 1)) return std::nullopt;
+    const std::string& text = st.args[0];
+    const bool negative = !text.empty() && text[0] == '-';
+    auto magnitude = parse_unsigned(negative ? std::string_view(text).substr(1) : std::string_view(text), 0, 253);
+    if (!magnitude) {
+      error(st, ctx, "weight " + quote(text) + " must be a whole number in -253..253");
+      return std::nullopt;
+    }
+    return negative ? -static_cast<int>(*magnitude) : static_cast<int>(*magnitude);
+  }
+
+  std::optional<TrackFileSettings> parse_track_file_block(const Statement& block, const std::string& ctx) {
+    TrackFileSettings f;
+    f.name = block.args[0];
+    SeenKeywords seen;
+    const std::size_t errors_before = out_.errors.size();
+    for (const Statement& st : block.block) {
+      const std::string& k = st.keyword;
+      if (st.keyword_quoted) {
+        unknown(st, ctx);
+      } else if (k == "file") {
+        if (single(seen, st, ctx)) f.path = resolve_path(st.base_dir, st.args[0]);
+      } else if (k == "weight") {
+        if (!not_duplicate(seen, st, ctx)) continue;
+        if (auto w = weight(st, ctx)) f.weight = *w;
+      } else {
+        unknown(st, ctx);
+      }
+    }
+    if (f.path.empty() && out_.errors.size() == errors_before) error(block, ctx, "missing \"file\"");
+    if (out_.errors.size() != errors_before) return std::nullopt;
+    return f;
+  }
+
+  // "NAME [weight W]" lines; W overrides the definition's weight for this instance.
+  std::optional<int> tracked_weight(const Statement& st, const std::string& ctx) {
+    if (st.has_block) {
+      error(st, ctx, quote(st.keyword) + " takes no { } block");
+      return std::nullopt;
+    }
+    if (st.args.empty()) return 0;
+    if (st.args.size() != 2 || st.args[0] != "weight") {
+      error(st, ctx, quote(st.keyword) + ": expected \"NAME\" or \"NAME weight W\"");
+      return std::nullopt;
+    }
+    Statement w = st;
+    w.keyword = "weight";
+    w.args.erase(w.args.begin());
+    return weight(w, ctx);
+  }
+
+  void parse_track_scripts(const Statement& block, PendingInstance& p) {
+    const std::string ctx = p.context + ": track_script";
+    for (const Statement& st : block.block) {
+      auto w = tracked_weight(st, ctx);
+      if (!w) continue;
+      auto it = scripts_.find(st.keyword);
+      if (it == scripts_.end()) {
+        error(st, ctx, "no vrrp_script " + quote(st.keyword) + " is defined");
+        continue;
+      }
+      TrackedScript tracked{it->second.settings};
+      if (!st.args.empty()) tracked.script.weight = *w;
+      for (const auto& t : p.settings.track_scripts) {
+        if (t.script.name == st.keyword) {
+          error(st, ctx, quote(st.keyword) + " is listed twice");
+          w.reset();
+        }
+      }
+      if (!w) continue;
+      p.settings.track_scripts.push_back(std::move(tracked));
+      p.track_script_sts.push_back(&st);
+    }
+  }
+
+  void parse_track_files(const Statement& block, PendingInstance& p) {
+    const std::string ctx = p.context + ": track_file";
+    for (const Statement& st : block.block) {
+      auto w = tracked_weight(st, ctx);
+      if (!w) continue;
+      auto it = files_.find(st.keyword);
+      if (it == files_.end()) {
+        error(st, ctx, "no vrrp_track_file " + quote(st.keyword) + " is defined");
+        continue;
+      }
+      TrackedFile tracked{it->second.settings};
+      if (!st.args.empty()) tracked.file.weight = *w;
+      p.settings.track_files.push_back(std::move(tracked));
+    }
+  }
+
+  // The old keepalived recipe for Redis (notify scripts running SLAVEOF, a vrrp_script running
+  // redis-cli PING): beside a redis { } block, role-changing scripts would fight redvipd's own
+  // role changes and are refused; without one, each line is named with what to write instead.
+  void check_old_recipe(PendingInstance& p) {
+    const InstanceSettings& s = p.settings;
+    const std::string& ctx = p.context;
+    std::string redis_address;
+    for (std::size_t i = 0; i < s.track_scripts.size(); ++i) {
+      const auto& script = s.track_scripts[i].script;
+      const ScriptText text{script.script.command, program_text(script.script.command)};
+      if (!runs_redis_ping(text)) continue;
+      const std::string defined = where_defined(scripts_, script.name);
+      if (redis_address.empty()) redis_address = redis_cli_address(script.script.command);
+      if (s.redis)
+        warn(*p.track_script_sts[i], ctx,
+             "track_script " + script.name + " checks Redis with redis-cli, which the redis { } "
+             "block already does: remove this line and vrrp_script " + script.name + " at " + defined);
+      else
+        warn(*p.track_script_sts[i], ctx,
+             "track_script " + script.name + " checks Redis with redis-cli: replace this line (and "
+             "vrrp_script " + script.name + " at " + defined + ") with redis { address " +
+             (redis_address.empty() ? "127.0.0.1 6379" : redis_address) + " }, which checks Redis "
+             "itself and changes its role in an order that keeps acknowledged writes");
+    }
+    for (const Statement* st : p.notify_sts) {
+      const ScriptText text{st->args[0], program_text(st->args[0])};
+      if (!runs_role_change(text)) continue;
+      if (s.redis)
+        error(*st, ctx, st->keyword + " runs SLAVEOF/REPLICAOF, which would fight the role "
+              "changes of the redis { } block: remove it (notify scripts are for telling others)");
+      else
+        warn(*st, ctx, st->keyword + " runs SLAVEOF/REPLICAOF: remove this line and add redis { "
+             "address " + (redis_address.empty() ? std::string("127.0.0.1 6379") : redis_address) +
+             " } to the instance; redvipd then makes the role changes itself, in an order that "
+             "keeps acknowledged writes");
+    }
+  }
+
+  std::string program_text(const std::string& command) const {
+    return options_.allow_file_access ? read_script_program(command) : std::string();
   }
 
   void parse_vips(const Statement& block, PendingInstance& p) {
@@ -744,6 +1037,8 @@ class Parser {
   LoadResult& out_;
   const ParseOptions& options_;
   std::set<std::string> vmac_names_;  // VMAC names given so far: a default name avoids them
+  std::map<std::string, Defined<VrrpScriptSettings>> scripts_;
+  std::map<std::string, Defined<TrackFileSettings>> files_;
 };
 
 LoadResult parse_statements(const TreeResult& tree, const std::string& main_file,

@@ -33,6 +33,9 @@ struct GlobalSettings {
   // none: the normal scheduler. vrrp_no_swap: lock every page in memory (mlockall).
   std::optional<int> rt_priority;
   bool no_swap = false;
+  std::string notify_fifo;  // notify_fifo / vrrp_notify_fifo; empty: none
+  std::string script_user;  // the user scripts run as when they name none; empty: ours
+  std::string script_group;
 
   friend bool operator==(const GlobalSettings&, const GlobalSettings&) = default;
 };
@@ -48,6 +51,7 @@ struct HostPort {
 struct RedvipSettings {
   std::string control_socket = "/run/redvip/redvip.sock";
   std::optional<HostPort> metrics_address;  // none: no metrics listener
+  std::chrono::milliseconds notify_timeout{10000};  // a notify script is killed after this
 
   friend bool operator==(const RedvipSettings&, const RedvipSettings&) = default;
 };
@@ -79,6 +83,61 @@ struct RedisSettings {
 
 enum class InitialState : std::uint8_t { backup, master };
 
+// A script as keepalived runs it: a command line (split into words like keepalived, quotes
+// keep words together; no shell), run as `user` (empty: redvipd's own user).
+struct ScriptCommand {
+  std::string command;
+  std::string user;
+  std::string group;   // empty: the user's own group
+  std::string source;  // "FILE:LINE" where it is written, for logs and -t
+
+  friend bool operator==(const ScriptCommand&, const ScriptCommand&) = default;
+};
+
+// keepalived's notifications of one instance, run after a transition (agent/notify/).
+struct NotifySettings {
+  std::optional<ScriptCommand> any;  // "notify": INSTANCE NAME STATE PRIORITY appended
+  std::optional<ScriptCommand> master, backup, fault, stop;
+  std::string fifo;                  // global_defs notify_fifo: one line per transition
+  std::chrono::milliseconds timeout{10000};  // a notify script is killed after this
+
+  bool empty() const { return !any && !master && !backup && !fault && !stop && fifo.empty(); }
+  friend bool operator==(const NotifySettings&, const NotifySettings&) = default;
+};
+
+// A vrrp_script block (keepalived's defaults).
+struct VrrpScriptSettings {
+  std::string name;
+  ScriptCommand script;
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds timeout{1000};  // default: the interval
+  int weight = 0;  // 0: a failing script puts the instance in Fault; else priority +/- weight
+  unsigned rise = 1;
+  unsigned fall = 1;
+  bool init_fail = false;
+
+  friend bool operator==(const VrrpScriptSettings&, const VrrpScriptSettings&) = default;
+};
+
+// A vrrp_track_file block: a number written to a file by someone else.
+struct TrackFileSettings {
+  std::string name;
+  std::string path;
+  int weight = 1;  // priority += value * weight; 0: a non-zero value puts the instance in Fault
+
+  friend bool operator==(const TrackFileSettings&, const TrackFileSettings&) = default;
+};
+
+// What an instance tracks, resolved: the definition with the instance's own weight.
+struct TrackedScript {
+  VrrpScriptSettings script;  // .weight is the instance's weight when it gives one
+  friend bool operator==(const TrackedScript&, const TrackedScript&) = default;
+};
+struct TrackedFile {
+  TrackFileSettings file;  // .weight likewise
+  friend bool operator==(const TrackedFile&, const TrackedFile&) = default;
+};
+
 struct InstanceSettings {
   std::string name;
   std::string source_file;  // where the vrrp_instance block starts
@@ -104,6 +163,9 @@ struct InstanceSettings {
   GarpSettings garp;
   bool dont_track_primary = false;
   std::optional<RedisSettings> redis;
+  NotifySettings notify;
+  std::vector<TrackedScript> track_scripts;
+  std::vector<TrackedFile> track_files;
 
   friend bool operator==(const InstanceSettings&, const InstanceSettings&) = default;
 };

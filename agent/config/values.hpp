@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/config/settings.hpp"
 #include "vrrp/ip_address.hpp"
@@ -35,6 +36,11 @@ std::optional<PrefixedAddress> parse_prefixed_address(std::string_view text);
 std::optional<HostPort> parse_host_port(std::string_view text);
 // The inverse: "192.0.2.1:9650", "[2001:db8::1]:9650".
 std::string to_string(const HostPort& address);
+
+// A script's command line split into words as keepalived does (no shell): blanks separate
+// words, single or double quotes keep one together, a backslash takes the next character.
+// nullopt when a quote is not closed or there is no word.
+std::optional<std::vector<std::string>> split_command_line(std::string_view text);
 
 // What the kernel accepts as an interface name: 1..15 bytes, no '/', ':' or whitespace,
 // not "." or "..".

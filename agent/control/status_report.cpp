@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "agent/control/status_details.hpp"
+
 namespace redvip::agent {
 namespace {
 constexpr vrrp::State kStates[] = {vrrp::State::initialize, vrrp::State::backup,
@@ -55,6 +57,8 @@ std::string render_text(const std::vector<InstanceView>& instances) {
       if (!i.redis.detail.empty()) out += fmt::format(" ({})", i.redis.detail);
     }
     out += '\n';
+    out += redis_replication_text(i.redis);
+    out += timeline_text(s);
   }
   if (out.empty()) out = "no instances\n";
   return out;
@@ -80,7 +84,10 @@ std::string render_json(const std::vector<InstanceView>& instances) {
       out += fmt::format(",\"redis\":{{\"healthy\":{},\"role\":\"{}\",\"detail\":\"{}\"}}",
                          i.redis.healthy ? "true" : "false", json_escape(i.redis.role),
                          json_escape(i.redis.detail));
+      out.pop_back();  // the replication details go inside the redis object
+      out += redis_replication_json(i.redis) + "}";
     }
+    out += timeline_json(s);
     out += '}';
   }
   out += "]}\n";
@@ -160,6 +167,7 @@ std::string render_prometheus(const std::vector<InstanceView>& instances) {
                          label_escape(i.vrrp.name), i.redis.checks_failed);
     }
   }
+  out += prometheus_details(instances);
   return out;
 }
 

@@ -29,6 +29,7 @@ bool Daemon::start(Config config, std::string& error) {
   addresses_ = std::move(addresses);
   receivers_ = std::make_unique<netlink::VrrpReceivers>(io_);
   timer_hub_ = std::make_unique<TimerHub>(io_);
+  if (!scripts_) scripts_ = std::make_unique<ScriptRunner>(io_);
   links_ = std::make_unique<netlink::LinkMonitor>(
       io_,
       [this](const netlink::LinkEvent& e) {
@@ -48,6 +49,7 @@ bool Daemon::start(Config config, std::string& error) {
   if (start_endpoints(error)) return false;
   for (const auto& settings : config_.instances) {
     if (start_instance(settings, error)) {
+      trackers_.clear();
       controllers_.clear();  // first: a controller refers to its instance
       instances_.clear();
       return false;
@@ -110,6 +112,7 @@ std::error_code Daemon::start_instance(const InstanceSettings& settings, std::st
     instance->set_hooks(controller.get());
     controller->start();
   }
+  attach_scripts(settings, *instance);
   instance->start();
   if (controller) controllers_[settings.name] = std::move(controller);
   instances_[settings.name] = std::move(instance);
@@ -130,8 +133,13 @@ void Daemon::stop_instance(const std::string& name, std::function<void()> done) 
   auto finish = [this, name] {
     // Destroy outside the instance's own call stack.
     asio::post(io_, [this, name] {
+      trackers_.erase(name);
       controllers_.erase(name);
+      std::uint8_t priority = 0;
+      if (auto gone = instances_.find(name); gone != instances_.end())
+        priority = gone->second->status().priority;
       instances_.erase(name);
+      instance_stopped(name, priority);
       auto waiters = std::move(stopping_[name]);
       stopping_.erase(name);
       for (auto& w : waiters) w();
@@ -168,6 +176,7 @@ void Daemon::watch_signals() {
     }
     if (shutting_down_) {
       log(Level::warning, "", "second {}: exiting now", signal == SIGINT ? "SIGINT" : "SIGTERM");
+      trackers_.clear();
       controllers_.clear();
       for (auto& [name, instance] : instances_) instance.reset();
       io_.stop();
@@ -190,8 +199,11 @@ void Daemon::shutdown(const std::string& why) {
     signals_.cancel();
     if (watchdog_) watchdog_->stop();
     links_.reset();
-    log(Level::notice, "", "stopped");
-    io_.stop();
+    // notify_stop and what else is queued run first (each killed at its timeout).
+    wait_for_scripts([this] {
+      log(Level::notice, "", "stopped");
+      io_.stop();
+    });
   };
   if (*remaining == 0) {
     finish();

@@ -11,6 +11,9 @@
 #include "agent/control/control_server.hpp"
 #include "agent/control/metrics_server.hpp"
 #include "agent/redis/roles/role_controller.hpp"
+#include "agent/scripts/notifier.hpp"
+#include "agent/scripts/script_runner.hpp"
+#include "agent/scripts/tracker.hpp"
 #include "agent/control/status_report.hpp"
 #include "agent/daemon/watchdog.hpp"
 #include "agent/instance/live_ports.hpp"
@@ -51,6 +54,11 @@ class Daemon {
   void stop_instance(const std::string& name, std::function<void()> done);
   std::error_code start_endpoints(std::string& error);
   void feed_initial_links(VrrpInstance& instance);
+  // daemon_scripts.cpp: an instance's notifications and tracked scripts/files.
+  void attach_scripts(const InstanceSettings& settings, VrrpInstance& instance);
+  void instance_stopped(const std::string& name, std::uint8_t priority);
+  // done() once no notify script runs any more (each is bounded by its timeout).
+  void wait_for_scripts(std::function<void()> done);
   std::string control(const std::string& request);
 
   boost::asio::io_context& io_;
@@ -66,9 +74,15 @@ class Daemon {
   // they hold channels on it).
   std::unique_ptr<netlink::VrrpReceivers> receivers_;
   std::unique_ptr<TimerHub> timer_hub_;  // every instance's timers
+  // Every script's child process (before the instances and what runs scripts for them).
+  std::unique_ptr<ScriptRunner> scripts_;
+  // Notifiers by instance; one whose instance is gone runs what it has queued, then goes.
+  std::map<std::string, std::shared_ptr<Notifier>> notifiers_;
   std::map<std::string, std::unique_ptr<VrrpInstance>> instances_;
   // Declared after instances_ so it is destroyed first: a controller refers to its instance.
   std::map<std::string, std::unique_ptr<RedisRoleController>> controllers_;
+  // Likewise: a tracker calls into its instance.
+  std::map<std::string, std::unique_ptr<Tracker>> trackers_;
   // Instances releasing before they are destroyed, and who waits for each to be gone.
   std::map<std::string, std::vector<std::function<void()>>> stopping_;
   bool signals_added_ = false;

@@ -80,6 +80,18 @@ int report_config_test(const std::string& path, const redvip::agent::Config& con
                                        : fmt::format("unicast to {} peer{}", i.unicast_peers.size(),
                                                      i.unicast_peers.size() == 1 ? "" : "s"),
                redis);
+    // The scripts it will run, so a converted keepalived file shows what it kept.
+    std::vector<std::string> scripts;
+    for (const auto* n : {&i.notify.master, &i.notify.backup, &i.notify.fault, &i.notify.stop, &i.notify.any}) {
+      if (*n) scripts.push_back(fmt::format("{} ({})", (*n)->command, (*n)->source));
+    }
+    if (!i.notify.fifo.empty()) scripts.push_back("fifo " + i.notify.fifo);
+    for (const auto& t : i.track_scripts)
+      scripts.push_back(fmt::format("track_script {} every {} ms, weight {}", t.script.name,
+                                    t.script.interval.count(), t.script.weight));
+    for (const auto& t : i.track_files)
+      scripts.push_back(fmt::format("track_file {} ({}), weight {}", t.file.name, t.file.path, t.file.weight));
+    for (const auto& line : scripts) fmt::print("{}: {}:   {}\n", path, i.name, line);
     std::vector<std::string> interfaces = i.track_interfaces;
     interfaces.insert(interfaces.begin(), i.interface);
     for (const auto& v : i.vips) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/instance/failover_timeline.hpp"
 #include "netlink/vrrp_socket.hpp"
 #include "vrrp/codec.hpp"
 #include "vrrp/state_machine.hpp"
@@ -31,6 +32,8 @@ struct InstanceStatus {
   std::string last_transition_reason;
   InstanceCounters counters;
   netlink::SocketCounters socket;
+  std::optional<FailoverTimeline> last_timeline;  // the last transition, step by step
+  DurationHistogram master_durations;             // becoming master: cause seen to announced
 };
 
 }  // namespace redvip::agent

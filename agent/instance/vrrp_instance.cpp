@@ -135,6 +135,7 @@ void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMet
 void VrrpInstance::feed(const vrrp::Event& event) { feed(event, ports_.timers->now()); }
 
 void VrrpInstance::feed(const vrrp::Event& event, vrrp::TimePoint at) {
+  event_at_ = at;  // when a transition's cause was seen
   for (auto& action : machine_.handle(event, at)) {
     queue_.push_back(std::move(action));
   }
@@ -147,6 +148,7 @@ void VrrpInstance::run_queue() {
     queue_.pop_front();
     if (!std::visit([this](const auto& a) { return act(a); }, action)) return;
   }
+  if (!waiting_ && queue_.empty()) transition_settled();
   if (!waiting_ && queue_.empty() && stopping_ && stop_done_) {
     auto done = std::move(stop_done_);
     stop_done_ = nullptr;
@@ -190,6 +192,7 @@ bool VrrpInstance::act(const vrrp::TakeVips& take) {
 
 void VrrpInstance::promoted(bool ok, const std::string& why) {
   waiting_ = false;
+  timeline_.step(ok ? "redis promoted" : "redis promotion failed", ports_.timers->now());
   if (ok) {
     add_vips();
     run_queue();
@@ -207,7 +210,10 @@ void VrrpInstance::promoted(bool ok, const std::string& why) {
 bool VrrpInstance::act(const vrrp::ReleaseVips&) {
   remove_vips();
   // The machine follows the better master it yielded to; after a shutdown or fault, none.
-  if (hooks_) hooks_->demoted(machine_.master());
+  if (hooks_) {
+    hooks_->demoted(machine_.master());
+    timeline_.step("redis told to follow", ports_.timers->now());
+  }
   return true;
 }
 
@@ -218,6 +224,8 @@ bool VrrpInstance::act(const vrrp::Announce&) {
   if (auto ec = ports_.announcer->start(addresses)) {
     log(Level::warning, settings_.name, "cannot announce the VIPs on {}: {}",
         vip_interface(settings_), ec.message());
+  } else {
+    timeline_.step("announced", ports_.timers->now());
   }
   return true;
 }
@@ -227,6 +235,8 @@ bool VrrpInstance::act(const vrrp::Transition& t) {
   last_reason_ = t.reason;
   log(Level::notice, settings_.name, "{} -> {}: {}", vrrp::to_string(t.from), vrrp::to_string(t.to),
       t.reason);
+  timeline_.begin(t.from, t.to, t.reason, event_at_, ports_.timers->now(),
+                  std::chrono::system_clock::now());
   if (t.to == vrrp::State::master) ++counters_.became_master;
   if (t.from == vrrp::State::master) ports_.announcer->stop();
   return true;
@@ -253,6 +263,7 @@ void VrrpInstance::add_vips() {
     }
   }
   vips_held_ = true;
+  timeline_.step("VIP added", ports_.timers->now());
   log(Level::info, settings_.name, "VIPs added");
 }
 
@@ -265,7 +276,10 @@ void VrrpInstance::remove_vips() {
           netlink::AddressManager::describe_error(vip, ec, netlink::VipOperation::remove));
     }
   }
-  if (vips_held_) log(Level::info, settings_.name, "VIPs removed");
+  if (vips_held_) {
+    timeline_.step("VIP removed", ports_.timers->now());
+    log(Level::info, settings_.name, "VIPs removed");
+  }
   vips_held_ = false;
 }
 
@@ -289,6 +303,8 @@ InstanceStatus VrrpInstance::status() const {
   s.last_transition_reason = last_reason_;
   s.counters = counters_;
   s.socket = ports_.adverts->counters();
+  s.last_timeline = timeline_.last();
+  s.master_durations = timeline_.master_durations();
   return s;
 }
 

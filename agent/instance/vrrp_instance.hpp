@@ -12,6 +12,7 @@
 
 #include "agent/config/settings.hpp"
 #include "agent/instance/eligibility.hpp"
+#include "agent/instance/failover_timeline.hpp"
 #include "agent/instance/instance_status.hpp"
 #include "agent/instance/ports.hpp"
 #include "agent/instance/role_hooks.hpp"
@@ -48,6 +49,14 @@ class VrrpInstance : public InstanceControl {
   void set_hooks(RoleHooks* hooks) { hooks_ = hooks; }
   const vrrp::IpAddress* source_address() const override;
 
+  // instance_hooks.cpp: what tracked scripts and notifications need.
+  // The priority tracked scripts and files make (keepalived's weights); the machine advertises it.
+  void set_tracked_priority(std::uint8_t priority);
+  // Called once each transition has finished (Redis promoted, VIPs added and announced, or
+  // released), with the state reached and the priority; never for Initialize.
+  using TransitionObserver = std::function<void(vrrp::State state, std::uint8_t priority)>;
+  void set_transition_observer(TransitionObserver observer) { observer_ = std::move(observer); }
+
   const InstanceSettings& settings() const { return settings_; }
   InstanceStatus status() const;
   vrrp::State state() const { return machine_.state(); }
@@ -68,6 +77,7 @@ class VrrpInstance : public InstanceControl {
   bool act(const vrrp::DropAdvert& drop);
   bool act(const vrrp::MasterChanged& changed);
   void promoted(bool ok, const std::string& why);
+  void transition_settled();
   void add_vips();
   void remove_vips();
 
@@ -88,6 +98,10 @@ class VrrpInstance : public InstanceControl {
   std::string last_reason_;
   InstanceCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  TransitionObserver observer_;
+  vrrp::TimePoint event_at_{};  // when the event being handled happened
+  TimelineRecorder timeline_;
+  vrrp::State settled_ = vrrp::State::initialize;  // the state the observer last heard
 };
 
 }  // namespace redvip::agent

@@ -28,7 +28,8 @@ grep -E '^redvip|checked' <<<"$rpmlint_out" || true
 # The same files in both, and the ones the issue asks for. The unit is in /lib on Debian 12.
 expected=(/etc/redvip/redvip.conf /usr/sbin/redvipd /usr/lib/systemd/system/redvip.service
           /usr/lib/sysusers.d/redvip.conf /usr/share/man/man8/redvipd.8
-          /usr/share/man/man5/redvip.conf.5 /usr/bin/redvipctl /usr/share/man/man1/redvipctl.1)
+          /usr/share/man/man5/redvip.conf.5 /usr/bin/redvipctl /usr/share/man/man1/redvipctl.1
+          /usr/share/redvip/grafana/redvip.json)
 normalize() {  # file paths only, no docs/licences/build-ids, one unit dir, no compression suffix
   grep -v '/$' | sed -e 's|^\./|/|' -e 's|^/lib/systemd/|/usr/lib/systemd/|' -e 's|\.gz$||' \
     | grep -v -e '^/usr/share/doc/' -e '^/usr/share/licenses/' -e '^/usr/lib/\.build-id' | sort

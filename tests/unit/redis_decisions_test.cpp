@@ -222,6 +222,15 @@ TEST_CASE("decisions: cold start — who holds newer data") {
   }
 }
 
+TEST_CASE("decisions: a peer that did not answer is named with its own words") {
+  PeerData denied;
+  denied.error = "DENIED Redis is running in protected mode";
+  const auto v = judge_cold_start(data(0), {{"10.0.0.2", denied}}, 10s);
+  CHECK_FALSE(v.promote);
+  CHECK(v.why == "cold start: empty, and peer 10.0.0.2 did not say what it holds (DENIED Redis is running in "
+                 "protected mode)");
+}
+
 TEST_CASE("decisions: a cold-start check waits for a master to be heard, then once a second") {
   CHECK_FALSE(cold_check_due(399ms, std::nullopt, 100ms));
   CHECK(cold_check_due(400ms, std::nullopt, 100ms));

@@ -279,10 +279,12 @@ void RedisConnection::become_ready() {
   connect_timer_.cancel();
   backoff_ = options_.reconnect_min;
   ++connects_;
+  // A reconnect after an error is news; a first connect is not (peers are asked over one-shot
+  // connections, e.g. every second during a cold start).
   if (!last_logged_error_.empty()) {
-    log(Level::notice, options_.log_name, "connected again");
+    log(Level::notice, options_.log_name, "connected again to redis {}", options_.endpoint.to_string());
   } else {
-    log(Level::info, options_.log_name, "connected");
+    log(Level::debug, options_.log_name, "connected to redis {}", options_.endpoint.to_string());
   }
   last_logged_error_.clear();
   last_error_.clear();
@@ -307,7 +309,8 @@ void RedisConnection::fail_connection(RedisErrc why, const std::string& text) {
   wipe_buffers();
   last_error_ = text;
   if (text != last_logged_error_) {
-    log(Level::warning, options_.log_name, "{}; reconnecting in {}", text, ms_text(backoff_));
+    log(Level::warning, options_.log_name, "redis {}: {}; reconnecting in {}", options_.endpoint.to_string(),
+        text, ms_text(backoff_));
     last_logged_error_ = text;
   }
   auto in_flight = std::move(in_flight_);

@@ -122,10 +122,10 @@ bool holds_newer_data(const PeerData& peer, const PeerData& self) {
 ColdStartVerdict judge_cold_start(const PeerData& self, const std::vector<PeerAnswer>& peers,
                                   std::chrono::milliseconds since_start) {
   if (!self.reachable) return {false, "cold start: the local redis did not answer (" + self.error + ")"};
-  bool peer_unknown = false;
+  const PeerAnswer* unknown = nullptr;  // the first peer that did not say what it holds
   for (const auto& p : peers) {
     if (!p.data.reachable) {
-      peer_unknown = true;
+      if (!unknown) unknown = &p;
       continue;
     }
     if (holds_newer_data(p.data, self)) {
@@ -137,7 +137,10 @@ ColdStartVerdict judge_cold_start(const PeerData& self, const std::vector<PeerAn
     return {true, "cold start: no reachable peer holds newer data (" + std::to_string(self.keys) + " keys here)"};
   }
   // An empty Redis may serve only when the group holds no data at all.
-  if (peer_unknown) return {false, "cold start: empty, and a peer's data is unknown (unreachable)"};
+  // Its own words (a DENIED of protected mode, NOAUTH, a refused connection) are the cause.
+  if (unknown)
+    return {false, "cold start: empty, and peer " + unknown->name + " did not say what it holds (" +
+                       (unknown->data.error.empty() ? std::string("unreachable") : unknown->data.error) + ")"};
   if (peers.empty() && since_start < kEmptyColdStartWait) {
     return {false, "cold start: empty; waiting for a master holding data"};
   }

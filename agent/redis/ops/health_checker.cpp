@@ -102,8 +102,8 @@ void RedisHealthChecker::finish(const Check& check, const RedisResult& info) {
   if (alive.expired()) return;
   if (auto changed = counter_.record(ok)) {
     const std::string why = ok ? std::string("redis answers") : reason;
-    log(*changed == Health::healthy ? Level::notice : Level::warning, connection_->options().log_name,
-        "redis {}: {}", to_string(*changed), why);
+    // The role controller logs the change with the address ("redis at HOST:PORT healthy").
+    log(Level::debug, connection_->options().log_name, "redis {}: {}", to_string(*changed), why);
     if (on_change_) on_change_(*changed, why);
   }
 }

@@ -1,7 +1,10 @@
 #pragma once
 // The Redis side of an instance as status shows it, next to the VRRP state.
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "agent/redis/model/replication_info.hpp"
 
 namespace redvip::agent {
 
@@ -13,6 +16,9 @@ struct RedisStatusView {
   std::string detail;
   std::uint64_t checks_ok = 0;
   std::uint64_t checks_failed = 0;
+  // The last good check's INFO replication: offsets, the master link, the replicas and their
+  // offsets (status and metrics show the lag from them).
+  std::optional<ReplicationInfo> replication;
 };
 
 }  // namespace redvip::agent

@@ -140,6 +140,7 @@ RedisStatusView RedisRoleController::view() const {
   v.present = true;
   v.healthy = health_ == Health::healthy;
   if (latest_) v.role = std::string(to_string(latest_->role));
+  v.replication = latest_;
   v.detail = gate_.open ? "" : gate_.why;
   const std::string& failure = checker_ ? checker_->last_failure() : health_reason_;
   if (!v.healthy && !failure.empty()) v.detail = failure;

@@ -1,0 +1,69 @@
+#pragma once
+// A failover as a timeline: when the cause was seen, when the state machine decided, when
+// Redis was promoted (or told to follow), when the VIP was added (or removed), when the
+// announcements went out — each step with its time from the cause. The instance records one
+// per transition; the last one goes to the log, `redvipctl status` and metrics (a histogram of
+// how long becoming master took, cause seen to announcements).
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vrrp/state_machine.hpp"
+
+namespace redvip::agent {
+
+struct TimelineStep {
+  std::string what;                 // "cause seen", "decision", "redis promoted", "VIP added", ...
+  std::chrono::microseconds at{0};  // since the cause was seen
+};
+
+struct FailoverTimeline {
+  vrrp::State from = vrrp::State::initialize;
+  vrrp::State to = vrrp::State::initialize;
+  std::string reason;
+  std::chrono::system_clock::time_point seen_at;  // wall clock, for people
+  std::vector<TimelineStep> steps;
+
+  std::chrono::microseconds total() const { return steps.empty() ? std::chrono::microseconds(0) : steps.back().at; }
+  // "BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.1 ms, ..., total 4.6 ms"
+  std::string text() const;
+  std::string json() const;
+};
+
+// Prometheus-style cumulative buckets, in seconds.
+struct DurationHistogram {
+  static constexpr std::array<double, 12> kBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                     0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
+  std::array<std::uint64_t, kBounds.size()> buckets{};  // observations <= each bound
+  std::uint64_t count = 0;
+  double sum = 0;
+
+  void observe(double seconds);
+};
+
+// What the instance records as a transition runs; pure (times are passed in).
+class TimelineRecorder {
+ public:
+  // A transition starts: the cause was seen at `seen`, the machine decided at `now`.
+  void begin(vrrp::State from, vrrp::State to, std::string reason, vrrp::TimePoint seen,
+             vrrp::TimePoint now, std::chrono::system_clock::time_point wall_now);
+  void step(const std::string& what, vrrp::TimePoint now);
+  // The transition has settled: the timeline becomes last(); a finished Backup -> Master or
+  // Fault -> Master (it reached its announcements) is counted in the histogram. Returns the
+  // timeline finished, if one was under way.
+  std::optional<FailoverTimeline> finish();
+
+  const std::optional<FailoverTimeline>& last() const { return last_; }
+  const DurationHistogram& master_durations() const { return master_durations_; }
+
+ private:
+  std::optional<FailoverTimeline> current_;
+  vrrp::TimePoint seen_{};
+  std::optional<FailoverTimeline> last_;
+  DurationHistogram master_durations_;
+};
+
+}  // namespace redvip::agent

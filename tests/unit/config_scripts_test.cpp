@@ -1,0 +1,206 @@
+// keepalived's notify and track keywords: what they turn into, and the old Redis recipe's
+// scripts named with what to write instead (warnings without a redis block, an error for a
+// role-changing script beside one).
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "agent/config/parser.hpp"
+#include "agent/config/script_hints.hpp"
+#include "agent/config/values.hpp"
+
+using namespace redvip::agent;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::string errors_of(const LoadResult& result) {
+  std::string all;
+  for (const auto& e : result.errors) all += e.to_string() + "\n";
+  return all;
+}
+std::string warnings_of(const LoadResult& result) {
+  std::string all;
+  for (const auto& w : result.warnings) all += w + "\n";
+  return all;
+}
+
+std::string instance(const std::string& extra) {
+  return "vrrp_instance VI_1 {\n"
+         "    interface eth0\n"
+         "    virtual_router_id 51\n"
+         "    priority 100\n"
+         "    virtual_ipaddress {\n"
+         "        192.0.2.1\n"
+         "    }\n" +
+         extra + "\n}\n";
+}
+
+}  // namespace
+
+TEST_CASE("Config: notify scripts and the fifo as keepalived writes them", "[config][scripts]") {
+  const std::string text =
+      "global_defs {\n"
+      "  notify_fifo /run/keepalived.fifo\n"
+      "  script_user nobody nogroup\n"
+      "}\n"
+      "redvip_defs {\n"
+      "  notify_timeout 2.5\n"
+      "}\n" +
+      instance("    notify \"/usr/local/bin/notify.sh --all\"\n"
+               "    notify_master /usr/local/bin/master.sh root\n"
+               "    notify_backup /usr/local/bin/backup.sh\n"
+               "    notify_fault /usr/local/bin/fault.sh daemon adm\n"
+               "    notify_stop /usr/local/bin/stop.sh\n");
+  const LoadResult result = parse_config_text(text, "t.conf");
+  INFO(errors_of(result));
+  REQUIRE(result.config);
+  const auto& n = result.config->instances.at(0).notify;
+  REQUIRE(n.any);
+  CHECK(n.any->command == "/usr/local/bin/notify.sh --all");
+  CHECK(n.any->user == "nobody");
+  CHECK(n.any->group == "nogroup");
+  CHECK(n.any->source == "t.conf:15");
+  REQUIRE(n.master);
+  CHECK(n.master->user == "root");
+  CHECK(n.master->group.empty());
+  CHECK(n.fault->user == "daemon");
+  CHECK(n.fault->group == "adm");
+  CHECK(n.backup->command == "/usr/local/bin/backup.sh");
+  CHECK(n.stop->command == "/usr/local/bin/stop.sh");
+  CHECK(n.fifo == "/run/keepalived.fifo");
+  CHECK(n.timeout == milliseconds(2500));
+  CHECK(!n.empty());
+  CHECK(result.config->instances.at(0).notify != NotifySettings{});
+}
+
+TEST_CASE("Config: vrrp_script, track_script and track_file with keepalived's defaults",
+          "[config][scripts]") {
+  const std::string text =
+      "vrrp_script chk_gw {\n"
+      "  script \"/bin/ping -c1 -W1 192.0.2.254\"\n"
+      "  interval 2\n"
+      "  weight -20\n"
+      "  fall 3\n"
+      "  rise 2\n"
+      "  user nobody\n"
+      "}\n"
+      "vrrp_script chk_maint {\n"
+      "  script \"/usr/bin/test ! -e /etc/maint\"\n"
+      "  timeout 0.5\n"
+      "  init_fail\n"
+      "}\n"
+      "vrrp_track_file maint {\n"
+      "  file /run/maint\n"
+      "  weight 0\n"
+      "}\n" +
+      instance("    track_script {\n"
+               "        chk_gw\n"
+               "        chk_maint weight 10\n"
+               "    }\n"
+               "    track_file {\n"
+               "        maint\n"
+               "    }\n");
+  const LoadResult result = parse_config_text(text, "t.conf");
+  INFO(errors_of(result));
+  REQUIRE(result.config);
+  const auto& s = result.config->instances.at(0);
+  REQUIRE(s.track_scripts.size() == 2);
+  const auto& gw = s.track_scripts[0].script;
+  CHECK(gw.name == "chk_gw");
+  CHECK(gw.interval == milliseconds(2000));
+  CHECK(gw.timeout == milliseconds(2000));  // the interval when not given
+  CHECK(gw.weight == -20);
+  CHECK(gw.fall == 3);
+  CHECK(gw.rise == 2);
+  CHECK(gw.script.user == "nobody");
+  CHECK_FALSE(gw.init_fail);
+  const auto& maint = s.track_scripts[1].script;
+  CHECK(maint.interval == milliseconds(1000));
+  CHECK(maint.timeout == milliseconds(500));
+  CHECK(maint.weight == 10);  // the instance's weight
+  CHECK(maint.rise == 1);
+  CHECK(maint.fall == 1);
+  CHECK(maint.init_fail);
+  REQUIRE(s.track_files.size() == 1);
+  CHECK(s.track_files[0].file.path == "/run/maint");
+  CHECK(s.track_files[0].file.weight == 0);
+  CHECK(result.warnings.empty());
+}
+
+TEST_CASE("Config: command lines split like keepalived's", "[config][scripts]") {
+  using V = std::vector<std::string>;
+  CHECK(split_command_line("/bin/echo a  b") == V{"/bin/echo", "a", "b"});
+  CHECK(split_command_line("/bin/sh -c 'exit 3'") == V{"/bin/sh", "-c", "exit 3"});
+  CHECK(split_command_line("a \"b c\" d\\ e") == V{"a", "b c", "d e"});
+  CHECK(split_command_line("a ''") == V{"a", ""});
+  CHECK_FALSE(split_command_line("a 'b"));
+  CHECK_FALSE(split_command_line("   "));
+}
+
+TEST_CASE("Config: the old Redis recipe is recognised in command lines and script files",
+          "[config][scripts]") {
+  CHECK(runs_role_change({"redis-cli SLAVEOF NO ONE", ""}));
+  CHECK(runs_role_change({"/x.sh", "#!/bin/sh\nredis-cli -p 6380 replicaof 10.0.0.1 6379\n"}));
+  CHECK_FALSE(runs_role_change({"/usr/bin/slaveofthings", ""}));
+  CHECK_FALSE(runs_role_change({"/bin/logger master", "echo slaveoff"}));
+  CHECK(runs_redis_ping({"/usr/bin/redis-cli -h 127.0.0.1 -p 6380 PING", ""}));
+  CHECK(runs_redis_ping({"/x.sh", "test \"$(redis-cli ping)\" = PONG"}));
+  CHECK_FALSE(runs_redis_ping({"/bin/ping -c1 192.0.2.1", ""}));
+  CHECK(redis_cli_address("redis-cli -h 10.0.0.5 -p 6380 ping") == "10.0.0.5 6380");
+  CHECK(redis_cli_address("redis-cli ping") == "127.0.0.1 6379");
+}
+
+TEST_CASE("Config: the old Redis recipe without a redis block names each line to change",
+          "[config][scripts]") {
+  const std::string dir = std::filesystem::temp_directory_path() / ("redvip-recipe-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string master_sh = dir + "/redis-master.sh";
+  std::ofstream(master_sh) << "#!/bin/sh\nredis-cli SLAVEOF NO ONE\n";
+  const std::string text =
+      "vrrp_script chk_redis {\n"
+      "  script \"/usr/bin/redis-cli -p 6380 PING\"\n"
+      "  interval 1\n"
+      "}\n" +
+      instance("    track_script {\n"
+               "        chk_redis\n"
+               "    }\n"
+               "    notify_master " + master_sh + "\n"
+               "    notify_backup \"/usr/bin/redis-cli SLAVEOF 10.0.0.1 6380\"\n");
+  const LoadResult result = parse_config_text(text, "t.conf");
+  INFO(errors_of(result));
+  REQUIRE(result.config);  // it runs as keepalived would
+  const std::string w = warnings_of(result);
+  INFO(w);
+  CHECK(w.find("t.conf:13: vrrp_instance VI_1: track_script chk_redis checks Redis with redis-cli: "
+               "replace this line (and vrrp_script chk_redis at t.conf:1) with redis { address "
+               "127.0.0.1 6380 }") != std::string::npos);
+  CHECK(w.find("t.conf:15: vrrp_instance VI_1: notify_master runs SLAVEOF/REPLICAOF: remove this line "
+               "and add redis { address 127.0.0.1 6380 }") != std::string::npos);
+  CHECK(w.find("t.conf:16: vrrp_instance VI_1: notify_backup runs SLAVEOF/REPLICAOF") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Config: a role-changing notify script beside a redis block is refused", "[config][scripts]") {
+  const std::string text = instance(
+      "    notify_master \"/usr/bin/redis-cli REPLICAOF NO ONE\"\n"
+      "    notify \"/usr/bin/logger -t vip\"\n"
+      "    redis {\n"
+      "        address 127.0.0.1 6379\n"
+      "    }\n");
+  const LoadResult result = parse_config_text(text, "t.conf");
+  REQUIRE_FALSE(result.config);
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].line == 8);
+  CHECK(result.errors[0].message.find("notify_master runs SLAVEOF/REPLICAOF, which would fight the role "
+                                      "changes of the redis { } block") != std::string::npos);
+  // A notify script that only tells others is fine beside it.
+  const LoadResult fine = parse_config_text(
+      instance("    notify \"/usr/bin/logger -t vip\"\n    redis {\n        address 127.0.0.1 6379\n    }\n"),
+      "t.conf");
+  CHECK(fine.config);
+}

@@ -1,0 +1,117 @@
+// A transition's timeline: steps timed from the cause, the histogram of becoming master, and
+// how status shows it with both Redis nodes' offsets and lag.
+#include <catch2/catch.hpp>
+
+#include "agent/control/status_details.hpp"
+#include "agent/control/status_report.hpp"
+#include "agent/instance/failover_timeline.hpp"
+
+using namespace redvip::agent;
+using namespace std::chrono_literals;
+using redvip::vrrp::State;
+
+TEST_CASE("Timeline: steps count from the cause, a finished failover lands in the histogram",
+          "[timeline]") {
+  TimelineRecorder r;
+  const redvip::vrrp::TimePoint t0{std::chrono::seconds(100)};
+  r.begin(State::backup, State::master, "master down", t0, t0 + 200us, std::chrono::system_clock::now());
+  r.step("redis promoted", t0 + 3ms);
+  r.step("VIP added", t0 + 3300us);
+  r.step("announced", t0 + 3400us);
+  const auto done = r.finish();
+  REQUIRE(done);
+  CHECK(done->total() == 3400us);
+  CHECK(done->text() ==
+        "BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.2 ms, redis promoted +3.0 ms, "
+        "VIP added +3.3 ms, announced +3.4 ms");
+  CHECK(done->json().find("\"steps\":[{\"step\":\"cause seen\",\"at_ms\":0.000},{\"step\":\"decision\",\"at_ms\":0.200}") !=
+        std::string::npos);
+  CHECK(r.last());
+  CHECK(r.master_durations().count == 1);
+  CHECK(r.master_durations().buckets[0] == 0);  // 3.4 ms > 1 ms
+  CHECK(r.master_durations().buckets[2] == 1);  // <= 5 ms
+  CHECK_FALSE(r.finish());                      // nothing under way any more
+}
+
+TEST_CASE("Timeline: a failed promotion is not counted, the next transition starts a new one",
+          "[timeline]") {
+  TimelineRecorder r;
+  const redvip::vrrp::TimePoint t0{std::chrono::seconds(5)};
+  r.begin(State::backup, State::master, "master down", t0, t0, std::chrono::system_clock::now());
+  r.step("redis promotion failed", t0 + 10ms);
+  r.begin(State::master, State::fault, "promotion failed", t0 + 10ms, t0 + 10ms, std::chrono::system_clock::now());
+  r.step("VIP removed", t0 + 11ms);
+  r.finish();
+  REQUIRE(r.last());
+  CHECK(r.last()->to == State::fault);
+  CHECK(r.last()->total() == 1ms);
+  CHECK(r.master_durations().count == 0);
+}
+
+TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timeline]") {
+  InstanceView master;
+  master.vrrp.name = "redis_vip";
+  master.vrrp.state = State::master;
+  master.redis.present = true;
+  master.redis.healthy = true;
+  master.redis.role = "master";
+  ReplicationInfo info;
+  info.role = RedisRole::master;
+  info.master_repl_offset = 1200;
+  info.replicas.push_back({"10.0.0.2", 6379, "online", 1180, 0});
+  master.redis.replication = info;
+  TimelineRecorder r;
+  const redvip::vrrp::TimePoint t0{std::chrono::seconds(1)};
+  r.begin(State::backup, State::master, "master down", t0, t0, std::chrono::system_clock::now());
+  r.step("announced", t0 + 20ms);
+  r.finish();
+  master.vrrp.last_timeline = r.last();
+  master.vrrp.master_durations = r.master_durations();
+
+  InstanceView replica;
+  replica.vrrp.name = "other";
+  replica.vrrp.state = State::backup;
+  replica.redis.present = true;
+  ReplicationInfo rinfo;
+  rinfo.role = RedisRole::replica;
+  rinfo.master_host = "10.0.0.1";
+  rinfo.master_port = 6379;
+  rinfo.master_link_up = true;
+  rinfo.slave_repl_offset = 1180;
+  rinfo.master_repl_offset = 1180;
+  rinfo.master_last_io_seconds_ago = 0;
+  replica.redis.replication = rinfo;
+
+  const std::string text = render_text({master, replica});
+  INFO(text);
+  CHECK(text.find("  redis: master offset 1200; replica 10.0.0.2:6379 online offset 1180 (20 bytes behind)\n") !=
+        std::string::npos);
+  CHECK(text.find("  redis: replica of 10.0.0.1:6379, link up, offset 1180, last I/O 0 s ago\n") !=
+        std::string::npos);
+  CHECK(text.find(": BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.0 ms, announced +20.0 ms\n") !=
+        std::string::npos);
+
+  InstanceView alone = master;
+  alone.redis.replication->replicas.clear();
+  CHECK(render_text({alone}).find("  redis: master offset 1200; no replica connected: a stop now pauses writes "
+                                  "for handover_timeout, then drops the VIP\n") != std::string::npos);
+
+  const std::string json = render_json({master, replica});
+  INFO(json);
+  CHECK(json.find("\"redis\":{\"healthy\":true,\"role\":\"master\",\"detail\":\"\",\"replication\":{\"role\":\"master\","
+                  "\"offset\":1200,\"replicas\":[{\"address\":\"10.0.0.2:6379\",\"state\":\"online\",\"offset\":1180,"
+                  "\"lag_bytes\":20,\"lag_seconds\":0}]}}") != std::string::npos);
+  CHECK(json.find("\"last_transition_timeline\":{\"from\":\"BACKUP\",\"to\":\"MASTER\"") != std::string::npos);
+
+  const std::string metrics = render_prometheus({master, replica});
+  INFO(metrics);
+  CHECK(metrics.find("redvip_failover_duration_seconds_bucket{instance=\"redis_vip\",le=\"0.025\"} 1\n") !=
+        std::string::npos);
+  CHECK(metrics.find("redvip_failover_duration_seconds_bucket{instance=\"redis_vip\",le=\"0.01\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics.find("redvip_failover_duration_seconds_count{instance=\"redis_vip\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("redvip_redis_replica_lag_bytes{instance=\"redis_vip\",replica=\"10.0.0.2:6379\"} 20\n") !=
+        std::string::npos);
+  CHECK(metrics.find("redvip_redis_offset{instance=\"other\",role=\"replica\"} 1180\n") != std::string::npos);
+  CHECK(metrics.find("redvip_redis_master_link_up{instance=\"other\"} 1\n") != std::string::npos);
+}
