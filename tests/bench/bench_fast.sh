@@ -13,6 +13,14 @@
 BENCH_FAST_LOOPS=${BENCH_FAST_LOOPS:-8}
 BENCH_FAST_RESERVE_MB=${BENCH_FAST_RESERVE_MB:-2048}
 
+# A process we reaped leaves topo_cleanup's list: its number may be someone else's by the end
+# (PIDs wrap on a busy machine), and the cleanup SIGKILLs every number listed.
+fast_forget_pid() {
+  local p keep=()
+  for p in "${TOPO_PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  TOPO_PIDS=("${keep[@]}")
+}
+
 # busy_loops_start N: N shell loops spinning; BUSY_PIDS
 busy_loops_start() {
   local i
@@ -22,7 +30,11 @@ busy_loops_start() {
     BUSY_PIDS+=($!); TOPO_PIDS+=($!)
   done
 }
-busy_loops_stop() { local p; for p in "${BUSY_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done; BUSY_PIDS=(); }
+busy_loops_stop() {
+  local p
+  for p in "${BUSY_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; fast_forget_pid "$p"; done
+  BUSY_PIDS=()
+}
 
 # mem_pressure_start RESERVE_MB: HOG_PID; its log says how much it holds (mem_pressure_held_mb)
 mem_pressure_start() {
@@ -32,7 +44,8 @@ import mmap, sys, time
 with open("/proc/self/oom_score_adj", "w") as f:
     f.write("1000")
 reserve, chunk = int(sys.argv[1]) << 20, 64 << 20
-held, peak = [], 0
+ones = b"\1" * chunk
+held, peak, full = [], 0, False
 def available():
     with open("/proc/meminfo") as f:
         for line in f:
@@ -42,7 +55,7 @@ while True:
     a = available()
     if a > reserve + chunk:
         m = mmap.mmap(-1, chunk)
-        m.write(b"\1" * chunk)  # touched: resident, not merely reserved
+        m.write(ones)  # touched: resident, not merely reserved
         held.append(m)
         if len(held) > peak:
             peak = len(held)
@@ -51,11 +64,14 @@ while True:
         for _ in range(min(4, len(held))):
             held.pop().close()
     else:
+        if not full:
+            full = True
+            print("full", flush=True)
         time.sleep(0.1)
 PY
   HOG_PID=$!; TOPO_PIDS+=($!)
 }
-mem_pressure_stop() { kill -KILL "$HOG_PID" 2>/dev/null; wait "$HOG_PID" 2>/dev/null || true; }
+mem_pressure_stop() { kill -KILL "$HOG_PID" 2>/dev/null; wait "$HOG_PID" 2>/dev/null || true; fast_forget_pid "$HOG_PID"; }
 mem_pressure_held_mb() { sed -n 's/^held_mb=//p' "$TOPO_TMP/mem_pressure.log" | tail -1; }
 
 # The count of a backup's entries into MASTER and of a master's falls to BACKUP in a log.
@@ -95,7 +111,10 @@ bench_fast_takeovers() {
   local m0r m0k f0r f0k
   m0r=$(fast_masters redvipd "$TOPO_TMP/r2.fast.log"); f0r=$(fast_backups redvipd "$TOPO_TMP/r1.fast.log")
   m0k=$(fast_masters keepalived "$TOPO_TMP/k2.fast.log"); f0k=$(fast_backups keepalived "$TOPO_TMP/k1.fast.log")
-  (( pressure )) && { mem_pressure_start "$BENCH_FAST_RESERVE_MB"; sleep 3; }
+  if (( pressure )); then  # filled before the loops start (at most 120 s)
+    mem_pressure_start "$BENCH_FAST_RESERVE_MB"
+    wait_until 120 grep -q '^full' "$TOPO_TMP/mem_pressure.log" || echo "   (memory pressure: not full after 120 s)"
+  fi
   busy_loops_start "$BENCH_FAST_LOOPS"
   echo "-- 10 ms: $BENCH_FAST_LOOPS busy loops on $(nproc) cores$( (( pressure )) && echo " + memory pressure (held $(mem_pressure_held_mb) MB so far)") for $seconds s"
   sleep "$seconds"
@@ -106,7 +125,8 @@ bench_fast_takeovers() {
   FAST_TAKEOVERS[keepalived]="$(( $(fast_masters keepalived "$TOPO_TMP/k2.fast.log") - m0k )) $(( $(fast_backups keepalived "$TOPO_TMP/k1.fast.log") - f0k ))"
   echo "   redvipd: ${FAST_TAKEOVERS[redvipd]% *} takeovers by the backup, ${FAST_TAKEOVERS[redvipd]#* } falls of the master;" \
     "keepalived: ${FAST_TAKEOVERS[keepalived]% *} takeovers, ${FAST_TAKEOVERS[keepalived]#* } falls"
-  for h in r1 r2 k1 k2; do bench_stop $h; done
+  local pid_var
+  for h in r1 r2 k1 k2; do bench_stop $h; pid_var=PID_$h; fast_forget_pid "${!pid_var}"; done
   for h in r1 k1; do topo_exec $h ip addr flush dev eth0 to $BENCH_NET.204/30 2>/dev/null || true; done
 }
 
@@ -124,7 +144,7 @@ bench_fast() {
     for (( attempt = 1; attempt <= 2 * runs && ok < runs; attempt++ )); do
       out=$( (bench_failover "$impl" 3 0.01 1; echo "OUTAGES $BENCH_OUTAGES"; echo "GAPS $BENCH_GAPS") 2>&1) || true
       grep -E '^(--|   run|FAIL)' <<<"$out" || true
-      if grep -q '^OUTAGES [0-9]' <<<"$out"; then
+      if grep -q '^OUTAGES *[0-9]' <<<"$out"; then
         ok=$(( ok + 1 ))
         FAST_RESULT["$impl crash"]+=" $(sed -n 's/^OUTAGES //p' <<<"$out")"
         FAST_RESULT["$impl gap"]+=" $(sed -n 's/^GAPS //p' <<<"$out")"
