@@ -182,8 +182,8 @@ bench_fast_report() {
   echo "   node crash (SIGKILL + cable cut right after a master advert), client outage in ms, median (min..max)"
   echo "   of up to $runs runs, longest gap between answered pings in []; an attempt fails when the VIP does not"
   echo "   answer steadily before the crash (a false takeover, or the probe starved); target: redvipd <= 50 ms"
-  printf '   %-48s %-48s %s\n' redvipd keepalived "redvipd <= 50?"
-  printf '   %-48s %-48s %s\n' "$(fast_cell redvipd)" "$(fast_cell keepalived)" "$( (( ${rv%% *} <= 50 )) && echo yes || echo NO)"
+  printf '   %-56s %-56s %s\n' redvipd keepalived "redvipd <= 50?"
+  printf '   %-56s %-56s %s\n' "$(fast_cell redvipd)" "$(fast_cell keepalived)" "$( (( ${rv%% *} <= 50 )) && echo yes || echo NO)"
   echo "   false takeovers (backup -> MASTER while the master runs; the master's falls to BACKUP after /),"
   echo "   both pairs side by side for $seconds s each; target: redvipd 0"
   printf '   %-52s %-10s %-10s\n' load redvipd keepalived
