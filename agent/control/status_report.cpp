@@ -23,6 +23,29 @@ std::string label_escape(std::string_view text) {
   }
   return out;
 }
+// What was dropped or refused because a peer, a packet or a Redis sent it: one JSON object and
+// one set of metric families, so every drop counter is exported in both (issue 12).
+std::string drops_json(const InstanceView& i) {
+  std::string out = "\"drops\":{";
+  out += fmt::format("\"redis_non_peer_adverts\":{},\"redis_last_non_peer\":\"{}\"",
+                     i.redis.non_peer_adverts, json_escape(i.redis.last_non_peer));
+  out += '}';
+  return out;
+}
+
+void drops_prometheus(const std::vector<InstanceView>& instances, std::string& out) {
+  auto family = [&](std::string_view name, std::string_view help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, help, name);
+  };
+  family("redvip_redis_non_peer_adverts_total",
+         "adverts that named a master which is not a redis peer: its Redis was never followed or asked");
+  for (const auto& i : instances) {
+    if (!i.redis.present) continue;
+    out += fmt::format("redvip_redis_non_peer_adverts_total{{instance=\"{}\"}} {}\n",
+                       label_escape(i.vrrp.name), i.redis.non_peer_adverts);
+  }
+}
+
 }  // namespace
 
 std::string json_escape(std::string_view text) {
@@ -81,6 +104,7 @@ std::string render_json(const std::vector<InstanceView>& instances) {
                          i.redis.healthy ? "true" : "false", json_escape(i.redis.role),
                          json_escape(i.redis.detail));
     }
+    out += ',' + drops_json(i);
     out += '}';
   }
   out += "]}\n";
@@ -160,6 +184,7 @@ std::string render_prometheus(const std::vector<InstanceView>& instances) {
                          label_escape(i.vrrp.name), i.redis.checks_failed);
     }
   }
+  drops_prometheus(instances, out);
   return out;
 }
 

@@ -159,6 +159,7 @@ class FakeGroup : public agent::RedisNodes {
   // One line per command that changes something ("10.0.0.2 CLIENT PAUSE WRITE"); tests add
   // the instance's steps ("VIP added").
   std::vector<std::string> journal;
+  std::vector<std::string> connected;  // every host connect() was asked for, in order
   // Position of the first journal line equal to `line`, or -1.
   int position(const std::string& line) const {
     auto it = std::find(journal.begin(), journal.end(), line);
@@ -283,6 +284,7 @@ class FakeOperations final : public RedisOperations {
 };
 
 inline std::shared_ptr<RedisOperations> FakeGroup::connect(const std::string& host, std::uint16_t port) {
+  connected.push_back(host);
   return std::make_shared<FakeOperations>(*this, host, port);
 }
 

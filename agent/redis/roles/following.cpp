@@ -8,6 +8,7 @@
 namespace redvip::agent {
 
 void RedisRoleController::master_seen(const vrrp::IpAddress& master) {
+  if (!configured_peer(master, "replicating from")) return;
   master_heard_ = master;
   if (std::find(peers_heard_.begin(), peers_heard_.end(), master) == peers_heard_.end()) {
     peers_heard_.push_back(master);
@@ -41,7 +42,10 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
   following_ = master;
 }
 
-void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& new_master) {
+void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announced) {
+  // A non-peer took the VIP: our Redis keeps its data and role, as if the new master were unknown.
+  std::optional<vrrp::IpAddress> new_master = announced;
+  if (new_master && !configured_peer(*new_master, "replicating from")) new_master.reset();
   master_heard_ = new_master;
   if (new_master) following_.reset();
   spawn(leaving_master(new_master));

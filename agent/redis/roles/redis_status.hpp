@@ -13,6 +13,9 @@ struct RedisStatusView {
   std::string detail;
   std::uint64_t checks_ok = 0;
   std::uint64_t checks_failed = 0;
+  // Adverts that named a non-peer as master: its Redis was not followed, asked or caught up with.
+  std::uint64_t non_peer_adverts = 0;
+  std::string last_non_peer;  // its address, empty when none
 };
 
 }  // namespace redvip::agent

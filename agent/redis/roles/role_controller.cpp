@@ -147,6 +147,8 @@ RedisStatusView RedisRoleController::view() const {
     v.checks_ok = checker_->stats().successes;
     v.checks_failed = checker_->stats().failures;
   }
+  v.non_peer_adverts = non_peer_adverts_;
+  v.last_non_peer = last_non_peer_;
   return v;
 }
 
