@@ -28,7 +28,7 @@ TEST_CASE("status: adverts naming a non-peer master are in the JSON and the metr
   const auto views = one_instance();
   const std::string json = render_json(views);
   INFO(json);
-  CHECK(contains(json, "\"drops\":{\"redis_non_peer_adverts\":7,\"redis_last_non_peer\":\"10.0.0.66\""));
+  CHECK(contains(json, "\"redis_non_peer_adverts\":7,\"redis_last_non_peer\":\"10.0.0.66\""));
   const std::string metrics = render_prometheus(views);
   INFO(metrics);
   CHECK(contains(metrics, "# TYPE redvip_redis_non_peer_adverts_total counter\n"));

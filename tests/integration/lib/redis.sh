@@ -57,7 +57,10 @@ redis_peers() {
 redis_node_conf() {
   local host=$1 prio=$2 extra=${3:-} rextra=${4:-} peers
   peers=$(redis_peers)
-  [[ -z $peers ]] || rextra="peers { $peers }
+  # One address a line, as in unicast_peer.
+  [[ -z $peers ]] || rextra="peers {
+            ${peers// /$'\n'            }
+        }
         $rextra"
   cat >"$TOPO_TMP/$host.conf" <<CONF
 redvip_defs {
