@@ -54,6 +54,7 @@ struct FakeNode {
   bool hold_promotion = false;       // REPLICAOF NO ONE is received, its confirmation waits for release()
   long long writes_per_look = 0;     // as an unpaused master: new bytes per INFO
   long long stream_per_look = -1;    // as a replica: bytes per INFO toward its master (-1: all)
+  std::string refuses_replicaof;     // non-empty: REPLICAOF <host> answers this error
 
   // Observations.
   long long last_write_offset = 0;   // the offset of the last write this node accepted as master
@@ -215,6 +216,9 @@ class FakeOperations final : public RedisOperations {
       co_return RedisOpResult{{}, "already following"};
     }
     note(*n, "REPLICAOF " + host + " " + std::to_string(port));
+    if (!n->refuses_replicaof.empty()) {
+      co_return RedisOpResult{make_error_code(RedisErrc::server_error), n->refuses_replicaof};
+    }
     n->role = RedisRole::replica;
     n->master_host = host;
     n->master_port = port;

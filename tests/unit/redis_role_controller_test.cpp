@@ -333,6 +333,27 @@ TEST_CASE("role controller: an advert from a non-peer never costs a REPLICAOF, a
   CHECK(std::find(hosts.begin(), hosts.end(), k_forger) == hosts.end());
 }
 
+TEST_CASE("role controller: a refused REPLICAOF is the eligibility reason, until something else is") {
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
+  us.refuses_replicaof = "ERR unknown command 'REPLICAOF', with args beginning with: '10.0.0.2' '6379' ";
+  rig.group->add(k_n2, RedisRole::master, 500, 5);
+  rig.start();
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.check_until([&] {
+    return rig.instance.details["redis sync"].find("REPLICAOF 10.0.0.2:6379: ERR unknown command 'REPLICAOF'") !=
+           std::string::npos;
+  }));
+  CHECK(rig.instance.is_blocked("redis sync"));
+  CHECK(rig.controller->view().detail.find("unknown command 'REPLICAOF'") != std::string::npos);
+  // Redis is fixed: the next attempt follows, and the reason moves on.
+  us.refuses_replicaof.clear();
+  REQUIRE(rig.check_until([&] {
+    rig.controller->master_seen(ip(k_n2));
+    return !rig.instance.is_blocked("redis sync");
+  }));
+}
+
 TEST_CASE("role controller: a backup follows the VRRP master, once per master") {
   Rig rig;
   rig.group->add(k_us, RedisRole::master, 0, 0);

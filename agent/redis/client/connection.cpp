@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "agent/log/log.hpp"
+#include "agent/log/log_limiter.hpp"
 
 namespace redvip::agent {
 namespace {
@@ -37,6 +38,13 @@ void wipe(std::string& s) {
 }
 
 std::string ms_text(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
+
+// A peer's connection lives for one question and a Redis may fail the same way on every check:
+// one line per instance, server and failure per 10 s, across connections (one io_context).
+LogLimiter& failure_log() {
+  static LogLimiter limiter{std::chrono::seconds(10), 256};
+  return limiter;
+}
 
 }  // namespace
 
@@ -280,7 +288,9 @@ void RedisConnection::fail_connection(RedisErrc why, const std::string& text) {
   wipe_buffers();
   last_error_ = text;
   if (text != last_logged_error_) {
-    log(Level::warning, options_.log_name, "{}; reconnecting in {}", text, ms_text(backoff_));
+    const std::string server = options_.endpoint.to_string();
+    failure_log().log(Level::warning, options_.log_name, options_.log_name + " " + server + " " + text,
+                      "redis {}: {}; reconnecting in {}", server, text, ms_text(backoff_));
     last_logged_error_ = text;
   }
   auto in_flight = std::move(in_flight_);

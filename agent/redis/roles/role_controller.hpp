@@ -148,6 +148,8 @@ class RedisRoleController : public RoleHooks {
   std::uint64_t non_peer_adverts_ = 0;
   std::string last_non_peer_;
   LogLimiter non_peer_log_{std::chrono::seconds(10)};
+  // Role commands a Redis keeps refusing (REPLICAOF retried every 500 ms): one line per target.
+  LogLimiter redis_error_log_{std::chrono::seconds(10)};
 };
 
 // Runs `sequence` on the io_context. When it ends, then(result) runs unless the controller
