@@ -33,6 +33,7 @@ class ReceivePath {
     for (std::size_t i = 0; i < sum.rejected.size(); ++i) sum.rejected[i] += dispatch_.rejected()[i];
     sum.dropped_non_peer += dispatch_.unclaimed_non_peer();
     sum.dropped_short_ip += s.dropped_short_ip;
+    sum.dropped_oversized += s.dropped_oversized;
     sum.receive_errors += s.receive_errors;
   }
 

@@ -34,6 +34,7 @@ struct ReceiverCounters {
   std::array<std::uint64_t, vrrp::kRejectCount> rejected{};  // malformed, VRID byte not ours
   std::uint64_t dropped_non_peer = 0;  // unicast: not from a peer, VRID byte not ours
   std::uint64_t dropped_short_ip = 0;  // IP header or ancillary data missing or malformed
+  std::uint64_t dropped_oversized = 0; // longer than any VRRP datagram
   std::uint64_t receive_errors = 0;
 };
 

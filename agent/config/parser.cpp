@@ -82,6 +82,8 @@ struct PendingInstance {
   std::optional<std::uint64_t> garp_delay, garp_repeat, garp_refresh, garp_refresh_repeat;
   std::vector<const Statement*> vip_sts;   // parallel to settings.vips
   std::vector<const Statement*> peer_sts;  // parallel to settings.unicast_peers
+  const Statement* redis_st = nullptr;
+  std::vector<const Statement*> redis_peer_sts;  // parallel to settings.redis->peers
   std::optional<std::string> vmac_name;
   std::vector<const Statement*> notify_sts;  // notify* lines, for the old-recipe checks
   std::vector<const Statement*> track_script_sts;  // parallel to settings.track_scripts
@@ -464,8 +466,10 @@ class Parser {
       } else if (k == "dont_track_primary") {
         if (flag(seen, st, ctx)) s.dont_track_primary = true;
       } else if (k == "redis") {
-        if (not_duplicate(seen, st, ctx) && block_only(st, ctx))
-          s.redis = parse_redis(st, ctx + ": redis");
+        if (not_duplicate(seen, st, ctx) && block_only(st, ctx)) {
+          p.redis_st = &st;
+          s.redis = parse_redis(st, ctx + ": redis", p.redis_peer_sts);
+        }
       } else if (k == "notify" || k == "notify_master" || k == "notify_backup" ||
                  k == "notify_fault" || k == "notify_stop") {
         if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 1, 3)) continue;
@@ -773,8 +777,14 @@ class Parser {
   }
 
   void parse_peers(const Statement& block, PendingInstance& p) {
-    const std::string ctx = p.context + ": unicast_peer";
-    if (block.block.empty()) error(block, p.context, "unicast_peer block is empty");
+    parse_address_list(block, p.context, "unicast_peer", p.settings.unicast_peers, p.peer_sts);
+  }
+
+  // A block of addresses, one a line (unicast_peer, the redis block's peers): no duplicates.
+  void parse_address_list(const Statement& block, const std::string& outer, const std::string& name,
+                          std::vector<IpAddress>& list, std::vector<const Statement*>& sts) {
+    const std::string ctx = outer + ": " + name;
+    if (block.block.empty()) error(block, outer, name + " block is empty");
     for (const Statement& st : block.block) {
       if (st.has_block || !st.args.empty()) {
         error(st, ctx, quote(st.keyword) + ": only an address is supported (no min_ttl, max_ttl or block)");
@@ -786,15 +796,15 @@ class Parser {
         continue;
       }
       bool duplicate = false;
-      for (std::size_t i = 0; i < p.settings.unicast_peers.size(); ++i) {
-        if (p.settings.unicast_peers[i] == *peer) {
-          error(st, ctx, quote(st.keyword) + " is listed twice (first at " + where(*p.peer_sts[i]) + ")");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        if (list[i] == *peer) {
+          error(st, ctx, quote(st.keyword) + " is listed twice (first at " + where(*sts[i]) + ")");
           duplicate = true;
         }
       }
       if (duplicate) continue;
-      p.settings.unicast_peers.push_back(*peer);
-      p.peer_sts.push_back(&st);
+      list.push_back(*peer);
+      sts.push_back(&st);
     }
   }
 
@@ -857,7 +867,8 @@ class Parser {
     }
   }
 
-  std::optional<RedisSettings> parse_redis(const Statement& block, const std::string& ctx) {
+  std::optional<RedisSettings> parse_redis(const Statement& block, const std::string& ctx,
+                                           std::vector<const Statement*>& peer_sts) {
     RedisSettings r;
     SeenKeywords seen;
     const Statement* peer_port_st = nullptr;
@@ -879,6 +890,9 @@ class Parser {
         peer_port_st = &st;
         if (auto port = number(st, ctx, st.args[0], 1, 65535))
           r.peer_port = static_cast<std::uint16_t>(*port);
+      } else if (k == "peers") {
+        if (not_duplicate(seen, st, ctx) && block_only(st, ctx))
+          parse_address_list(st, ctx, "peers", r.peers, peer_sts);
       } else if (k == "user") {
         if (!single(seen, st, ctx)) continue;
         if (st.args[0].empty())
@@ -1019,6 +1033,8 @@ class Parser {
                                        " but the instance is " + family_name(s.family));
     }
 
+    if (s.redis) finish_redis_peers(p);
+
     s.garp = globals.garp;
     if (p.garp_delay) s.garp.master_delay = seconds(*p.garp_delay);
     if (p.garp_repeat) s.garp.master_repeat = static_cast<unsigned>(*p.garp_repeat);
@@ -1032,6 +1048,25 @@ class Parser {
                                   });
       vmac_names_.insert(s.vmac_name);
     }
+  }
+
+  // Whose Redis ours may replicate from, catch up with or ask: the redis block's peers, else the
+  // unicast peers. An advert from any other address may cost the VIP (VRRP has no more
+  // protection than that) but never a REPLICAOF or a connection, so the set must be explicit.
+  void finish_redis_peers(PendingInstance& p) {
+    InstanceSettings& s = p.settings;
+    const std::string ctx = p.context + ": redis";
+    for (std::size_t i = 0; i < s.redis->peers.size(); ++i) {
+      if (s.redis->peers[i].family != s.family)
+        error(*p.redis_peer_sts[i], ctx, "peer " + quote(s.redis->peers[i].to_string()) + " is " +
+                                             family_name(s.redis->peers[i].family) +
+                                             " but the instance is " + family_name(s.family));
+    }
+    if (s.redis->peers.empty()) s.redis->peers = s.unicast_peers;
+    if (s.redis->peers.empty())
+      error(*p.redis_st, p.context,
+            "the redis block needs its peers: list them in peers { } (or use unicast_peer); "
+            "redis never replicates from an address that is not a configured peer");
   }
 
   LoadResult& out_;

@@ -69,6 +69,10 @@ struct RedisSettings {
   vrrp::IpAddress address = vrrp::IpAddress::v4(127, 0, 0, 1);  // the local Redis
   std::uint16_t port = 6379;
   std::uint16_t peer_port = 6379;  // the Redis port on the other nodes (default: port)
+  // The nodes whose Redis ours may replicate from, catch up with or ask about their data: the
+  // block's peers { } or else the instance's unicast peers; never empty. An advert from any
+  // other address may cost the VIP but never a REPLICAOF, a connection or data.
+  std::vector<vrrp::IpAddress> peers;
   std::string user;                // empty: no ACL user (AUTH with the password only)
   std::optional<std::string> password;  // the secret itself; never log it
   std::string password_file;            // where the secret came from, if from a file

@@ -25,6 +25,74 @@ std::string label_escape(std::string_view text) {
   }
   return out;
 }
+// What was dropped or refused because a peer, a packet or a Redis sent it: one JSON object and
+// one set of metric families, so every drop counter is exported in both (issue 12).
+template <typename Reason, std::size_t N>
+std::string counts_json(const std::array<std::uint64_t, N>& counts) {
+  std::string out = "{";
+  for (std::size_t r = 0; r < N; ++r) {
+    if (r > 0) out += ',';
+    out += fmt::format("\"{}\":{}", vrrp::to_string(static_cast<Reason>(r)), counts[r]);
+  }
+  return out + '}';
+}
+
+std::string drops_json(const InstanceView& i) {
+  const auto& c = i.vrrp.counters;
+  std::string out = "\"drops\":{";
+  out += fmt::format("\"rejected\":{},\"ignored\":{},\"non_peer\":{},\"send_errors\":{},",
+                     counts_json<vrrp::Reject>(c.rejected), counts_json<vrrp::DropReason>(c.dropped),
+                     i.vrrp.socket.dropped_non_peer, i.vrrp.socket.send_errors);
+  out += fmt::format("\"redis_non_peer_adverts\":{},\"redis_last_non_peer\":\"{}\"",
+                     i.redis.non_peer_adverts, json_escape(i.redis.last_non_peer));
+  out += '}';
+  return out;
+}
+
+std::string paths_json(const netlink::ReceiverCounters& p) {
+  return fmt::format(
+      "\"receive_paths\":{{\"paths\":{},\"unclaimed\":{},\"dropped_non_peer\":{},\"dropped_short_ip\":{},"
+      "\"dropped_oversized\":{},\"receive_errors\":{},\"rejected\":{}}}",
+      p.paths, p.unclaimed, p.dropped_non_peer, p.dropped_short_ip, p.dropped_oversized, p.receive_errors,
+      counts_json<vrrp::Reject>(p.rejected));
+}
+
+void paths_prometheus(const netlink::ReceiverCounters& p, std::string& out) {
+  out += "# HELP redvip_receive_path_dropped_total packets no instance could be charged with, by reason\n"
+         "# TYPE redvip_receive_path_dropped_total counter\n";
+  const std::pair<const char*, std::uint64_t> dropped[] = {
+      {"unclaimed", p.unclaimed},           {"non_peer", p.dropped_non_peer},
+      {"short_ip", p.dropped_short_ip},     {"oversized", p.dropped_oversized},
+      {"receive_error", p.receive_errors}};
+  for (const auto& [reason, n] : dropped) {
+    out += fmt::format("redvip_receive_path_dropped_total{{reason=\"{}\"}} {}\n", reason, n);
+  }
+  out += "# HELP redvip_receive_path_rejected_total malformed packets whose VRID byte no instance has, by reason\n"
+         "# TYPE redvip_receive_path_rejected_total counter\n";
+  for (std::size_t r = 0; r < vrrp::kRejectCount; ++r) {
+    out += fmt::format("redvip_receive_path_rejected_total{{reason=\"{}\"}} {}\n",
+                       vrrp::to_string(static_cast<vrrp::Reject>(r)), p.rejected[r]);
+  }
+}
+
+void drops_prometheus(const std::vector<InstanceView>& instances, std::string& out) {
+  auto family = [&](std::string_view name, std::string_view help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, help, name);
+  };
+  family("redvip_advert_send_errors_total", "adverts the kernel refused (a full buffer included): dropped, never blocking");
+  for (const auto& i : instances) {
+    out += fmt::format("redvip_advert_send_errors_total{{instance=\"{}\"}} {}\n", label_escape(i.vrrp.name),
+                       i.vrrp.socket.send_errors);
+  }
+  family("redvip_redis_non_peer_adverts_total",
+         "adverts that named a master which is not a redis peer: its Redis was never followed or asked");
+  for (const auto& i : instances) {
+    if (!i.redis.present) continue;
+    out += fmt::format("redvip_redis_non_peer_adverts_total{{instance=\"{}\"}} {}\n",
+                       label_escape(i.vrrp.name), i.redis.non_peer_adverts);
+  }
+}
+
 }  // namespace
 
 std::string json_escape(std::string_view text) {
@@ -65,6 +133,10 @@ std::string render_text(const std::vector<InstanceView>& instances) {
 }
 
 std::string render_json(const std::vector<InstanceView>& instances) {
+  return render_json(instances, netlink::ReceiverCounters{});
+}
+
+std::string render_json(const std::vector<InstanceView>& instances, const netlink::ReceiverCounters& paths) {
   std::string out = "{\"instances\":[";
   bool first = true;
   for (const auto& i : instances) {
@@ -88,13 +160,18 @@ std::string render_json(const std::vector<InstanceView>& instances) {
       out += redis_replication_json(i.redis) + "}";
     }
     out += timeline_json(s);
+    out += ',' + drops_json(i);
     out += '}';
   }
-  out += "]}\n";
+  out += "]," + paths_json(paths) + "}\n";
   return out;
 }
 
 std::string render_prometheus(const std::vector<InstanceView>& instances) {
+  return render_prometheus(instances, netlink::ReceiverCounters{});
+}
+
+std::string render_prometheus(const std::vector<InstanceView>& instances, const netlink::ReceiverCounters& paths) {
   std::string out;
   auto family = [&](std::string_view name, std::string_view type, std::string_view help) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
@@ -168,6 +245,8 @@ std::string render_prometheus(const std::vector<InstanceView>& instances) {
     }
   }
   out += prometheus_details(instances);
+  drops_prometheus(instances, out);
+  paths_prometheus(paths, out);
   return out;
 }
 

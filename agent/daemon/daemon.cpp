@@ -83,7 +83,7 @@ std::error_code Daemon::start_endpoints(std::string& error) {
   metrics_.reset();
   if (config_.redvip.metrics_address) {
     const auto& address = *config_.redvip.metrics_address;
-    metrics_ = std::make_unique<MetricsServer>(io_, [this] { return render_prometheus(views()); });
+    metrics_ = std::make_unique<MetricsServer>(io_, [this] { return render_prometheus(views(), receivers_->counters()); });
     if (auto ec = metrics_->start(address)) {
       error = fmt::format("cannot serve metrics on {}: {}", to_string(address), ec.message());
       return ec;
@@ -287,7 +287,7 @@ std::vector<InstanceView> Daemon::views() const {
 
 std::string Daemon::control(const std::string& request) {
   if (request == "status") return render_text(views());
-  if (request == "status --json") return render_json(views());
+  if (request == "status --json") return render_json(views(), receivers_->counters());
   if (request == "reload") return reload();
   return fmt::format("error: unknown command {}\n", quote_request(request));
 }

@@ -118,14 +118,17 @@ void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMet
                              : std::optional(std::get<vrrp::Reject>(result));
   if (reject) {
     ++counters_.rejected[static_cast<std::size_t>(*reject)];
-    log(Level::debug, settings_.name, "dropped advert from {}: {}", meta.source.to_string(),
-        vrrp::to_string(*reject));
+    const auto source = meta.source.to_string();
+    drop_log_.log(Level::debug, settings_.name, fmt::format("{} {}", vrrp::to_string(*reject), source),
+                  "dropped advert from {}: {}", source, vrrp::to_string(*reject));
     return;
   }
   ++counters_.adverts_received;
   // Never later than now: the machine's other events were fed at now.
+  handling_ = Handling{meta.source, advert->interval};
   feed(vrrp::AdvertReceived{meta.source, advert->priority, advert->interval},
        std::min(received_at, ports_.timers->now()));
+  handling_.reset();
   if (hooks_ && replicate_from_sender(machine_.state(), machine_.master(), advert->priority,
                                       meta.source)) {
     hooks_->master_seen(meta.source);
@@ -244,8 +247,11 @@ bool VrrpInstance::act(const vrrp::Transition& t) {
 
 bool VrrpInstance::act(const vrrp::DropAdvert& drop) {
   ++counters_.dropped[static_cast<std::size_t>(drop.reason)];
-  if (drop.reason == vrrp::DropReason::interval_mismatch) {
-    log(Level::warning, settings_.name, "advert interval differs from ours (VRRPv2 needs equal intervals)");
+  if (drop.reason == vrrp::DropReason::interval_mismatch && handling_) {
+    const auto source = handling_->source.to_string();
+    drop_log_.log(Level::warning, settings_.name, "interval " + source,
+                  "advert from {} dropped: its interval {} ms differs from ours, {} ms (VRRPv2 needs equal intervals)",
+                  source, handling_->interval.count() * 10, settings_.advert_interval.count() * 10);
   }
   return true;
 }

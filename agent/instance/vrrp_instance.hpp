@@ -16,6 +16,7 @@
 #include "agent/instance/instance_status.hpp"
 #include "agent/instance/ports.hpp"
 #include "agent/instance/role_hooks.hpp"
+#include "agent/log/log_limiter.hpp"
 #include "netlink/link_monitor.hpp"
 #include "vrrp/codec.hpp"
 #include "vrrp/state_machine.hpp"
@@ -97,6 +98,14 @@ class VrrpInstance : public InstanceControl {
   RoleHooks* hooks_ = nullptr;
   std::string last_reason_;
   InstanceCounters counters_;
+  // Adverts rejected or dropped are a remote host's doing: one line per reason and source per
+  // 10 s, naming both; the advert being handled, for the state machine's DropAdvert.
+  LogLimiter drop_log_{std::chrono::seconds(10)};
+  struct Handling {
+    vrrp::IpAddress source;
+    vrrp::Centiseconds interval{0};
+  };
+  std::optional<Handling> handling_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   TransitionObserver observer_;
   vrrp::TimePoint event_at_{};  // when the event being handled happened

@@ -56,4 +56,5 @@ rpm -qp --configfiles "$rpm_file" | grep -qx /etc/redvip/redvip.conf || fail "rp
 dpkg-deb --fsys-tarfile "$deb" | tar -xO ./lib/systemd/system/redvip.service >"$ctl/unit"
 grep -qx 'ExecStart=/usr/sbin/redvipd -f /etc/redvip/redvip.conf' "$ctl/unit" || fail "unit ExecStart"
 grep -qx 'User=redvip' "$ctl/unit" || fail "unit User"
+grep -qx 'LimitNOFILE=65536' "$ctl/unit" || fail "unit LimitNOFILE (soft 1024 runs out under idle clients)"
 echo "pkg_build: ok"

@@ -363,6 +363,15 @@ TEST_CASE("Config: redis block errors", "[config]") {
       {"redis twice", instance("    redis {\n    }\n    redis {\n    }"), 9, "\"redis\" is given twice"},
       {"password_file when files are off", redis("      password_file /etc/redvip/pass"), 8,
        "password_file is not allowed here"},
+      {"multicast without peers", redis("      fall 2"), 7,
+       "vrrp_instance VI_1: the redis block needs its peers: list them in peers { } (or use unicast_peer)"},
+      {"peers empty", redis("      peers {\n      }"), 8, "redis: peers block is empty"},
+      {"peer not an address", redis("      peers {\n        node2\n      }"), 9,
+       "redis: peers: \"node2\" is not an IP address"},
+      {"peer twice", redis("      peers {\n        192.0.2.2\n        192.0.2.2\n      }"), 10,
+       "\"192.0.2.2\" is listed twice (first at /etc/redvip/redvip.conf:9)"},
+      {"peer of the other family", redis("      peers {\n        2001:db8::2\n      }"), 9,
+       "redis: peer \"2001:db8::2\" is IPv6 but the instance is IPv4"},
   };
   for (const auto& c : cases) check_error(c, ParseOptions{false});
 }

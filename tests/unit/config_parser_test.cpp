@@ -215,7 +215,7 @@ TEST_CASE("Config: use_vmac without a name takes keepalived's vrrp.VRID", "[conf
 
 TEST_CASE("Config: redis defaults, and peer_port follows the local port", "[config]") {
   std::string text = kMinimal;
-  text.insert(text.find("}\n}") + 2, "  redis {\n    address 10.1.1.1 6390\n  }\n");
+  text.insert(text.find("}\n}") + 2, "  redis {\n    address 10.1.1.1 6390\n    peers { 192.0.2.2 }\n  }\n");
   const Config config = require_config(parse_config_text(text, "t.conf"));
   REQUIRE(config.instances.at(0).redis);
   const RedisSettings& r = *config.instances.at(0).redis;
@@ -231,11 +231,30 @@ TEST_CASE("Config: redis defaults, and peer_port follows the local port", "[conf
   CHECK(r.handover_timeout == milliseconds(2000));
 
   std::string empty_block = kMinimal;
-  empty_block.insert(empty_block.find("}\n}") + 2, "  redis {\n  }\n");
+  empty_block.insert(empty_block.find("}\n}") + 2, "  redis {\n    peers { 192.0.2.2 }\n  }\n");
   const Config defaults = require_config(parse_config_text(empty_block, "t.conf"));
   REQUIRE(defaults.instances.at(0).redis);
   CHECK(defaults.instances.at(0).redis->address == ip("127.0.0.1"));
   CHECK(defaults.instances.at(0).redis->port == 6379);
+}
+
+TEST_CASE("Config: the redis peers are the block's peers, else the unicast peers", "[config]") {
+  std::string listed = kMinimal;
+  listed.insert(listed.find("}\n}") + 2, "  redis {\n    peers {\n      192.0.2.2\n      192.0.2.3\n    }\n  }\n");
+  const Config a = require_config(parse_config_text(listed, "t.conf"));
+  CHECK(a.instances.at(0).redis->peers == std::vector<IpAddress>{ip("192.0.2.2"), ip("192.0.2.3")});
+  CHECK(a.instances.at(0).unicast_peers.empty());  // still multicast
+
+  std::string unicast = kMinimal;
+  unicast.insert(unicast.find("}\n}") + 2,
+                 "  unicast_peer {\n    10.0.0.2\n    10.0.0.3\n  }\n  redis {\n  }\n");
+  const Config b = require_config(parse_config_text(unicast, "t.conf"));
+  CHECK(b.instances.at(0).redis->peers == std::vector<IpAddress>{ip("10.0.0.2"), ip("10.0.0.3")});
+
+  std::string both = kMinimal;
+  both.insert(both.find("}\n}") + 2, "  unicast_peer {\n    10.0.0.2\n  }\n  redis {\n    peers { 10.0.0.9 }\n  }\n");
+  const Config c = require_config(parse_config_text(both, "t.conf"));
+  CHECK(c.instances.at(0).redis->peers == std::vector<IpAddress>{ip("10.0.0.9")});
 }
 
 TEST_CASE("Config: comments, quotes and brace placement", "[config]") {
@@ -280,7 +299,7 @@ TEST_CASE("Config: warnings name file:line and the keyword", "[config]") {
   }
   SECTION("an inline Redis password") {
     std::string text = kMinimal;
-    text.insert(text.find("}\n}") + 2, "  redis {\n    password hunter2\n  }\n");
+    text.insert(text.find("}\n}") + 2, "  redis {\n    password hunter2\n    peers { 192.0.2.2 }\n  }\n");
     const LoadResult result = parse_config_text(text, "t.conf");
     const Config& config = require_config(result);
     CHECK(config.instances.at(0).redis->password == std::optional<std::string>("hunter2"));
@@ -401,7 +420,7 @@ TEST_CASE("Config: password_file", "[config]") {
   TempDir dir;
   auto with_file = [&](const std::string& relative) {
     std::string text = kMinimal;
-    text.insert(text.find("}\n}") + 2, "  redis {\n    password_file " + relative + "\n  }\n");
+    text.insert(text.find("}\n}") + 2, "  redis {\n    password_file " + relative + "\n    peers { 192.0.2.2 }\n  }\n");
     return dir.write("main.conf", text);
   };
   SECTION("read relative to the config file, newline stripped, no warning when private") {
@@ -443,7 +462,7 @@ TEST_CASE("Config: password_file", "[config]") {
   SECTION("together with password") {
     dir.write("secret", "x\n");
     std::string text = kMinimal;
-    text.insert(text.find("}\n}") + 2, "  redis {\n    password_file secret\n    password y\n  }\n");
+    text.insert(text.find("}\n}") + 2, "  redis {\n    password_file secret\n    password y\n    peers { 192.0.2.2 }\n  }\n");
     const LoadResult result = load_config_file(dir.write("main.conf", text));
     REQUIRE(result.errors.size() == 1);
     CHECK(result.errors[0].line == 9);

@@ -54,6 +54,7 @@ struct FakeNode {
   bool hold_promotion = false;       // REPLICAOF NO ONE is received, its confirmation waits for release()
   long long writes_per_look = 0;     // as an unpaused master: new bytes per INFO
   long long stream_per_look = -1;    // as a replica: bytes per INFO toward its master (-1: all)
+  std::string refuses_replicaof;     // non-empty: REPLICAOF <host> answers this error
 
   // Observations.
   long long last_write_offset = 0;   // the offset of the last write this node accepted as master
@@ -159,6 +160,7 @@ class FakeGroup : public agent::RedisNodes {
   // One line per command that changes something ("10.0.0.2 CLIENT PAUSE WRITE"); tests add
   // the instance's steps ("VIP added").
   std::vector<std::string> journal;
+  std::vector<std::string> connected;  // every host connect() was asked for, in order
   // Position of the first journal line equal to `line`, or -1.
   int position(const std::string& line) const {
     auto it = std::find(journal.begin(), journal.end(), line);
@@ -214,6 +216,9 @@ class FakeOperations final : public RedisOperations {
       co_return RedisOpResult{{}, "already following"};
     }
     note(*n, "REPLICAOF " + host + " " + std::to_string(port));
+    if (!n->refuses_replicaof.empty()) {
+      co_return RedisOpResult{make_error_code(RedisErrc::server_error), n->refuses_replicaof};
+    }
     n->role = RedisRole::replica;
     n->master_host = host;
     n->master_port = port;
@@ -283,6 +288,7 @@ class FakeOperations final : public RedisOperations {
 };
 
 inline std::shared_ptr<RedisOperations> FakeGroup::connect(const std::string& host, std::uint16_t port) {
+  connected.push_back(host);
   return std::make_shared<FakeOperations>(*this, host, port);
 }
 

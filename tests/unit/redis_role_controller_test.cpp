@@ -31,6 +31,8 @@ InstanceSettings settings_for_test(std::vector<vrrp::IpAddress> unicast_peers = 
   s.advert_interval = vrrp::Centiseconds{1};
   s.unicast_peers = std::move(unicast_peers);
   RedisSettings r;
+  // As the parser resolves it: the unicast peers, else the block's peers { }.
+  r.peers = s.unicast_peers.empty() ? std::vector<vrrp::IpAddress>{ip(k_n2), ip(k_n3)} : s.unicast_peers;
   r.peer_port = 6379;
   r.check_timeout = 50ms;
   r.handover_timeout = 300ms;
@@ -288,6 +290,68 @@ TEST_CASE("role controller: leaving master follows the new master, then drops ev
   rig.group->journal.clear();
   rig.controller->demoted(std::nullopt);
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT KILL normal pubsub"); }));
+}
+
+TEST_CASE("role controller: an advert from a non-peer never costs a REPLICAOF, a connection or data") {
+  constexpr const char* k_forger = "10.0.0.66";
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 1000, 100);
+  rig.group->add(k_n2, RedisRole::master, 1000, 100);
+  rig.group->add(k_forger, RedisRole::master, 0, 0);
+  rig.start();
+
+  SECTION("a backup hears it as master: not followed") {
+    for (int i = 0; i < 3; ++i) {
+      rig.controller->master_seen(ip(k_forger));
+      rig.check();
+      rig.run_for(5ms);
+    }
+    CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF 10.0.0.66 6379"));
+    CHECK(rig.controller->view().non_peer_adverts == 3);
+    CHECK(rig.controller->view().last_non_peer == k_forger);
+    // A peer is followed as before.
+    rig.controller->master_seen(ip(k_n2));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+  }
+  SECTION("the master is preempted by it: our Redis keeps its role, only clients are dropped") {
+    rig.controller->demoted(ip(k_forger));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT KILL normal pubsub"); }));
+    rig.run_for(20ms);
+    CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF 10.0.0.66 6379"));
+    CHECK(rig.group->local_node().role == RedisRole::master);
+    CHECK(rig.controller->view().non_peer_adverts == 1);
+  }
+  SECTION("promoted while it still advertises: never paused, asked or caught up with") {
+    rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }, 300ms);
+    rig.promote(ip(k_forger));
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    rig.run_for(20ms);
+    for (const auto& line : rig.group->journal) CHECK(line.rfind("10.0.0.66 ", 0) == std::string::npos);
+    CHECK(rig.controller->view().non_peer_adverts == 1);
+  }
+  const auto& hosts = rig.group->connected;
+  CHECK(std::find(hosts.begin(), hosts.end(), k_forger) == hosts.end());
+}
+
+TEST_CASE("role controller: a refused REPLICAOF is the eligibility reason, until something else is") {
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
+  us.refuses_replicaof = "ERR unknown command 'REPLICAOF', with args beginning with: '10.0.0.2' '6379' ";
+  rig.group->add(k_n2, RedisRole::master, 500, 5);
+  rig.start();
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.check_until([&] {
+    return rig.instance.details["redis sync"].find("REPLICAOF 10.0.0.2:6379: ERR unknown command 'REPLICAOF'") !=
+           std::string::npos;
+  }));
+  CHECK(rig.instance.is_blocked("redis sync"));
+  CHECK(rig.controller->view().detail.find("unknown command 'REPLICAOF'") != std::string::npos);
+  // Redis is fixed: the next attempt follows, and the reason moves on.
+  us.refuses_replicaof.clear();
+  REQUIRE(rig.check_until([&] {
+    rig.controller->master_seen(ip(k_n2));
+    return !rig.instance.is_blocked("redis sync");
+  }));
 }
 
 TEST_CASE("role controller: a backup follows the VRRP master, once per master") {

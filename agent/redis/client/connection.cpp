@@ -6,32 +6,13 @@
 #include <cstdlib>
 
 #include "agent/log/log.hpp"
+#include "agent/log/log_limiter.hpp"
 
 namespace redvip::agent {
 namespace {
 
 namespace asio = boost::asio;
 using generic_endpoint = asio::generic::stream_protocol::endpoint;
-
-RedisReply to_reply(const redisReply* r) {
-  RedisReply out;
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER: return RedisReply::make_integer(r->integer);
-    case REDIS_REPLY_STRING:
-      return RedisReply::make_text(RedisReply::Type::string, std::string(r->str, r->len));
-    case REDIS_REPLY_STATUS:
-      return RedisReply::make_text(RedisReply::Type::status, std::string(r->str, r->len));
-    case REDIS_REPLY_ERROR:
-      return RedisReply::make_text(RedisReply::Type::error, std::string(r->str, r->len));
-    case REDIS_REPLY_ARRAY: {
-      std::vector<RedisReply> items;
-      items.reserve(r->elements);
-      for (std::size_t i = 0; i < r->elements; ++i) items.push_back(to_reply(r->element[i]));
-      return RedisReply::make_array(std::move(items));
-    }
-    default: return out;  // nil
-  }
-}
 
 // Formats with hiredis into an owned string. Returns false when hiredis refuses.
 bool format_command(const std::vector<std::string>& argv, std::string& wire) {
@@ -57,6 +38,13 @@ void wipe(std::string& s) {
 }
 
 std::string ms_text(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
+
+// A peer's connection lives for one question and a Redis may fail the same way on every check:
+// one line per instance, server and failure per 10 s, across connections (one io_context).
+LogLimiter& failure_log() {
+  static LogLimiter limiter{std::chrono::seconds(10), 256};
+  return limiter;
+}
 
 }  // namespace
 
@@ -89,7 +77,6 @@ RedisConnection::~RedisConnection() {
     boost::system::error_code ignored;
     socket_->close(ignored);
   }
-  if (reader_ != nullptr) redisReaderFree(reader_);
   wipe_buffers();
   std::string& pw = options_.password;
   std::fill(pw.begin(), pw.end(), '\0');
@@ -142,10 +129,7 @@ void RedisConnection::close() {
   reconnect_timer_.cancel();
   deadline_timer_.cancel();
   armed_deadline_ = Clock::time_point::max();
-  if (reader_ != nullptr) {
-    redisReaderFree(reader_);
-    reader_ = nullptr;
-  }
+  reader_.reset();
   write_active_ = false;
   wipe_buffers();
   for (auto& p : in_flight_) {
@@ -221,7 +205,7 @@ void RedisConnection::on_connected() {
     socket_->set_option(asio::ip::tcp::no_delay(true), ignored);
   }
   state_ = State::handshaking;
-  reader_ = redisReaderCreate();
+  reader_ = std::make_unique<ReplyReader>(options_.reply_limits);
   read();
   int handshake_left = 0;
   auto handshake_step = std::make_shared<int>(0);
@@ -301,16 +285,14 @@ void RedisConnection::fail_connection(RedisErrc why, const std::string& text) {
     socket_->close(ignored);
   }
   connect_timer_.cancel();
-  if (reader_ != nullptr) {
-    redisReaderFree(reader_);
-    reader_ = nullptr;
-  }
+  reader_.reset();
   write_active_ = false;
   wipe_buffers();
   last_error_ = text;
   if (text != last_logged_error_) {
-    log(Level::warning, options_.log_name, "redis {}: {}; reconnecting in {}", options_.endpoint.to_string(),
-        text, ms_text(backoff_));
+    const std::string server = options_.endpoint.to_string();
+    failure_log().log(Level::warning, options_.log_name, options_.log_name + " " + server + " " + text,
+                      "redis {}: {}; reconnecting in {}", server, text, ms_text(backoff_));
     last_logged_error_ = text;
   }
   auto in_flight = std::move(in_flight_);
@@ -396,22 +378,15 @@ void RedisConnection::read() {
                                                        : "read failed: " + ec.message());
           return;
         }
-        if (redisReaderFeed(self->reader_, self->read_buffer_.data(), n) != REDIS_OK) {
-          self->fail_connection(RedisErrc::protocol_error, "protocol error: cannot buffer reply");
-          return;
-        }
-        for (;;) {
-          void* raw = nullptr;
-          if (redisReaderGetReply(self->reader_, &raw) != REDIS_OK) {
-            self->fail_connection(RedisErrc::protocol_error,
-                                  std::string("protocol error: ") + self->reader_->errstr);
-            return;
-          }
-          if (raw == nullptr) break;
-          RedisReply reply = to_reply(static_cast<redisReply*>(raw));
-          freeReplyObject(raw);
-          self->on_reply(std::move(reply));
+        ReplyReader& reader = *self->reader_;
+        reader.feed(self->read_buffer_.data(), n);
+        while (auto reply = reader.next()) {
+          self->on_reply(std::move(*reply));
           if (gen != self->generation_) return;  // the callback closed or broke the connection
+        }
+        if (reader.failed()) {
+          self->fail_connection(RedisErrc::protocol_error, "reply refused: " + reader.error());
+          return;
         }
         self->read();
       });

@@ -9,6 +9,8 @@
 // - Connects lazily on the first command (or start()), with a connect timeout covering TCP
 //   connect + AUTH. After a failure it reconnects with exponential backoff (capped); while
 //   waiting, commands fail at once with not_connected rather than queueing behind a dead server.
+// - Every reply is bounded (bytes, array elements: reply_reader.hpp); one past a bound closes the
+//   connection with that reason, so nothing a Redis sends blocks the loop or grows memory.
 // - AUTH [user] password is sent on every connect. The secret is never logged, and the buffer
 //   that carried it is wiped after the write.
 // - Callbacks are never invoked from inside command(); they run from the io_context. Destroying
@@ -25,9 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/redis/client/reply_reader.hpp"
 #include "agent/redis/model/reply.hpp"
-
-struct redisReader;
 
 namespace redvip::agent {
 
@@ -47,6 +48,7 @@ struct RedisConnectionOptions {
   std::chrono::milliseconds reconnect_max{2000};
   std::string client_name = "redvip";  // CLIENT SETNAME; empty to skip
   std::string log_name;                // instance name in log lines
+  ReplyLimits reply_limits;            // a reply past one closes the connection (reply_reader.hpp)
 };
 
 class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
@@ -116,7 +118,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   boost::asio::steady_timer deadline_timer_;
   Clock::time_point armed_deadline_ = Clock::time_point::max();
   std::chrono::milliseconds backoff_;
-  redisReader* reader_ = nullptr;
+  std::unique_ptr<ReplyReader> reader_;
   std::deque<Pending> in_flight_;  // sent (or in the outbox), in reply order
   std::deque<Waiting> waiting_;    // queued until the handshake finishes
   std::string outbox_;

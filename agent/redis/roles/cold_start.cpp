@@ -1,6 +1,6 @@
 // Cold start of the whole group: our Redis is a master, no VRRP master is heard, and our Redis
 // never synced. Before it may hold the VIP, ask our own Redis and every peer's (the configured
-// unicast peers and any master heard since start) at once what data they hold: it may be
+// peers; masters heard since start are among them) at once what data they hold: it may be
 // promoted only when no peer holds newer data, and an empty one only when the group holds no
 // data at all (decisions.hpp: judge_cold_start).
 #include "agent/redis/roles/role_controller.hpp"
@@ -22,7 +22,7 @@ void RedisRoleController::maybe_cold_start() {
 }
 
 Awaitable<void> RedisRoleController::cold_start_check() {
-  std::vector<vrrp::IpAddress> peers = settings_.unicast_peers;
+  std::vector<vrrp::IpAddress> peers = redis_.peers;
   for (const auto& p : peers_heard_) {
     if (std::find(peers.begin(), peers.end(), p) == peers.end()) peers.push_back(p);
   }

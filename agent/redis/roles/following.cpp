@@ -2,12 +2,15 @@
 // Redis port), re-pointed when the master changes, at most once per kFollowRetry at the same
 // master (decisions.hpp: should_follow). Leaving master: (the instance removed the VIP) follow
 // the new master, drop every client so it reconnects through the VIP, lift the pause.
+#include <fmt/format.h>
+
 #include "agent/log/log.hpp"
 #include "agent/redis/roles/role_controller.hpp"
 
 namespace redvip::agent {
 
 void RedisRoleController::master_seen(const vrrp::IpAddress& master) {
+  if (!configured_peer(master, "replicating from")) return;
   master_heard_ = master;
   if (std::find(peers_heard_.begin(), peers_heard_.end(), master) == peers_heard_.end()) {
     peers_heard_.push_back(master);
@@ -32,7 +35,14 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
   const auto r = co_await local_->follow(master.to_string(), redis_.peer_port, kRoleChangeTimeout);
   follow_in_flight_ = false;
   if (!r.ok()) {
-    log(Level::warning, settings_.name, "REPLICAOF {} {} failed: {}", master.to_string(), redis_.peer_port, r.message);
+    // Retried every kFollowRetry: one line per master per 10 s, and the cause is what status
+    // says keeps us from being master until it changes.
+    // The operation's message names the command and target ("REPLICAOF host:port: ERR ...").
+    const auto why = r.message.rfind("REPLICAOF", 0) == 0
+                         ? r.message
+                         : fmt::format("REPLICAOF {}:{}: {}", master.to_string(), redis_.peer_port, r.message);
+    redis_error_log_.log(Level::warning, settings_.name, "REPLICAOF " + master.to_string(), "{}", why);
+    if (!gate_.open) set_gate(PromotionGate{false, gate_.history, why}, false);
     co_return;
   }
   if (following_ != master) {
@@ -41,7 +51,10 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
   following_ = master;
 }
 
-void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& new_master) {
+void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announced) {
+  // A non-peer took the VIP: our Redis keeps its data and role, as if the new master were unknown.
+  std::optional<vrrp::IpAddress> new_master = announced;
+  if (new_master && !configured_peer(*new_master, "replicating from")) new_master.reset();
   master_heard_ = new_master;
   if (new_master) following_.reset();
   spawn(leaving_master(new_master));
@@ -57,8 +70,9 @@ Awaitable<void> RedisRoleController::leaving_master(std::optional<vrrp::IpAddres
       log(Level::info, settings_.name, "redis demoted: replicates from {}:{}", new_master->to_string(),
           redis_.peer_port);
     } else {
-      log(Level::error, settings_.name, "redis demotion (REPLICAOF {} {}) failed: {}", new_master->to_string(),
-          redis_.peer_port, r.message);
+      redis_error_log_.log(Level::error, settings_.name, "demotion " + new_master->to_string(),
+                           "redis demotion (REPLICAOF {} {}) failed: {}", new_master->to_string(),
+                           redis_.peer_port, r.message);
     }
   }
   const auto killed = co_await local_->kill_clients(kRoleChangeTimeout);

@@ -20,8 +20,11 @@ bool still_master(const InfoResult& theirs) { return theirs.ok() && theirs.info.
 
 }  // namespace
 
-void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& live_master,
+void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announced,
                                   std::function<void(bool ok, const std::string& why)> done) {
+  // A non-peer master is never asked, paused or caught up with: promote as if it were gone.
+  std::optional<vrrp::IpAddress> live_master = announced;
+  if (live_master && !configured_peer(*live_master, "catching up with")) live_master.reset();
   const bool follow_pending = following_.has_value() || follow_in_flight_;
   switch (plan_promotion(gate_, latest_, follow_pending, live_master.has_value())) {
     case PromotionPlan::refuse:

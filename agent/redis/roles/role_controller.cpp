@@ -52,7 +52,12 @@ RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSet
   health.fall = static_cast<int>(redis_.fall);
   checker_ = std::make_unique<RedisHealthChecker>(
       connection, health, [this](Health h, const std::string& why) { on_health(h, why); });
-  checker_->set_result_callback([this, connection](bool ok, const std::string&) {
+  checker_->set_result_callback([this, connection](bool ok, const std::string& why) {
+    // While unhealthy, the reason shown is the latest failure, not the one that tipped it.
+    if (!ok && health_ == Health::unhealthy && why != health_reason_) {
+      health_reason_ = why;
+      instance_.set_blocked("redis health", true, why);
+    }
     const auto& latest = checker_->latest();
     if (ok && latest) {
       on_check(*latest, connection->connects());
@@ -131,8 +136,9 @@ void RedisRoleController::set_gate(PromotionGate gate, bool decided) {
     log(gate.open ? Level::info : Level::warning, settings_.name, "redis {}: {}",
         gate.open ? "may be promoted" : "may not be promoted", gate.why);
   }
+  const bool closed_why_changed = !gate.open && gate.why != gate_.why;
   gate_ = std::move(gate);
-  if (decided) instance_.set_blocked("redis sync", !gate_.open, gate_.why);
+  if (decided || closed_why_changed) instance_.set_blocked("redis sync", !gate_.open, gate_.why);
 }
 
 RedisStatusView RedisRoleController::view() const {
@@ -148,6 +154,8 @@ RedisStatusView RedisRoleController::view() const {
     v.checks_ok = checker_->stats().successes;
     v.checks_failed = checker_->stats().failures;
   }
+  v.non_peer_adverts = non_peer_adverts_;
+  v.last_non_peer = last_non_peer_;
   return v;
 }
 

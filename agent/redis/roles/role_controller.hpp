@@ -21,6 +21,7 @@
 
 #include "agent/config/settings.hpp"
 #include "agent/instance/role_hooks.hpp"
+#include "agent/log/log_limiter.hpp"
 #include "agent/redis/model/decisions.hpp"
 #include "agent/redis/model/health_counter.hpp"
 #include "agent/redis/ops/awaitable.hpp"
@@ -95,6 +96,9 @@ class RedisRoleController : public RoleHooks {
   // role_controller.cpp
   void set_gate(PromotionGate gate, bool decided);
   std::shared_ptr<RedisOperations> peer(const std::string& host, std::uint16_t port);
+  // peers.cpp: is `address` one of redis.peers? If not, the advert that named it is counted
+  // and logged (rate-limited) and `what` is not done.
+  bool configured_peer(const vrrp::IpAddress& address, const char* what);
   template <typename T, typename Then>
   void spawn(Awaitable<T> sequence, T failed, Then then);
   void spawn(Awaitable<void> sequence);
@@ -140,6 +144,12 @@ class RedisRoleController : public RoleHooks {
   bool cold_check_in_flight_ = false;
   std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
+  // Adverts naming a non-peer as master (peers.cpp): counted, logged rate-limited, ignored.
+  std::uint64_t non_peer_adverts_ = 0;
+  std::string last_non_peer_;
+  LogLimiter non_peer_log_{std::chrono::seconds(10)};
+  // Role commands a Redis keeps refusing (REPLICAOF retried every 500 ms): one line per target.
+  LogLimiter redis_error_log_{std::chrono::seconds(10)};
 };
 
 // Runs `sequence` on the io_context. When it ends, then(result) runs unless the controller

@@ -76,6 +76,10 @@ local_vip $VIP || fail "VIP gone after reload"
 grep -q "^Deleted.*$VIP" /tmp/addr-monitor.log && { cat /tmp/addr-monitor.log; fail "the VIP flapped during the reload"; }
 pass "reload: same PID $pid, still active, VIP kept (no address event)"
 
+nofile=$(awk '/^Max open files/ {print $4 " " $5}' "/proc/$pid/limits")
+[[ $nofile == "65536 65536" ]] || fail "the daemon's descriptor limit is '$nofile', not the unit's LimitNOFILE=65536"
+pass "descriptor limit 65536 (LimitNOFILE)"
+
 step "vrrp_rt_priority and vrrp_no_swap work under the unit's limits"
 journal_mark
 { printf 'global_defs {\n    vrrp_rt_priority 10\n    vrrp_no_swap\n}\n'; node_config 150; } >"$CONF"

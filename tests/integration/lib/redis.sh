@@ -40,9 +40,29 @@ redis_follows() {
      "$(redis_info_field "$1" master_link_status)" == up ]]
 }
 
+# The redis block's peers of HOST (redvipd follows, asks and catches up with no one else):
+# REDIS_PEERS when set ("-": none, the instance's unicast_peer stands for them), else the eth0
+# IPv4 address of every other host of the topology but the client c.
+redis_peers() {
+  if [[ -n ${REDIS_PEERS:-} ]]; then [[ $REDIS_PEERS == - ]] || echo "$REDIS_PEERS"; return; fi
+  local h a out=()
+  for h in "${TOPO_HOSTS[@]}"; do
+    [[ $h == "$1" || $h == c ]] && continue
+    a=$(ip -n "$(topo_ns "$h")" -4 -o addr show dev eth0 2>/dev/null | awk '{split($4, p, "/"); print p[1]; exit}')
+    [[ -n $a ]] && out+=("$a")
+  done
+  echo "${out[*]}"
+}
+
 # redis_node_conf HOST PRIORITY [extra instance lines] [extra redis-block lines]
 redis_node_conf() {
-  local host=$1 prio=$2 extra=${3:-} rextra=${4:-}
+  local host=$1 prio=$2 extra=${3:-} rextra=${4:-} peers
+  peers=$(redis_peers "$host")
+  # One address a line, as in unicast_peer.
+  [[ -z $peers ]] || rextra="peers {
+            ${peers// /$'\n'            }
+        }
+        $rextra"
   cat >"$TOPO_TMP/$host.conf" <<CONF
 redvip_defs {
     control_socket $(node_sock "$host")
