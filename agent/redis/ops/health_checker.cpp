@@ -24,6 +24,10 @@ RedisHealthChecker::~RedisHealthChecker() { stop(); }
 void RedisHealthChecker::start() {
   if (running_) return;
   running_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  connection_->set_lost_handler([this, alive](const std::string& why) {
+    if (!alive.expired() && running_) on_lost(why);
+  });
   connection_->start();
   next_tick_ = Clock::now();
   run_check();
@@ -33,6 +37,17 @@ void RedisHealthChecker::start() {
 void RedisHealthChecker::stop() {
   running_ = false;
   timer_.cancel();
+  connection_->set_lost_handler(nullptr);
+}
+
+void RedisHealthChecker::on_lost(const std::string& why) {
+  ++stats_.failures;
+  last_failure_ = "connection lost: " + why;
+  if (auto changed = counter_.record_lost()) {
+    lost_ = true;
+    log(Level::warning, connection_->options().log_name, "redis {}: {}", to_string(*changed), last_failure_);
+    if (on_change_) on_change_(*changed, last_failure_);
+  }
 }
 
 void RedisHealthChecker::arm_timer() {
@@ -101,6 +116,7 @@ void RedisHealthChecker::finish(const Check& check, const RedisResult& info) {
   if (on_result_) on_result_(ok, ok ? std::string("ok") : reason);
   if (alive.expired()) return;
   if (auto changed = counter_.record(ok)) {
+    if (*changed == Health::healthy) lost_ = false;
     const std::string why = ok ? std::string("redis answers") : reason;
     log(*changed == Health::healthy ? Level::notice : Level::warning, connection_->options().log_name,
         "redis {}: {}", to_string(*changed), why);
