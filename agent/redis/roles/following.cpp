@@ -42,6 +42,7 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
 }
 
 void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& new_master) {
+  if (local_lost_) local_redis_lost_as_master();  // hand_off.cpp: name a successor at once
   master_heard_ = new_master;
   if (new_master) following_.reset();
   spawn(leaving_master(new_master));

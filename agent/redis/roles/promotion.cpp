@@ -22,6 +22,7 @@ bool still_master(const InfoResult& theirs) { return theirs.ok() && theirs.info.
 
 void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& live_master,
                                   std::function<void(bool ok, const std::string& why)> done) {
+  ++promotions_;
   const bool follow_pending = following_.has_value() || follow_in_flight_;
   switch (plan_promotion(gate_, latest_, follow_pending, live_master.has_value())) {
     case PromotionPlan::refuse:
