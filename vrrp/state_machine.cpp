@@ -356,7 +356,9 @@ void StateMachine::transition(State to, std::string reason, Actions& out) {
   state_ = to;
   master_.reset();  // Backup is entered knowing no master; other states follow none
   released_by_.reset();
-  handed_over_ = false;  // HandOver sets it again after its transition
+  // Kept through Backup and Fault (a short fault must not let us preempt the successor back);
+  // ended when we become master again or stop. HandOver sets it after its transition.
+  if (to == State::master || to == State::initialize) handed_over_ = false;
 }
 
 void StateMachine::follow(std::optional<IpAddress> master, Actions& out) {

@@ -142,3 +142,19 @@ TEST_CASE("A shutdown master's release is followed by the successor's HandedOver
               M},
          });
 }
+
+TEST_CASE("After a handover a short Fault does not let the old master preempt the successor",
+          "[state_machine][handover]") {
+  StateMachine m = master_at_360();
+  run(m, {
+             {450, HandOver{kLowerAddress},
+              {moved(M, B), cancel(kAdvert), send(0), follows(kLowerAddress), ReleaseVips{},
+               arm(kMasterDown, 791)},
+              B},
+             {451, eligibility(false, "redis sync"), {moved(B, State::fault), cancel(kMasterDown)}, State::fault},
+             {455, eligibility(true), {moved(State::fault, B), arm(kMasterDown, 796)}, B},
+             // The successor's lower-priority advert is followed, not ignored.
+             {460, advert(kLowerAddress, 100), {arm(kMasterDown, 801), follows(kLowerAddress)}, B},
+         });
+  CHECK(m.handed_over());
+}
