@@ -2,8 +2,8 @@
 // Checks the local Redis every `interval`: PING and INFO replication, pipelined, each with
 // `timeout`. Results go through a HealthCounter (rise/fall). Checks start on a fixed rate:
 // a check that hangs (Redis stopped) fails at its deadline and never delays the next one.
-// A connection the server closes or resets (Redis killed or restarted) is unhealthy at once,
-// without waiting for `fall` failed checks: nothing is more certain than a closed socket.
+// A connection the server closes or resets, when a new one is then refused (Redis killed), is
+// unhealthy at once, without waiting for `fall` failed checks.
 #include <chrono>
 #include <cstdint>
 #include <functional>
