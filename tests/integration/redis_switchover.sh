@@ -54,7 +54,7 @@ pass "handover n1 -> n2: lost 0, outage ${W_OUTAGE} ms"
 sleep 1
 [[ "$(state_of n1)" == BACKUP ]] || fail "n1 is $(state_of n1), not BACKUP, after handing over"
 only_holder n2 n1 n2 || fail "n1 took the VIP back: '$(vip_holders $VIP n1 n2)'"
-replica_keeps_up n1 n2 2 || fail "n1's Redis does not apply n2's stream"
+replica_keeps_up n1 n2 2 || fail "n1's Redis does not apply n2's stream: n1 $(rcli n1 ROLE | tr '\n' ' '); n2 offset $(redis_info_field n2 master_repl_offset); $(grep -vE 'connected|debug' "$TOPO_TMP/n1.log" | tail -4 | tr '\n' ' ')"
 pass "n1 stays BACKUP after the handover, its Redis replicating from n2"
 
 # SIGTERM on the new master takes the same path back to n1.
