@@ -126,13 +126,18 @@ void StateMachine::on(const AdvertReceived& advert, TimePoint now, Actions& out)
 // RFC 5798 6.4.2 with keepalived's preempt_delay (vrrp_state_backup).
 void StateMachine::advert_in_backup(const AdvertReceived& advert, TimePoint now, Actions& out) {
   if (advert.priority == kPriorityRelease) {
-    // The master is leaving: take over after skew time, the highest priority first.
+    // The master is leaving: take over after skew time, the highest priority first, or at
+    // once when it handed its service to us (HandedOver).
+    released_by_ = advert.source;
     arm(TimerKind::master_down, now + skew(), out);
     follow(std::nullopt, out);
     return;
   }
+  released_by_.reset();
   const bool lower = advert.priority < priority_;
-  if (lower && config_.preempt && !preempt_delay_holds(now, out)) {
+  // After handing over, the successor stays master whatever its priority: preempting it would
+  // undo the switchover the operator asked for.
+  if (lower && config_.preempt && !handed_over_ && !preempt_delay_holds(now, out)) {
     // Preempt: ignore the lower master, so master-down runs out and we take over. Until
     // then it is still the master (and the one holding the data).
     emit(out, DropAdvert{DropReason::lower_priority_ignored_in_backup});
@@ -237,6 +242,27 @@ void StateMachine::on(const PromotionFailed& failure, TimePoint now, Actions& ou
   arm(TimerKind::promotion_retry, now + config_.promotion_retry, out);
 }
 
+// The successor already holds the service (its Redis is master with every write): release at
+// once, then follow it. The priority-0 advert tells it (and any other backup) to act now; the
+// master-down timer is the fallback should the successor never advertise.
+void StateMachine::on(const HandOver& handover, TimePoint now, Actions& out) {
+  if (state_ != State::master) return;
+  transition(State::backup, "handed over to " + handover.successor.to_string(), out);
+  cancel_all(out);
+  emit(out, SendAdvert{kPriorityRelease});
+  follow(handover.successor, out);
+  emit(out, ReleaseVips{});
+  arm(TimerKind::master_down, now + master_down(), out);
+  handed_over_ = true;
+}
+
+// Only right after the release of the master we followed, and before anybody else advertised:
+// a late or foreign HandedOver does nothing (the skew timer decides as usual).
+void StateMachine::on(const HandedOver& handed, TimePoint now, Actions& out) {
+  if (state_ != State::backup || released_by_ != handed.from) return;
+  become_master("handed over by " + handed.from.to_string(), now, out);
+}
+
 void StateMachine::leave_fault(TimePoint now, Actions& out) {
   master_adver_interval_ = config_.advert_interval;
   if (owner()) {
@@ -329,6 +355,10 @@ void StateMachine::transition(State to, std::string reason, Actions& out) {
   emit(out, Transition{state_, to, std::move(reason)});
   state_ = to;
   master_.reset();  // Backup is entered knowing no master; other states follow none
+  released_by_.reset();
+  // Kept through Backup and Fault (a short fault must not let us preempt the successor back);
+  // ended when we become master again or stop. HandOver sets it after its transition.
+  if (to == State::master || to == State::initialize) handed_over_ = false;
 }
 
 void StateMachine::follow(std::optional<IpAddress> master, Actions& out) {

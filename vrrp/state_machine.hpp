@@ -72,8 +72,20 @@ struct PriorityChanged {  // the new effective priority (base + tracking weights
 struct PromotionFailed {
   std::string reason;
 };
+// Planned switchover on the master: the service behind the VIP was handed to `successor` (its
+// Redis holds every write and is master now). Release (priority-0 advert, VIPs removed) and
+// stay Backup following the successor, without preempting it back while it is master.
+struct HandOver {
+  IpAddress successor;
+};
+// In Backup, right after `from` (the master we followed) released with priority 0: the service
+// behind the VIP was handed to us (our Redis is master now). Take over at once instead of after
+// the skew time. Ignored unless `from` is the master whose release we heard last.
+struct HandedOver {
+  IpAddress from;
+};
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, EligibilityChanged,
-                           PriorityChanged, PromotionFailed>;
+                           PriorityChanged, PromotionFailed, HandOver, HandedOver>;
 
 // Actions out, executed in order by the agent.
 struct SendAdvert {
@@ -149,6 +161,11 @@ class StateMachine {
   const std::optional<IpAddress>& master() const { return master_; }
   // The deadline of an armed timer, as the last ArmTimer for it said; nullopt when idle.
   std::optional<TimePoint> timer_deadline(TimerKind timer) const;
+  // In Backup, the master whose priority-0 release we heard last, while nobody took over yet
+  // (a HandedOver from it makes us master at once); nullopt otherwise.
+  const std::optional<IpAddress>& released_by() const { return released_by_; }
+  // In Backup after a HandOver: we do not preempt the successor while it is master.
+  bool handed_over() const { return handed_over_; }
 
  private:
   enum class PreemptDelay : std::uint8_t { idle, running, expired };
@@ -161,6 +178,8 @@ class StateMachine {
   void on(const EligibilityChanged& change, TimePoint now, Actions& out);
   void on(const PriorityChanged& change, TimePoint now, Actions& out);
   void on(const PromotionFailed& failure, TimePoint now, Actions& out);
+  void on(const HandOver& handover, TimePoint now, Actions& out);
+  void on(const HandedOver& handed, TimePoint now, Actions& out);
 
   void leave_fault(TimePoint now, Actions& out);
   std::optional<IpAddress> live_master(TimePoint now) const;
@@ -194,6 +213,8 @@ class StateMachine {
   // The last other router heard advertising (any priority, any state of ours), and when.
   std::optional<IpAddress> last_heard_;
   TimePoint last_heard_at_{};
+  std::optional<IpAddress> released_by_;  // see released_by()
+  bool handed_over_ = false;              // see handed_over()
 };
 
 }  // namespace redvip::vrrp

@@ -56,19 +56,14 @@ bool is_socket(const std::string& path, struct stat& st) {
 }
 
 struct Session : std::enable_shared_from_this<Session> {
-  Session(local::socket s, std::shared_ptr<ControlServer::Handler> h, std::shared_ptr<ConnectionSlot> sl,
+  Session(local::socket s, std::shared_ptr<ControlServer::AsyncHandler> h, std::shared_ptr<ConnectionSlot> sl,
           std::chrono::milliseconds d)
       : socket(std::move(s)), handler(std::move(h)), slot(std::move(sl)), deadline(socket.get_executor()),
         limit(d) {}
 
   void start() {
+    arm_deadline(limit);
     auto self = shared_from_this();
-    deadline.expires_after(limit);
-    deadline.async_wait([self](boost::system::error_code ec) {
-      if (ec) return;
-      self->slot->note_deadline_passed();
-      self->close();
-    });
     asio::async_read_until(socket, asio::dynamic_buffer(request, kMaxControlRequest), '\n',
                            [self](boost::system::error_code ec, std::size_t n) { self->on_request(ec, n); });
   }
@@ -84,13 +79,40 @@ struct Session : std::enable_shared_from_this<Session> {
         return;
       }
     }
-    if (reply.empty()) {
-      std::string line = request.substr(0, n);
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-      reply = printable(line) ? (*handler)(line) : "error: the request is not a line of printable text\n";
+    std::string line = request.substr(0, n);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    if (reply.empty() && !printable(line)) reply = "error: the request is not a line of printable text\n";
+    if (!reply.empty()) {
+      write_reply();
+      return;
     }
+    // The handler may answer later (a switchover): the client waits that long, no longer.
+    arm_deadline(ControlServer::kLongRequestDeadline);
+    auto self = shared_from_this();
+    (*handler)(line, [self](std::string text) {
+      if (self->replied) return;
+      self->replied = true;
+      self->reply = std::move(text);
+      if (self->reply.empty()) self->reply = "error: empty reply\n";
+      self->write_reply();
+    });
+  }
+
+  void write_reply() {
+    replied = true;
+    arm_deadline(limit);
     auto self = shared_from_this();
     asio::async_write(socket, asio::buffer(reply), [self](boost::system::error_code, std::size_t) { self->close(); });
+  }
+
+  void arm_deadline(std::chrono::milliseconds after) {
+    auto self = shared_from_this();
+    deadline.expires_after(after);
+    deadline.async_wait([self](boost::system::error_code ec) {
+      if (ec) return;
+      self->slot->note_deadline_passed();
+      self->close();
+    });
   }
 
   void close() {
@@ -101,12 +123,13 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   local::socket socket;
-  std::shared_ptr<ControlServer::Handler> handler;  // outlives the server if a reply is in flight
+  std::shared_ptr<ControlServer::AsyncHandler> handler;  // outlives the server if a reply is in flight
   std::shared_ptr<ConnectionSlot> slot;
   asio::steady_timer deadline;
   std::chrono::milliseconds limit;
   std::string request;
   std::string reply;
+  bool replied = false;
 };
 }  // namespace
 
@@ -142,7 +165,14 @@ std::string quote_request(std::string_view request, std::size_t max_chars) {
 }
 
 ControlServer::ControlServer(asio::io_context& io, std::string path, Handler handler, EndpointLimits limits)
-    : path_(std::move(path)), handler_(std::make_shared<Handler>(std::move(handler))),
+    : ControlServer(io, std::move(path),
+                    AsyncHandler([handler = std::move(handler)](const std::string& request, Reply reply) {
+                      reply(handler(request));
+                    }),
+                    limits) {}
+
+ControlServer::ControlServer(asio::io_context& io, std::string path, AsyncHandler handler, EndpointLimits limits)
+    : path_(std::move(path)), handler_(std::make_shared<AsyncHandler>(std::move(handler))),
       listener_(io, "control socket " + path_, limits, "error: too many connections\n",
                 [handler = handler_, deadline = limits.deadline](local::socket socket,
                                                                   std::shared_ptr<ConnectionSlot> slot) {

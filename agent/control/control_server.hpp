@@ -4,6 +4,7 @@
 // kMaxControlRequest bytes, within the endpoint's deadline; anything else gets a short fixed
 // error and never reaches the handler. The path is a socket or absent: redvipd replaces a socket
 // nobody answers on (a crashed run's) and never removes anything else.
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -39,8 +40,15 @@ class ControlServer {
  public:
   // The handler gets the request line (without the newline) and returns the full reply text.
   using Handler = std::function<std::string(const std::string& request)>;
+  // For requests that take a while (a switchover): the handler calls reply(text) once, later,
+  // from the io_context. A reply must come within kLongRequestDeadline, or the client is dropped.
+  using Reply = std::function<void(std::string text)>;
+  using AsyncHandler = std::function<void(const std::string& request, Reply reply)>;
+  static constexpr std::chrono::milliseconds kLongRequestDeadline{60000};
 
   ControlServer(boost::asio::io_context& io, std::string path, Handler handler,
+                EndpointLimits limits = {});
+  ControlServer(boost::asio::io_context& io, std::string path, AsyncHandler handler,
                 EndpointLimits limits = {});
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
@@ -56,7 +64,7 @@ class ControlServer {
 
  private:
   std::string path_;
-  std::shared_ptr<Handler> handler_;
+  std::shared_ptr<AsyncHandler> handler_;
   Listener<boost::asio::local::stream_protocol> listener_;
   bool listening_ = false;
   // The socket file start() made: stop() removes that one and nothing else.

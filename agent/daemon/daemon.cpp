@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <variant>
 
 #include "agent/config/parser.hpp"
 #include "agent/config/values.hpp"
@@ -71,8 +72,9 @@ void Daemon::start_watchdog() {
 }
 
 std::error_code Daemon::start_endpoints(std::string& error) {
-  control_ = std::make_unique<ControlServer>(io_, config_.redvip.control_socket,
-                                             [this](const std::string& r) { return control(r); });
+  control_ = std::make_unique<ControlServer>(
+      io_, config_.redvip.control_socket,
+      ControlServer::AsyncHandler([this](const std::string& r, ControlServer::Reply reply) { control(r, std::move(reply)); }));
   if (auto ec = control_->start()) {
     error = fmt::format("cannot listen on the control socket {}: {}",
                         config_.redvip.control_socket,
@@ -140,6 +142,7 @@ void Daemon::stop_instance(const std::string& name, std::function<void()> done) 
         priority = gone->second->status().priority;
       instances_.erase(name);
       instance_stopped(name, priority);
+      switching_.erase(name);  // a handover under way ended with its controller
       auto waiters = std::move(stopping_[name]);
       stopping_.erase(name);
       for (auto& w : waiters) w();
@@ -285,11 +288,63 @@ std::vector<InstanceView> Daemon::views() const {
   return out;
 }
 
-std::string Daemon::control(const std::string& request) {
-  if (request == "status") return render_text(views());
-  if (request == "status --json") return render_json(views(), receivers_->counters());
-  if (request == "reload") return reload();
-  return fmt::format("error: unknown command {}\n", quote_request(request));
+void Daemon::control(const std::string& request, ControlServer::Reply reply) {
+  if (request == "status") return reply(render_text(views()));
+  if (request == "status --json") return reply(render_json(views(), receivers_->counters()));
+  if (request == "reload") return reply(reload());
+  if (is_handover_request(request)) {
+    auto parsed = parse_handover_request(request);
+    if (auto* why = std::get_if<std::string>(&parsed)) return reply(fmt::format("error: handover: {}\n", *why));
+    return handover(std::get<HandoverRequest>(parsed), std::move(reply));
+  }
+  reply(fmt::format("error: unknown command {}\n", quote_request(request)));
+}
+
+// redvipctl handover: the checks that need the running instances, then the role controller's
+// switchover; its release hands the instance over to the successor (Backup, following it).
+void Daemon::handover(const HandoverRequest& request, ControlServer::Reply reply) {
+  const auto refuse = [&](const std::string& why) { reply(fmt::format("{}{}\n", kRefusedPrefix, why)); };
+  if (shutting_down_) return refuse("redvipd is shutting down");
+  std::string name;
+  if (request.instance) {
+    name = *request.instance;
+    if (!instances_.count(name)) return reply(fmt::format("error: no instance {}\n", quote_request(name)));
+  } else {
+    std::vector<std::string> with_redis;
+    for (const auto& [n, c] : controllers_) with_redis.push_back(n);
+    if (with_redis.size() != 1) {
+      return reply(fmt::format("error: name the instance to hand over ({} have a redis block)\n", with_redis.size()));
+    }
+    name = with_redis.front();
+  }
+  const auto controller = controllers_.find(name);
+  if (controller == controllers_.end()) return refuse(name + " has no redis block");
+  VrrpInstance& instance = *instances_.at(name);
+  if (instance.state() != vrrp::State::master) {
+    return refuse(fmt::format("{} is {}, not master: hand over on the node that holds the VIP", name,
+                              vrrp::to_string(instance.state())));
+  }
+  if (stopping_.count(name)) return refuse(name + " is stopping");
+  if (!switching_.insert(name).second) return refuse(name + ": a handover is already under way");
+  log(Level::notice, name, "handover requested{}", request.to ? " to " + request.to->to_string() : "");
+  std::optional<std::string> to;
+  if (request.to) to = request.to->to_string();
+  controller->second->switchover(
+      to,
+      [this, name](const std::optional<vrrp::IpAddress>& successor, std::function<void()> released) {
+        const auto it = instances_.find(name);
+        if (it != instances_.end() && successor) it->second->hand_over(*successor);
+        released();
+      },
+      [this, name, reply = std::move(reply)](RedisRoleController::SwitchoverResult result) {
+        switching_.erase(name);
+        if (result.ok) {
+          log(Level::notice, name, "handover: {}", result.message);
+          reply(fmt::format("{}: {}\n", name, result.message));
+        } else {
+          reply(fmt::format("{}{}: {}\n", kRefusedPrefix, name, result.message));
+        }
+      });
 }
 
 }  // namespace redvip::agent

@@ -2,6 +2,7 @@
 // redvipd at run time: the instances of one config, the netlink watchers, the control socket,
 // metrics and signals, all on one io_context.
 #include <map>
+#include <set>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -9,6 +10,7 @@
 
 #include "agent/config/settings.hpp"
 #include "agent/control/control_server.hpp"
+#include "agent/control/handover_request.hpp"
 #include "agent/control/metrics_server.hpp"
 #include "agent/redis/roles/role_controller.hpp"
 #include "agent/scripts/notifier.hpp"
@@ -59,7 +61,8 @@ class Daemon {
   void instance_stopped(const std::string& name, std::uint8_t priority);
   // done() once no notify script runs any more (each is bounded by its timeout).
   void wait_for_scripts(std::function<void()> done);
-  std::string control(const std::string& request);
+  void control(const std::string& request, ControlServer::Reply reply);
+  void handover(const HandoverRequest& request, ControlServer::Reply reply);
 
   boost::asio::io_context& io_;
   std::string config_path_;
@@ -85,6 +88,8 @@ class Daemon {
   std::map<std::string, std::unique_ptr<Tracker>> trackers_;
   // Instances releasing before they are destroyed, and who waits for each to be gone.
   std::map<std::string, std::vector<std::function<void()>>> stopping_;
+  // Instances in the middle of a redvipctl handover (a second one is refused).
+  std::set<std::string> switching_;
   bool signals_added_ = false;
   bool shutting_down_ = false;
   int exit_code_ = 0;

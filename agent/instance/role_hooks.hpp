@@ -26,6 +26,13 @@ class RoleHooks {
   virtual void demoted(const std::optional<vrrp::IpAddress>& new_master) = 0;
   // A backup heard the current master: keep following it.
   virtual void master_seen(const vrrp::IpAddress& master) = 0;
+  // A backup heard the master it followed release (priority 0). When that master handed its
+  // service to us (our Redis is master now), call handed_to_us() — soon, or not at all: the
+  // instance then takes over at once instead of after the skew time.
+  virtual void master_released(const vrrp::IpAddress& old_master, std::function<void()> handed_to_us) {
+    (void)old_master;
+    (void)handed_to_us;
+  }
 };
 
 // What the service behind the VIP may ask of its instance.

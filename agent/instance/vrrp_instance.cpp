@@ -57,6 +57,11 @@ void VrrpInstance::stop(std::function<void()> done) {
   feed(vrrp::Shutdown{});
 }
 
+void VrrpInstance::hand_over(const vrrp::IpAddress& successor) {
+  if (!started_ || stopping_) return;
+  feed(vrrp::HandOver{successor});
+}
+
 void VrrpInstance::set_blocked(const std::string& cause, bool blocking, const std::string& detail) {
   const auto changed = eligibility_.set(cause, blocking, detail);
   if (!changed || !started_ || stopping_) return;
@@ -132,6 +137,14 @@ void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMet
   if (hooks_ && replicate_from_sender(machine_.state(), machine_.master(), advert->priority,
                                       meta.source)) {
     hooks_->master_seen(meta.source);
+  }
+  // The master released: when it handed its service to us, take over without the skew wait.
+  if (hooks_ && advert->priority == vrrp::kPriorityRelease && machine_.released_by() == meta.source) {
+    std::weak_ptr<bool> alive = alive_;
+    const auto from = meta.source;
+    hooks_->master_released(from, [this, alive, from] {
+      if (!alive.expired() && !stopping_) feed(vrrp::HandedOver{from});
+    });
   }
 }
 

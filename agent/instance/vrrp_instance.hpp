@@ -35,6 +35,10 @@ class VrrpInstance : public InstanceControl {
   void start();
   // Master: priority-0 advert and VIPs removed. done() runs once everything is done.
   void stop(std::function<void()> done);
+  // Master whose service was handed to `successor` (redvipctl handover): priority-0 advert,
+  // VIPs removed, Backup following the successor without preempting it. The actions run before
+  // this returns.
+  void hand_over(const vrrp::IpAddress& successor);
 
   // A packet for our VRID, as the shared receive path decoded it, and when it arrived (the
   // state machine counts from then, also when the packet was read later, in a batch).

@@ -17,8 +17,13 @@ int usage(int code) {
              "commands:\n"
              "  status [--json]       state of every instance\n"
              "  reload                re-read the config (like SIGHUP)\n"
+             "  handover [INSTANCE] [--to ADDRESS]\n"
+             "                        on the master: hand its Redis and the VIP to a replica that\n"
+             "                        holds every write (ADDRESS: that replica); this node stays\n"
+             "                        as a replica\n"
              "default socket: {}\n"
-             "exit status: 0 done, 1 redvipd unreachable or answered with an error, 2 usage\n",
+             "exit status: 0 done, 1 redvipd unreachable or answered with an error, 2 usage,\n"
+             "             3 handover refused (nothing changed; the reply says why)\n",
              kDefaultSocket);
   return code;
 }
@@ -45,8 +50,13 @@ int main(int argc, char** argv) {
   const std::string& verb = words[0];
   const bool known = (verb == "status" && words.size() <= 2 &&
                       (words.size() == 1 || words[1] == "--json")) ||
-                     (verb == "reload" && words.size() == 1);
+                     (verb == "reload" && words.size() == 1) || verb == "handover";
   if (!known) return usage(2);
+  // The daemon checks a handover's words (agent/control/handover_request.hpp); here only what
+  // keeps the request one line.
+  for (const auto& w : words) {
+    if (w.empty() || w.find_first_of(" \r\n") != std::string::npos) return usage(2);
+  }
 
   std::string request;
   for (const auto& w : words) request += (request.empty() ? "" : " ") + w;
@@ -68,5 +78,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   fmt::print("{}", reply);
-  return reply.rfind("error", 0) == 0 ? 1 : 0;
+  if (reply.rfind("refused: ", 0) == 0) return 3;
+  if (reply.rfind("error: handover: ", 0) == 0) return 2;  // the daemon found the words malformed
+  return reply.rfind("error", 0) == 0 || reply.empty() ? 1 : 0;
 }

@@ -75,6 +75,15 @@ bench_redis_daemon_term() {  # HOST: SIGTERM (redvipd: planned handover; keepali
   local pid_var=PID_$1
   kill -TERM "${!pid_var}" 2>/dev/null || true
 }
+# HOST: a planned switchover on a running master. redvipd: `redvipctl handover` (the node stays up
+# as a replica); keepalived has none: its planned stop (SIGTERM) is what operators do instead.
+bench_redis_switchover() {
+  if [[ $IMPL == redvipd ]]; then
+    "$REDVIPCTL" -s "$(node_sock "$1")" handover >/dev/null || echo "   redvipctl handover on $1 failed" >&2
+  else
+    bench_redis_daemon_term "$1"
+  fi
+}
 bench_redis_server_start() {  # HOST
   redis_wipe "$1"
   redis_start "$1"
@@ -133,6 +142,7 @@ bench_redis_once() {
       bench_redis_daemon_kill $A
       bench_redis_server_kill $A ;;
     handover) bench_redis_daemon_term $A ;;
+    switchover) bench_redis_switchover $A ;;
     empty_return)
       bench_redis_server_start $A
       local t0 now; t0=$(now_ms)
@@ -157,7 +167,9 @@ bench_redis_once() {
     cp "$TOPO_TMP/redis-$A.log" "$tag-redis-$A.log" 2>/dev/null || true
     cp "$TOPO_TMP/redis-$B.log" "$tag-redis-$B.log" 2>/dev/null || true
   fi
-  if [[ $scenario == handover ]]; then local pid_var=PID_$A; wait "${!pid_var}" 2>/dev/null || true; eval "PID_$A="; fi
+  if [[ $scenario == handover || ($scenario == switchover && $IMPL == keepalived) ]]; then
+    local pid_var=PID_$A; wait "${!pid_var}" 2>/dev/null || true; eval "PID_$A="
+  fi
   bench_redis_down
 }
 

@@ -373,3 +373,17 @@ TEST_CASE("Control socket out of descriptors: backs off instead of spinning, log
   CHECK((failures & kNotRecovered) == 0);
   ::unlink(log_path.c_str());
 }
+
+TEST_CASE("Control socket waits for a handler that answers later (a switchover)", "[control]") {
+  asio::io_context io;
+  asio::steady_timer later(io);
+  ControlServer server(io, temp_socket_path(),
+                       ControlServer::AsyncHandler([&](const std::string& r, ControlServer::Reply reply) {
+                         later.expires_after(50ms);
+                         later.async_wait([r, reply](boost::system::error_code) { reply("done: " + r + "\n"); });
+                       }));
+  REQUIRE_FALSE(server.start());
+  std::string reply;
+  with_client(io, [&] { reply = ask(server.path(), "handover VI_1\n"); });
+  CHECK(reply == "done: handover VI_1\n");
+}

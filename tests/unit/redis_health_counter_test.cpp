@@ -43,3 +43,14 @@ TEST_CASE("health counter treats rise/fall below 1 as 1") {
   CHECK(c.record(false) == Health::unhealthy);
   CHECK(c.record(true) == Health::healthy);
 }
+
+TEST_CASE("A lost connection is unhealthy at once; rise successes bring it back", "[redis][health]") {
+  redvip::agent::HealthCounter c(2, 3);
+  using redvip::agent::Health;
+  CHECK(c.record(true) == std::nullopt);
+  CHECK(c.record(true) == Health::healthy);
+  CHECK(c.record_lost() == Health::unhealthy);
+  CHECK(c.record_lost() == std::nullopt);
+  CHECK(c.record(true) == std::nullopt);
+  CHECK(c.record(true) == Health::healthy);
+}

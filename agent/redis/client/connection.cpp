@@ -279,6 +279,7 @@ void RedisConnection::become_ready() {
 
 void RedisConnection::fail_connection(RedisErrc why, const std::string& text) {
   if (state_ == State::closed) return;
+  const bool lost = state_ == State::ready && why == RedisErrc::connection_lost;
   ++generation_;
   if (socket_) {
     boost::system::error_code ignored;
@@ -319,6 +320,13 @@ void RedisConnection::fail_connection(RedisErrc why, const std::string& text) {
   };
   for (auto& p : in_flight) fail(p);
   for (auto& w : waiting) fail(w.pending);
+  if (lost && on_lost_) {
+    // Posted: the handler may act on the whole instance, not from inside this one's handlers.
+    asio::post(io_, [weak = weak_from_this(), text] {
+      auto self = weak.lock();
+      if (self && self->state_ != State::closed && self->on_lost_) self->on_lost_(text);
+    });
+  }
 }
 
 void RedisConnection::schedule_reconnect() {

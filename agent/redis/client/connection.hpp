@@ -68,6 +68,10 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   void command(std::vector<std::string> argv, std::chrono::milliseconds timeout, Callback done);
   // Closes for good: pending commands fail with cancelled, no reconnect.
   void close();
+  // Called (from the io_context) when an established connection is closed or reset by the
+  // server — a killed or restarted Redis — as soon as the socket says so, without waiting for
+  // a command. Not for timeouts (a hung Redis) nor for failed reconnects.
+  void set_lost_handler(std::function<void(const std::string& why)> lost) { on_lost_ = std::move(lost); }
 
   State state() const { return state_; }
   bool ready() const { return state_ == State::ready; }
@@ -130,6 +134,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   std::string last_error_;
   std::string last_logged_error_;
   std::uint64_t connects_ = 0;
+  std::function<void(const std::string&)> on_lost_;
 };
 
 }  // namespace redvip::agent

@@ -34,4 +34,12 @@ std::optional<Health> HealthCounter::record(bool success) {
   return std::nullopt;
 }
 
+std::optional<Health> HealthCounter::record_lost() {
+  successes_ = 0;
+  failures_ = fall_;
+  if (health_ == Health::unhealthy) return std::nullopt;
+  health_ = Health::unhealthy;
+  return health_;
+}
+
 }  // namespace redvip::agent

@@ -16,6 +16,9 @@ class HealthCounter {
 
   // Records one check result; returns the new state when it changed.
   std::optional<Health> record(bool success);
+  // The target is certainly down (its connection was closed or reset): unhealthy at once, as
+  // after `fall` failures, without waiting for more checks; `rise` successes bring it back.
+  std::optional<Health> record_lost();
 
   Health health() const { return health_; }
   int consecutive_successes() const { return successes_; }

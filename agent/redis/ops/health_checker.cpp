@@ -24,6 +24,10 @@ RedisHealthChecker::~RedisHealthChecker() { stop(); }
 void RedisHealthChecker::start() {
   if (running_) return;
   running_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  connection_->set_lost_handler([this, alive](const std::string& why) {
+    if (!alive.expired() && running_) on_lost(why);
+  });
   connection_->start();
   next_tick_ = Clock::now();
   run_check();
@@ -33,6 +37,44 @@ void RedisHealthChecker::start() {
 void RedisHealthChecker::stop() {
   running_ = false;
   timer_.cancel();
+  connection_->set_lost_handler(nullptr);
+}
+
+// A killed Redis refuses a new connection at once (its listening socket went with it); a
+// connection closed by someone else — a new master's CLIENT KILL dropping every client after a
+// failover — is not a dead Redis: it answers. So the loss counts only when a new connection is
+// refused (within the check timeout); anything else is left to the checks.
+void RedisHealthChecker::on_lost(const std::string& why) {
+  const auto lost = [this](const std::string& reason) {
+    ++stats_.failures;
+    last_failure_ = "connection lost: " + reason;
+    if (auto changed = counter_.record_lost()) {
+      lost_ = true;
+      log(Level::warning, connection_->options().log_name, "redis {}: {}", to_string(*changed), last_failure_);
+      if (on_change_) on_change_(*changed, last_failure_);
+    }
+  };
+  const auto& endpoint = connection_->options().endpoint;
+  boost::system::error_code bad;
+  const auto address = boost::asio::ip::make_address(endpoint.host, bad);
+  if (!endpoint.unix_path.empty() || bad) {
+    lost(why);  // no cheap probe for these: the closed connection is the evidence
+    return;
+  }
+  auto& io = connection_->io();
+  auto probe = std::make_shared<boost::asio::ip::tcp::socket>(io);
+  auto deadline = std::make_shared<boost::asio::steady_timer>(io, options_.timeout);
+  deadline->async_wait([probe](boost::system::error_code ec) {
+    boost::system::error_code ignored;
+    if (!ec) probe->close(ignored);
+  });
+  std::weak_ptr<bool> alive = alive_;
+  probe->async_connect({address, endpoint.port},
+                       [this, alive, probe, deadline, why, lost](boost::system::error_code ec) {
+                         deadline->cancel();
+                         if (alive.expired() || !running_) return;
+                         if (ec == boost::asio::error::connection_refused) lost(why + "; a new connection is refused");
+                       });
 }
 
 void RedisHealthChecker::arm_timer() {
@@ -101,6 +143,7 @@ void RedisHealthChecker::finish(const Check& check, const RedisResult& info) {
   if (on_result_) on_result_(ok, ok ? std::string("ok") : reason);
   if (alive.expired()) return;
   if (auto changed = counter_.record(ok)) {
+    if (*changed == Health::healthy) lost_ = false;
     const std::string why = ok ? std::string("redis answers") : reason;
     // The role controller logs the change with the address ("redis at HOST:PORT healthy").
     log(Level::debug, connection_->options().log_name, "redis {}: {}", to_string(*changed), why);

@@ -2,6 +2,8 @@
 // Checks the local Redis every `interval`: PING and INFO replication, pipelined, each with
 // `timeout`. Results go through a HealthCounter (rise/fall). Checks start on a fixed rate:
 // a check that hangs (Redis stopped) fails at its deadline and never delays the next one.
+// A connection the server closes or resets, when a new one is then refused (Redis killed), is
+// unhealthy at once, without waiting for `fall` failed checks.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -48,6 +50,9 @@ class RedisHealthChecker {
   void set_result_callback(ResultCallback cb) { on_result_ = std::move(cb); }
 
   Health health() const { return counter_.health(); }
+  // The last change to unhealthy came from the connection closing (not from failed checks);
+  // cleared when healthy again.
+  bool lost() const { return lost_; }
   // The last INFO replication that parsed (with loading set when PING said LOADING).
   const std::optional<ReplicationInfo>& latest() const { return latest_; }
   const std::string& last_failure() const { return last_failure_; }
@@ -61,6 +66,7 @@ class RedisHealthChecker {
   void arm_timer();
   void run_check();
   void finish(const Check& check, const RedisResult& info);
+  void on_lost(const std::string& why);
 
   std::shared_ptr<RedisConnection> connection_;
   RedisHealthOptions options_;
@@ -72,6 +78,7 @@ class RedisHealthChecker {
   bool running_ = false;
   std::optional<ReplicationInfo> latest_;
   std::string last_failure_;
+  bool lost_ = false;
   Stats stats_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -55,6 +55,7 @@ void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announce
   // A non-peer took the VIP: our Redis keeps its data and role, as if the new master were unknown.
   std::optional<vrrp::IpAddress> new_master = announced;
   if (new_master && !configured_peer(*new_master, "replicating from")) new_master.reset();
+  if (local_lost_) local_redis_lost_as_master();  // hand_off.cpp: name a successor at once
   master_heard_ = new_master;
   if (new_master) following_.reset();
   spawn(leaving_master(new_master));

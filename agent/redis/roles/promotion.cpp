@@ -22,6 +22,7 @@ bool still_master(const InfoResult& theirs) { return theirs.ok() && theirs.info.
 
 void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announced,
                                   std::function<void(bool ok, const std::string& why)> done) {
+  ++promotions_;
   // A non-peer master is never asked, paused or caught up with: promote as if it were gone.
   std::optional<vrrp::IpAddress> live_master = announced;
   if (live_master && !configured_peer(*live_master, "catching up with")) live_master.reset();

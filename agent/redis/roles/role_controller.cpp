@@ -51,7 +51,7 @@ RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSet
   health.rise = static_cast<int>(redis_.rise);
   health.fall = static_cast<int>(redis_.fall);
   checker_ = std::make_unique<RedisHealthChecker>(
-      connection, health, [this](Health h, const std::string& why) { on_health(h, why); });
+      connection, health, [this](Health h, const std::string& why) { on_health(h, why, checker_->lost()); });
   checker_->set_result_callback([this, connection](bool ok, const std::string& why) {
     // While unhealthy, the reason shown is the latest failure, not the one that tipped it.
     if (!ok && health_ == Health::unhealthy && why != health_reason_) {
@@ -103,9 +103,10 @@ std::shared_ptr<RedisOperations> RedisRoleController::peer(const std::string& ho
   return stop_guarded(nodes_->connect(host, port), stop_.get_token());
 }
 
-void RedisRoleController::on_health(Health health, const std::string& reason) {
+void RedisRoleController::on_health(Health health, const std::string& reason, bool connection_lost) {
   const bool healthy = health == Health::healthy;
   health_ = health;
+  local_lost_ = !healthy && connection_lost;
   health_reason_ = reason;
   if (healthy) log(Level::info, settings_.name, "redis at {}:{} healthy", redis_.address.to_string(), redis_.port);
   else log(Level::warning, settings_.name, "redis at {}:{} unhealthy: {}", redis_.address.to_string(), redis_.port, reason);

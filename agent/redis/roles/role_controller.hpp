@@ -6,7 +6,12 @@
 //   following.cpp   a backup's Redis follows the VRRP master; leaving master: follow the new
 //                   master, drop clients.
 //   cold_start.cpp  the whole group starts: who holds newer data?
-//   handover.cpp    planned handover: pause, a replica has every write, release, drop clients.
+//   switchover.cpp  planned switchover (redvipctl handover, SIGTERM): a replica gets every
+//                   write while ours are paused, its Redis is promoted, then we release and
+//                   follow it.
+//   hand_off.cpp    the direct hand-off without the skew wait: the successor sees its Redis
+//                   made master right after the release; a master whose Redis died promotes
+//                   the replica holding the most data as it releases.
 // Every decision on the way is a pure function of redis/model/decisions.hpp; this class
 // gathers their inputs and acts on the answers. It sees the instance only as InstanceControl
 // and Redis servers only as RedisOperations (from RedisNodes), so it runs in a unit test with
@@ -53,21 +58,43 @@ class RedisRoleController : public RoleHooks {
   // For good: every sequence under way ends at its next step without acting or calling back.
   void stop();
 
-  // Planned handover on the master: pause writes, wait until a replica has every write,
-  // then release(); afterwards wait (bounded) until our Redis follows the new master and drop
-  // its clients. done() when finished, whatever happened (it is logged).
+  // What a switchover did: ok with the successor, or why it was refused (nothing changed).
+  struct SwitchoverResult {
+    bool ok = false;
+    std::string message;
+    std::optional<vrrp::IpAddress> successor;
+    std::chrono::milliseconds writes_paused{0};  // CLIENT PAUSE until the successor is master
+    bool released = false;                        // the VIP was released
+  };
+  // Releases the VIP; `successor` is whom our Redis was handed to (nullopt: nobody).
+  using HandOff = std::function<void(const std::optional<vrrp::IpAddress>& successor,
+                                     std::function<void()> released)>;
+
+  // Planned stop (SIGTERM) on the master: the switchover below, but it goes on whatever happens
+  // (a stop must end): without a caught-up replica it releases all the same and waits (bounded)
+  // for the new master to take our Redis. done() when finished (everything is logged).
   void handover(Release release, std::function<void()> done);
+  // redvipctl handover on the master: unpaused, a replica (`to` when given: its address as our
+  // Redis lists it) approaches our offset; our writes are paused; once it holds every write,
+  // release(successor), its Redis is promoted, and our Redis follows it, its clients dropped,
+  // writes resumed. Refused — writes resumed, nothing else changed — when our Redis is not
+  // master, no such replica is connected, or none catches up within handover_timeout. (Should
+  // the promotion fail after the release, the result says so and the backups take over after
+  // their skew time, as after any release.)
+  void switchover(std::optional<std::string> to, HandOff release, std::function<void(SwitchoverResult)> done);
 
   void promote(const std::optional<vrrp::IpAddress>& live_master,
                std::function<void(bool ok, const std::string& why)> done) override;
   void demoted(const std::optional<vrrp::IpAddress>& new_master) override;
   void master_seen(const vrrp::IpAddress& master) override;
+  void master_released(const vrrp::IpAddress& old_master, std::function<void()> handed_to_us) override;
 
   RedisStatusView view() const;
 
   // What the health checker reports: a change of health, and each good check's INFO
   // replication with the local connection's connect count (a reconnect may be a restart).
-  void on_health(Health health, const std::string& reason);
+  // `connection_lost`: the change to unhealthy came from the connection closing (a killed Redis).
+  void on_health(Health health, const std::string& reason, bool connection_lost = false);
   void on_check(const ReplicationInfo& info, std::uint64_t connects);
 
  private:
@@ -92,6 +119,10 @@ class RedisRoleController : public RoleHooks {
   static constexpr Ms kApproachPoll{5};
   static constexpr Ms kCatchUpPoll{2};
   static constexpr Ms kReplicaWaitPoll{5};
+  // After the master we followed released: how often and how long we look whether it made our
+  // Redis master (hand_off.cpp). Past that, the skew timer decides as usual.
+  static constexpr Ms kHandOffPoll{1};
+  static constexpr Ms kHandOffWait{300};
 
   // role_controller.cpp
   void set_gate(PromotionGate gate, bool decided);
@@ -115,9 +146,18 @@ class RedisRoleController : public RoleHooks {
   // cold_start.cpp
   void maybe_cold_start();
   Awaitable<void> cold_start_check();
-  // handover.cpp
-  Awaitable<Finished> planned_handover(Release release);
-  Awaitable<std::optional<std::string>> replica_with_every_write(ReplicationInfo ours);
+  // switchover.cpp
+  enum class Mode { refuse_unless_handed, stop };
+  Awaitable<SwitchoverResult> switchover_or_release(std::optional<std::string> to, Mode mode, HandOff release);
+  Awaitable<SwitchoverResult> planned_switchover(std::optional<std::string> to, Mode mode, const HandOff& release);
+  Awaitable<std::optional<std::size_t>> replica_with_every_write(
+      const std::vector<std::shared_ptr<RedisOperations>>& replicas, long long target, Ms within);
+  Awaitable<void> approach_ours(const std::vector<std::shared_ptr<RedisOperations>>& replicas);
+  Awaitable<void> become_replica_after_release(std::optional<vrrp::IpAddress> successor);
+  // hand_off.cpp
+  Awaitable<bool> made_master_by_release();
+  void local_redis_lost_as_master();
+  Awaitable<void> promote_best_replica(std::vector<ConnectedReplica> replicas);
 
   boost::asio::io_context& io_;
   InstanceSettings settings_;
@@ -132,6 +172,8 @@ class RedisRoleController : public RoleHooks {
 
   Health health_ = Health::unknown;
   std::string health_reason_;
+  bool local_lost_ = false;  // unhealthy because the connection to our Redis closed
+  std::uint64_t promotions_ = 0;  // promote() calls: a hand-off watch that sees one ends
   std::optional<ReplicationInfo> latest_;  // the last check's INFO replication
   std::uint64_t connects_seen_ = 0;
   PromotionGate gate_;

@@ -1,0 +1,76 @@
+// The direct hand-off: when a live master releases (priority 0) it has already made one
+// replica's Redis master, so that node's redvipd takes over at once instead of after the skew
+// time (RFC 5798's wait exists only to let the best backup win; the releasing master knows it).
+//   - The successor (RoleHooks::master_released): right after the master it followed released,
+//     look (every kHandOffPoll, for kHandOffWait) whether our Redis became master; if it did and
+//     we may be promoted, the instance takes over now (vrrp HandedOver) and promote() finds our
+//     Redis already master.
+//   - A master whose Redis died (its connection closed: the health checker says so at once):
+//     the instance released; we promote the replica holding the most data (asked directly), so
+//     that node takes over at once. Only when the connection was lost, not after failed checks
+//     (a hung Redis may come back with writes the replicas lack) nor for any other release.
+// A planned switchover promotes its successor itself (switchover.cpp).
+#include "agent/log/log.hpp"
+#include "agent/redis/roles/role_controller.hpp"
+
+namespace redvip::agent {
+
+void RedisRoleController::master_released(const vrrp::IpAddress& old_master, std::function<void()> handed_to_us) {
+  // It is no master any more: our Redis being master from now on is no stale history.
+  if (master_heard_ == old_master) master_heard_.reset();
+  spawn(made_master_by_release(), false, [handed_to_us = std::move(handed_to_us)](bool ours) {
+    if (ours) handed_to_us();
+  });
+}
+
+Awaitable<bool> RedisRoleController::made_master_by_release() {
+  const auto promotions = promotions_;
+  const auto master = co_await poll_until(
+      Clock::now() + kHandOffWait, kHandOffPoll, stop_.get_token(), [&]() -> Awaitable<std::optional<ReplicationInfo>> {
+        // We took over by the skew timer meanwhile: what we see now is our own promotion.
+        if (promotions_ != promotions) co_return ReplicationInfo{};
+        const auto ours = co_await local_->replication_info(redis_.check_timeout);
+        if (ours.ok() && ours.info.role == RedisRole::master) co_return ours.info;
+        co_return std::nullopt;
+      });
+  if (!master || promotions_ != promotions || !gate_.open) co_return false;
+  // What promote() decides from: our Redis is master now, no REPLICAOF of ours is pending.
+  latest_ = *master;
+  following_.reset();
+  log(Level::notice, settings_.name, "redis was made master by the releasing master: taking over now");
+  co_return true;
+}
+
+void RedisRoleController::local_redis_lost_as_master() {
+  if (!latest_ || latest_->role != RedisRole::master || latest_->replicas.empty()) return;
+  spawn(promote_best_replica(latest_->replicas));
+}
+
+Awaitable<void> RedisRoleController::promote_best_replica(std::vector<ConnectedReplica> listed) {
+  std::vector<std::shared_ptr<RedisOperations>> replicas;
+  std::vector<Awaitable<InfoResult>> questions;
+  for (const auto& r : listed) {
+    replicas.push_back(peer(r.ip, static_cast<std::uint16_t>(r.port)));
+    questions.push_back(replicas.back()->replication_info(redis_.check_timeout));
+  }
+  const auto answers = co_await gather(std::move(questions), [](const InfoResult&) { return false; }, stop_.get_token());
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    const auto& a = answers[i];
+    if (!a || !a->ok() || a->info.role != RedisRole::replica) continue;
+    if (!best || a->info.slave_repl_offset > answers[*best]->info.slave_repl_offset) best = i;
+  }
+  if (!best) {
+    log(Level::warning, settings_.name, "redis lost: no replica answers; the backups take over after their skew time");
+    co_return;
+  }
+  const auto promoted = co_await replicas[*best]->promote(kRoleChangeTimeout);
+  if (!promoted.ok()) {
+    log(Level::warning, settings_.name, "redis lost: promoting {} failed: {}", replicas[*best]->name(), promoted.message);
+    co_return;
+  }
+  log(Level::notice, settings_.name, "redis lost: promoted {} (offset {}), the replica holding the most data",
+      replicas[*best]->name(), answers[*best]->info.slave_repl_offset);
+}
+
+}  // namespace redvip::agent

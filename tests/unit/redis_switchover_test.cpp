@@ -1,0 +1,263 @@
+// The planned switchover (redvipctl handover) and the direct hand-off of RedisRoleController,
+// against the fake Redis group (redis_fake_nodes.hpp): the successor's Redis is promoted only
+// once it holds every write and while ours are paused, the release comes after that, our Redis
+// follows and its clients are dropped before the pause lifts; a switchover that cannot hand
+// over is refused with nothing changed; the successor takes over as soon as the release made
+// its Redis master; a master whose Redis connection closed promotes the replica with the most
+// data.
+#include <catch2/catch.hpp>
+
+#include "agent/redis/roles/role_controller.hpp"
+#include "tests/unit/redis_fake_nodes.hpp"
+#include "tests/unit/redis_fake_server.hpp"
+
+using namespace redvip::agent;
+using namespace redvip::test;
+using namespace std::chrono_literals;
+namespace vrrp = redvip::vrrp;
+
+namespace {
+
+constexpr const char* k_us = "10.0.0.1";
+constexpr const char* k_n2 = "10.0.0.2";
+constexpr const char* k_n3 = "10.0.0.3";
+
+vrrp::IpAddress ip(const char* text) { return *vrrp::IpAddress::parse(text); }
+
+struct SwitchRig {
+  SwitchRig() {
+    settings.name = "vi_test";
+    settings.advert_interval = vrrp::Centiseconds{1};
+    RedisSettings r;
+    r.peer_port = 6379;
+    r.check_timeout = 50ms;
+    r.handover_timeout = 300ms;
+    settings.redis = r;
+  }
+  void start() {
+    controller = std::make_unique<RedisRoleController>(io, settings, instance, group);
+    controller->start();
+    controller->on_health(Health::healthy, "redis answers");
+  }
+  void check() {
+    auto& n = group->local_node();
+    controller->on_check(group->info(n), n.connects);
+  }
+  bool run(const std::function<bool()>& done, std::chrono::milliseconds limit = 2s) {
+    return run_until(io, done, limit);
+  }
+  void run_for(std::chrono::milliseconds d) { run_until(io, [] { return false; }, d); }
+
+  // redvipctl handover; the instance's release is journaled with what held at that moment.
+  void switchover(std::optional<std::string> to = std::nullopt) {
+    controller->switchover(
+        std::move(to),
+        [this](const std::optional<vrrp::IpAddress>& successor, std::function<void()> released) {
+          group->journal.push_back("released to " + (successor ? successor->to_string() : "nobody"));
+          paused_at_release = group->local_node().paused;
+          released();
+        },
+        [this](RedisRoleController::SwitchoverResult r) { result = std::move(r); });
+  }
+
+  boost::asio::io_context io;
+  std::shared_ptr<FakeGroup> group = std::make_shared<FakeGroup>(k_us);
+  FakeInstance instance{k_us};
+  InstanceSettings settings;
+  std::unique_ptr<RedisRoleController> controller;
+  std::optional<RedisRoleController::SwitchoverResult> result;
+  bool paused_at_release = false;
+};
+
+}  // namespace
+
+TEST_CASE("switchover: the successor holds every write before the release and its promotion") {
+  SwitchRig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 100000, 100);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 0, 0);
+  rig.start();
+  rig.group->replicate(k_n2, k_us);
+  us.writes_per_look = 100;  // clients keep writing until the pause
+  n2.stream_per_look = 40;
+  us.offset += 2000;  // n2 lags behind
+  us.last_write_offset = us.offset;
+
+  rig.switchover();
+  REQUIRE(rig.run([&] { return rig.result.has_value(); }));
+  CHECK(rig.result->ok);
+  CHECK(rig.result->successor == ip(k_n2));
+  CHECK(rig.paused_at_release);
+  // Every write our Redis accepted is on n2 when n2 starts accepting its own.
+  CHECK(n2.promoted_at == us.last_write_offset);
+  const auto& j = *rig.group;
+  CHECK(j.position("10.0.0.1 CLIENT PAUSE WRITE") < j.position("released to 10.0.0.2"));
+  CHECK(j.position("released to 10.0.0.2") < j.position("10.0.0.2 REPLICAOF NO ONE"));
+  CHECK(j.position("10.0.0.2 REPLICAOF NO ONE") < j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
+  CHECK(j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379") < j.position("10.0.0.1 CLIENT KILL normal pubsub"));
+  CHECK(j.position("10.0.0.1 CLIENT KILL normal pubsub") < j.position("10.0.0.1 CLIENT UNPAUSE"));
+  CHECK(us.role == RedisRole::replica);
+  CHECK_FALSE(us.paused);
+}
+
+TEST_CASE("switchover: --to hands over to that replica") {
+  SwitchRig rig;
+  rig.group->add(k_us, RedisRole::master, 5000, 10);
+  rig.group->add(k_n2, RedisRole::master, 0, 0);
+  auto& n3 = rig.group->add(k_n3, RedisRole::master, 0, 0);
+  rig.start();
+  rig.group->replicate(k_n2, k_us);
+  rig.group->replicate(k_n3, k_us);
+  rig.switchover(k_n3);
+  REQUIRE(rig.run([&] { return rig.result.has_value(); }));
+  CHECK(rig.result->ok);
+  CHECK(rig.result->successor == ip(k_n3));
+  CHECK(n3.role == RedisRole::master);
+  CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
+}
+
+TEST_CASE("switchover: refused with nothing changed when it cannot hand over") {
+  SwitchRig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 5000, 10);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 0, 0);
+  rig.group->add(k_n3, RedisRole::master, 0, 0);
+  rig.start();
+
+  SECTION("no replica connected") {
+    rig.switchover();
+    REQUIRE(rig.run([&] { return rig.result.has_value(); }));
+    CHECK(rig.result->message == "no replica connected");
+    CHECK(rig.group->journal.empty());
+  }
+  SECTION("--to names no replica of ours") {
+    rig.group->replicate(k_n2, k_us);
+    rig.switchover(k_n3);
+    REQUIRE(rig.run([&] { return rig.result.has_value(); }));
+    CHECK(rig.result->message == "10.0.0.3 is not a replica of our redis");
+    CHECK(rig.group->journal.empty());
+  }
+  SECTION("our Redis is not master") {
+    rig.group->replicate(k_us, k_n2);
+    rig.switchover();
+    REQUIRE(rig.run([&] { return rig.result.has_value(); }));
+    CHECK(rig.result->message == "our redis is not master");
+    CHECK(rig.group->journal.empty());
+  }
+  SECTION("no replica catches up within handover_timeout: writes resumed") {
+    rig.group->replicate(k_n2, k_us);
+    us.offset += 1000;
+    n2.stream_per_look = 0;  // its stream is stuck
+    rig.switchover();
+    REQUIRE(rig.run([&] { return rig.result.has_value(); }));
+    CHECK(rig.result->message.find("no replica caught up with offset 6000") == 0);
+    CHECK(rig.group->journal ==
+          std::vector<std::string>{"10.0.0.1 CLIENT PAUSE WRITE", "10.0.0.1 CLIENT UNPAUSE"});
+  }
+  CHECK_FALSE(rig.result->ok);
+  CHECK_FALSE(rig.group->has("released to 10.0.0.2"));
+  CHECK_FALSE(us.paused);
+}
+
+TEST_CASE("switchover: a promotion that fails after the release is reported, writes resumed") {
+  SwitchRig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 5000, 10);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 0, 0);
+  rig.start();
+  rig.group->replicate(k_n2, k_us);
+  n2.confirms_promotion = false;
+  rig.switchover();
+  REQUIRE(rig.run([&] { return rig.result.has_value(); }));
+  CHECK_FALSE(rig.result->ok);
+  CHECK(rig.result->message.find("released, but REPLICAOF NO ONE on 10.0.0.2:6379 failed") == 0);
+  CHECK(rig.group->position("released to 10.0.0.2") < rig.group->position("10.0.0.2 REPLICAOF NO ONE"));
+  CHECK(rig.group->has("10.0.0.1 CLIENT UNPAUSE"));
+  CHECK_FALSE(us.paused);
+}
+
+TEST_CASE("switchover on a stop: nobody caught up, it releases all the same") {
+  SwitchRig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 5000, 10);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 0, 0);
+  rig.start();
+  rig.group->replicate(k_n2, k_us);
+  us.offset += 1000;
+  n2.stream_per_look = 0;
+  bool released = false, done = false;
+  rig.controller->handover(
+      [&](std::function<void()> r) {
+        released = true;
+        r();
+      },
+      [&] { done = true; });
+  REQUIRE(rig.run([&] { return done; }));
+  CHECK(released);
+  CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
+  CHECK(rig.group->has("10.0.0.1 CLIENT UNPAUSE"));
+}
+
+TEST_CASE("hand-off: the successor is told once the release made its Redis master") {
+  SwitchRig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
+  rig.group->add(k_n2, RedisRole::master, 7000, 70);
+  rig.start();
+  rig.group->replicate(k_us, k_n2);
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] {
+    rig.check();
+    return !rig.instance.is_blocked("redis sync");
+  }));
+
+  bool told = false;
+  rig.controller->master_released(ip(k_n2), [&] { told = true; });
+  rig.run_for(20ms);
+  CHECK_FALSE(told);  // still a replica
+  // The old master's switchover promotes our Redis.
+  us.role = RedisRole::master;
+  us.link_up = false;
+  REQUIRE(rig.run([&] { return told; }));
+  // promote() finds our Redis master: no REPLICAOF NO ONE, no pause of the old master.
+  std::optional<bool> ok;
+  rig.controller->promote(ip(k_n2), [&](bool good, const std::string&) { ok = good; });
+  REQUIRE(rig.run([&] { return ok.has_value(); }));
+  CHECK(*ok);
+  CHECK(rig.group->journal.empty());
+}
+
+TEST_CASE("hand-off: a release that did not make our Redis master tells nothing") {
+  SwitchRig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  rig.group->add(k_n2, RedisRole::master, 7000, 70);
+  rig.start();
+  rig.group->replicate(k_us, k_n2);
+  bool told = false;
+  rig.controller->master_released(ip(k_n2), [&] { told = true; });
+  rig.run_for(400ms);  // past kHandOffWait
+  CHECK_FALSE(told);
+}
+
+TEST_CASE("hand-off: a master whose Redis connection closed promotes the replica with the most data") {
+  SwitchRig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 9000, 90);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 0, 0);
+  auto& n3 = rig.group->add(k_n3, RedisRole::master, 0, 0);
+  rig.start();
+  rig.group->replicate(k_n2, k_us);
+  rig.group->replicate(k_n3, k_us);
+  n2.offset -= 500;  // n3 got further
+  rig.check();       // the last good check lists both replicas
+  us.reachable = false;
+
+  SECTION("connection closed: promoted at once") {
+    rig.controller->on_health(Health::unhealthy, "connection lost: server closed the connection", true);
+    rig.controller->demoted(std::nullopt);
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.3 REPLICAOF NO ONE"); }));
+    CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
+    CHECK(n3.role == RedisRole::master);
+  }
+  SECTION("failed checks (a hung Redis may come back): nobody is promoted") {
+    rig.controller->on_health(Health::unhealthy, "PING: no reply before its deadline", false);
+    rig.controller->demoted(std::nullopt);
+    rig.run_for(50ms);
+    CHECK_FALSE(rig.group->has("10.0.0.3 REPLICAOF NO ONE"));
+    CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
+  }
+}
