@@ -141,7 +141,13 @@ topo_cleanup() {
     echo "FAIL: sanitizer report in $(grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TOPO_TMP"/*.log | tr '\n' ' ')" >&2
     rc=1
   fi
-  for pid in "${TOPO_PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; done
+  # Only PIDs that are still this shell's jobs: one that ended was reaped, and on a busy machine
+  # its number soon names somebody else's process.
+  local live; live=" $(jobs -p | tr '\n' ' ') "
+  for pid in "${TOPO_PIDS[@]}"; do
+    [[ $live == *" $pid "* ]] || continue
+    kill -CONT "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null
+  done
   # Anything still running inside our namespaces (redis-server, keepalived, tools).
   for name in "${TOPO_HOSTS[@]}"; do
     local ns; ns=$(topo_ns "$name")
