@@ -3,6 +3,7 @@
 // controller), both ways. The instance calls RoleHooks at the points where the order matters;
 // without a redis block there are no hooks and the instance behaves like keepalived. The
 // service side sees the instance only as InstanceControl.
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -26,6 +27,13 @@ class RoleHooks {
   virtual void demoted(const std::optional<vrrp::IpAddress>& new_master) = 0;
   // A backup heard the current master: keep following it.
   virtual void master_seen(const vrrp::IpAddress& master) = 0;
+  // Split brain: `other` advertised as master while we were master. we_yield: VRRP made us leave
+  // Master for it (the VIPs are removed; called instead of demoted()); else we stay master and
+  // it yields. The default does what VRRP says and nothing more.
+  virtual void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority, bool we_yield) {
+    (void)other_priority;
+    if (we_yield) demoted(other);
+  }
 };
 
 // What the service behind the VIP may ask of its instance.

@@ -208,8 +208,13 @@ void VrrpInstance::promoted(bool ok, const std::string& why) {
 bool VrrpInstance::act(const vrrp::ReleaseVips&) {
   released_vips_ = vips_held_;
   remove_vips();
-  // The machine follows the better master it yielded to; after a shutdown or fault, none.
-  if (hooks_) hooks_->demoted(machine_.master());
+  // The machine follows the better master it yielded to; after a shutdown or fault, none. A
+  // yield in a split brain (its SplitBrain action is queued behind) goes to split_brain().
+  const bool split = std::any_of(queue_.begin(), queue_.end(), [](const vrrp::Action& a) {
+    const auto* s = std::get_if<vrrp::SplitBrain>(&a);
+    return s && s->phase == vrrp::SplitBrain::Phase::we_yield;
+  });
+  if (hooks_ && !split) hooks_->demoted(machine_.master());
   return true;
 }
 
@@ -258,6 +263,7 @@ bool VrrpInstance::act(const vrrp::SplitBrain& split) {
           "split brain: {} (priority {}) is master too; staying master (priority {}), answering "
           "and announcing the VIPs",
           split.other.to_string(), split.other_priority, machine_.effective_priority());
+      if (hooks_) hooks_->split_brain(split.other, split.other_priority, false);
       break;
     case Phase::it_yielded:
       log(Level::notice, settings_.name, "split brain over: {} yielded {} ms after we first heard it",
@@ -268,6 +274,7 @@ bool VrrpInstance::act(const vrrp::SplitBrain& split) {
       log(Level::warning, settings_.name,
           "split brain: {} (priority {}) is master too; yielding after {} ms as master",
           split.other.to_string(), split.other_priority, ms);
+      if (hooks_) hooks_->split_brain(split.other, split.other_priority, true);
       break;
   }
   return true;

@@ -52,8 +52,8 @@ TEST_CASE("split brain: the yielder removes the VIPs, then sends its last advert
   h.advert_from(kHigher, 150);
   CHECK(h.take() == Lines{
                         "5000 vip- 10.0.0.100/24 eth0",
-                        "5000 redis demoted new=10.0.0.6",
                         "5000 advert prio=100",
+                        "5000 redis demoted new=10.0.0.6",
                         "5000 redis follows 10.0.0.6",
                         "5000 state BACKUP",
                     });

@@ -16,6 +16,7 @@ void RedisRoleController::master_seen(const vrrp::IpAddress& master) {
 }
 
 void RedisRoleController::follow(const vrrp::IpAddress& master) {
+  if (split_hold_) return;  // split_heal.cpp: a REPLICAOF now would discard unsaved writes
   const auto now = Clock::now();
   FollowState state;
   state.in_flight = follow_in_flight_;

@@ -22,6 +22,12 @@ bool still_master(const InfoResult& theirs) { return theirs.ok() && theirs.info.
 
 void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& live_master,
                                   std::function<void(bool ok, const std::string& why)> done) {
+  if (split_hold_) {
+    // The other yielded by data (split_heal.cpp): our Redis keeps its data and is master
+    // already; the master we heard is the one that yielded.
+    split_hold_.reset();
+    master_heard_.reset();
+  }
   const bool follow_pending = following_.has_value() || follow_in_flight_;
   switch (plan_promotion(gate_, latest_, follow_pending, live_master.has_value())) {
     case PromotionPlan::refuse:

@@ -23,12 +23,17 @@
 #include "agent/instance/role_hooks.hpp"
 #include "agent/redis/model/decisions.hpp"
 #include "agent/redis/model/health_counter.hpp"
+#include "agent/redis/model/split_heal.hpp"
+#include "agent/redis/ops/diverged_writes.hpp"
 #include "agent/redis/ops/awaitable.hpp"
 #include "agent/redis/ops/health_checker.hpp"
 #include "agent/redis/ops/operations.hpp"
 #include "agent/redis/roles/redis_status.hpp"
 
 namespace redvip::agent {
+
+// Every Redis connection of the instance (ours and the peers'): the same auth and timeouts.
+RedisConnectionOptions redis_connection_options(const InstanceSettings& settings);
 
 // Logs an exception that ended a role sequence (anything but Stopped).
 void log_sequence_failure(const std::string& instance, std::exception_ptr e);
@@ -61,6 +66,7 @@ class RedisRoleController : public RoleHooks {
                std::function<void(bool ok, const std::string& why)> done) override;
   void demoted(const std::optional<vrrp::IpAddress>& new_master) override;
   void master_seen(const vrrp::IpAddress& master) override;
+  void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority, bool we_yield) override;
 
   RedisStatusView view() const;
 
@@ -91,6 +97,11 @@ class RedisRoleController : public RoleHooks {
   static constexpr Ms kApproachPoll{5};
   static constexpr Ms kCatchUpPoll{2};
   static constexpr Ms kReplicaWaitPoll{5};
+  // Split brain: the longest a yielder's writes stay paused while they are saved, and how long
+  // the node that yielded to VRRP waits for the other to reconcile before it yields its Redis.
+  static constexpr Ms kSaveTimeout{20000};
+  static constexpr Ms kSplitHold{30000};
+  static constexpr Ms kSplitHoldPoll{20};
 
   // role_controller.cpp
   void set_gate(PromotionGate gate, bool decided);
@@ -111,6 +122,16 @@ class RedisRoleController : public RoleHooks {
   // cold_start.cpp
   void maybe_cold_start();
   Awaitable<void> cold_start_check();
+  // split_heal.cpp
+  Awaitable<void> split_hold(vrrp::IpAddress keeper);
+  Awaitable<void> split_heal(vrrp::IpAddress other, std::uint8_t other_priority);
+  Awaitable<void> yield_redis(std::shared_ptr<RedisOperations> keeper_ops, vrrp::IpAddress keeper,
+                              SplitHealPlan plan, bool leave_master);
+  Awaitable<std::optional<SavedWrites>> save_diverged(std::shared_ptr<RedisOperations> yielder,
+                                                      std::string yielder_host, std::uint16_t yielder_port,
+                                                      SplitHealPlan plan);
+  Awaitable<void> merge_saved(SavedWrites saved, std::shared_ptr<RedisOperations> keeper,
+                              std::string keeper_host, std::uint16_t keeper_port, SplitHealPlan plan);
   // handover.cpp
   Awaitable<Finished> planned_handover(Release release);
   Awaitable<std::optional<std::string>> replica_with_every_write(ReplicationInfo ours);
@@ -140,6 +161,9 @@ class RedisRoleController : public RoleHooks {
   bool cold_check_in_flight_ = false;
   std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
+  // A split brain is being reconciled with this node: our Redis follows nobody on its own.
+  std::optional<vrrp::IpAddress> split_hold_;
+  bool split_heal_in_flight_ = false;
 };
 
 // Runs `sequence` on the io_context. When it ends, then(result) runs unless the controller

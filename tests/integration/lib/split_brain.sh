@@ -1,10 +1,10 @@
-# Split brain scaffolding: the ports of two hosts on the bridge isolated from each other (a host
-# that is not isolated, the client, still reaches both), and the client's view of the heal from
-# vip_writer --events lines. Source after lib/topology.sh, lib/redvipd.sh and lib/redis.sh.
+# A split brain with Redis: n1 (priority 150) master, n2 (100) its replica, a client c writing
+# through the VIP. The ports of n1 and n2 on the bridge are isolated from each other (the client
+# still reaches both) for SPLIT_S seconds, then joined again.
+# Source after lib/topology.sh, lib/redvipd.sh and lib/redis.sh.
 #
-#   split_on n1; split_on n2 ... split_off n1; split_off n2
-#   resumed_after MS_OF_DAY / heal_outage MS_OF_DAY   # from $W_LOG
-#   split_brains HOST                                 # the count redvipctl status shows
+#   split_brain_run on|off      # diverged_writes_merge; sets SB_HEAL_MS (ms of day), SB_SAVED
+#                               # (files the logs name), the writer's W_* figures
 require_cmd bridge
 
 split_on() { ip netns exec "$TOPO_LAN" bridge link set dev "p$1" isolated on; }
@@ -34,4 +34,35 @@ heal_outage() {
     (( g > gap )) && gap=$g
   done < <(grep 'writer: ' "$W_LOG")
   echo "$gap"
+}
+
+# split_brain_run MERGE: the whole scenario; the writer's acknowledged keys in $TOPO_TMP/acked.
+split_brain_run() {
+  local merge=$1
+  RVD_REDIS_EXTRA="diverged_writes_dir $TOPO_TMP/diverged
+        diverged_writes_merge $merge" two_nodes_up --repl-backlog-size 64mb --repl-backlog-ttl 0
+  writer_start c --duration "$(( ${SPLIT_S:-5} + 6 ))" --events --acked-file "$TOPO_TMP/acked"
+  sleep 1.5
+  split_on n1
+  split_on n2
+  wait_until 3 has_vip n2 "$VIP" || fail "n2 did not take over while cut off from n1"
+  sleep "${SPLIT_S:-5}"
+  SB_HEAL_MS=$(clock_ms_of_day)
+  split_off n1
+  split_off n2
+  writer_wait
+  wait_until 10 one_holder n1 n2 || fail "VIP holders after the heal: '$(vip_holders "$VIP" n1 n2)'"
+}
+
+# The node whose Redis is master, and that the other's Redis follows it: consistent roles.
+final_master() {
+  local m r
+  for m in n1 n2; do
+    r=$([[ $m == n1 ]] && echo n2 || echo n1)
+    if [[ "$(redis_info_field "$m" role)" == master ]] && has_vip "$m" "$VIP" &&
+       redis_follows "$r" "$(topo_exec "$m" ip -4 -o addr show dev eth0 | awk '{sub("/.*","",$4); print $4; exit}')"; then
+      echo "$m"; return 0
+    fi
+  done
+  return 1
 }
