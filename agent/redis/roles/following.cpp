@@ -62,6 +62,9 @@ Awaitable<void> RedisRoleController::leaving_master(std::optional<vrrp::IpAddres
           redis_.peer_port, r.message);
     }
   }
+  // Yielding in a split brain (split_heal.cpp): the save's replica connection must not be cut
+  // in its handshake; that sequence drops the clients itself once our Redis follows.
+  if (split_hold_) co_return;
   const auto killed = co_await local_->kill_clients(kRoleChangeTimeout);
   if (!killed.ok()) log(Level::warning, settings_.name, "CLIENT KILL failed: {}", killed.message);
   else log(Level::info, settings_.name, "redis clients dropped so they reconnect through the VIP");
