@@ -10,6 +10,9 @@ namespace redvip::vrrp {
 namespace {
 
 constexpr std::uint8_t kHighestNonOwner = kPriorityOwner - 1;
+// Other masters tracked at once; more are answered but not reported (a VRRP group has a few
+// routers; spoofed sources must not grow the list).
+constexpr std::size_t kMaxRivals = 8;
 
 // Constructs the action in place: moving a temporary variant that holds a std::string
 // trips GCC 12's -Wmaybe-uninitialized false positive.
@@ -199,11 +202,60 @@ void StateMachine::advert_in_master(const AdvertReceived& advert, TimePoint now,
                  "higher priority advert (" + std::to_string(advert.priority) + " from " +
                      advert.source.to_string() + ", ours " + std::to_string(priority_) + ")",
                  out);
+    yield_to_master(advert, now, out);
     arm(TimerKind::master_down, now + master_down(), out);
     follow(advert.source, out);
     return;
   }
   if (!config_.lower_prio_no_advert) answer();
+  lower_master_heard(advert, now, out);
+}
+
+// Split brain, the side that keeps Master. Clients that followed the other master's gratuitous
+// ARP still send to its MAC, where the VIP is about to go: announce ours at once (keepalived
+// does too) so their neighbour entries move within a round trip, not after the kernel's
+// neighbour timeout. Once per other master: it yields at our advert.
+void StateMachine::lower_master_heard(const AdvertReceived& advert, TimePoint now, Actions& out) {
+  if (advert.source == preempted_) {  // a preemption: it yields when it hears us
+    preempted_heard_at_ = now;
+    return;
+  }
+  const auto known = std::find_if(rivals_.begin(), rivals_.end(),
+                                  [&](const Rival& r) { return r.address == advert.source; });
+  if (known != rivals_.end()) {
+    known->last = now;
+    known->priority = advert.priority;
+    known->interval = advert.interval;
+    return;
+  }
+  if (rivals_.size() >= kMaxRivals) return;
+  rivals_.push_back(Rival{advert.source, advert.priority, advert.interval, now, now});
+  emit(out, SplitBrain{SplitBrain::Phase::heard, advert.source, advert.priority, {}});
+  emit(out, Announce{});
+}
+
+// Split brain, the side that yields, with the VIPs already removed. Our last advert makes sure
+// the better master hears us: when its advert reached us first it would otherwise never learn
+// that clients follow our MAC, and would not announce. To everyone else it is the advert our
+// timer was about to send (the one advert a non-master sends besides a release).
+void StateMachine::yield_to_master(const AdvertReceived& advert, TimePoint now, Actions& out) {
+  emit(out, SendAdvert{priority_, true});
+  emit(out, SplitBrain{SplitBrain::Phase::we_yield, advert.source, advert.priority,
+                       now - master_since_});
+}
+
+// A master that yielded goes silent: two of its intervals without an advert (and at least two
+// of ours) and the split brain is over. The master we preempted is one no longer once it went
+// silent: when it advertises again later, that is a split brain.
+void StateMachine::check_rival_gone(TimePoint now, Actions& out) {
+  if (preempted_ && now - preempted_heard_at_ >= 2 * std::max(master_adver_interval_, config_.advert_interval)) {
+    preempted_.reset();
+  }
+  std::erase_if(rivals_, [&](const Rival& r) {
+    if (now - r.last < 2 * std::max(r.interval, config_.advert_interval)) return false;
+    emit(out, SplitBrain{SplitBrain::Phase::it_yielded, r.address, r.priority, r.last - r.first});
+    return true;
+  });
 }
 
 void StateMachine::on(const TimerFired& fired, TimePoint now, Actions& out) {
@@ -217,6 +269,7 @@ void StateMachine::on(const TimerFired& fired, TimePoint now, Actions& out) {
       if (state_ != State::master) return;
       emit(out, SendAdvert{priority_});
       arm(TimerKind::advert, now + config_.advert_interval, out);
+      check_rival_gone(now, out);
       return;
     case TimerKind::master_down:
       if (state_ != State::backup) return;
@@ -327,7 +380,11 @@ void StateMachine::on(const PriorityChanged& change, TimePoint, Actions& out) {
 
 void StateMachine::become_master(std::string reason, TimePoint now, Actions& out) {
   transition(State::master, std::move(reason), out);
-  emit(out, TakeVips{live_master(now)});
+  master_since_ = now;
+  preempted_ = live_master(now);
+  preempted_heard_at_ = now;
+  rivals_.clear();
+  emit(out, TakeVips{preempted_});
   emit(out, Announce{});
   emit(out, SendAdvert{priority_});
   arm(TimerKind::advert, now + config_.advert_interval, out);

@@ -90,6 +90,9 @@ using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, Eligib
 // Actions out, executed in order by the agent.
 struct SendAdvert {
   std::uint8_t priority = 0;  // 0 = release (priority-0 advert)
+  // The last advert of a master yielding to a better one (split brain): only worth sending when
+  // it had taken the VIPs (clients may follow its MAC), not when its promotion never completed.
+  bool yielding = false;
   friend bool operator==(const SendAdvert&, const SendAdvert&) = default;
 };
 struct ArmTimer {  // (re)arm: replaces any earlier deadline of the same timer
@@ -141,8 +144,21 @@ struct DropAdvert {
   DropReason reason;
   friend bool operator==(const DropAdvert&, const DropAdvert&) = default;
 };
+// Two masters at once: a partition healed, or two backups timed out together. Both see it: the
+// better one (it keeps Master) when it first hears the other (`heard`) and when the other is no
+// longer heard (`it_yielded`: `duration` from first hearing it to its last advert); the other
+// when it yields (`we_yield`: `duration` is how long it was master). The agent logs and counts
+// it; a preempted master we took over from knowingly (TakeVips::live_master) is no split brain.
+struct SplitBrain {
+  enum class Phase : std::uint8_t { heard, it_yielded, we_yield };
+  Phase phase = Phase::heard;
+  IpAddress other;
+  std::uint8_t other_priority = 0;
+  Clock::duration duration{};
+  friend bool operator==(const SplitBrain&, const SplitBrain&) = default;
+};
 using Action = std::variant<SendAdvert, ArmTimer, CancelTimer, TakeVips, ReleaseVips, Announce,
-                            Transition, DropAdvert, MasterChanged>;
+                            Transition, DropAdvert, MasterChanged, SplitBrain>;
 
 class StateMachine {
  public:
@@ -185,6 +201,9 @@ class StateMachine {
   std::optional<IpAddress> live_master(TimePoint now) const;
   void advert_in_backup(const AdvertReceived& advert, TimePoint now, Actions& out);
   void advert_in_master(const AdvertReceived& advert, TimePoint now, Actions& out);
+  void lower_master_heard(const AdvertReceived& advert, TimePoint now, Actions& out);
+  void yield_to_master(const AdvertReceived& advert, TimePoint now, Actions& out);
+  void check_rival_gone(TimePoint now, Actions& out);
   bool preempt_delay_holds(TimePoint now, Actions& out);
   void track_preempt_delay(bool lower, TimePoint now, Actions& out);
 
@@ -215,6 +234,19 @@ class StateMachine {
   TimePoint last_heard_at_{};
   std::optional<IpAddress> released_by_;  // see released_by()
   bool handed_over_ = false;              // see handed_over()
+  // Split brain (Master only): when we became master, the live master we knowingly took over
+  // from (not a rival), and the lower master we currently hear advertising.
+  TimePoint master_since_{};
+  std::optional<IpAddress> preempted_;  // until it goes silent (it yielded)
+  TimePoint preempted_heard_at_{};
+  struct Rival {
+    IpAddress address;
+    std::uint8_t priority = 0;
+    Centiseconds interval{100};
+    TimePoint first;
+    TimePoint last;
+  };
+  std::vector<Rival> rivals_;  // at most kMaxRivals: adverts are not trusted to bound it
 };
 
 }  // namespace redvip::vrrp

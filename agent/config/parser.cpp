@@ -927,6 +927,18 @@ class Parser {
         if (!single(seen, st, ctx)) continue;
         if (auto v = fixed(st, ctx, st.args[0], 3, 100, 300000, "0.1..300 seconds"))
           r.handover_timeout = milliseconds(*v);
+      } else if (k == "diverged_writes_dir") {
+        if (!single(seen, st, ctx)) continue;
+        if (st.args[0].empty())
+          error(st, ctx, "diverged_writes_dir is empty");
+        else
+          r.diverged_writes_dir = resolve_path(st.base_dir, st.args[0]);
+      } else if (k == "diverged_writes_merge") {
+        if (!single(seen, st, ctx)) continue;
+        if (st.args[0] == "on" || st.args[0] == "off")
+          r.diverged_writes_merge = st.args[0] == "on";
+        else
+          error(st, ctx, "diverged_writes_merge must be on or off, not " + quote(st.args[0]));
       } else {
         unknown(st, ctx);
       }

@@ -81,6 +81,10 @@ struct RedisSettings {
   unsigned fall = 2;  // consecutive failed checks before the node is unhealthy
   unsigned rise = 2;  // consecutive good checks before it is healthy again
   std::chrono::milliseconds handover_timeout{2000};
+  // Split brain (redvip.conf(5)): where the yielding side's writes since the fork are saved
+  // (empty: not saved), and whether they are replayed onto the keeper.
+  std::string diverged_writes_dir;
+  bool diverged_writes_merge = false;
 
   friend bool operator==(const RedisSettings&, const RedisSettings&) = default;
 };

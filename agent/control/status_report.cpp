@@ -119,6 +119,7 @@ std::string render_text(const std::vector<InstanceView>& instances) {
     out += fmt::format("{}: {} priority {} master {}", s.name, vrrp::to_string(s.state),
                        s.priority, master_text(s));
     if (!s.not_eligible_because.empty()) out += fmt::format(" (not eligible: {})", s.not_eligible_because);
+    if (s.counters.split_brains > 0) out += fmt::format(" split brains {}", s.counters.split_brains);
     if (i.redis.present) {
       out += fmt::format(" redis {} {}", i.redis.healthy ? "healthy" : "unhealthy",
                          i.redis.role.empty() ? "?" : i.redis.role);
@@ -146,12 +147,12 @@ std::string render_json(const std::vector<InstanceView>& instances, const netlin
     out += fmt::format(
         "{{\"name\":\"{}\",\"state\":\"{}\",\"priority\":{},\"master\":{},\"eligible\":{},"
         "\"not_eligible_because\":\"{}\",\"last_transition\":\"{}\",\"adverts_sent\":{},"
-        "\"adverts_received\":{},\"became_master\":{}",
+        "\"adverts_received\":{},\"became_master\":{},\"split_brains\":{}",
         json_escape(s.name), vrrp::to_string(s.state), s.priority,
         s.master ? fmt::format("\"{}\"", s.master->to_string()) : std::string("null"),
         s.not_eligible_because.empty() ? "true" : "false", json_escape(s.not_eligible_because),
         json_escape(s.last_transition_reason), s.counters.adverts_sent,
-        s.counters.adverts_received, s.counters.became_master);
+        s.counters.adverts_received, s.counters.became_master, s.counters.split_brains);
     if (i.redis.present) {
       out += fmt::format(",\"redis\":{{\"healthy\":{},\"role\":\"{}\",\"detail\":\"{}\"}}",
                          i.redis.healthy ? "true" : "false", json_escape(i.redis.role),
@@ -202,6 +203,9 @@ std::string render_prometheus(const std::vector<InstanceView>& instances, const 
                [](const InstanceView& i) { return i.vrrp.counters.transitions; });
   per_instance("redvip_became_master_total", "counter", "times the instance became master",
                [](const InstanceView& i) { return i.vrrp.counters.became_master; });
+  per_instance("redvip_split_brains_total", "counter",
+               "times another master was heard while this one was master (either side counts)",
+               [](const InstanceView& i) { return i.vrrp.counters.split_brains; });
   per_instance("redvip_vip_errors_total", "counter", "failed VIP additions or removals",
                [](const InstanceView& i) { return i.vrrp.counters.vip_errors; });
   per_instance("redvip_adverts_dropped_non_peer_total", "counter",

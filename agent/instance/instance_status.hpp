@@ -19,6 +19,7 @@ struct InstanceCounters {
   std::uint64_t became_master = 0;
   std::uint64_t transitions = 0;
   std::uint64_t vip_errors = 0;
+  std::uint64_t split_brains = 0;  // another master heard while we were master (vrrp::SplitBrain)
   std::array<std::uint64_t, vrrp::kRejectCount> rejected{};
   std::array<std::uint64_t, vrrp::kDropReasonCount> dropped{};
 };

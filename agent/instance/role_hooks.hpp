@@ -3,6 +3,7 @@
 // controller), both ways. The instance calls RoleHooks at the points where the order matters;
 // without a redis block there are no hooks and the instance behaves like keepalived. The
 // service side sees the instance only as InstanceControl.
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -32,6 +33,13 @@ class RoleHooks {
   virtual void master_released(const vrrp::IpAddress& old_master, std::function<void()> handed_to_us) {
     (void)old_master;
     (void)handed_to_us;
+  }
+  // Split brain: `other` advertised as master while we were master. we_yield: VRRP made us leave
+  // Master for it (the VIPs are removed; called instead of demoted()); else we stay master and
+  // it yields. The default does what VRRP says and nothing more.
+  virtual void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority, bool we_yield) {
+    (void)other_priority;
+    if (we_yield) demoted(other);
   }
 };
 

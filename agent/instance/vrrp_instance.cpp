@@ -173,6 +173,7 @@ void VrrpInstance::run_queue() {
 }
 
 bool VrrpInstance::act(const vrrp::SendAdvert& send) {
+  if (send.yielding && !released_vips_) return true;  // never served: nobody follows our MAC
   advert_.priority = send.priority;
   if (auto ec = ports_.adverts->send(advert_)) {
     log(Level::warning, settings_.name, "advert not sent: {}", ec.message());
@@ -224,9 +225,15 @@ void VrrpInstance::promoted(bool ok, const std::string& why) {
 }
 
 bool VrrpInstance::act(const vrrp::ReleaseVips&) {
+  released_vips_ = vips_held_;
   remove_vips();
-  // The machine follows the better master it yielded to; after a shutdown or fault, none.
-  if (hooks_) {
+  // The machine follows the better master it yielded to; after a shutdown or fault, none. A
+  // yield in a split brain (its SplitBrain action is queued behind) goes to split_brain().
+  const bool split = std::any_of(queue_.begin(), queue_.end(), [](const vrrp::Action& a) {
+    const auto* s = std::get_if<vrrp::SplitBrain>(&a);
+    return s && s->phase == vrrp::SplitBrain::Phase::we_yield;
+  });
+  if (hooks_ && !split) {
     hooks_->demoted(machine_.master());
     timeline_.step("redis told to follow", ports_.timers->now());
   }
@@ -271,6 +278,34 @@ bool VrrpInstance::act(const vrrp::DropAdvert& drop) {
 
 bool VrrpInstance::act(const vrrp::MasterChanged& changed) {
   if (changed.master) log(Level::info, settings_.name, "following master {}", changed.master->to_string());
+  return true;
+}
+
+// Counted once per side: the keeper when it first hears the other, the yielder when it yields.
+bool VrrpInstance::act(const vrrp::SplitBrain& split) {
+  using Phase = vrrp::SplitBrain::Phase;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(split.duration).count();
+  switch (split.phase) {
+    case Phase::heard:
+      ++counters_.split_brains;
+      log(Level::warning, settings_.name,
+          "split brain: {} (priority {}) is master too; staying master (priority {}), answering "
+          "and announcing the VIPs",
+          split.other.to_string(), split.other_priority, machine_.effective_priority());
+      if (hooks_) hooks_->split_brain(split.other, split.other_priority, false);
+      break;
+    case Phase::it_yielded:
+      log(Level::notice, settings_.name, "split brain over: {} yielded {} ms after we first heard it",
+          split.other.to_string(), ms);
+      break;
+    case Phase::we_yield:
+      ++counters_.split_brains;
+      log(Level::warning, settings_.name,
+          "split brain: {} (priority {}) is master too; yielding after {} ms as master",
+          split.other.to_string(), split.other_priority, ms);
+      if (hooks_) hooks_->split_brain(split.other, split.other_priority, true);
+      break;
+  }
   return true;
 }
 

@@ -81,6 +81,7 @@ class VrrpInstance : public InstanceControl {
   bool act(const vrrp::Transition& transition);
   bool act(const vrrp::DropAdvert& drop);
   bool act(const vrrp::MasterChanged& changed);
+  bool act(const vrrp::SplitBrain& split);
   void promoted(bool ok, const std::string& why);
   void transition_settled();
   void add_vips();
@@ -96,6 +97,7 @@ class VrrpInstance : public InstanceControl {
   bool started_ = false;
   bool waiting_ = false;  // a Redis promotion is in flight
   bool vips_held_ = false;
+  bool released_vips_ = false;  // the last ReleaseVips removed VIPs we held
   bool stopping_ = false;
   std::function<void()> stop_done_;
   Eligibility eligibility_;

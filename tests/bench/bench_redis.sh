@@ -9,6 +9,7 @@ BENCH_RVIP_REDVIPD=$BENCH_NET.210
 BENCH_RVIP_KEEPALIVED=$BENCH_NET.211
 BENCH_WRITE_S=7     # writer duration; the event happens BENCH_EVENT_S after it starts
 BENCH_EVENT_S=1.5
+BENCH_SPLIT_S=5     # split: how long the link between the nodes is cut
 # The client's reply/connect timeout: a SET in flight when the VIP moves is only given up after
 # it, so it is a floor of every measured outage (100 ms, as in the redis_* integration tests).
 BENCH_WRITER_TIMEOUT_MS=${BENCH_WRITER_TIMEOUT_MS:-100}
@@ -56,7 +57,9 @@ bench_redis_daemon_start() {  # HOST PRIORITY
   local host=$1 prio=$2 peer
   topo_exec "$host" ip addr del "$VIP/24" dev eth0 2>/dev/null || true
   if [[ $IMPL == redvipd ]]; then
-    start_redvipd "$host" "$(redis_node_conf "$host" "$prio")"
+    # A split brain's yielder saves its writes since the fork and merges them onto the keeper.
+    start_redvipd "$host" "$(redis_node_conf "$host" "$prio" "" "diverged_writes_dir $TOPO_TMP/diverged-$host
+        diverged_writes_merge on")"
   else
     [[ $host == "$A" ]] && peer=$(bench_addr "$B") || peer=$(bench_addr "$A")
     write_keepalived_redis_conf "$TOPO_TMP/$host-ka.conf" "$host" "$prio" "$peer"
@@ -133,7 +136,14 @@ bench_redis_once() {
     wait_until 5 only_holder $B $A $B || fail "$IMPL: $B did not take over from the crashed $A"
     verify=$(bench_addr $A):6379
   fi
-  writer_start c --duration $BENCH_WRITE_S --timeout-ms "$BENCH_WRITER_TIMEOUT_MS" --verify "$verify"
+  local duration=$BENCH_WRITE_S
+  if [[ $scenario == split ]]; then
+    # The link between A and B cut (bridge port isolation: the client reaches both) for
+    # BENCH_SPLIT_S, then healed; A (priority 150) is master again at the end in both.
+    duration=$(awk -v e="$BENCH_EVENT_S" -v s="$BENCH_SPLIT_S" 'BEGIN { print e + s + 6 }')
+    verify=$(bench_addr $A):6379
+  fi
+  writer_start c --duration "$duration" --timeout-ms "$BENCH_WRITER_TIMEOUT_MS" --verify "$verify"
   sleep $BENCH_EVENT_S
   case $scenario in
     redis_killed) bench_redis_server_kill $A ;;
@@ -143,6 +153,12 @@ bench_redis_once() {
       bench_redis_server_kill $A ;;
     handover) bench_redis_daemon_term $A ;;
     switchover) bench_redis_switchover $A ;;
+    split)
+      ip netns exec "$TOPO_LAN" bridge link set dev "p$A" isolated on
+      ip netns exec "$TOPO_LAN" bridge link set dev "p$B" isolated on
+      sleep "$BENCH_SPLIT_S"
+      ip netns exec "$TOPO_LAN" bridge link set dev "p$A" isolated off
+      ip netns exec "$TOPO_LAN" bridge link set dev "p$B" isolated off ;;
     empty_return)
       bench_redis_server_start $A
       local t0 now; t0=$(now_ms)

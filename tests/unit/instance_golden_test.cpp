@@ -193,7 +193,8 @@ TEST_CASE("golden: a higher priority master takes over from us", "[instance][gol
   h.advert_from(kHigher, 200);
   CHECK(h.take() == Lines{
                         "365 vip- 10.0.0.100/24 eth0",
-                        "365 redis demoted new=10.0.0.6",
+                        "365 advert prio=100",  // our last: the better master hears us
+                        "365 redis demoted new=10.0.0.6",  // RoleHooks::split_brain's default
                         "365 redis follows 10.0.0.6",
                         "365 state BACKUP",
                     });

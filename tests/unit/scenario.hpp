@@ -18,6 +18,7 @@ inline TimePoint at(std::int64_t centiseconds) { return t0 + Centiseconds{centis
 
 // Short names for table rows.
 inline Action send(std::uint8_t priority) { return SendAdvert{priority}; }
+inline Action last_advert(std::uint8_t priority) { return SendAdvert{priority, true}; }
 inline Action arm(TimerKind timer, std::int64_t centiseconds) {
   return ArmTimer{timer, at(centiseconds)};
 }
@@ -66,7 +67,7 @@ inline std::string describe(const Action& action) {
       [&](const auto& a) {
         using A = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<A, SendAdvert>) {
-          text << "SendAdvert(" << int{a.priority} << ")";
+          text << "SendAdvert(" << int{a.priority} << (a.yielding ? ", yielding" : "") << ")";
         } else if constexpr (std::is_same_v<A, ArmTimer>) {
           text << "ArmTimer(" << to_string(a.timer) << ", t0+"
                << std::chrono::duration_cast<Centiseconds>(a.deadline - t0).count() << "cs)";
@@ -83,6 +84,10 @@ inline std::string describe(const Action& action) {
                << a.reason << "\")";
         } else if constexpr (std::is_same_v<A, DropAdvert>) {
           text << "DropAdvert(" << to_string(a.reason) << ")";
+        } else if constexpr (std::is_same_v<A, SplitBrain>) {
+          text << "SplitBrain(" << static_cast<int>(a.phase) << ", " << a.other.to_string() << ", "
+               << int{a.other_priority} << ", "
+               << std::chrono::duration_cast<Centiseconds>(a.duration).count() << "cs)";
         } else {
           text << "MasterChanged(" << (a.master ? a.master->to_string() : "none") << ")";
         }

@@ -67,7 +67,9 @@ TEST_CASE("A master keeps its role after lowering its priority until a better ad
              // 80 was lower than us before; now it is higher. 3*100 + 206*100/256 (80) = 380.
              {500, advert(kHigherAddress, 80),
               {moved(M, B, "higher priority advert (80 from 10.0.0.6, ours 50)"), cancel(kAdvert),
-               ReleaseVips{}, arm(kMasterDown, 880), follows(kHigherAddress)},
+               ReleaseVips{}, last_advert(50),
+               SplitBrain{SplitBrain::Phase::we_yield, kHigherAddress, 80, Centiseconds{140}},
+               arm(kMasterDown, 880), follows(kHigherAddress)},
               B},
          });
   CHECK(m.effective_priority() == 50);

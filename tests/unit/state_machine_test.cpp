@@ -125,7 +125,9 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                // 3 * 200 + 156*200/256 (121) = 721 after receipt.
                {400, advert(kLowerAddress, 101, 200),
                 {moved(M, B, "higher priority advert (101 from 10.0.0.4, ours 100)"),
-                 cancel(kAdvert), ReleaseVips{}, arm(kMasterDown, 1121), follows(kLowerAddress)},
+                 cancel(kAdvert), ReleaseVips{}, last_advert(100),
+                 SplitBrain{SplitBrain::Phase::we_yield, kLowerAddress, 101, Centiseconds{40}},
+                 arm(kMasterDown, 1121), follows(kLowerAddress)},
                 B},
                {460, fired(kAdvert), {}, B},  // cancelled: stale
            });
@@ -138,9 +140,14 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                {360, fired(kMasterDown),
                 {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
                  // Lower address, equal priority: we stay and answer at once (keepalived).
-               {400, advert(kLowerAddress, 100), {send(100), arm(kAdvert, 500)}, M},
+               {400, advert(kLowerAddress, 100),
+                {send(100), arm(kAdvert, 500),
+                 SplitBrain{SplitBrain::Phase::heard, kLowerAddress, 100, {}}, Announce{}},
+                M},
                {410, advert(kHigherAddress, 100),
-                {moved(M, B), cancel(kAdvert), ReleaseVips{}, arm(kMasterDown, 770),
+                {moved(M, B), cancel(kAdvert), ReleaseVips{}, last_advert(100),
+                 SplitBrain{SplitBrain::Phase::we_yield, kHigherAddress, 100, Centiseconds{50}},
+                 arm(kMasterDown, 770),
                  follows(kHigherAddress)},
                 B},
            });
@@ -157,7 +164,11 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
               {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)}, M},
              // keepalived 2.2.7 (measured): an immediate advert so the lower one steps down
              // now, and the next one a full interval later.
-             {400, advert(kLowerAddress, 100), {send(150), arm(kAdvert, 500)}, M},
+             // Two masters: a split brain, announced at once (state_machine_split_brain_test).
+             {400, advert(kLowerAddress, 100),
+              {send(150), arm(kAdvert, 500),
+               SplitBrain{SplitBrain::Phase::heard, kLowerAddress, 100, {}}, Announce{}},
+              M},
              {441, fired(kAdvert), {}, M},
              {500, fired(kAdvert), {send(150), arm(kAdvert, 600)}, M},
          });
@@ -167,7 +178,8 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
                   {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
                   {341, fired(kMasterDown),
                    {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)}, M},
-                  {400, advert(kLowerAddress, 100), {}, M},
+                  {400, advert(kLowerAddress, 100),
+                   {SplitBrain{SplitBrain::Phase::heard, kLowerAddress, 100, {}}, Announce{}}, M},
               });
 }
 

@@ -19,6 +19,7 @@ void RedisRoleController::master_seen(const vrrp::IpAddress& master) {
 }
 
 void RedisRoleController::follow(const vrrp::IpAddress& master) {
+  if (split_hold_) return;  // split_heal.cpp: a REPLICAOF now would discard unsaved writes
   const auto now = Clock::now();
   FollowState state;
   state.in_flight = follow_in_flight_;
@@ -76,6 +77,9 @@ Awaitable<void> RedisRoleController::leaving_master(std::optional<vrrp::IpAddres
                            redis_.peer_port, r.message);
     }
   }
+  // Yielding in a split brain (split_heal.cpp): the save's replica connection must not be cut
+  // in its handshake; that sequence drops the clients itself once our Redis follows.
+  if (split_hold_) co_return;
   const auto killed = co_await local_->kill_clients(kRoleChangeTimeout);
   if (!killed.ok()) log(Level::warning, settings_.name, "CLIENT KILL failed: {}", killed.message);
   else log(Level::info, settings_.name, "redis clients dropped so they reconnect through the VIP");

@@ -22,6 +22,12 @@ bool still_master(const InfoResult& theirs) { return theirs.ok() && theirs.info.
 
 void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announced,
                                   std::function<void(bool ok, const std::string& why)> done) {
+  if (split_hold_) {
+    // The other yielded by data (split_heal.cpp): our Redis keeps its data and is master
+    // already; the master we heard is the one that yielded.
+    split_hold_.reset();
+    master_heard_.reset();
+  }
   ++promotions_;
   // A non-peer master is never asked, paused or caught up with: promote as if it were gone.
   std::optional<vrrp::IpAddress> live_master = announced;

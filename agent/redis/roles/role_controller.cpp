@@ -9,10 +9,7 @@
 namespace redvip::agent {
 namespace asio = boost::asio;
 
-namespace {
-
-// Every connection of the instance (ours and the peers'): the same auth and timeouts.
-RedisConnectionOptions connection_options(const InstanceSettings& settings) {
+RedisConnectionOptions redis_connection_options(const InstanceSettings& settings) {
   const RedisSettings& redis = *settings.redis;
   RedisConnectionOptions o;
   o.endpoint.host = redis.address.to_string();
@@ -27,8 +24,6 @@ RedisConnectionOptions connection_options(const InstanceSettings& settings) {
   return o;
 }
 
-}  // namespace
-
 void log_sequence_failure(const std::string& instance, std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
@@ -42,7 +37,7 @@ void log_sequence_failure(const std::string& instance, std::exception_ptr e) {
 RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSettings& settings,
                                          InstanceControl& instance)
     : RedisRoleController(io, settings, instance,
-                          std::make_shared<ConnectedRedisNodes>(io, connection_options(settings))) {
+                          std::make_shared<ConnectedRedisNodes>(io, redis_connection_options(settings))) {
   network_ = static_cast<ConnectedRedisNodes*>(nodes_.get());
   auto connection = network_->local_connection();
   RedisHealthOptions health;
@@ -121,11 +116,15 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   connects_seen_ = connects;
   const std::optional<std::string> following =
       following_ ? std::optional<std::string>(following_->to_string()) : std::nullopt;
-  const auto verdict = judge_check(gate_, info, reconnected, following, redis_.peer_port, master_heard_.has_value());
+  // While a split brain is reconciled our Redis is a master beside another on purpose.
+  const bool master_heard = master_heard_.has_value() && !split_hold_;
+  const auto verdict = judge_check(gate_, info, reconnected, following, redis_.peer_port, master_heard);
   if (verdict.forget_following) following_.reset();
   set_gate(verdict.gate, verdict.decided);
   switch (verdict.then) {
-    case AfterCheck::follow_master: follow(*master_heard_); break;
+    case AfterCheck::follow_master:
+      if (master_heard_) follow(*master_heard_);
+      break;
     case AfterCheck::check_cold_start: maybe_cold_start(); break;
     case AfterCheck::nothing: break;
   }

@@ -29,12 +29,17 @@
 #include "agent/log/log_limiter.hpp"
 #include "agent/redis/model/decisions.hpp"
 #include "agent/redis/model/health_counter.hpp"
+#include "agent/redis/model/split_heal.hpp"
+#include "agent/redis/ops/diverged_writes.hpp"
 #include "agent/redis/ops/awaitable.hpp"
 #include "agent/redis/ops/health_checker.hpp"
 #include "agent/redis/ops/operations.hpp"
 #include "agent/redis/roles/redis_status.hpp"
 
 namespace redvip::agent {
+
+// Every Redis connection of the instance (ours and the peers'): the same auth and timeouts.
+RedisConnectionOptions redis_connection_options(const InstanceSettings& settings);
 
 // Logs an exception that ended a role sequence (anything but Stopped).
 void log_sequence_failure(const std::string& instance, std::exception_ptr e);
@@ -88,6 +93,7 @@ class RedisRoleController : public RoleHooks {
   void demoted(const std::optional<vrrp::IpAddress>& new_master) override;
   void master_seen(const vrrp::IpAddress& master) override;
   void master_released(const vrrp::IpAddress& old_master, std::function<void()> handed_to_us) override;
+  void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority, bool we_yield) override;
 
   RedisStatusView view() const;
 
@@ -123,6 +129,11 @@ class RedisRoleController : public RoleHooks {
   // Redis master (hand_off.cpp). Past that, the skew timer decides as usual.
   static constexpr Ms kHandOffPoll{1};
   static constexpr Ms kHandOffWait{300};
+  // Split brain: the longest a yielder's writes stay paused while they are saved, and how long
+  // the node that yielded to VRRP waits for the other to reconcile before it yields its Redis.
+  static constexpr Ms kSaveTimeout{20000};
+  static constexpr Ms kSplitHold{30000};
+  static constexpr Ms kSplitHoldPoll{20};
 
   // role_controller.cpp
   void set_gate(PromotionGate gate, bool decided);
@@ -158,6 +169,16 @@ class RedisRoleController : public RoleHooks {
   Awaitable<bool> made_master_by_release();
   void local_redis_lost_as_master();
   Awaitable<void> promote_best_replica(std::vector<ConnectedReplica> replicas);
+  // split_heal.cpp
+  Awaitable<void> split_hold(vrrp::IpAddress keeper);
+  Awaitable<void> split_heal(vrrp::IpAddress other, std::uint8_t other_priority);
+  Awaitable<void> yield_redis(std::shared_ptr<RedisOperations> keeper_ops, vrrp::IpAddress keeper,
+                              SplitHealPlan plan, bool leave_master);
+  Awaitable<std::optional<SavedWrites>> save_diverged(std::shared_ptr<RedisOperations> yielder,
+                                                      std::string yielder_host, std::uint16_t yielder_port,
+                                                      SplitHealPlan plan);
+  Awaitable<void> merge_saved(SavedWrites saved, std::shared_ptr<RedisOperations> keeper,
+                              std::string keeper_host, std::uint16_t keeper_port, SplitHealPlan plan);
 
   boost::asio::io_context& io_;
   InstanceSettings settings_;
@@ -192,6 +213,9 @@ class RedisRoleController : public RoleHooks {
   LogLimiter non_peer_log_{std::chrono::seconds(10)};
   // Role commands a Redis keeps refusing (REPLICAOF retried every 500 ms): one line per target.
   LogLimiter redis_error_log_{std::chrono::seconds(10)};
+  // A split brain is being reconciled with this node: our Redis follows nobody on its own.
+  std::optional<vrrp::IpAddress> split_hold_;
+  bool split_heal_in_flight_ = false;
 };
 
 // Runs `sequence` on the io_context. When it ends, then(result) runs unless the controller

@@ -1,0 +1,68 @@
+#include "agent/redis/model/split_heal.hpp"
+
+namespace redvip::agent {
+
+std::string_view to_string(SplitHealAction a) {
+  switch (a) {
+    case SplitHealAction::nothing: return "nothing";
+    case SplitHealAction::demote_other: return "demote the other";
+    case SplitHealAction::yield_ours: return "yield ours";
+  }
+  return "?";
+}
+
+SplitHealPlan plan_split_heal(const DivergenceSide& ours, const DivergenceSide& theirs,
+                              bool their_redis_master, bool save_configured, bool merge_configured) {
+  SplitHealPlan p;
+  if (!their_redis_master) {
+    p.reason = "the other redis is no master: nothing diverged to reconcile";
+    return p;
+  }
+  p.verdict = decide_divergence(ours, theirs);
+  const auto& v = p.verdict;
+  p.action = v.keeper == Side::a ? SplitHealAction::demote_other : SplitHealAction::yield_ours;
+  p.save = v.yielder_has_writes && save_configured;
+  p.discards = v.yielder_has_writes && !save_configured;
+  // A merge replays a stream since a known fork; a whole data set (no fork) is only saved.
+  p.merge = p.save && merge_configured && !v.save_whole_data_set;
+  const std::string who = v.keeper == Side::a ? "ours" : "theirs";
+  p.reason = v.reason + "; " + who + " keeps" +
+             (p.save ? (p.merge ? ", the yielder's writes are saved and merged"
+                                : ", the yielder's writes are saved")
+                     : (p.discards ? ", the yielder's writes are DISCARDED (no diverged_writes_dir)"
+                                   : ""));
+  return p;
+}
+
+SplitHealPlan plan_forced_yield(const DivergenceSide& ours, const DivergenceSide& theirs,
+                                bool save_configured, bool merge_configured) {
+  SplitHealPlan p;
+  p.action = SplitHealAction::yield_ours;
+  auto& v = p.verdict;
+  v.fork = find_fork(ours.history, theirs.history);
+  v.keeper = Side::b;
+  v.yielder = Side::a;
+  const bool known = v.fork.kind != ForkKind::unrelated && v.fork.kind != ForkKind::unknown;
+  if (known) {
+    v.yielder_has_writes = ours.commands_since_fork ? *ours.commands_since_fork > 0 : v.fork.a_bytes > 0;
+    if (v.yielder_has_writes) {
+      v.save_from = psync_since_fork(ours.history, v.fork);
+      v.save_to = ours.history.offset;
+      v.save_from_backlog = v.save_from && backlog_holds(ours.history, v.save_from->offset);
+    }
+  } else {
+    v.yielder_has_writes = true;
+    v.save_whole_data_set = true;
+  }
+  v.partial_resync = accepts_psync(theirs.history, ours.history.replid, ours.history.offset + 1);
+  p.save = v.yielder_has_writes && save_configured;
+  p.discards = v.yielder_has_writes && !save_configured;
+  p.merge = p.save && merge_configured && !v.save_whole_data_set;
+  v.reason = v.fork.explanation + "; the other keeps (it holds the VIP and did not act)";
+  p.reason = v.reason + (p.save ? ", our writes since the fork are saved"
+                                : (p.discards ? ", our writes since the fork are DISCARDED (no diverged_writes_dir)"
+                                              : ", we took no writes since the fork"));
+  return p;
+}
+
+}  // namespace redvip::agent

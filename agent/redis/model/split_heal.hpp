@@ -1,0 +1,47 @@
+#pragma once
+// A split brain heals: two Redis servers were both masters. VRRP already chose who keeps the
+// VIP (priority); here the data chooses whose Redis keeps its data set (decide_divergence: a
+// side that took no writes since the fork yields, else the one with fewer; priority only
+// between equals), and what the node VRRP kept does about it. Pure, table-tested.
+//
+// One node acts: the one VRRP kept as master (its advert made the other yield). The other waits
+// with its Redis untouched until the acting node has decided and acted (roles/split_heal.cpp).
+#include <string>
+
+#include "agent/redis/model/divergence.hpp"
+
+namespace redvip::agent {
+
+enum class SplitHealAction {
+  nothing,       // the other Redis is no master (it follows someone already): nothing diverges
+  demote_other,  // ours keeps: save the other's writes since the fork, make it our replica
+  yield_ours,    // the other's keeps although VRRP kept us: leave Master, save our writes since
+                 // the fork, make ours its replica, be eligible again once synced
+};
+std::string_view to_string(SplitHealAction a);
+
+struct SplitHealPlan {
+  SplitHealAction action = SplitHealAction::nothing;
+  DivergenceVerdict verdict;  // meaningful unless action == nothing
+  // The yielding Redis took writes the keeper lacks: save them before it becomes a replica.
+  // With no directory configured they cannot be saved: `discards` says so (logged as an error).
+  bool save = false;
+  bool discards = false;
+  // Replay the saved writes onto the keeper (only a stream since a known fork can be merged).
+  bool merge = false;
+  std::string reason;  // one line for the log
+};
+
+// `ours` is side a of the verdict, `theirs` side b. `their_redis_master`: the other Redis still
+// answers as a master. `save_configured`: a diverged_writes_dir is set; `merge_configured`:
+// diverged_writes_merge on.
+SplitHealPlan plan_split_heal(const DivergenceSide& ours, const DivergenceSide& theirs,
+                              bool their_redis_master, bool save_configured, bool merge_configured);
+
+// The node that yielded to VRRP waited and the other did nothing (its daemon is gone): our Redis
+// yields to the other's whatever the data says (that side holds the VIP), and our writes since
+// the fork (all of them when no fork is known) are the ones to save. `ours` is side a.
+SplitHealPlan plan_forced_yield(const DivergenceSide& ours, const DivergenceSide& theirs,
+                                bool save_configured, bool merge_configured);
+
+}  // namespace redvip::agent

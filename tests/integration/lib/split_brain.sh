@@ -1,0 +1,68 @@
+# A split brain with Redis: n1 (priority 150) master, n2 (100) its replica, a client c writing
+# through the VIP. The ports of n1 and n2 on the bridge are isolated from each other (the client
+# still reaches both) for SPLIT_S seconds, then joined again.
+# Source after lib/topology.sh, lib/redvipd.sh and lib/redis.sh.
+#
+#   split_brain_run on|off      # diverged_writes_merge; sets SB_HEAL_MS (ms of day), SB_SAVED
+#                               # (files the logs name), the writer's W_* figures
+require_cmd bridge
+
+split_on() { ip netns exec "$TOPO_LAN" bridge link set dev "p$1" isolated on; }
+split_off() { ip netns exec "$TOPO_LAN" bridge link set dev "p$1" isolated off; }
+# Wall-clock milliseconds since midnight, as the writer's event lines print them.
+ms_of_day() { local t=$1; echo $(( (10#${t:0:2} * 3600 + 10#${t:3:2} * 60 + 10#${t:6:2}) * 1000 + 10#${t:9:3} )); }
+clock_ms_of_day() { ms_of_day "$(date +%H:%M:%S.%3N)"; }
+split_brains() { "$REDVIPCTL" -s "$(node_sock "$1")" status 2>/dev/null | sed -n 's/.* split brains \([0-9]*\).*/\1/p'; }
+# The first time writes resumed after ms-of-day $1 (they failed when a node dropped its clients),
+# in ms after it; empty when they never failed afterwards.
+resumed_after() {
+  local since=$1 t rest at
+  while read -r t _ rest; do
+    [[ "$rest" == "writes resumed"* ]] || continue
+    at=$(ms_of_day "$t")
+    if (( at >= since )); then echo $(( at - since )); return; fi
+  done < <(grep 'writer: ' "$W_LOG")
+}
+# The last acknowledged-write gap of the run that ended after ms-of-day $1: the outage of the heal.
+heal_outage() {
+  local since=$1 t rest at gap=0
+  while read -r t _ rest; do
+    [[ "$rest" == "writes resumed after "* ]] || continue
+    at=$(ms_of_day "$t")
+    (( at >= since )) || continue
+    local g; g=$(sed -n 's/writes resumed after \([0-9]*\) ms.*/\1/p' <<<"$rest")
+    (( g > gap )) && gap=$g
+  done < <(grep 'writer: ' "$W_LOG")
+  echo "$gap"
+}
+
+# split_brain_run MERGE: the whole scenario; the writer's acknowledged keys in $TOPO_TMP/acked.
+split_brain_run() {
+  local merge=$1
+  RVD_REDIS_EXTRA="diverged_writes_dir $TOPO_TMP/diverged
+        diverged_writes_merge $merge" two_nodes_up --repl-backlog-size 64mb --repl-backlog-ttl 0
+  writer_start c --duration "$(( ${SPLIT_S:-5} + 6 ))" --events --acked-file "$TOPO_TMP/acked"
+  sleep 1.5
+  split_on n1
+  split_on n2
+  wait_until 3 has_vip n2 "$VIP" || fail "n2 did not take over while cut off from n1"
+  sleep "${SPLIT_S:-5}"
+  SB_HEAL_MS=$(clock_ms_of_day)
+  split_off n1
+  split_off n2
+  writer_wait
+  wait_until 10 one_holder n1 n2 || fail "VIP holders after the heal: '$(vip_holders "$VIP" n1 n2)'"
+}
+
+# The node whose Redis is master, and that the other's Redis follows it: consistent roles.
+final_master() {
+  local m r
+  for m in n1 n2; do
+    r=$([[ $m == n1 ]] && echo n2 || echo n1)
+    if [[ "$(redis_info_field "$m" role)" == master ]] && has_vip "$m" "$VIP" &&
+       redis_follows "$r" "$(topo_exec "$m" ip -4 -o addr show dev eth0 | awk '{sub("/.*","",$4); print $4; exit}')"; then
+      echo "$m"; return 0
+    fi
+  done
+  return 1
+}

@@ -1,0 +1,41 @@
+// The split-brain settings of the redis block: diverged_writes_dir and diverged_writes_merge.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "agent/config/parser.hpp"
+
+using namespace redvip::agent;
+
+namespace {
+std::string with_redis(const std::string& lines) {
+  return "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n"
+         "  virtual_ipaddress {\n    192.0.2.1\n  }\n  redis {\n" +
+         lines + "  }\n}\n";
+}
+}  // namespace
+
+TEST_CASE("Config: split-brain settings in the redis block", "[config][split_brain]") {
+  SECTION("defaults: nothing saved, no merge") {
+    const auto result = parse_config_text(with_redis(""), "t.conf");
+    REQUIRE(result.errors.empty());
+    const auto& r = *result.config->instances.at(0).redis;
+    CHECK(r.diverged_writes_dir.empty());
+    CHECK_FALSE(r.diverged_writes_merge);
+  }
+  SECTION("set") {
+    const auto result =
+        parse_config_text(with_redis("    diverged_writes_dir /var/lib/redvip/diverged\n"
+                                     "    diverged_writes_merge on\n"),
+                          "t.conf");
+    REQUIRE(result.errors.empty());
+    const auto& r = *result.config->instances.at(0).redis;
+    CHECK(r.diverged_writes_dir == "/var/lib/redvip/diverged");
+    CHECK(r.diverged_writes_merge);
+  }
+  SECTION("refused: merge neither on nor off, a second directory") {
+    CHECK_FALSE(parse_config_text(with_redis("    diverged_writes_merge yes\n"), "t.conf").errors.empty());
+    CHECK_FALSE(parse_config_text(with_redis("    diverged_writes_dir /a\n    diverged_writes_dir /b\n"), "t.conf")
+                    .errors.empty());
+  }
+}

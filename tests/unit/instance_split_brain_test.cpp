@@ -1,0 +1,75 @@
+// A VrrpInstance in a split brain (fake ports): the keeper announces the VIPs at once and
+// counts it; the yielder removes the VIPs, sends its last advert, follows and counts it.
+#include <catch2/catch.hpp>
+
+#include "agent/log/log.hpp"
+#include "instance_fakes.hpp"
+
+using namespace redvip::agent;
+using namespace redvip::agent::test;
+using redvip::vrrp::IpAddress;
+using Lines = std::vector<std::string>;
+
+namespace {
+const IpAddress kHigher = IpAddress::v4(10, 0, 0, 6);
+const IpAddress kLower = IpAddress::v4(10, 0, 0, 4);
+struct QuietLogs {
+  QuietLogs() { set_log_level(Level::error); }
+  ~QuietLogs() { set_log_level(Level::info); }
+};
+}  // namespace
+
+TEST_CASE("split brain: the keeper answers and announces at once, counted once",
+          "[instance][split_brain]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.start();
+  h.at(360);
+  h.take();
+  h.at(400);
+  h.advert_from(kLower, 90);
+  h.at(420);
+  h.advert_from(kLower, 90);
+  CHECK(h.take() == Lines{
+                        "400 advert prio=100",
+                        "400 announce 10.0.0.100",
+                        "420 advert prio=100",
+                    });
+  CHECK(h.instance->status().counters.split_brains == 1);
+  CHECK(h.instance->state() == redvip::vrrp::State::master);
+  CHECK(h.vips.holds(h.vip()));
+}
+
+TEST_CASE("split brain: the yielder removes the VIPs, then sends its last advert, counted once",
+          "[instance][split_brain]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.start();
+  h.at(360);
+  h.take();
+  h.at(5000);
+  h.take();
+  h.advert_from(kHigher, 150);
+  CHECK(h.take() == Lines{
+                        "5000 vip- 10.0.0.100/24 eth0",
+                        "5000 advert prio=100",
+                        "5000 redis demoted new=10.0.0.6",
+                        "5000 redis follows 10.0.0.6",
+                        "5000 state BACKUP",
+                    });
+  CHECK(h.instance->status().counters.split_brains == 1);
+  CHECK_FALSE(h.vips.holds(h.vip()));
+}
+
+TEST_CASE("split brain: a yield before the promotion completed sends no last advert",
+          "[instance][split_brain]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.hooks.answer = std::nullopt;  // Redis answers later
+  h.start();
+  h.at(380);
+  h.advert_from(kHigher, 200);
+  h.at(390);
+  h.step([&] { h.hooks.answer_promotion(false); });
+  for (const auto& line : h.take()) CHECK(line.find("advert") == std::string::npos);
+}
