@@ -51,11 +51,12 @@ TEST_CASE("Config: notify scripts and the fifo as keepalived writes them", "[con
       "redvip_defs {\n"
       "  notify_timeout 2.5\n"
       "}\n" +
-      instance("    notify \"/usr/local/bin/notify.sh --all\"\n"
-               "    notify_master /usr/local/bin/master.sh root\n"
-               "    notify_backup /usr/local/bin/backup.sh\n"
-               "    notify_fault /usr/local/bin/fault.sh daemon adm\n"
-               "    notify_stop /usr/local/bin/stop.sh\n");
+      instance(
+          "    notify \"/usr/local/bin/notify.sh --all\"\n"
+          "    notify_master /usr/local/bin/master.sh root\n"
+          "    notify_backup /usr/local/bin/backup.sh\n"
+          "    notify_fault /usr/local/bin/fault.sh daemon adm\n"
+          "    notify_stop /usr/local/bin/stop.sh\n");
   const LoadResult result = parse_config_text(text, "t.conf");
   INFO(errors_of(result));
   REQUIRE(result.config);
@@ -98,13 +99,14 @@ TEST_CASE("Config: vrrp_script, track_script and track_file with keepalived's de
       "  file /run/maint\n"
       "  weight 0\n"
       "}\n" +
-      instance("    track_script {\n"
-               "        chk_gw\n"
-               "        chk_maint weight 10\n"
-               "    }\n"
-               "    track_file {\n"
-               "        maint\n"
-               "    }\n");
+      instance(
+          "    track_script {\n"
+          "        chk_gw\n"
+          "        chk_maint weight 10\n"
+          "    }\n"
+          "    track_file {\n"
+          "        maint\n"
+          "    }\n");
   const LoadResult result = parse_config_text(text, "t.conf");
   INFO(errors_of(result));
   REQUIRE(result.config);
@@ -157,7 +159,8 @@ TEST_CASE("Config: the old Redis recipe is recognised in command lines and scrip
 
 TEST_CASE("Config: the old Redis recipe without a redis block names each line to change",
           "[config][scripts]") {
-  const std::string dir = std::filesystem::temp_directory_path() / ("redvip-recipe-" + std::to_string(::getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("redvip-recipe-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string master_sh = dir + "/redis-master.sh";
   std::ofstream(master_sh) << "#!/bin/sh\nredis-cli SLAVEOF NO ONE\n";
@@ -166,11 +169,14 @@ TEST_CASE("Config: the old Redis recipe without a redis block names each line to
       "  script \"/usr/bin/redis-cli -p 6380 PING\"\n"
       "  interval 1\n"
       "}\n" +
-      instance("    track_script {\n"
-               "        chk_redis\n"
-               "    }\n"
-               "    notify_master " + master_sh + "\n"
-               "    notify_backup \"/usr/bin/redis-cli SLAVEOF 10.0.0.1 6380\"\n");
+      instance(
+          "    track_script {\n"
+          "        chk_redis\n"
+          "    }\n"
+          "    notify_master " +
+          master_sh +
+          "\n"
+          "    notify_backup \"/usr/bin/redis-cli SLAVEOF 10.0.0.1 6380\"\n");
   const LoadResult result = parse_config_text(text, "t.conf");
   INFO(errors_of(result));
   REQUIRE(result.config);  // it runs as keepalived would
@@ -179,28 +185,37 @@ TEST_CASE("Config: the old Redis recipe without a redis block names each line to
   CHECK(w.find("t.conf:13: vrrp_instance VI_1: track_script chk_redis checks Redis with redis-cli: "
                "replace this line (and vrrp_script chk_redis at t.conf:1) with redis { address "
                "127.0.0.1 6380 }") != std::string::npos);
-  CHECK(w.find("t.conf:15: vrrp_instance VI_1: notify_master runs SLAVEOF/REPLICAOF: remove this line "
-               "and add redis { address 127.0.0.1 6380 }") != std::string::npos);
-  CHECK(w.find("t.conf:16: vrrp_instance VI_1: notify_backup runs SLAVEOF/REPLICAOF") != std::string::npos);
+  CHECK(w.find(
+            "t.conf:15: vrrp_instance VI_1: notify_master runs SLAVEOF/REPLICAOF: remove this line "
+            "and add redis { address 127.0.0.1 6380 }") != std::string::npos);
+  CHECK(w.find("t.conf:16: vrrp_instance VI_1: notify_backup runs SLAVEOF/REPLICAOF") !=
+        std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("Config: a role-changing notify script beside a redis block is refused", "[config][scripts]") {
+TEST_CASE("Config: a role-changing notify script beside a redis block is refused",
+          "[config][scripts]") {
   const std::string text = instance(
       "    notify_master \"/usr/bin/redis-cli REPLICAOF NO ONE\"\n"
       "    notify \"/usr/bin/logger -t vip\"\n"
       "    redis {\n"
       "        address 127.0.0.1 6379\n"
+      "        peers {\n"
+      "            192.0.2.2\n"
+      "        }\n"
       "    }\n");
   const LoadResult result = parse_config_text(text, "t.conf");
   REQUIRE_FALSE(result.config);
   REQUIRE(result.errors.size() == 1);
   CHECK(result.errors[0].line == 8);
-  CHECK(result.errors[0].message.find("notify_master runs SLAVEOF/REPLICAOF, which would fight the role "
-                                      "changes of the redis { } block") != std::string::npos);
+  CHECK(result.errors[0].message.find(
+            "notify_master runs SLAVEOF/REPLICAOF, which would fight the role "
+            "changes of the redis { } block") != std::string::npos);
   // A notify script that only tells others is fine beside it.
   const LoadResult fine = parse_config_text(
-      instance("    notify \"/usr/bin/logger -t vip\"\n    redis {\n        address 127.0.0.1 6379\n    }\n"),
+      instance(
+          "    notify \"/usr/bin/logger -t vip\"\n    redis {\n        "
+          "address 127.0.0.1 6379\n        peers {\n            192.0.2.2\n        }\n    }\n"),
       "t.conf");
   CHECK(fine.config);
 }

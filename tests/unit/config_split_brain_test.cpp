@@ -10,7 +10,8 @@ using namespace redvip::agent;
 namespace {
 std::string with_redis(const std::string& lines) {
   return "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n"
-         "  virtual_ipaddress {\n    192.0.2.1\n  }\n  redis {\n" +
+         "  virtual_ipaddress {\n    192.0.2.1\n  }\n  redis {\n    peers {\n      192.0.2.2\n    "
+         "}\n" +
          lines + "  }\n}\n";
 }
 }  // namespace
@@ -34,8 +35,11 @@ TEST_CASE("Config: split-brain settings in the redis block", "[config][split_bra
     CHECK(r.diverged_writes_merge);
   }
   SECTION("refused: merge neither on nor off, a second directory") {
-    CHECK_FALSE(parse_config_text(with_redis("    diverged_writes_merge yes\n"), "t.conf").errors.empty());
-    CHECK_FALSE(parse_config_text(with_redis("    diverged_writes_dir /a\n    diverged_writes_dir /b\n"), "t.conf")
-                    .errors.empty());
+    CHECK_FALSE(
+        parse_config_text(with_redis("    diverged_writes_merge yes\n"), "t.conf").errors.empty());
+    CHECK_FALSE(
+        parse_config_text(with_redis("    diverged_writes_dir /a\n    diverged_writes_dir /b\n"),
+                          "t.conf")
+            .errors.empty());
   }
 }

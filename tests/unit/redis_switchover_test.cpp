@@ -32,6 +32,7 @@ struct SwitchRig {
     r.peer_port = 6379;
     r.check_timeout = 50ms;
     r.handover_timeout = 300ms;
+    r.peers = {ip(k_n2), ip(k_n3)};  // as the parser resolves them (only peers are followed)
     settings.redis = r;
   }
   void start() {
@@ -46,14 +47,18 @@ struct SwitchRig {
   bool run(const std::function<bool()>& done, std::chrono::milliseconds limit = 2s) {
     return run_until(io, done, limit);
   }
-  void run_for(std::chrono::milliseconds d) { run_until(io, [] { return false; }, d); }
+  void run_for(std::chrono::milliseconds d) {
+    run_until(
+        io, [] { return false; }, d);
+  }
 
   // redvipctl handover; the instance's release is journaled with what held at that moment.
   void switchover(std::optional<std::string> to = std::nullopt) {
     controller->switchover(
         std::move(to),
         [this](const std::optional<vrrp::IpAddress>& successor, std::function<void()> released) {
-          group->journal.push_back("released to " + (successor ? successor->to_string() : "nobody"));
+          group->journal.push_back("released to " +
+                                   (successor ? successor->to_string() : "nobody"));
           paused_at_release = group->local_node().paused;
           released();
         },
@@ -93,7 +98,8 @@ TEST_CASE("switchover: the successor holds every write before the release and it
   CHECK(j.position("10.0.0.1 CLIENT PAUSE WRITE") < j.position("released to 10.0.0.2"));
   CHECK(j.position("released to 10.0.0.2") < j.position("10.0.0.2 REPLICAOF NO ONE"));
   CHECK(j.position("10.0.0.2 REPLICAOF NO ONE") < j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
-  CHECK(j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379") < j.position("10.0.0.1 CLIENT KILL normal pubsub"));
+  CHECK(j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379") <
+        j.position("10.0.0.1 CLIENT KILL normal pubsub"));
   CHECK(j.position("10.0.0.1 CLIENT KILL normal pubsub") < j.position("10.0.0.1 CLIENT UNPAUSE"));
   CHECK(us.role == RedisRole::replica);
   CHECK_FALSE(us.paused);
@@ -168,7 +174,8 @@ TEST_CASE("switchover: a promotion that fails after the release is reported, wri
   REQUIRE(rig.run([&] { return rig.result.has_value(); }));
   CHECK_FALSE(rig.result->ok);
   CHECK(rig.result->message.find("released, but REPLICAOF NO ONE on 10.0.0.2:6379 failed") == 0);
-  CHECK(rig.group->position("released to 10.0.0.2") < rig.group->position("10.0.0.2 REPLICAOF NO ONE"));
+  CHECK(rig.group->position("released to 10.0.0.2") <
+        rig.group->position("10.0.0.2 REPLICAOF NO ONE"));
   CHECK(rig.group->has("10.0.0.1 CLIENT UNPAUSE"));
   CHECK_FALSE(us.paused);
 }
@@ -234,7 +241,8 @@ TEST_CASE("hand-off: a release that did not make our Redis master tells nothing"
   CHECK_FALSE(told);
 }
 
-TEST_CASE("hand-off: a master whose Redis connection closed promotes the replica with the most data") {
+TEST_CASE(
+    "hand-off: a master whose Redis connection closed promotes the replica with the most data") {
   SwitchRig rig;
   auto& us = rig.group->add(k_us, RedisRole::master, 9000, 90);
   auto& n2 = rig.group->add(k_n2, RedisRole::master, 0, 0);
@@ -247,7 +255,8 @@ TEST_CASE("hand-off: a master whose Redis connection closed promotes the replica
   us.reachable = false;
 
   SECTION("connection closed: promoted at once") {
-    rig.controller->on_health(Health::unhealthy, "connection lost: server closed the connection", true);
+    rig.controller->on_health(Health::unhealthy, "connection lost: server closed the connection",
+                              true);
     rig.controller->demoted(std::nullopt);
     REQUIRE(rig.run([&] { return rig.group->has("10.0.0.3 REPLICAOF NO ONE"); }));
     CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
