@@ -72,7 +72,8 @@ std::string to_string(const Vip& vip) {
 std::pair<std::unique_ptr<AddressManager>, std::error_code> AddressManager::open() {
   auto [socket, error] = RouteSocket::open_requests();
   if (error) return {nullptr, error};
-  return {std::unique_ptr<AddressManager>(new AddressManager(std::move(socket))), std::error_code{}};
+  return {std::unique_ptr<AddressManager>(new AddressManager(std::move(socket))),
+          std::error_code{}};
 }
 
 std::error_code AddressManager::add(const Vip& vip) {

@@ -43,8 +43,7 @@ std::error_code read_mac(int fd, const std::string& interface, MacAddress& mac) 
 
 }  // namespace
 
-Announcer::Announcer(boost::asio::io_context& io, std::string interface,
-                     AnnounceSettings settings)
+Announcer::Announcer(boost::asio::io_context& io, std::string interface, AnnounceSettings settings)
     : timer_(io), interface_(std::move(interface)), settings_(settings) {}
 
 Announcer::~Announcer() {
@@ -88,8 +87,7 @@ std::error_code Announcer::open_sockets() {
   return {};
 }
 
-std::error_code Announcer::start(std::vector<vrrp::IpAddress> vips,
-                                 std::optional<MacAddress> mac) {
+std::error_code Announcer::start(std::vector<vrrp::IpAddress> vips, std::optional<MacAddress> mac) {
   stop();
   const auto index = interface_index(interface_);
   if (index.error) return index.error;
@@ -136,7 +134,7 @@ void Announcer::after_burst(Phase phase) {
 
 void Announcer::schedule(std::chrono::milliseconds after, std::function<void()> then) {
   timer_.expires_after(after);
-  timer_.async_wait([alive = std::weak_ptr<char>(lifetime_), this, generation = generation_,
+  timer_.async_wait([alive = lifetime_.watch(), this, generation = generation_,
                      then = std::move(then)](const boost::system::error_code& error) {
     if (error || alive.expired() || generation != generation_) return;
     then();

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "support/lifetime.hpp"
 #include "netlink/arp_packet.hpp"
 #include "netlink/asio.hpp"
 #include "vrrp/ip_address.hpp"
@@ -58,12 +59,12 @@ class Announcer {
   std::vector<vrrp::IpAddress> vips_;
   MacAddress mac_{};
   unsigned ifindex_ = 0;
-  int packet_fd_ = -1;  // AF_PACKET, send only
-  int icmp6_fd_ = -1;   // raw ICMPv6, send only (every type filtered on receive)
+  int packet_fd_ = -1;            // AF_PACKET, send only
+  int icmp6_fd_ = -1;             // raw ICMPv6, send only (every type filtered on receive)
   std::uint64_t generation_ = 0;  // bumped by start/stop so a stale timer does nothing
   std::uint64_t sent_ = 0;
   std::uint64_t send_errors_ = 0;
-  std::shared_ptr<char> lifetime_ = std::make_shared<char>();
+  Lifetime lifetime_;
 };
 
 }  // namespace redvip::netlink

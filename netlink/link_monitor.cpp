@@ -54,9 +54,9 @@ std::error_code LinkMonitor::start() {
   if (query_error) return query_error;
   queries_ = std::move(queries);
   // Join first, then read the current state: a change in between shows up as an event.
-  auto [events, event_error] = RouteSocket::open_events(
-      {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR},
-      receive_buffer_ > 0 ? receive_buffer_ : default_event_buffer);
+  auto [events, event_error] =
+      RouteSocket::open_events({RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR},
+                               receive_buffer_ > 0 ? receive_buffer_ : default_event_buffer);
   if (event_error) return event_error;
   events_ = std::move(events);
   if (auto error = resync_links()) return error;

@@ -26,18 +26,30 @@ class LibnlCategory final : public std::error_category {
   std::string message(int code) const override { return ::nl_geterror(code); }
   std::error_condition default_error_condition(int code) const noexcept override {
     switch (code) {
-      case NLE_EXIST: return std::errc::file_exists;
-      case NLE_NODEV: return std::errc::no_such_device;
-      case NLE_NOADDR: return std::errc::address_not_available;
-      case NLE_PERM: return std::errc::operation_not_permitted;
-      case NLE_INVAL: return std::errc::invalid_argument;
-      case NLE_NOMEM: return std::errc::not_enough_memory;
-      case NLE_RANGE: return std::errc::result_out_of_range;
-      case NLE_BUSY: return std::errc::device_or_resource_busy;
-      case NLE_AGAIN: return std::errc::resource_unavailable_try_again;
-      case NLE_OPNOTSUPP: return std::errc::operation_not_supported;
-      case NLE_AF_NOSUPPORT: return std::errc::address_family_not_supported;
-      default: return {code, *this};
+      case NLE_EXIST:
+        return std::errc::file_exists;
+      case NLE_NODEV:
+        return std::errc::no_such_device;
+      case NLE_NOADDR:
+        return std::errc::address_not_available;
+      case NLE_PERM:
+        return std::errc::operation_not_permitted;
+      case NLE_INVAL:
+        return std::errc::invalid_argument;
+      case NLE_NOMEM:
+        return std::errc::not_enough_memory;
+      case NLE_RANGE:
+        return std::errc::result_out_of_range;
+      case NLE_BUSY:
+        return std::errc::device_or_resource_busy;
+      case NLE_AGAIN:
+        return std::errc::resource_unavailable_try_again;
+      case NLE_OPNOTSUPP:
+        return std::errc::operation_not_supported;
+      case NLE_AF_NOSUPPORT:
+        return std::errc::address_family_not_supported;
+      default:
+        return {code, *this};
     }
   }
 };
@@ -72,7 +84,7 @@ std::pair<RouteSocket, std::error_code> RouteSocket::open_requests() {
 }
 
 std::pair<RouteSocket, std::error_code> RouteSocket::open_events(const std::vector<int>& groups,
-                                                                int buffer_bytes) {
+                                                                 int buffer_bytes) {
   auto [sock, error] = connect_route();
   RouteSocket result;
   if (error) return {std::move(result), error};
@@ -140,8 +152,8 @@ std::error_code RouteSocket::request(nl_msg* msg, const ReplyHandler& on_reply,
     auto [size, error] = receive_one();
     if (error) return error;
     if (size == 0) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::make_error_code(std::errc::timed_out);
       if (!waited) ++waits_;
       waited = true;

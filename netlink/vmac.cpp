@@ -66,7 +66,8 @@ std::pair<std::optional<LinkFacts>, std::error_code> query_link(RouteSocket& soc
     nlattr* attrs[IFLA_MAX + 1] = {};
     if (::nlmsg_parse(hdr, sizeof(ifinfomsg), attrs, IFLA_MAX, nullptr) < 0) return;
     LinkFacts found;
-    found.index = static_cast<unsigned>(static_cast<const ifinfomsg*>(::nlmsg_data(hdr))->ifi_index);
+    found.index =
+        static_cast<unsigned>(static_cast<const ifinfomsg*>(::nlmsg_data(hdr))->ifi_index);
     if (attrs[IFLA_LINK]) found.parent = ::nla_get_u32(attrs[IFLA_LINK]);
     if (attrs[IFLA_ADDRESS] && ::nla_len(attrs[IFLA_ADDRESS]) == 6) {
       MacAddress mac;
@@ -110,9 +111,9 @@ std::error_code configure_vmac(RouteSocket& socket, unsigned index, vrrp::Family
     // Answer ARP only for addresses on the vmac itself; accept adverts whose source is one of
     // our own addresses (they come back in through the parent); no reverse-path drop for
     // traffic to the VIP that the routing table would send out of the parent.
-    for (const auto& [id, value] : {std::pair{IPV4_DEVCONF_ARP_IGNORE, 1u},
-                                    std::pair{IPV4_DEVCONF_ACCEPT_LOCAL, 1u},
-                                    std::pair{IPV4_DEVCONF_RP_FILTER, 0u}}) {
+    for (const auto& [id, value] :
+         {std::pair{IPV4_DEVCONF_ARP_IGNORE, 1u}, std::pair{IPV4_DEVCONF_ACCEPT_LOCAL, 1u},
+          std::pair{IPV4_DEVCONF_RP_FILTER, 0u}}) {
       if (const int err = ::rtnl_link_inet_set_conf(changes.get(), id, value); err < 0) {
         return libnl_error(err);
       }
@@ -179,8 +180,8 @@ MacAddress vmac_address(std::uint8_t vrid, vrrp::Family family) {
 
 std::string to_string(const MacAddress& mac) {
   char text[18];
-  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
-                mac[3], mac[4], mac[5]);
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+                mac[4], mac[5]);
   return text;
 }
 

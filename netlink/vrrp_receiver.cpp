@@ -30,7 +30,8 @@ class ReceivePath {
     const auto& s = socket_.counters();
     ++sum.paths;
     sum.unclaimed += dispatch_.unclaimed();
-    for (std::size_t i = 0; i < sum.rejected.size(); ++i) sum.rejected[i] += dispatch_.rejected()[i];
+    for (std::size_t i = 0; i < sum.rejected.size(); ++i)
+      sum.rejected[i] += dispatch_.rejected()[i];
     sum.dropped_non_peer += dispatch_.unclaimed_non_peer();
     sum.dropped_short_ip += s.dropped_short_ip;
     sum.dropped_oversized += s.dropped_oversized;
@@ -78,7 +79,10 @@ VrrpReceivers::Key VrrpReceivers::key_of(const VrrpSocketConfig& config,
   auto peers = config.unicast_peers;
   std::sort(peers.begin(), peers.end());
   peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
-  return {config.family, config.interface, config.source, std::move(peers),
+  return {config.family,
+          config.interface,
+          config.source,
+          std::move(peers),
           config.multicast_group.value_or(default_multicast_group(config.family)),
           ipv4_v3_checksum};
 }

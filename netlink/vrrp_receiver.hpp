@@ -29,12 +29,12 @@ namespace redvip::netlink {
 
 // What no instance can be charged with, summed over every receive path.
 struct ReceiverCounters {
-  std::uint64_t paths = 0;             // receive paths (raw sockets) open now
-  std::uint64_t unclaimed = 0;         // intact adverts for a VRID no instance here has
+  std::uint64_t paths = 0;      // receive paths (raw sockets) open now
+  std::uint64_t unclaimed = 0;  // intact adverts for a VRID no instance here has
   std::array<std::uint64_t, vrrp::kRejectCount> rejected{};  // malformed, VRID byte not ours
-  std::uint64_t dropped_non_peer = 0;  // unicast: not from a peer, VRID byte not ours
-  std::uint64_t dropped_short_ip = 0;  // IP header or ancillary data missing or malformed
-  std::uint64_t dropped_oversized = 0; // longer than any VRRP datagram
+  std::uint64_t dropped_non_peer = 0;   // unicast: not from a peer, VRID byte not ours
+  std::uint64_t dropped_short_ip = 0;   // IP header or ancillary data missing or malformed
+  std::uint64_t dropped_oversized = 0;  // longer than any VRRP datagram
   std::uint64_t receive_errors = 0;
 };
 

@@ -25,8 +25,7 @@ std::error_code set_option(int fd, int level, int name, const T& value) {
   return {};
 }
 
-std::optional<vrrp::IpAddress> interface_source(const std::string& interface,
-                                                vrrp::Family family) {
+std::optional<vrrp::IpAddress> interface_source(const std::string& interface, vrrp::Family family) {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) < 0) return std::nullopt;
   std::optional<vrrp::IpAddress> found;
@@ -229,7 +228,7 @@ void VrrpSocket::schedule_next() {
 
 void VrrpSocket::read_after_window() {
   batch_timer_.expires_after(batch_window_);
-  batch_timer_.async_wait([this, alive = std::weak_ptr<char>(lifetime_),
+  batch_timer_.async_wait([this, alive = lifetime_.watch(),
                            generation = generation_](const boost::system::error_code& error) {
     if (error || alive.expired() || generation != generation_) return;
     const int read = drain();
@@ -253,27 +252,28 @@ void VrrpSocket::arm() {
       return;
     }
   }
-  descriptor_.async_wait(
-      boost::asio::posix::descriptor_base::wait_read,
-      [this, alive = std::weak_ptr<char>(lifetime_),
-       generation = generation_](const boost::system::error_code& error) {
-        // Aborted or expired: we were stopped or destroyed, touch nothing.
-        if (error == boost::asio::error::operation_aborted || alive.expired()) return;
-        if (generation != generation_) return;
-        if (error) {
-          ++counters_.receive_errors;
-          receiving_ = false;
-          return;
-        }
-        const int read = drain();
-        // The handler may have stopped us (and even started again, which armed anew).
-        if (generation != generation_) return;
-        if (read > 0) {
-          schedule_next();
-        } else {
-          arm();
-        }
-      });
+  descriptor_.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                         [this, alive = lifetime_.watch(),
+                          generation = generation_](const boost::system::error_code& error) {
+                           // Aborted or expired: we were stopped or destroyed, touch nothing.
+                           if (error == boost::asio::error::operation_aborted || alive.expired())
+                             return;
+                           if (generation != generation_) return;
+                           if (error) {
+                             ++counters_.receive_errors;
+                             receiving_ = false;
+                             return;
+                           }
+                           const int read = drain();
+                           // The handler may have stopped us (and even started again, which armed
+                           // anew).
+                           if (generation != generation_) return;
+                           if (read > 0) {
+                             schedule_next();
+                           } else {
+                             arm();
+                           }
+                         });
 }
 
 int VrrpSocket::drain() {
@@ -281,8 +281,8 @@ int VrrpSocket::drain() {
   draining_ = true;
   // The kernel stamps packets with the real-time clock; handlers work on the steady clock.
   const auto steady_now = std::chrono::steady_clock::now();
-  const auto offset = steady_now.time_since_epoch() -
-                      std::chrono::system_clock::now().time_since_epoch();
+  const auto offset =
+      steady_now.time_since_epoch() - std::chrono::system_clock::now().time_since_epoch();
   int read = 0;
   while (read < kDatagramsPerWakeup && receiving_) {
     for (std::size_t i = 0; i < kDatagramsPerRead; ++i) {

@@ -13,6 +13,7 @@
 #include <system_error>
 #include <vector>
 
+#include "support/lifetime.hpp"
 #include "netlink/asio.hpp"
 #include "vrrp/codec.hpp"
 #include "vrrp/ip_address.hpp"
@@ -25,7 +26,7 @@ struct VrrpSocketConfig {
   // Default: the interface's first IPv4 address (its primary) or its IPv6 link-local address,
   // as RFC 5798 wants for v3 over IPv6. Looked up once by open().
   std::optional<vrrp::IpAddress> source;
-  std::vector<vrrp::IpAddress> unicast_peers;  // empty = multicast
+  std::vector<vrrp::IpAddress> unicast_peers;      // empty = multicast
   std::optional<vrrp::IpAddress> multicast_group;  // default 224.0.0.18 / ff02::12
 };
 
@@ -40,12 +41,12 @@ struct ReceivedPacket {
 };
 
 struct SocketCounters {
-  std::uint64_t received = 0;          // handed to the callback
-  std::uint64_t sent = 0;              // datagrams the kernel accepted
-  std::uint64_t dropped_non_peer = 0;  // unicast mode: source not in unicast_peers
-  std::uint64_t dropped_short_ip = 0;  // IPv4 header or ancillary data missing or malformed
-  std::uint64_t dropped_oversized = 0; // longer than any VRRP datagram (kMaxDatagram)
-  std::uint64_t send_errors = 0;       // incl. a full buffer (ENOBUFS/EAGAIN): drop, never block
+  std::uint64_t received = 0;           // handed to the callback
+  std::uint64_t sent = 0;               // datagrams the kernel accepted
+  std::uint64_t dropped_non_peer = 0;   // unicast mode: source not in unicast_peers
+  std::uint64_t dropped_short_ip = 0;   // IPv4 header or ancillary data missing or malformed
+  std::uint64_t dropped_oversized = 0;  // longer than any VRRP datagram (kMaxDatagram)
+  std::uint64_t send_errors = 0;        // incl. a full buffer (ENOBUFS/EAGAIN): drop, never block
   std::uint64_t receive_errors = 0;
 };
 
@@ -94,9 +95,8 @@ class VrrpSocket {
   std::error_code send_to(std::span<const std::uint8_t> vrrp_payload,
                           const vrrp::IpAddress& destination);
   // Encodes once per destination (source_address() and that destination feed the checksum).
-  std::error_code send(const vrrp::Advert& advert,
-                       vrrp::Ipv4V3Checksum ipv4_v3_checksum =
-                           vrrp::Ipv4V3Checksum::with_pseudo_header);
+  std::error_code send(const vrrp::Advert& advert, vrrp::Ipv4V3Checksum ipv4_v3_checksum =
+                                                       vrrp::Ipv4V3Checksum::with_pseudo_header);
 
   const vrrp::IpAddress& source_address() const { return source_; }
   const std::vector<vrrp::IpAddress>& destinations() const { return destinations_; }
@@ -143,7 +143,7 @@ class VrrpSocket {
   std::vector<ReadSlot> slots_;
   bool draining_ = false;
   // A completed wait may still be queued when we are destroyed; it checks this first.
-  std::shared_ptr<char> lifetime_ = std::make_shared<char>();
+  Lifetime lifetime_;
 };
 
 }  // namespace redvip::netlink

@@ -27,7 +27,7 @@ struct Advert {
   std::uint8_t priority = 100;
   Centiseconds interval{100};  // v2: a whole number of seconds on the wire
   std::vector<IpAddress> addresses;
-  AuthType auth_type = AuthType::none;     // v2 only
+  AuthType auth_type = AuthType::none;      // v2 only
   std::array<std::uint8_t, 8> auth_data{};  // v2 simple text: the password, zero padded
 
   friend bool operator==(const Advert&, const Advert&) = default;

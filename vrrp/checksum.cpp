@@ -28,8 +28,7 @@ std::uint16_t OnesComplementSum::folded() const {
 }
 
 void add_pseudo_header(OnesComplementSum& sum, const IpAddress& source,
-                       const IpAddress& destination, std::uint8_t protocol,
-                       std::uint32_t length) {
+                       const IpAddress& destination, std::uint8_t protocol, std::uint32_t length) {
   sum.add(source.view());
   sum.add(destination.view());
   if (source.family == Family::ipv4) {

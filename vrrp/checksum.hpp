@@ -30,7 +30,6 @@ class OnesComplementSum {
 // destination, zero, protocol, 16-bit length) or IPv6 (RFC 2460 8.1: source, destination,
 // 32-bit length, three zero bytes, next header). The family comes from the addresses.
 void add_pseudo_header(OnesComplementSum& sum, const IpAddress& source,
-                       const IpAddress& destination, std::uint8_t protocol,
-                       std::uint32_t length);
+                       const IpAddress& destination, std::uint8_t protocol, std::uint32_t length);
 
 }  // namespace redvip::vrrp

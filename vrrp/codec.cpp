@@ -19,8 +19,7 @@ constexpr std::uint16_t kV3IntervalMask = 0x0fff;
 constexpr std::size_t kMaxAddresses = 255;
 
 std::size_t expected_size(Version version, Family family, std::size_t count) {
-  return kHeaderSize + count * address_size(family) +
-         (version == Version::v2 ? kAuthDataSize : 0);
+  return kHeaderSize + count * address_size(family) + (version == Version::v2 ? kAuthDataSize : 0);
 }
 
 // The v2 checksum and the IPv4 "without" convention cover the VRRP message alone; v3 over
@@ -29,9 +28,9 @@ OnesComplementSum checksum_sum(std::span<const std::uint8_t> message, Version ve
                                const IpAddress& source, const IpAddress& destination,
                                Ipv4V3Checksum ipv4_v3_checksum) {
   OnesComplementSum sum;
-  const bool pseudo = version == Version::v3 &&
-                      (source.family == Family::ipv6 ||
-                       ipv4_v3_checksum == Ipv4V3Checksum::with_pseudo_header);
+  const bool pseudo =
+      version == Version::v3 &&
+      (source.family == Family::ipv6 || ipv4_v3_checksum == Ipv4V3Checksum::with_pseudo_header);
   if (pseudo) {
     add_pseudo_header(sum, source, destination, kProtocolNumber,
                       static_cast<std::uint32_t>(message.size()));
@@ -44,19 +43,32 @@ OnesComplementSum checksum_sum(std::span<const std::uint8_t> message, Version ve
 
 std::string_view to_string(Reject reason) {
   switch (reason) {
-    case Reject::too_short: return "too_short";
-    case Reject::bad_ttl: return "bad_ttl";
-    case Reject::bad_version: return "bad_version";
-    case Reject::version_mismatch: return "version_mismatch";
-    case Reject::family_mismatch: return "family_mismatch";
-    case Reject::bad_type: return "bad_type";
-    case Reject::bad_address_count: return "bad_address_count";
-    case Reject::bad_checksum: return "bad_checksum";
-    case Reject::vrid_mismatch: return "vrid_mismatch";
-    case Reject::interval_zero: return "interval_zero";
-    case Reject::auth_type_mismatch: return "auth_type_mismatch";
-    case Reject::auth_mismatch: return "auth_mismatch";
-    case Reject::count_: break;
+    case Reject::too_short:
+      return "too_short";
+    case Reject::bad_ttl:
+      return "bad_ttl";
+    case Reject::bad_version:
+      return "bad_version";
+    case Reject::version_mismatch:
+      return "version_mismatch";
+    case Reject::family_mismatch:
+      return "family_mismatch";
+    case Reject::bad_type:
+      return "bad_type";
+    case Reject::bad_address_count:
+      return "bad_address_count";
+    case Reject::bad_checksum:
+      return "bad_checksum";
+    case Reject::vrid_mismatch:
+      return "vrid_mismatch";
+    case Reject::interval_zero:
+      return "interval_zero";
+    case Reject::auth_type_mismatch:
+      return "auth_type_mismatch";
+    case Reject::auth_mismatch:
+      return "auth_mismatch";
+    case Reject::count_:
+      break;
   }
   return "unknown";
 }
@@ -164,8 +176,7 @@ bool can_encode(const Advert& advert) {
 }
 
 std::vector<std::uint8_t> encode(const Advert& advert, const IpAddress& source,
-                                 const IpAddress& destination,
-                                 Ipv4V3Checksum ipv4_v3_checksum) {
+                                 const IpAddress& destination, Ipv4V3Checksum ipv4_v3_checksum) {
   const std::size_t count = std::min(advert.addresses.size(), kMaxAddresses);
   std::vector<std::uint8_t> out(expected_size(advert.version, advert.family, count));
   out[0] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(advert.version) << 4 |
@@ -178,8 +189,8 @@ std::vector<std::uint8_t> encode(const Advert& advert, const IpAddress& source,
     out[4] = static_cast<std::uint8_t>(advert.auth_type);
     out[5] = static_cast<std::uint8_t>(std::clamp<std::int64_t>((cs + 99) / 100, 1, 255));
   } else {
-    const auto interval = static_cast<std::uint16_t>(
-        std::clamp<std::int64_t>(cs, 1, kV3IntervalMask));
+    const auto interval =
+        static_cast<std::uint16_t>(std::clamp<std::int64_t>(cs, 1, kV3IntervalMask));
     out[4] = static_cast<std::uint8_t>(interval >> 8);
     out[5] = static_cast<std::uint8_t>(interval);
   }

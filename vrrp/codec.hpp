@@ -21,19 +21,19 @@ namespace redvip::vrrp {
 // corrupted packet counts as bad_checksum, and vrid_mismatch counts only intact adverts of
 // other groups on the link.
 enum class Reject : std::uint8_t {
-  too_short,           // shorter than the 8-byte fixed header
-  bad_ttl,             // TTL / hop limit not 255 (RFC 5798 7.1: the packet may come from off-link)
-  bad_version,         // version field neither 2 nor 3
-  version_mismatch,    // DecodeOptions::version is set and differs
-  family_mismatch,     // v2 over IPv6, or source and destination of different families
-  bad_type,            // type field not 1 (advertisement)
-  bad_address_count,   // count is zero, or the length is not exactly what count implies
+  too_short,          // shorter than the 8-byte fixed header
+  bad_ttl,            // TTL / hop limit not 255 (RFC 5798 7.1: the packet may come from off-link)
+  bad_version,        // version field neither 2 nor 3
+  version_mismatch,   // DecodeOptions::version is set and differs
+  family_mismatch,    // v2 over IPv6, or source and destination of different families
+  bad_type,           // type field not 1 (advertisement)
+  bad_address_count,  // count is zero, or the length is not exactly what count implies
   bad_checksum,
   vrid_mismatch,       // DecodeOptions::vrid is set and differs
   interval_zero,       // v2 advert int or v3 max advert int is zero
   auth_type_mismatch,  // v2: auth type is not PASS with a password, not 0 without one
   auth_mismatch,       // v2 PASS: the 8 auth-data bytes are not the zero padded password
-  count_  // keep last: the number of reasons
+  count_               // keep last: the number of reasons
 };
 
 inline constexpr std::size_t kRejectCount = static_cast<std::size_t>(Reject::count_);
@@ -43,7 +43,7 @@ std::string_view to_string(Reject reason);
 // What the IP layer told us about the packet (from the raw socket's ancillary data).
 struct IpMeta {
   IpAddress source;
-  IpAddress destination;  // needed for the v3 pseudo-header checksum
+  IpAddress destination;            // needed for the v3 pseudo-header checksum
   std::uint8_t ttl = kRequiredTtl;  // TTL or hop limit
 };
 
@@ -53,8 +53,8 @@ struct IpMeta {
 enum class Ipv4V3Checksum : std::uint8_t { with_pseudo_header, without_pseudo_header };
 
 struct DecodeOptions {
-  std::optional<Version> version;            // reject anything else
-  std::optional<std::uint8_t> vrid;          // reject anything else
+  std::optional<Version> version;    // reject anything else
+  std::optional<std::uint8_t> vrid;  // reject anything else
   // v2 PASS: the first 8 bytes, zero padded (as keepalived truncates longer ones).
   // nullopt = expect auth type 0. v3 has no authentication: ignored for v3 packets.
   std::optional<std::string> password;
@@ -92,8 +92,8 @@ bool can_encode(const Advert& advert);
 // Encodes the VRRP part (no IP header). source/destination feed the checksum. Never fails: an
 // advert can_encode() refuses is clamped (interval into range, rounded up to whole seconds for
 // v2; at most 255 addresses, each written in the advert's family).
-std::vector<std::uint8_t> encode(const Advert& advert, const IpAddress& source,
-                                 const IpAddress& destination,
-                                 Ipv4V3Checksum ipv4_v3_checksum = Ipv4V3Checksum::with_pseudo_header);
+std::vector<std::uint8_t> encode(
+    const Advert& advert, const IpAddress& source, const IpAddress& destination,
+    Ipv4V3Checksum ipv4_v3_checksum = Ipv4V3Checksum::with_pseudo_header);
 
 }  // namespace redvip::vrrp

@@ -248,7 +248,8 @@ void StateMachine::yield_to_master(const AdvertReceived& advert, TimePoint now, 
 // of ours) and the split brain is over. The master we preempted is one no longer once it went
 // silent: when it advertises again later, that is a split brain.
 void StateMachine::check_rival_gone(TimePoint now, Actions& out) {
-  if (preempted_ && now - preempted_heard_at_ >= 2 * std::max(master_adver_interval_, config_.advert_interval)) {
+  if (preempted_ &&
+      now - preempted_heard_at_ >= 2 * std::max(master_adver_interval_, config_.advert_interval)) {
     preempted_.reset();
   }
   std::erase_if(rivals_, [&](const Rival& r) {
@@ -453,31 +454,44 @@ Centiseconds StateMachine::master_down() const {
 
 std::string_view to_string(State state) {
   switch (state) {
-    case State::initialize: return "INIT";
-    case State::backup: return "BACKUP";
-    case State::master: return "MASTER";
-    case State::fault: return "FAULT";
+    case State::initialize:
+      return "INIT";
+    case State::backup:
+      return "BACKUP";
+    case State::master:
+      return "MASTER";
+    case State::fault:
+      return "FAULT";
   }
   return "?";
 }
 
 std::string_view to_string(TimerKind timer) {
   switch (timer) {
-    case TimerKind::advert: return "advert";
-    case TimerKind::master_down: return "master_down";
-    case TimerKind::preempt_delay: return "preempt_delay";
-    case TimerKind::promotion_retry: return "promotion_retry";
+    case TimerKind::advert:
+      return "advert";
+    case TimerKind::master_down:
+      return "master_down";
+    case TimerKind::preempt_delay:
+      return "preempt_delay";
+    case TimerKind::promotion_retry:
+      return "promotion_retry";
   }
   return "?";
 }
 
 std::string_view to_string(DropReason reason) {
   switch (reason) {
-    case DropReason::interval_mismatch: return "interval_mismatch";
-    case DropReason::lower_priority_ignored_in_backup: return "lower_priority_ignored_in_backup";
-    case DropReason::interval_invalid: return "interval_invalid";
-    case DropReason::own_address: return "own_address";
-    case DropReason::not_active: return "not_active";
+    case DropReason::interval_mismatch:
+      return "interval_mismatch";
+    case DropReason::lower_priority_ignored_in_backup:
+      return "lower_priority_ignored_in_backup";
+    case DropReason::interval_invalid:
+      return "interval_invalid";
+    case DropReason::own_address:
+      return "own_address";
+    case DropReason::not_active:
+      return "not_active";
   }
   return "?";
 }

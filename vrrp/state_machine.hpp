@@ -38,15 +38,15 @@ struct InstanceConfig {
   Version version = Version::v3;
   Family family = Family::ipv4;
   std::uint8_t vrid = 1;
-  std::uint8_t priority = 100;          // 1..255; 255 = address owner
+  std::uint8_t priority = 100;  // 1..255; 255 = address owner
   Centiseconds advert_interval{100};
-  bool preempt = true;                  // keepalived "nopreempt" sets false
-  Centiseconds preempt_delay{0};        // keepalived "preempt_delay" (seconds * 100)
-  bool start_as_master = false;         // keepalived "state MASTER": clears nopreempt and
-                                        // preempt_delay; startup itself is unchanged (2.2.7)
-  bool lower_prio_no_advert = false;    // keepalived "lower_prio_no_advert": RFC-strict master
-  IpAddress primary_address;            // our source address: breaks equal-priority ties
-  Centiseconds promotion_retry{100};    // Fault this long after a failed promotion
+  bool preempt = true;                // keepalived "nopreempt" sets false
+  Centiseconds preempt_delay{0};      // keepalived "preempt_delay" (seconds * 100)
+  bool start_as_master = false;       // keepalived "state MASTER": clears nopreempt and
+                                      // preempt_delay; startup itself is unchanged (2.2.7)
+  bool lower_prio_no_advert = false;  // keepalived "lower_prio_no_advert": RFC-strict master
+  IpAddress primary_address;          // our source address: breaks equal-priority ties
+  Centiseconds promotion_retry{100};  // Fault this long after a failed promotion
 };
 
 // Events in.

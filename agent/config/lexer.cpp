@@ -54,7 +54,8 @@ LexResult tokenize(std::string_view text) {
         ++i;
       }
       if (i >= text.size() || text[i] != '"') return fail("unterminated quoted string");
-      result.tokens.push_back({TokenKind::word, std::string(text.substr(start, i - start)), true, line});
+      result.tokens.push_back(
+          {TokenKind::word, std::string(text.substr(start, i - start)), true, line});
       ++i;
       if (i < text.size() && !ends_word(text[i]))
         return fail("a closing quote must be followed by a space");
@@ -67,7 +68,8 @@ LexResult tokenize(std::string_view text) {
         if (is_control(text[i])) return fail(control_message(text[i]));
         ++i;
       }
-      result.tokens.push_back({TokenKind::word, std::string(text.substr(start, i - start)), false, line});
+      result.tokens.push_back(
+          {TokenKind::word, std::string(text.substr(start, i - start)), false, line});
     }
   }
   result.tokens.push_back({TokenKind::end_of_line, {}, false, line});

@@ -33,16 +33,17 @@ std::string family_name(Family family) { return family == Family::ipv4 ? "IPv4" 
 // keepalived's e-mail alerts: redvip sends none; the lines are read past with a warning so
 // that a keepalived file starts unchanged (notify scripts are the way to alert).
 bool mail_keyword(const std::string& keyword) {
-  static const std::set<std::string> mail = {
-      "notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout",
-      "smtp_helo_name",     "smtp_alert",              "smtp_alert_vrrp"};
+  static const std::set<std::string> mail = {"notification_email", "notification_email_from",
+                                             "smtp_server",        "smtp_connect_timeout",
+                                             "smtp_helo_name",     "smtp_alert",
+                                             "smtp_alert_vrrp"};
   return mail.count(keyword) > 0;
 }
 
 // Why a keyword a keepalived user may well have is refused, so the error says what to do.
 std::string unsupported_hint(const std::string& keyword) {
   static const std::set<std::string> scripts = {"notify_master_rx_lower_pri", "notify_deleted",
-                                                 "notify_fifo_script", "vrrp_notify_fifo_script"};
+                                                "notify_fifo_script", "vrrp_notify_fifo_script"};
   if (scripts.count(keyword))
     return " (not supported: redvip runs notify, notify_master|backup|fault|stop and notify_fifo)";
   if (keyword == "virtual_ipaddress_excluded")
@@ -85,7 +86,7 @@ struct PendingInstance {
   const Statement* redis_st = nullptr;
   std::vector<const Statement*> redis_peer_sts;  // parallel to settings.redis->peers
   std::optional<std::string> vmac_name;
-  std::vector<const Statement*> notify_sts;  // notify* lines, for the old-recipe checks
+  std::vector<const Statement*> notify_sts;        // notify* lines, for the old-recipe checks
   std::vector<const Statement*> track_script_sts;  // parallel to settings.track_scripts
 };
 
@@ -172,9 +173,7 @@ class Parser {
   void unknown(const Statement& st, const std::string& context) {
     error(st, context, "unknown keyword " + quote(st.keyword) + unsupported_hint(st.keyword));
   }
-  std::string where(const Statement& st) const {
-    return st.file + ":" + std::to_string(st.line);
-  }
+  std::string where(const Statement& st) const { return st.file + ":" + std::to_string(st.line); }
 
   // --- shape checks ------------------------------------------------------------------------
   bool expect_block(const Statement& st, const std::string& context) {
@@ -187,8 +186,8 @@ class Parser {
   // A keyword whose content is a block: "keyword { ... }" and nothing else on its line.
   bool block_only(const Statement& st, const std::string& context) {
     if (!st.args.empty()) {
-      error(st, context, quote(st.keyword) + " takes no value before its { } block, got " +
-                             quote(st.args[0]));
+      error(st, context,
+            quote(st.keyword) + " takes no value before its { } block, got " + quote(st.args[0]));
       return false;
     }
     return expect_block(st, context);
@@ -208,8 +207,8 @@ class Parser {
         expected = "at most " + std::to_string(max) + " value" + (max == 1 ? "" : "s");
       else
         expected = std::to_string(min) + " to " + std::to_string(max) + " values";
-      error(st, context, quote(st.keyword) + " expects " + expected + ", got " +
-                             std::to_string(st.args.size()));
+      error(st, context,
+            quote(st.keyword) + " expects " + expected + ", got " + std::to_string(st.args.size()));
       return false;
     }
     return true;
@@ -235,8 +234,9 @@ class Parser {
                                       std::uint64_t max) {
     auto value = parse_unsigned(text, min, max);
     if (!value)
-      error(st, context, st.keyword + " " + quote(text) + " must be a whole number in " +
-                             std::to_string(min) + ".." + std::to_string(max));
+      error(st, context,
+            st.keyword + " " + quote(text) + " must be a whole number in " + std::to_string(min) +
+                ".." + std::to_string(max));
     return value;
   }
   // A decimal with `decimals` places, scaled; range given in scaled units with its text.
@@ -245,8 +245,9 @@ class Parser {
                                     std::int64_t max, const std::string& range_text) {
     const FixedResult value = parse_fixed(text, decimals);
     if (value.error == FixedError::too_many_decimals) {
-      error(st, context, st.keyword + " " + quote(text) + " has more than " +
-                             std::to_string(decimals) + " decimal places");
+      error(st, context,
+            st.keyword + " " + quote(text) + " has more than " + std::to_string(decimals) +
+                " decimal places");
       return std::nullopt;
     }
     if (value.error != FixedError::none || value.scaled < min || value.scaled > max) {
@@ -269,8 +270,9 @@ class Parser {
   }
   bool interface_name(const Statement& st, const std::string& context, const std::string& name) {
     if (valid_interface_name(name)) return true;
-    error(st, context, st.keyword + " " + quote(name) +
-                           " is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)");
+    error(st, context,
+          st.keyword + " " + quote(name) +
+              " is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)");
     return false;
   }
 
@@ -288,7 +290,8 @@ class Parser {
           if (auto v = version(st, ctx)) globals.default_version = *v;
       } else if (k == "vrrp_garp_master_delay") {
         if (single(seen, st, ctx))
-          if (auto v = number(st, ctx, st.args[0], 0, 3600)) globals.garp.master_delay = seconds(*v);
+          if (auto v = number(st, ctx, st.args[0], 0, 3600))
+            globals.garp.master_delay = seconds(*v);
       } else if (k == "vrrp_garp_master_repeat") {
         if (single(seen, st, ctx))
           if (auto v = number(st, ctx, st.args[0], 1, 255))
@@ -303,7 +306,8 @@ class Parser {
             globals.garp.master_refresh_repeat = static_cast<unsigned>(*v);
       } else if (k == "vrrp_rt_priority") {
         if (single(seen, st, ctx))
-          if (auto v = number(st, ctx, st.args[0], 1, 99)) globals.rt_priority = static_cast<int>(*v);
+          if (auto v = number(st, ctx, st.args[0], 1, 99))
+            globals.rt_priority = static_cast<int>(*v);
       } else if (k == "vrrp_no_swap") {
         if (flag(seen, st, ctx)) globals.no_swap = true;
       } else if (k == "notify_fifo" || k == "vrrp_notify_fifo") {
@@ -335,8 +339,9 @@ class Parser {
           if (auto a = address(st, ctx, st.args[0])) {
             // VRRP adverts stay on the link: the group must have link-local scope (ffX2::).
             if (a->family != Family::ipv6 || !a->is_multicast() || (a->bytes[1] & 0x0f) != 2)
-              error(st, ctx, k + " " + quote(st.args[0]) +
-                                 " is not a link-local IPv6 multicast address (ffX2::)");
+              error(st, ctx,
+                    k + " " + quote(st.args[0]) +
+                        " is not a link-local IPv6 multicast address (ffX2::)");
             else
               globals.mcast_group6 = *a;
           }
@@ -359,8 +364,9 @@ class Parser {
         if (!single(seen, st, ctx)) continue;
         const std::string& path = st.args[0];
         if (path.empty() || path.size() > kMaxUnixPath)
-          error(st, ctx, k + " " + quote(path) + " must be a path of 1 to " +
-                             std::to_string(kMaxUnixPath) + " characters");
+          error(st, ctx,
+                k + " " + quote(path) + " must be a path of 1 to " + std::to_string(kMaxUnixPath) +
+                    " characters");
         else
           redvip.control_socket = resolve_path(st.base_dir, path);
       } else if (k == "metrics_address") {
@@ -368,8 +374,9 @@ class Parser {
         if (auto hp = parse_host_port(st.args[0]))
           redvip.metrics_address = *hp;
         else
-          error(st, ctx, k + " " + quote(st.args[0]) +
-                             " must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9650");
+          error(st, ctx,
+                k + " " + quote(st.args[0]) +
+                    " must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9650");
       } else if (k == "notify_timeout") {
         if (single(seen, st, ctx))
           if (auto v = fixed(st, ctx, st.args[0], 3, 100, 3600000, "0.1..3600 seconds"))
@@ -447,8 +454,7 @@ class Parser {
       } else if (k == "unicast_peer") {
         if (block_only(st, ctx)) parse_peers(st, p);
       } else if (k == "authentication") {
-        if (not_duplicate(seen, st, ctx) && block_only(st, ctx))
-          parse_authentication(st, p);
+        if (not_duplicate(seen, st, ctx) && block_only(st, ctx)) parse_authentication(st, p);
       } else if (k == "track_interface") {
         if (block_only(st, ctx)) parse_track_interfaces(st, p);
       } else if (k == "use_vmac") {
@@ -505,26 +511,31 @@ class Parser {
   static std::string where_defined(const std::map<std::string, Defined<T>>& known,
                                    const std::string& name) {
     auto it = known.find(name);
-    return it == known.end() ? std::string() : it->second.st->file + ":" + std::to_string(it->second.st->line);
+    return it == known.end() ? std::string()
+                             : it->second.st->file + ":" + std::to_string(it->second.st->line);
   }
 
   // "COMMAND [USER [GROUP]]", as keepalived's notify* and script lines.
   std::optional<ScriptCommand> script_command(const Statement& st, const std::string& ctx,
                                               const GlobalSettings& globals) {
     if (!split_command_line(st.args[0])) {
-      error(st, ctx, st.keyword + " " + quote(st.args[0]) +
-                         " is not a command line (empty, or a quote is not closed)");
+      error(st, ctx,
+            st.keyword + " " + quote(st.args[0]) +
+                " is not a command line (empty, or a quote is not closed)");
       return std::nullopt;
     }
     ScriptCommand command;
     command.command = st.args[0];
     command.user = st.args.size() > 1 ? st.args[1] : globals.script_user;
-    command.group = st.args.size() > 2 ? st.args[2] : st.args.size() > 1 ? "" : globals.script_group;
+    command.group = st.args.size() > 2   ? st.args[2]
+                    : st.args.size() > 1 ? ""
+                                         : globals.script_group;
     command.source = where(st);
     return command;
   }
 
-  std::optional<VrrpScriptSettings> parse_vrrp_script(const Statement& block, const std::string& ctx,
+  std::optional<VrrpScriptSettings> parse_vrrp_script(const Statement& block,
+                                                      const std::string& ctx,
                                                       const GlobalSettings& globals) {
     VrrpScriptSettings v;
     v.name = block.args[0];
@@ -581,7 +592,8 @@ class Parser {
     if (!expect_values(st, ctx, 1, 1)) return std::nullopt;
     const std::string& text = st.args[0];
     const bool negative = !text.empty() && text[0] == '-';
-    auto magnitude = parse_unsigned(negative ? std::string_view(text).substr(1) : std::string_view(text), 0, 253);
+    auto magnitude = parse_unsigned(
+        negative ? std::string_view(text).substr(1) : std::string_view(text), 0, 253);
     if (!magnitude) {
       error(st, ctx, "weight " + quote(text) + " must be a whole number in -253..253");
       return std::nullopt;
@@ -589,7 +601,8 @@ class Parser {
     return negative ? -static_cast<int>(*magnitude) : static_cast<int>(*magnitude);
   }
 
-  std::optional<TrackFileSettings> parse_track_file_block(const Statement& block, const std::string& ctx) {
+  std::optional<TrackFileSettings> parse_track_file_block(const Statement& block,
+                                                          const std::string& ctx) {
     TrackFileSettings f;
     f.name = block.args[0];
     SeenKeywords seen;
@@ -607,7 +620,8 @@ class Parser {
         unknown(st, ctx);
       }
     }
-    if (f.path.empty() && out_.errors.size() == errors_before) error(block, ctx, "missing \"file\"");
+    if (f.path.empty() && out_.errors.size() == errors_before)
+      error(block, ctx, "missing \"file\"");
     if (out_.errors.size() != errors_before) return std::nullopt;
     return f;
   }
@@ -684,26 +698,37 @@ class Parser {
       if (redis_address.empty()) redis_address = redis_cli_address(script.script.command);
       if (s.redis)
         warn(*p.track_script_sts[i], ctx,
-             "track_script " + script.name + " checks Redis with redis-cli, which the redis { } "
-             "block already does: remove this line and vrrp_script " + script.name + " at " + defined);
+             "track_script " + script.name +
+                 " checks Redis with redis-cli, which the redis { } "
+                 "block already does: remove this line and vrrp_script " +
+                 script.name + " at " + defined);
       else
         warn(*p.track_script_sts[i], ctx,
-             "track_script " + script.name + " checks Redis with redis-cli: replace this line (and "
-             "vrrp_script " + script.name + " at " + defined + ") with redis { address " +
-             (redis_address.empty() ? "127.0.0.1 6379" : redis_address) + " }, which checks Redis "
-             "itself and changes its role in an order that keeps acknowledged writes");
+             "track_script " + script.name +
+                 " checks Redis with redis-cli: replace this line (and "
+                 "vrrp_script " +
+                 script.name + " at " + defined + ") with redis { address " +
+                 (redis_address.empty() ? "127.0.0.1 6379" : redis_address) +
+                 " }, which checks Redis "
+                 "itself and changes its role in an order that keeps acknowledged writes");
     }
     for (const Statement* st : p.notify_sts) {
       const ScriptText text{st->args[0], program_text(st->args[0])};
       if (!runs_role_change(text)) continue;
       if (s.redis)
-        error(*st, ctx, st->keyword + " runs SLAVEOF/REPLICAOF, which would fight the role "
-              "changes of the redis { } block: remove it (notify scripts are for telling others)");
+        error(*st, ctx,
+              st->keyword +
+                  " runs SLAVEOF/REPLICAOF, which would fight the role "
+                  "changes of the redis { } block: remove it (notify scripts are for telling "
+                  "others)");
       else
-        warn(*st, ctx, st->keyword + " runs SLAVEOF/REPLICAOF: remove this line and add redis { "
-             "address " + (redis_address.empty() ? std::string("127.0.0.1 6379") : redis_address) +
-             " } to the instance; redvipd then makes the role changes itself, in an order that "
-             "keeps acknowledged writes");
+        warn(*st, ctx,
+             st->keyword +
+                 " runs SLAVEOF/REPLICAOF: remove this line and add redis { "
+                 "address " +
+                 (redis_address.empty() ? std::string("127.0.0.1 6379") : redis_address) +
+                 " } to the instance; redvipd then makes the role changes itself, in an order that "
+                 "keeps acknowledged writes");
     }
   }
 
@@ -726,15 +751,18 @@ class Parser {
       VirtualAddress vip;
       vip.address = parsed->address;
       vip.prefix = parsed->prefix;
-      if (vip.address.is_multicast() || vip.address == IpAddress::from_bytes(vip.address.family, {}))
-        error(st, ctx, quote(st.keyword) + " cannot be a virtual address (multicast or unspecified)");
+      if (vip.address.is_multicast() ||
+          vip.address == IpAddress::from_bytes(vip.address.family, {}))
+        error(st, ctx,
+              quote(st.keyword) + " cannot be a virtual address (multicast or unspecified)");
       bool ok = true;
       std::set<std::string> options;
       for (std::size_t i = 0; i < st.args.size() && ok; ++i) {
         const std::string& option = st.args[i];
         if (option != "dev" && option != "label") {
-          error(st, ctx, quote(st.keyword) + ": unsupported option " + quote(option) +
-                             " (supported: dev IF, label LABEL)");
+          error(st, ctx,
+                quote(st.keyword) + ": unsupported option " + quote(option) +
+                    " (supported: dev IF, label LABEL)");
           ok = false;
         } else if (i + 1 >= st.args.size()) {
           error(st, ctx, quote(st.keyword) + ": option " + quote(option) + " needs a value");
@@ -745,7 +773,8 @@ class Parser {
         } else if (option == "dev") {
           const std::string& dev = st.args[++i];
           if (!valid_interface_name(dev)) {
-            error(st, ctx, quote(st.keyword) + ": dev " + quote(dev) + " is not a valid interface name");
+            error(st, ctx,
+                  quote(st.keyword) + ": dev " + quote(dev) + " is not a valid interface name");
             ok = false;
           }
           vip.dev = dev;
@@ -755,7 +784,8 @@ class Parser {
             error(st, ctx, quote(st.keyword) + ": a label is only possible on an IPv4 address");
             ok = false;
           } else if (label.empty() || label.size() > 15) {
-            error(st, ctx, quote(st.keyword) + ": label " + quote(label) + " must have 1 to 15 characters");
+            error(st, ctx,
+                  quote(st.keyword) + ": label " + quote(label) + " must have 1 to 15 characters");
             ok = false;
           }
           vip.label = label;
@@ -764,8 +794,9 @@ class Parser {
       if (!ok) continue;
       for (std::size_t i = 0; i < p.settings.vips.size(); ++i) {
         if (p.settings.vips[i].address == vip.address) {
-          error(st, ctx, quote(vip.address.to_string()) + " is listed twice (first at " +
-                             where(*p.vip_sts[i]) + ")");
+          error(st, ctx,
+                quote(vip.address.to_string()) + " is listed twice (first at " +
+                    where(*p.vip_sts[i]) + ")");
           ok = false;
           break;
         }
@@ -787,7 +818,8 @@ class Parser {
     if (block.block.empty()) error(block, outer, name + " block is empty");
     for (const Statement& st : block.block) {
       if (st.has_block || !st.args.empty()) {
-        error(st, ctx, quote(st.keyword) + ": only an address is supported (no min_ttl, max_ttl or block)");
+        error(st, ctx,
+              quote(st.keyword) + ": only an address is supported (no min_ttl, max_ttl or block)");
         continue;
       }
       auto peer = IpAddress::parse(st.keyword);
@@ -821,7 +853,8 @@ class Parser {
         if (!single(seen, st, ctx)) continue;
         type_st = &st;
         if (st.args[0] == "AH")
-          error(st, ctx, "auth_type AH is not supported (IPsec AH was removed from VRRP by RFC 3768)");
+          error(st, ctx,
+                "auth_type AH is not supported (IPsec AH was removed from VRRP by RFC 3768)");
         else if (st.args[0] != "PASS")
           error(st, ctx, "auth_type " + quote(st.args[0]) + " must be PASS");
       } else if (st.keyword == "auth_pass") {
@@ -944,8 +977,9 @@ class Parser {
       }
     }
     if (password_st && password_file_st)
-      error(*password_st, ctx, "password and password_file are both given (first at " +
-                                   where(*password_file_st) + "); keep one");
+      error(*password_st, ctx,
+            "password and password_file are both given (first at " + where(*password_file_st) +
+                "); keep one");
     if (!peer_port_st) r.peer_port = r.port;
     if (out_.errors.size() != errors_before) return std::nullopt;
     return r;
@@ -991,16 +1025,17 @@ class Parser {
       return;
     }
     if (s.vips.size() > kMaxVips)
-      error(*p.vip_sts[kMaxVips], ctx, "more than " + std::to_string(kMaxVips) +
-                                           " virtual addresses (one advert cannot carry them)");
+      error(*p.vip_sts[kMaxVips], ctx,
+            "more than " + std::to_string(kMaxVips) +
+                " virtual addresses (one advert cannot carry them)");
 
     s.family = s.vips.front().address.family;
     for (std::size_t i = 1; i < s.vips.size(); ++i) {
       if (s.vips[i].address.family != s.family)
-        error(*p.vip_sts[i], ctx, "virtual_ipaddress " + quote(s.vips[i].address.to_string()) +
-                                      " is " + family_name(s.vips[i].address.family) +
-                                      " but the first address is " + family_name(s.family) +
-                                      " (use one vrrp_instance per address family)");
+        error(*p.vip_sts[i], ctx,
+              "virtual_ipaddress " + quote(s.vips[i].address.to_string()) + " is " +
+                  family_name(s.vips[i].address.family) + " but the first address is " +
+                  family_name(s.family) + " (use one vrrp_instance per address family)");
     }
 
     // Like keepalived: an IPv6 instance runs v3 unless the instance itself asks otherwise.
@@ -1014,35 +1049,42 @@ class Parser {
     if (p.advert_st) {
       const std::int64_t cs = p.advert_centis;
       if (s.version == Version::v2 && cs % 100 != 0)
-        error(*p.advert_st, ctx, "advert_int " + quote(p.advert_st->args[0]) +
-                                     ": a fractional interval needs version 3");
+        error(*p.advert_st, ctx,
+              "advert_int " + quote(p.advert_st->args[0]) +
+                  ": a fractional interval needs version 3");
       else if (s.version == Version::v3 && cs > 4095)
-        error(*p.advert_st, ctx, "advert_int " + quote(p.advert_st->args[0]) +
-                                     " must be 0.01..40.95 seconds with version 3");
+        error(*p.advert_st, ctx,
+              "advert_int " + quote(p.advert_st->args[0]) +
+                  " must be 0.01..40.95 seconds with version 3");
     }
     s.advert_interval = Centiseconds(p.advert_centis);
 
     if (p.auth_st && s.version == Version::v3)
-      error(*p.auth_st, ctx, "authentication is not part of VRRP version 3 (remove it or use version 2)");
+      error(*p.auth_st, ctx,
+            "authentication is not part of VRRP version 3 (remove it or use version 2)");
 
     if (p.nopreempt_st && p.preempt_st)
-      error(*p.preempt_st, ctx, "preempt and nopreempt contradict each other (nopreempt at " +
-                                    where(*p.nopreempt_st) + ")");
+      error(*p.preempt_st, ctx,
+            "preempt and nopreempt contradict each other (nopreempt at " + where(*p.nopreempt_st) +
+                ")");
     // keepalived clears nopreempt on a MASTER instance (with a warning): same here, so a
     // keepalived config behaves the same under redvip.
     s.preempt = p.nopreempt_st == nullptr || s.initial_state == InitialState::master;
     if (p.nopreempt_st && s.initial_state == InitialState::master)
-      warn(*p.nopreempt_st, ctx, "nopreempt does not work with state MASTER and is cleared (use state BACKUP)");
+      warn(*p.nopreempt_st, ctx,
+           "nopreempt does not work with state MASTER and is cleared (use state BACKUP)");
 
     if (s.unicast_src && s.unicast_src->family != s.family)
-      error(*p.unicast_src_st, ctx, "unicast_src_ip " + quote(s.unicast_src->to_string()) + " is " +
-                                        family_name(s.unicast_src->family) + " but the instance is " +
-                                        family_name(s.family));
+      error(*p.unicast_src_st, ctx,
+            "unicast_src_ip " + quote(s.unicast_src->to_string()) + " is " +
+                family_name(s.unicast_src->family) + " but the instance is " +
+                family_name(s.family));
     for (std::size_t i = 0; i < s.unicast_peers.size(); ++i) {
       if (s.unicast_peers[i].family != s.family)
-        error(*p.peer_sts[i], ctx, "unicast_peer " + quote(s.unicast_peers[i].to_string()) + " is " +
-                                       family_name(s.unicast_peers[i].family) +
-                                       " but the instance is " + family_name(s.family));
+        error(*p.peer_sts[i], ctx,
+              "unicast_peer " + quote(s.unicast_peers[i].to_string()) + " is " +
+                  family_name(s.unicast_peers[i].family) + " but the instance is " +
+                  family_name(s.family));
     }
 
     if (s.redis) finish_redis_peers(p);
@@ -1051,13 +1093,15 @@ class Parser {
     if (p.garp_delay) s.garp.master_delay = seconds(*p.garp_delay);
     if (p.garp_repeat) s.garp.master_repeat = static_cast<unsigned>(*p.garp_repeat);
     if (p.garp_refresh) s.garp.master_refresh = seconds(*p.garp_refresh);
-    if (p.garp_refresh_repeat) s.garp.master_refresh_repeat = static_cast<unsigned>(*p.garp_refresh_repeat);
+    if (p.garp_refresh_repeat)
+      s.garp.master_refresh_repeat = static_cast<unsigned>(*p.garp_refresh_repeat);
 
     if (s.use_vmac) {
-      s.vmac_name = p.vmac_name ? *p.vmac_name
-                                : vrrp::default_vmac_name(s.vrid, s.family, [this](std::string_view n) {
-                                    return vmac_names_.count(std::string(n)) > 0;
-                                  });
+      s.vmac_name = p.vmac_name
+                        ? *p.vmac_name
+                        : vrrp::default_vmac_name(s.vrid, s.family, [this](std::string_view n) {
+                            return vmac_names_.count(std::string(n)) > 0;
+                          });
       vmac_names_.insert(s.vmac_name);
     }
   }
@@ -1070,9 +1114,10 @@ class Parser {
     const std::string ctx = p.context + ": redis";
     for (std::size_t i = 0; i < s.redis->peers.size(); ++i) {
       if (s.redis->peers[i].family != s.family)
-        error(*p.redis_peer_sts[i], ctx, "peer " + quote(s.redis->peers[i].to_string()) + " is " +
-                                             family_name(s.redis->peers[i].family) +
-                                             " but the instance is " + family_name(s.family));
+        error(*p.redis_peer_sts[i], ctx,
+              "peer " + quote(s.redis->peers[i].to_string()) + " is " +
+                  family_name(s.redis->peers[i].family) + " but the instance is " +
+                  family_name(s.family));
     }
     if (s.redis->peers.empty()) s.redis->peers = s.unicast_peers;
     if (s.redis->peers.empty())
@@ -1122,8 +1167,7 @@ LoadResult parse_config_text(std::string_view text, const std::string& name) {
 
 LoadResult parse_config_text(std::string_view text, const std::string& name,
                              const ParseOptions& options) {
-  const TreeResult tree =
-      read_statements(text, name, "", ReadOptions{options.allow_file_access});
+  const TreeResult tree = read_statements(text, name, "", ReadOptions{options.allow_file_access});
   return parse_statements(tree, name, options);
 }
 

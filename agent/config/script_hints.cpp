@@ -21,7 +21,9 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
+bool word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
 
 // `word` (lower case) standing on its own in `text` (lower case).
 bool has_word(const std::string& text, std::string_view word) {
@@ -67,7 +69,8 @@ std::string read_script_program(std::string_view command) {
   auto words = split_command_line(command);
   if (!words) return {};
   std::string path = words->front();
-  const std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  const std::string base =
+      path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
   // "sh /etc/keepalived/x.sh" or "bash -e x.sh": the script is the first word that is no option.
   if (base == "sh" || base == "bash" || base == "dash") {
     path.clear();

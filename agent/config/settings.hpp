@@ -50,7 +50,7 @@ struct HostPort {
 // redvip's own top-level block.
 struct RedvipSettings {
   std::string control_socket = "/run/redvip/redvip.sock";
-  std::optional<HostPort> metrics_address;  // none: no metrics listener
+  std::optional<HostPort> metrics_address;          // none: no metrics listener
   std::chrono::milliseconds notify_timeout{10000};  // a notify script is killed after this
 
   friend bool operator==(const RedvipSettings&, const RedvipSettings&) = default;
@@ -73,7 +73,7 @@ struct RedisSettings {
   // block's peers { } or else the instance's unicast peers; never empty. An advert from any
   // other address may cost the VIP but never a REPLICAOF, a connection or data.
   std::vector<vrrp::IpAddress> peers;
-  std::string user;                // empty: no ACL user (AUTH with the password only)
+  std::string user;                     // empty: no ACL user (AUTH with the password only)
   std::optional<std::string> password;  // the secret itself; never log it
   std::string password_file;            // where the secret came from, if from a file
   std::chrono::milliseconds check_interval{100};
@@ -106,7 +106,7 @@ struct ScriptCommand {
 struct NotifySettings {
   std::optional<ScriptCommand> any;  // "notify": INSTANCE NAME STATE PRIORITY appended
   std::optional<ScriptCommand> master, backup, fault, stop;
-  std::string fifo;                  // global_defs notify_fifo: one line per transition
+  std::string fifo;                          // global_defs notify_fifo: one line per transition
   std::chrono::milliseconds timeout{10000};  // a notify script is killed after this
 
   bool empty() const { return !any && !master && !backup && !fault && !stop && fifo.empty(); }

@@ -137,9 +137,9 @@ class TreeReader {
     ::globfree(&matches);
     if (rc == GLOB_NOMATCH) {
       if (has_wildcard(st.args[0])) {
-        result_.warnings.push_back(ConfigError{st.file, st.line, "include \"" + st.args[0] +
-                                                                     "\" matched no file"}
-                                       .to_string());
+        result_.warnings.push_back(
+            ConfigError{st.file, st.line, "include \"" + st.args[0] + "\" matched no file"}
+                .to_string());
         return true;
       }
       add_error(st.file, st.line, "include \"" + st.args[0] + "\": no such file (" + pattern + ")");
@@ -151,8 +151,8 @@ class TreeReader {
     }
     for (const std::string& path : files) {
       if (++files_read_ > kMaxIncludedFiles) {
-        add_error(st.file, st.line, "more than " + std::to_string(kMaxIncludedFiles) +
-                                        " included files");
+        add_error(st.file, st.line,
+                  "more than " + std::to_string(kMaxIncludedFiles) + " included files");
         return false;
       }
       char real[PATH_MAX];

@@ -23,7 +23,8 @@ class ControlSocketCategory : public std::error_category {
   std::string message(int e) const override {
     switch (static_cast<ControlSocketError>(e)) {
       case ControlSocketError::not_a_socket:
-        return "the path exists and is not a socket (redvipd removes only a socket left by a crashed run)";
+        return "the path exists and is not a socket (redvipd removes only a socket left by a "
+               "crashed run)";
     }
     return "unknown control socket error";
   }
@@ -45,7 +46,8 @@ int probe(const std::string& path) {
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno;
-  int result = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0 ? 0 : errno;
+  int result =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0 ? 0 : errno;
   if (result == EAGAIN) result = 0;
   ::close(fd);
   return result;
@@ -56,16 +58,20 @@ bool is_socket(const std::string& path, struct stat& st) {
 }
 
 struct Session : std::enable_shared_from_this<Session> {
-  Session(local::socket s, std::shared_ptr<ControlServer::AsyncHandler> h, std::shared_ptr<ConnectionSlot> sl,
-          std::chrono::milliseconds d)
-      : socket(std::move(s)), handler(std::move(h)), slot(std::move(sl)), deadline(socket.get_executor()),
+  Session(local::socket s, std::shared_ptr<ControlServer::AsyncHandler> h,
+          std::shared_ptr<ConnectionSlot> sl, std::chrono::milliseconds d)
+      : socket(std::move(s)),
+        handler(std::move(h)),
+        slot(std::move(sl)),
+        deadline(socket.get_executor()),
         limit(d) {}
 
   void start() {
     arm_deadline(limit);
     auto self = shared_from_this();
-    asio::async_read_until(socket, asio::dynamic_buffer(request, kMaxControlRequest), '\n',
-                           [self](boost::system::error_code ec, std::size_t n) { self->on_request(ec, n); });
+    asio::async_read_until(
+        socket, asio::dynamic_buffer(request, kMaxControlRequest), '\n',
+        [self](boost::system::error_code ec, std::size_t n) { self->on_request(ec, n); });
   }
 
   void on_request(boost::system::error_code ec, std::size_t n) {
@@ -81,7 +87,8 @@ struct Session : std::enable_shared_from_this<Session> {
     }
     std::string line = request.substr(0, n);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    if (reply.empty() && !printable(line)) reply = "error: the request is not a line of printable text\n";
+    if (reply.empty() && !printable(line))
+      reply = "error: the request is not a line of printable text\n";
     if (!reply.empty()) {
       write_reply();
       return;
@@ -102,7 +109,8 @@ struct Session : std::enable_shared_from_this<Session> {
     replied = true;
     arm_deadline(limit);
     auto self = shared_from_this();
-    asio::async_write(socket, asio::buffer(reply), [self](boost::system::error_code, std::size_t) { self->close(); });
+    asio::async_write(socket, asio::buffer(reply),
+                      [self](boost::system::error_code, std::size_t) { self->close(); });
   }
 
   void arm_deadline(std::chrono::milliseconds after) {
@@ -123,7 +131,8 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   local::socket socket;
-  std::shared_ptr<ControlServer::AsyncHandler> handler;  // outlives the server if a reply is in flight
+  std::shared_ptr<ControlServer::AsyncHandler>
+      handler;  // outlives the server if a reply is in flight
   std::shared_ptr<ConnectionSlot> slot;
   asio::steady_timer deadline;
   std::chrono::milliseconds limit;
@@ -138,14 +147,17 @@ const std::error_category& control_socket_category() {
   return category;
 }
 
-std::error_code make_error_code(ControlSocketError e) { return {static_cast<int>(e), control_socket_category()}; }
+std::error_code make_error_code(ControlSocketError e) {
+  return {static_cast<int>(e), control_socket_category()};
+}
 
 std::error_code check_control_socket_path(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
     return errno == ENOTDIR ? std::error_code(ENOTDIR, std::system_category()) : std::error_code();
   }
-  return S_ISSOCK(st.st_mode) ? std::error_code() : make_error_code(ControlSocketError::not_a_socket);
+  return S_ISSOCK(st.st_mode) ? std::error_code()
+                              : make_error_code(ControlSocketError::not_a_socket);
 }
 
 std::string quote_request(std::string_view request, std::size_t max_chars) {
@@ -156,27 +168,35 @@ std::string quote_request(std::string_view request, std::size_t max_chars) {
       out += "...";
       break;
     }
-    if (c == '"' || c == '\\') out += fmt::format("\\{}", static_cast<char>(c));
-    else if (c >= 0x20 && c <= 0x7e) out.push_back(static_cast<char>(c));
-    else out += fmt::format("\\x{:02x}", c);
+    if (c == '"' || c == '\\')
+      out += fmt::format("\\{}", static_cast<char>(c));
+    else if (c >= 0x20 && c <= 0x7e)
+      out.push_back(static_cast<char>(c));
+    else
+      out += fmt::format("\\x{:02x}", c);
     ++shown;
   }
   return out + "\"";
 }
 
-ControlServer::ControlServer(asio::io_context& io, std::string path, Handler handler, EndpointLimits limits)
-    : ControlServer(io, std::move(path),
-                    AsyncHandler([handler = std::move(handler)](const std::string& request, Reply reply) {
-                      reply(handler(request));
-                    }),
-                    limits) {}
+ControlServer::ControlServer(asio::io_context& io, std::string path, Handler handler,
+                             EndpointLimits limits)
+    : ControlServer(
+          io, std::move(path),
+          AsyncHandler([handler = std::move(handler)](const std::string& request, Reply reply) {
+            reply(handler(request));
+          }),
+          limits) {}
 
-ControlServer::ControlServer(asio::io_context& io, std::string path, AsyncHandler handler, EndpointLimits limits)
-    : path_(std::move(path)), handler_(std::make_shared<AsyncHandler>(std::move(handler))),
+ControlServer::ControlServer(asio::io_context& io, std::string path, AsyncHandler handler,
+                             EndpointLimits limits)
+    : path_(std::move(path)),
+      handler_(std::make_shared<AsyncHandler>(std::move(handler))),
       listener_(io, "control socket " + path_, limits, "error: too many connections\n",
-                [handler = handler_, deadline = limits.deadline](local::socket socket,
-                                                                  std::shared_ptr<ConnectionSlot> slot) {
-                  std::make_shared<Session>(std::move(socket), handler, std::move(slot), deadline)->start();
+                [handler = handler_, deadline = limits.deadline](
+                    local::socket socket, std::shared_ptr<ConnectionSlot> slot) {
+                  std::make_shared<Session>(std::move(socket), handler, std::move(slot), deadline)
+                      ->start();
                 }) {}
 
 ControlServer::~ControlServer() { stop(); }
@@ -196,7 +216,7 @@ std::error_code ControlServer::start() {
     case 0:
       return std::make_error_code(std::errc::address_in_use);
     case ECONNREFUSED: {
-      struct stat st{};
+      struct stat st {};
       if (!is_socket(path_, st)) return make_error_code(ControlSocketError::not_a_socket);
       ::unlink(path_.c_str());
       break;
@@ -216,7 +236,7 @@ std::error_code ControlServer::start() {
   }
   // Owner and group only: reload changes what the node does.
   ::chmod(path_.c_str(), 0660);
-  struct stat st{};
+  struct stat st {};
   if (is_socket(path_, st)) {
     device_ = st.st_dev;
     inode_ = st.st_ino;
@@ -230,7 +250,7 @@ void ControlServer::stop() {
   if (!listening_) return;
   listening_ = false;
   listener_.stop();
-  struct stat st{};
+  struct stat st {};
   if (is_socket(path_, st) && st.st_dev == device_ && st.st_ino == inode_) ::unlink(path_.c_str());
 }
 

@@ -12,14 +12,19 @@ struct Listener<Protocol>::State : std::enable_shared_from_this<State> {
   using Clock = std::chrono::steady_clock;
 
   State(asio::io_context& io, std::string n, EndpointLimits l, std::string busy, OnAccept on)
-      : acceptor(io), retry(io), name(std::move(n)), limits(l), busy_reply(std::move(busy)),
+      : acceptor(io),
+        retry(io),
+        name(std::move(n)),
+        limits(l),
+        busy_reply(std::move(busy)),
         on_accept(std::move(on)) {}
 
   void accept_next() {
     if (!running) return;
-    acceptor.async_accept([self = this->shared_from_this()](boost::system::error_code ec, Socket socket) {
-      self->on_accepted(ec, std::move(socket));
-    });
+    acceptor.async_accept(
+        [self = this->shared_from_this()](boost::system::error_code ec, Socket socket) {
+          self->on_accepted(ec, std::move(socket));
+        });
   }
 
   void on_accepted(boost::system::error_code ec, Socket socket) {
@@ -31,9 +36,10 @@ struct Listener<Protocol>::State : std::enable_shared_from_this<State> {
       return;
     }
     if (failed_accepts > 0) {
-      accept_log.log(Level::notice, "", "recovered", "{}: accepting connections again after {:.1f} s ({} failed accept{})",
-                     name, std::chrono::duration<double>(Clock::now() - trouble_since).count(), failed_accepts,
-                     failed_accepts == 1 ? "" : "s");
+      accept_log.log(Level::notice, "", "recovered",
+                     "{}: accepting connections again after {:.1f} s ({} failed accept{})", name,
+                     std::chrono::duration<double>(Clock::now() - trouble_since).count(),
+                     failed_accepts, failed_accepts == 1 ? "" : "s");
       failed_accepts = 0;
       backoff = {};
     }
@@ -50,7 +56,8 @@ struct Listener<Protocol>::State : std::enable_shared_from_this<State> {
     if (failed_accepts++ == 0) {
       trouble_since = Clock::now();
       backoff = limits.backoff_min;
-      accept_log.log(Level::warning, "", "failing", "{}: cannot accept a connection: {} ({} open here); retrying with back-off",
+      accept_log.log(Level::warning, "", "failing",
+                     "{}: cannot accept a connection: {} ({} open here); retrying with back-off",
                      name, ec.message(), open);
     } else {
       backoff = std::min(backoff * 2, limits.backoff_max);
@@ -64,8 +71,8 @@ struct Listener<Protocol>::State : std::enable_shared_from_this<State> {
   // Accepted only to be told so and closed: a client waiting in the backlog for a slot would hold
   // a kernel connection and learn nothing.
   void refuse(Socket socket) {
-    busy_log.log(Level::warning, "", "busy", "{}: {} connections open, the most it takes: refusing more", name,
-                 open);
+    busy_log.log(Level::warning, "", "busy",
+                 "{}: {} connections open, the most it takes: refusing more", name, open);
     boost::system::error_code ignored;
     socket.non_blocking(true, ignored);
     socket.send(asio::buffer(busy_reply), 0, ignored);
@@ -76,8 +83,9 @@ struct Listener<Protocol>::State : std::enable_shared_from_this<State> {
     explicit Slot(std::shared_ptr<State> s) : state(std::move(s)) {}
     ~Slot() override { --state->open; }
     void note_deadline_passed() override {
-      state->deadline_log.log(Level::info, "", "deadline", "{}: closed a connection still open after {} ms",
-                              state->name, state->limits.deadline.count());
+      state->deadline_log.log(Level::info, "", "deadline",
+                              "{}: closed a connection still open after {} ms", state->name,
+                              state->limits.deadline.count());
     }
     std::shared_ptr<State> state;
   };
@@ -104,7 +112,8 @@ struct Listener<Protocol>::State : std::enable_shared_from_this<State> {
 template <typename Protocol>
 Listener<Protocol>::Listener(asio::io_context& io, std::string name, EndpointLimits limits,
                              std::string busy_reply, OnAccept on_accept)
-    : state_(std::make_shared<State>(io, std::move(name), limits, std::move(busy_reply), std::move(on_accept))) {}
+    : state_(std::make_shared<State>(io, std::move(name), limits, std::move(busy_reply),
+                                     std::move(on_accept))) {}
 
 template <typename Protocol>
 Listener<Protocol>::~Listener() {

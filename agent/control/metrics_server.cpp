@@ -21,10 +21,14 @@ constexpr std::size_t kMaxDrain = 16 * 1024 * 1024;
 constexpr const char* kExpositionType = "text/plain; version=0.0.4; charset=utf-8";
 
 struct Exchange : std::enable_shared_from_this<Exchange> {
-  Exchange(tcp::socket s, std::shared_ptr<MetricsServer::Render> r, std::shared_ptr<ConnectionSlot> sl,
-           std::chrono::milliseconds d)
-      : socket(std::move(s)), render(std::move(r)), slot(std::move(sl)), deadline(socket.get_executor()),
-        limit(d), buffer(2 * kMaxMetricsRequestHead) {}
+  Exchange(tcp::socket s, std::shared_ptr<MetricsServer::Render> r,
+           std::shared_ptr<ConnectionSlot> sl, std::chrono::milliseconds d)
+      : socket(std::move(s)),
+        render(std::move(r)),
+        slot(std::move(sl)),
+        deadline(socket.get_executor()),
+        limit(d),
+        buffer(2 * kMaxMetricsRequestHead) {}
 
   void start() {
     auto self = shared_from_this();
@@ -35,8 +39,9 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
       self->close();
     });
     parser.header_limit(static_cast<std::uint32_t>(kMaxMetricsRequestHead));
-    http::async_read_header(socket, buffer, parser,
-                            [self](boost::system::error_code ec, std::size_t) { self->on_header(ec); });
+    http::async_read_header(
+        socket, buffer, parser,
+        [self](boost::system::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(boost::system::error_code ec) {
@@ -89,14 +94,15 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   // Until the client closes its side, the deadline passes, or kMaxDrain bytes.
   void drain() {
     auto self = shared_from_this();
-    socket.async_read_some(asio::buffer(scratch), [self](boost::system::error_code ec, std::size_t n) {
-      self->drained += n;
-      if (ec || self->drained >= kMaxDrain) {
-        self->close();
-        return;
-      }
-      self->drain();
-    });
+    socket.async_read_some(asio::buffer(scratch),
+                           [self](boost::system::error_code ec, std::size_t n) {
+                             self->drained += n;
+                             if (ec || self->drained >= kMaxDrain) {
+                               self->close();
+                               return;
+                             }
+                             self->drain();
+                           });
   }
 
   void close() {
@@ -120,11 +126,14 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
 
 MetricsServer::MetricsServer(asio::io_context& io, Render render, EndpointLimits limits)
     : render_(std::make_shared<Render>(std::move(render))),
-      listener_(io, "metrics", limits,
-                "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                [render = render_, deadline = limits.deadline](tcp::socket socket, std::shared_ptr<ConnectionSlot> slot) {
-                  std::make_shared<Exchange>(std::move(socket), render, std::move(slot), deadline)->start();
-                }) {}
+      listener_(
+          io, "metrics", limits,
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+          [render = render_, deadline = limits.deadline](tcp::socket socket,
+                                                         std::shared_ptr<ConnectionSlot> slot) {
+            std::make_shared<Exchange>(std::move(socket), render, std::move(slot), deadline)
+                ->start();
+          }) {}
 
 MetricsServer::~MetricsServer() { stop(); }
 

@@ -24,7 +24,8 @@ std::string label(std::string_view text) {
 }
 
 long long behind(const ReplicationInfo& master, const ConnectedReplica& replica) {
-  return master.master_repl_offset >= 0 ? std::max(0LL, master.master_repl_offset - replica.offset) : -1;
+  return master.master_repl_offset >= 0 ? std::max(0LL, master.master_repl_offset - replica.offset)
+                                        : -1;
 }
 
 std::string wall_time(std::chrono::system_clock::time_point at) {
@@ -45,18 +46,22 @@ std::string redis_replication_text(const RedisStatusView& redis) {
     std::string out = fmt::format("  redis: master offset {}", r.master_repl_offset);
     // Said before it happens: on the last node a stop has no one to hand over to.
     if (r.replicas.empty())
-      out += "; no replica connected: a stop now pauses writes for handover_timeout, then drops the VIP";
+      out +=
+          "; no replica connected: a stop now pauses writes for handover_timeout, then drops the "
+          "VIP";
     for (const auto& replica : r.replicas)
       out += fmt::format("; replica {}:{} {} offset {} ({} bytes behind)", replica.ip, replica.port,
                          replica.state, replica.offset, behind(r, replica));
     return out + "\n";
   }
   if (r.role == RedisRole::replica) {
-    std::string out = fmt::format("  redis: replica of {}:{}, link {}", r.master_host, r.master_port,
-                                  r.master_link_up ? "up" : "down");
+    std::string out = fmt::format("  redis: replica of {}:{}, link {}", r.master_host,
+                                  r.master_port, r.master_link_up ? "up" : "down");
     if (r.master_sync_in_progress) out += ", full sync in progress";
-    out += fmt::format(", offset {}", r.slave_repl_offset >= 0 ? r.slave_repl_offset : r.master_repl_offset);
-    if (r.master_last_io_seconds_ago >= 0) out += fmt::format(", last I/O {} s ago", r.master_last_io_seconds_ago);
+    out += fmt::format(", offset {}",
+                       r.slave_repl_offset >= 0 ? r.slave_repl_offset : r.master_repl_offset);
+    if (r.master_last_io_seconds_ago >= 0)
+      out += fmt::format(", last I/O {} s ago", r.master_last_io_seconds_ago);
     return out + "\n";
   }
   return {};
@@ -71,21 +76,24 @@ std::string timeline_text(const InstanceStatus& status) {
 std::string redis_replication_json(const RedisStatusView& redis) {
   if (!redis.present || !redis.replication) return {};
   const ReplicationInfo& r = *redis.replication;
-  std::string out = fmt::format(",\"replication\":{{\"role\":\"{}\",\"offset\":{}", to_string(r.role),
-                                r.master_repl_offset);
+  std::string out = fmt::format(",\"replication\":{{\"role\":\"{}\",\"offset\":{}",
+                                to_string(r.role), r.master_repl_offset);
   if (r.role == RedisRole::replica) {
-    out += fmt::format(",\"master\":\"{}:{}\",\"link_up\":{},\"sync_in_progress\":{},\"replica_offset\":{},"
-                       "\"master_last_io_seconds_ago\":{}",
-                       json_escape(r.master_host), r.master_port, r.master_link_up ? "true" : "false",
-                       r.master_sync_in_progress ? "true" : "false", r.slave_repl_offset,
-                       r.master_last_io_seconds_ago);
+    out += fmt::format(
+        ",\"master\":\"{}:{}\",\"link_up\":{},\"sync_in_progress\":{},\"replica_offset\":{},"
+        "\"master_last_io_seconds_ago\":{}",
+        json_escape(r.master_host), r.master_port, r.master_link_up ? "true" : "false",
+        r.master_sync_in_progress ? "true" : "false", r.slave_repl_offset,
+        r.master_last_io_seconds_ago);
   }
   out += ",\"replicas\":[";
   for (std::size_t i = 0; i < r.replicas.size(); ++i) {
     const auto& replica = r.replicas[i];
-    out += fmt::format("{}{{\"address\":\"{}:{}\",\"state\":\"{}\",\"offset\":{},\"lag_bytes\":{},\"lag_seconds\":{}}}",
-                       i ? "," : "", json_escape(replica.ip), replica.port, json_escape(replica.state),
-                       replica.offset, behind(r, replica), replica.lag);
+    out += fmt::format(
+        "{}{{\"address\":\"{}:{}\",\"state\":\"{}\",\"offset\":{},\"lag_bytes\":{},\"lag_seconds\":"
+        "{}}}",
+        i ? "," : "", json_escape(replica.ip), replica.port, json_escape(replica.state),
+        replica.offset, behind(r, replica), replica.lag);
   }
   return out + "]}";
 }
@@ -106,30 +114,38 @@ std::string prometheus_details(const std::vector<InstanceView>& instances) {
     const auto& h = i.vrrp.master_durations;
     const std::string name = label(i.vrrp.name);
     for (std::size_t b = 0; b < h.kBounds.size(); ++b)
-      out += fmt::format("redvip_failover_duration_seconds_bucket{{instance=\"{}\",le=\"{}\"}} {}\n", name,
-                         h.kBounds[b], h.buckets[b]);
-    out += fmt::format("redvip_failover_duration_seconds_bucket{{instance=\"{}\",le=\"+Inf\"}} {}\n", name, h.count);
+      out +=
+          fmt::format("redvip_failover_duration_seconds_bucket{{instance=\"{}\",le=\"{}\"}} {}\n",
+                      name, h.kBounds[b], h.buckets[b]);
+    out +=
+        fmt::format("redvip_failover_duration_seconds_bucket{{instance=\"{}\",le=\"+Inf\"}} {}\n",
+                    name, h.count);
     out += fmt::format("redvip_failover_duration_seconds_sum{{instance=\"{}\"}} {}\n", name, h.sum);
-    out += fmt::format("redvip_failover_duration_seconds_count{{instance=\"{}\"}} {}\n", name, h.count);
+    out += fmt::format("redvip_failover_duration_seconds_count{{instance=\"{}\"}} {}\n", name,
+                       h.count);
   }
   bool any = false;
   for (const auto& i : instances) any = any || (i.redis.present && i.redis.replication);
   if (!any) return out;
-  family("redvip_redis_offset", "gauge", "the local Redis's replication offset (master_repl_offset)");
+  family("redvip_redis_offset", "gauge",
+         "the local Redis's replication offset (master_repl_offset)");
   for (const auto& i : instances)
     if (i.redis.present && i.redis.replication)
-      out += fmt::format("redvip_redis_offset{{instance=\"{}\",role=\"{}\"}} {}\n", label(i.vrrp.name),
-                         to_string(i.redis.replication->role), i.redis.replication->master_repl_offset);
+      out += fmt::format("redvip_redis_offset{{instance=\"{}\",role=\"{}\"}} {}\n",
+                         label(i.vrrp.name), to_string(i.redis.replication->role),
+                         i.redis.replication->master_repl_offset);
   family("redvip_redis_replica_lag_bytes", "gauge",
          "on a master: how many bytes of the replication stream each replica has not acknowledged");
   for (const auto& i : instances) {
-    if (!i.redis.present || !i.redis.replication || i.redis.replication->role != RedisRole::master) continue;
+    if (!i.redis.present || !i.redis.replication || i.redis.replication->role != RedisRole::master)
+      continue;
     for (const auto& replica : i.redis.replication->replicas)
       out += fmt::format("redvip_redis_replica_lag_bytes{{instance=\"{}\",replica=\"{}:{}\"}} {}\n",
                          label(i.vrrp.name), label(replica.ip), replica.port,
                          behind(*i.redis.replication, replica));
   }
-  family("redvip_redis_master_link_up", "gauge", "on a replica: 1 while its link to the master is up");
+  family("redvip_redis_master_link_up", "gauge",
+         "on a replica: 1 while its link to the master is up");
   for (const auto& i : instances)
     if (i.redis.present && i.redis.replication && i.redis.replication->role == RedisRole::replica)
       out += fmt::format("redvip_redis_master_link_up{{instance=\"{}\"}} {}\n", label(i.vrrp.name),
@@ -139,8 +155,8 @@ std::string prometheus_details(const std::vector<InstanceView>& instances) {
   for (const auto& i : instances)
     if (i.redis.present && i.redis.replication && i.redis.replication->role == RedisRole::replica &&
         i.redis.replication->master_last_io_seconds_ago >= 0)
-      out += fmt::format("redvip_redis_master_last_io_seconds{{instance=\"{}\"}} {}\n", label(i.vrrp.name),
-                         i.redis.replication->master_last_io_seconds_ago);
+      out += fmt::format("redvip_redis_master_last_io_seconds{{instance=\"{}\"}} {}\n",
+                         label(i.vrrp.name), i.redis.replication->master_last_io_seconds_ago);
   return out;
 }
 

@@ -40,9 +40,10 @@ std::string counts_json(const std::array<std::uint64_t, N>& counts) {
 std::string drops_json(const InstanceView& i) {
   const auto& c = i.vrrp.counters;
   std::string out = "\"drops\":{";
-  out += fmt::format("\"rejected\":{},\"ignored\":{},\"non_peer\":{},\"send_errors\":{},",
-                     counts_json<vrrp::Reject>(c.rejected), counts_json<vrrp::DropReason>(c.dropped),
-                     i.vrrp.socket.dropped_non_peer, i.vrrp.socket.send_errors);
+  out +=
+      fmt::format("\"rejected\":{},\"ignored\":{},\"non_peer\":{},\"send_errors\":{},",
+                  counts_json<vrrp::Reject>(c.rejected), counts_json<vrrp::DropReason>(c.dropped),
+                  i.vrrp.socket.dropped_non_peer, i.vrrp.socket.send_errors);
   out += fmt::format("\"redis_non_peer_adverts\":{},\"redis_last_non_peer\":\"{}\"",
                      i.redis.non_peer_adverts, json_escape(i.redis.last_non_peer));
   out += '}';
@@ -51,24 +52,30 @@ std::string drops_json(const InstanceView& i) {
 
 std::string paths_json(const netlink::ReceiverCounters& p) {
   return fmt::format(
-      "\"receive_paths\":{{\"paths\":{},\"unclaimed\":{},\"dropped_non_peer\":{},\"dropped_short_ip\":{},"
+      "\"receive_paths\":{{\"paths\":{},\"unclaimed\":{},\"dropped_non_peer\":{},\"dropped_short_"
+      "ip\":{},"
       "\"dropped_oversized\":{},\"receive_errors\":{},\"rejected\":{}}}",
-      p.paths, p.unclaimed, p.dropped_non_peer, p.dropped_short_ip, p.dropped_oversized, p.receive_errors,
-      counts_json<vrrp::Reject>(p.rejected));
+      p.paths, p.unclaimed, p.dropped_non_peer, p.dropped_short_ip, p.dropped_oversized,
+      p.receive_errors, counts_json<vrrp::Reject>(p.rejected));
 }
 
 void paths_prometheus(const netlink::ReceiverCounters& p, std::string& out) {
-  out += "# HELP redvip_receive_path_dropped_total packets no instance could be charged with, by reason\n"
-         "# TYPE redvip_receive_path_dropped_total counter\n";
-  const std::pair<const char*, std::uint64_t> dropped[] = {
-      {"unclaimed", p.unclaimed},           {"non_peer", p.dropped_non_peer},
-      {"short_ip", p.dropped_short_ip},     {"oversized", p.dropped_oversized},
-      {"receive_error", p.receive_errors}};
+  out +=
+      "# HELP redvip_receive_path_dropped_total packets no instance could be charged with, by "
+      "reason\n"
+      "# TYPE redvip_receive_path_dropped_total counter\n";
+  const std::pair<const char*, std::uint64_t> dropped[] = {{"unclaimed", p.unclaimed},
+                                                           {"non_peer", p.dropped_non_peer},
+                                                           {"short_ip", p.dropped_short_ip},
+                                                           {"oversized", p.dropped_oversized},
+                                                           {"receive_error", p.receive_errors}};
   for (const auto& [reason, n] : dropped) {
     out += fmt::format("redvip_receive_path_dropped_total{{reason=\"{}\"}} {}\n", reason, n);
   }
-  out += "# HELP redvip_receive_path_rejected_total malformed packets whose VRID byte no instance has, by reason\n"
-         "# TYPE redvip_receive_path_rejected_total counter\n";
+  out +=
+      "# HELP redvip_receive_path_rejected_total malformed packets whose VRID byte no instance "
+      "has, by reason\n"
+      "# TYPE redvip_receive_path_rejected_total counter\n";
   for (std::size_t r = 0; r < vrrp::kRejectCount; ++r) {
     out += fmt::format("redvip_receive_path_rejected_total{{reason=\"{}\"}} {}\n",
                        vrrp::to_string(static_cast<vrrp::Reject>(r)), p.rejected[r]);
@@ -79,13 +86,15 @@ void drops_prometheus(const std::vector<InstanceView>& instances, std::string& o
   auto family = [&](std::string_view name, std::string_view help) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, help, name);
   };
-  family("redvip_advert_send_errors_total", "adverts the kernel refused (a full buffer included): dropped, never blocking");
+  family("redvip_advert_send_errors_total",
+         "adverts the kernel refused (a full buffer included): dropped, never blocking");
   for (const auto& i : instances) {
-    out += fmt::format("redvip_advert_send_errors_total{{instance=\"{}\"}} {}\n", label_escape(i.vrrp.name),
-                       i.vrrp.socket.send_errors);
+    out += fmt::format("redvip_advert_send_errors_total{{instance=\"{}\"}} {}\n",
+                       label_escape(i.vrrp.name), i.vrrp.socket.send_errors);
   }
   family("redvip_redis_non_peer_adverts_total",
-         "adverts that named a master which is not a redis peer: its Redis was never followed or asked");
+         "adverts that named a master which is not a redis peer: its Redis was never followed or "
+         "asked");
   for (const auto& i : instances) {
     if (!i.redis.present) continue;
     out += fmt::format("redvip_redis_non_peer_adverts_total{{instance=\"{}\"}} {}\n",
@@ -99,14 +108,26 @@ std::string json_escape(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += static_cast<char>(c);
     }
   }
   return out;
@@ -116,10 +137,12 @@ std::string render_text(const std::vector<InstanceView>& instances) {
   std::string out;
   for (const auto& i : instances) {
     const auto& s = i.vrrp;
-    out += fmt::format("{}: {} priority {} master {}", s.name, vrrp::to_string(s.state),
-                       s.priority, master_text(s));
-    if (!s.not_eligible_because.empty()) out += fmt::format(" (not eligible: {})", s.not_eligible_because);
-    if (s.counters.split_brains > 0) out += fmt::format(" split brains {}", s.counters.split_brains);
+    out += fmt::format("{}: {} priority {} master {}", s.name, vrrp::to_string(s.state), s.priority,
+                       master_text(s));
+    if (!s.not_eligible_because.empty())
+      out += fmt::format(" (not eligible: {})", s.not_eligible_because);
+    if (s.counters.split_brains > 0)
+      out += fmt::format(" split brains {}", s.counters.split_brains);
     if (i.redis.present) {
       out += fmt::format(" redis {} {}", i.redis.healthy ? "healthy" : "unhealthy",
                          i.redis.role.empty() ? "?" : i.redis.role);
@@ -137,7 +160,8 @@ std::string render_json(const std::vector<InstanceView>& instances) {
   return render_json(instances, netlink::ReceiverCounters{});
 }
 
-std::string render_json(const std::vector<InstanceView>& instances, const netlink::ReceiverCounters& paths) {
+std::string render_json(const std::vector<InstanceView>& instances,
+                        const netlink::ReceiverCounters& paths) {
   std::string out = "{\"instances\":[";
   bool first = true;
   for (const auto& i : instances) {
@@ -151,8 +175,8 @@ std::string render_json(const std::vector<InstanceView>& instances, const netlin
         json_escape(s.name), vrrp::to_string(s.state), s.priority,
         s.master ? fmt::format("\"{}\"", s.master->to_string()) : std::string("null"),
         s.not_eligible_because.empty() ? "true" : "false", json_escape(s.not_eligible_because),
-        json_escape(s.last_transition_reason), s.counters.adverts_sent,
-        s.counters.adverts_received, s.counters.became_master, s.counters.split_brains);
+        json_escape(s.last_transition_reason), s.counters.adverts_sent, s.counters.adverts_received,
+        s.counters.became_master, s.counters.split_brains);
     if (i.redis.present) {
       out += fmt::format(",\"redis\":{{\"healthy\":{},\"role\":\"{}\",\"detail\":\"{}\"}}",
                          i.redis.healthy ? "true" : "false", json_escape(i.redis.role),
@@ -172,7 +196,8 @@ std::string render_prometheus(const std::vector<InstanceView>& instances) {
   return render_prometheus(instances, netlink::ReceiverCounters{});
 }
 
-std::string render_prometheus(const std::vector<InstanceView>& instances, const netlink::ReceiverCounters& paths) {
+std::string render_prometheus(const std::vector<InstanceView>& instances,
+                              const netlink::ReceiverCounters& paths) {
   std::string out;
   auto family = [&](std::string_view name, std::string_view type, std::string_view help) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
@@ -180,8 +205,9 @@ std::string render_prometheus(const std::vector<InstanceView>& instances, const 
   family("redvip_instance_state", "gauge", "1 for the state the instance is in");
   for (const auto& i : instances) {
     for (auto st : kStates) {
-      out += fmt::format("redvip_instance_state{{instance=\"{}\",state=\"{}\"}} {}\n",
-                         label_escape(i.vrrp.name), vrrp::to_string(st), i.vrrp.state == st ? 1 : 0);
+      out +=
+          fmt::format("redvip_instance_state{{instance=\"{}\",state=\"{}\"}} {}\n",
+                      label_escape(i.vrrp.name), vrrp::to_string(st), i.vrrp.state == st ? 1 : 0);
     }
   }
   auto per_instance = [&](std::string_view name, std::string_view type, std::string_view help,
@@ -215,10 +241,10 @@ std::string render_prometheus(const std::vector<InstanceView>& instances, const 
          "valid adverts the state machine set aside, by reason");
   for (const auto& i : instances) {
     for (std::size_t r = 0; r < vrrp::kDropReasonCount; ++r) {
-      out += fmt::format("redvip_adverts_ignored_total{{instance=\"{}\",reason=\"{}\"}} {}\n",
-                         label_escape(i.vrrp.name),
-                         vrrp::to_string(static_cast<vrrp::DropReason>(r)),
-                         i.vrrp.counters.dropped[r]);
+      out +=
+          fmt::format("redvip_adverts_ignored_total{{instance=\"{}\",reason=\"{}\"}} {}\n",
+                      label_escape(i.vrrp.name), vrrp::to_string(static_cast<vrrp::DropReason>(r)),
+                      i.vrrp.counters.dropped[r]);
     }
   }
   family("redvip_adverts_rejected_total", "counter", "adverts the decoder rejected, by reason");

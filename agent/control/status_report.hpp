@@ -18,8 +18,10 @@ std::string render_text(const std::vector<InstanceView>& instances);
 std::string render_json(const std::vector<InstanceView>& instances);
 std::string render_prometheus(const std::vector<InstanceView>& instances);
 // With the receive paths' counters (what no instance can be charged with).
-std::string render_json(const std::vector<InstanceView>& instances, const netlink::ReceiverCounters& paths);
-std::string render_prometheus(const std::vector<InstanceView>& instances, const netlink::ReceiverCounters& paths);
+std::string render_json(const std::vector<InstanceView>& instances,
+                        const netlink::ReceiverCounters& paths);
+std::string render_prometheus(const std::vector<InstanceView>& instances,
+                              const netlink::ReceiverCounters& paths);
 std::string json_escape(std::string_view text);
 
 }  // namespace redvip::agent

@@ -74,18 +74,20 @@ void Daemon::start_watchdog() {
 std::error_code Daemon::start_endpoints(std::string& error) {
   control_ = std::make_unique<ControlServer>(
       io_, config_.redvip.control_socket,
-      ControlServer::AsyncHandler([this](const std::string& r, ControlServer::Reply reply) { control(r, std::move(reply)); }));
+      ControlServer::AsyncHandler([this](const std::string& r, ControlServer::Reply reply) {
+        control(r, std::move(reply));
+      }));
   if (auto ec = control_->start()) {
-    error = fmt::format("cannot listen on the control socket {}: {}",
-                        config_.redvip.control_socket,
-                        ec == std::errc::address_in_use ? "another redvipd is running there"
-                                                        : ec.message());
+    error = fmt::format(
+        "cannot listen on the control socket {}: {}", config_.redvip.control_socket,
+        ec == std::errc::address_in_use ? "another redvipd is running there" : ec.message());
     return ec;
   }
   metrics_.reset();
   if (config_.redvip.metrics_address) {
     const auto& address = *config_.redvip.metrics_address;
-    metrics_ = std::make_unique<MetricsServer>(io_, [this] { return render_prometheus(views(), receivers_->counters()); });
+    metrics_ = std::make_unique<MetricsServer>(
+        io_, [this] { return render_prometheus(views(), receivers_->counters()); });
     if (auto ec = metrics_->start(address)) {
       error = fmt::format("cannot serve metrics on {}: {}", to_string(address), ec.message());
       return ec;
@@ -233,8 +235,9 @@ std::string Daemon::reload() {
     return reply;
   }
   const ReloadPlan plan = plan_reload(config_, *loaded.config);
-  const bool scheduling_changed = config_.globals.rt_priority != loaded.config->globals.rt_priority ||
-                                  config_.globals.no_swap != loaded.config->globals.no_swap;
+  const bool scheduling_changed =
+      config_.globals.rt_priority != loaded.config->globals.rt_priority ||
+      config_.globals.no_swap != loaded.config->globals.no_swap;
   // From here on config_ is the configuration every (re)start reads, by name, when it runs:
   // a restart that completes after a later reload starts what that reload asked for.
   config_ = std::move(*loaded.config);
@@ -294,7 +297,8 @@ void Daemon::control(const std::string& request, ControlServer::Reply reply) {
   if (request == "reload") return reply(reload());
   if (is_handover_request(request)) {
     auto parsed = parse_handover_request(request);
-    if (auto* why = std::get_if<std::string>(&parsed)) return reply(fmt::format("error: handover: {}\n", *why));
+    if (auto* why = std::get_if<std::string>(&parsed))
+      return reply(fmt::format("error: handover: {}\n", *why));
     return handover(std::get<HandoverRequest>(parsed), std::move(reply));
   }
   reply(fmt::format("error: unknown command {}\n", quote_request(request)));
@@ -303,17 +307,21 @@ void Daemon::control(const std::string& request, ControlServer::Reply reply) {
 // redvipctl handover: the checks that need the running instances, then the role controller's
 // switchover; its release hands the instance over to the successor (Backup, following it).
 void Daemon::handover(const HandoverRequest& request, ControlServer::Reply reply) {
-  const auto refuse = [&](const std::string& why) { reply(fmt::format("{}{}\n", kRefusedPrefix, why)); };
+  const auto refuse = [&](const std::string& why) {
+    reply(fmt::format("{}{}\n", kRefusedPrefix, why));
+  };
   if (shutting_down_) return refuse("redvipd is shutting down");
   std::string name;
   if (request.instance) {
     name = *request.instance;
-    if (!instances_.count(name)) return reply(fmt::format("error: no instance {}\n", quote_request(name)));
+    if (!instances_.count(name))
+      return reply(fmt::format("error: no instance {}\n", quote_request(name)));
   } else {
     std::vector<std::string> with_redis;
     for (const auto& [n, c] : controllers_) with_redis.push_back(n);
     if (with_redis.size() != 1) {
-      return reply(fmt::format("error: name the instance to hand over ({} have a redis block)\n", with_redis.size()));
+      return reply(fmt::format("error: name the instance to hand over ({} have a redis block)\n",
+                               with_redis.size()));
     }
     name = with_redis.front();
   }
@@ -321,17 +329,19 @@ void Daemon::handover(const HandoverRequest& request, ControlServer::Reply reply
   if (controller == controllers_.end()) return refuse(name + " has no redis block");
   VrrpInstance& instance = *instances_.at(name);
   if (instance.state() != vrrp::State::master) {
-    return refuse(fmt::format("{} is {}, not master: hand over on the node that holds the VIP", name,
-                              vrrp::to_string(instance.state())));
+    return refuse(fmt::format("{} is {}, not master: hand over on the node that holds the VIP",
+                              name, vrrp::to_string(instance.state())));
   }
   if (stopping_.count(name)) return refuse(name + " is stopping");
   if (!switching_.insert(name).second) return refuse(name + ": a handover is already under way");
-  log(Level::notice, name, "handover requested{}", request.to ? " to " + request.to->to_string() : "");
+  log(Level::notice, name, "handover requested{}",
+      request.to ? " to " + request.to->to_string() : "");
   std::optional<std::string> to;
   if (request.to) to = request.to->to_string();
   controller->second->switchover(
       to,
-      [this, name](const std::optional<vrrp::IpAddress>& successor, std::function<void()> released) {
+      [this, name](const std::optional<vrrp::IpAddress>& successor,
+                   std::function<void()> released) {
         const auto it = instances_.find(name);
         if (it != instances_.end() && successor) it->second->hand_over(*successor);
         released();

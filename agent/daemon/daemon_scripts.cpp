@@ -7,9 +7,12 @@ namespace {
 
 NotifyState notify_state(vrrp::State state) {
   switch (state) {
-    case vrrp::State::master: return NotifyState::master;
-    case vrrp::State::backup: return NotifyState::backup;
-    default: return NotifyState::fault;
+    case vrrp::State::master:
+      return NotifyState::master;
+    case vrrp::State::backup:
+      return NotifyState::backup;
+    default:
+      return NotifyState::fault;
   }
 }
 

@@ -89,7 +89,8 @@ std::error_code fail(std::string& report, std::string_view step, std::error_code
 // Switches every uid and gid; PR_SET_KEEPCAPS makes the kernel keep the permitted set (the
 // effective set is always cleared by the switch and is set again by the caller).
 std::error_code switch_user(const passwd& user, std::string& report) {
-  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return fail(report, "PR_SET_KEEPCAPS", last_error());
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+    return fail(report, "PR_SET_KEEPCAPS", last_error());
   if (::setgroups(0, nullptr) != 0) return fail(report, "setgroups", last_error());
   if (::setresgid(user.pw_gid, user.pw_gid, user.pw_gid) != 0) {
     return fail(report, "setresgid", last_error());
@@ -97,7 +98,8 @@ std::error_code switch_user(const passwd& user, std::string& report) {
   if (::setresuid(user.pw_uid, user.pw_uid, user.pw_uid) != 0) {
     return fail(report, "setresuid", last_error());
   }
-  if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return fail(report, "PR_SET_KEEPCAPS", last_error());
+  if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0)
+    return fail(report, "PR_SET_KEEPCAPS", last_error());
   return {};
 }
 

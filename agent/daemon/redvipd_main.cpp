@@ -45,16 +45,19 @@ int remove_leftovers(const redvip::agent::Config& config) {
   for (const auto& instance : config.instances) {
     const auto result = addresses->remove_stale(agent::instance_vips(instance));
     for (const auto& vip : result.removed) {
-      agent::log(agent::Level::notice, instance.name, "removed {} from {}", netlink::to_string(vip), vip.device);
+      agent::log(agent::Level::notice, instance.name, "removed {} from {}", netlink::to_string(vip),
+                 vip.device);
     }
     for (const auto& [vip, error] : result.failed) {
-      agent::log(agent::Level::error, instance.name, "{}",
-                 netlink::AddressManager::describe_error(vip, error, netlink::VipOperation::remove));
+      agent::log(
+          agent::Level::error, instance.name, "{}",
+          netlink::AddressManager::describe_error(vip, error, netlink::VipOperation::remove));
       ++failures;
     }
     if (instance.use_vmac) {
       if (auto vec = netlink::remove_vmac(instance.vmac_name)) {
-        agent::log(agent::Level::error, instance.name, "cannot remove {}: {}", instance.vmac_name, vec.message());
+        agent::log(agent::Level::error, instance.name, "cannot remove {}: {}", instance.vmac_name,
+                   vec.message());
         ++failures;
       }
     }
@@ -69,11 +72,11 @@ int report_config_test(const std::string& path, const redvip::agent::Config& con
   for (const auto& i : config.instances) {
     std::string redis = "no redis block (VRRP only)";
     if (i.redis) {
-      redis = fmt::format("redis {}:{} (peers' port {})", i.redis->address.to_string(), i.redis->port,
-                          i.redis->peer_port);
+      redis = fmt::format("redis {}:{} (peers' port {})", i.redis->address.to_string(),
+                          i.redis->port, i.redis->peer_port);
     }
-    fmt::print("{}: {} vrid {} priority {} on {}, VRRPv{} every {} ms, {} VIP{} ({}), {}, {}\n", path,
-               i.name, i.vrid, i.priority, i.interface, static_cast<int>(i.version),
+    fmt::print("{}: {} vrid {} priority {} on {}, VRRPv{} every {} ms, {} VIP{} ({}), {}, {}\n",
+               path, i.name, i.vrid, i.priority, i.interface, static_cast<int>(i.version),
                std::chrono::duration_cast<std::chrono::milliseconds>(i.advert_interval).count(),
                i.vips.size(), i.vips.size() == 1 ? "" : "s", i.vips.front().address.to_string(),
                i.unicast_peers.empty() ? "multicast"
@@ -82,7 +85,8 @@ int report_config_test(const std::string& path, const redvip::agent::Config& con
                redis);
     // The scripts it will run, so a converted keepalived file shows what it kept.
     std::vector<std::string> scripts;
-    for (const auto* n : {&i.notify.master, &i.notify.backup, &i.notify.fault, &i.notify.stop, &i.notify.any}) {
+    for (const auto* n :
+         {&i.notify.master, &i.notify.backup, &i.notify.fault, &i.notify.stop, &i.notify.any}) {
       if (*n) scripts.push_back(fmt::format("{} ({})", (*n)->command, (*n)->source));
     }
     if (!i.notify.fifo.empty()) scripts.push_back("fifo " + i.notify.fifo);
@@ -90,7 +94,8 @@ int report_config_test(const std::string& path, const redvip::agent::Config& con
       scripts.push_back(fmt::format("track_script {} every {} ms, weight {}", t.script.name,
                                     t.script.interval.count(), t.script.weight));
     for (const auto& t : i.track_files)
-      scripts.push_back(fmt::format("track_file {} ({}), weight {}", t.file.name, t.file.path, t.file.weight));
+      scripts.push_back(
+          fmt::format("track_file {} ({}), weight {}", t.file.name, t.file.path, t.file.weight));
     for (const auto& line : scripts) fmt::print("{}: {}:   {}\n", path, i.name, line);
     std::vector<std::string> interfaces = i.track_interfaces;
     interfaces.insert(interfaces.begin(), i.interface);
@@ -99,8 +104,10 @@ int report_config_test(const std::string& path, const redvip::agent::Config& con
     }
     for (const auto& name : interfaces) {
       if (netlink::interface_index(name).error) {
-        fmt::print(stderr, "{}: warning: {}: interface {} does not exist here (now): redvipd will "
-                           "not start until it does\n", path, i.name, name);
+        fmt::print(stderr,
+                   "{}: warning: {}: interface {} does not exist here (now): redvipd will "
+                   "not start until it does\n",
+                   path, i.name, name);
       }
     }
   }
@@ -136,12 +143,18 @@ int main(int argc, char** argv) {
     } else if (arg == "-l" || arg == "--log-level") {
       if (++i >= argc) return usage(2);
       const std::string level = argv[i];
-      if (level == "error") set_log_level(Level::error);
-      else if (level == "warning") set_log_level(Level::warning);
-      else if (level == "notice") set_log_level(Level::notice);
-      else if (level == "info") set_log_level(Level::info);
-      else if (level == "debug") set_log_level(Level::debug);
-      else return usage(2);
+      if (level == "error")
+        set_log_level(Level::error);
+      else if (level == "warning")
+        set_log_level(Level::warning);
+      else if (level == "notice")
+        set_log_level(Level::notice);
+      else if (level == "info")
+        set_log_level(Level::info);
+      else if (level == "debug")
+        set_log_level(Level::debug);
+      else
+        return usage(2);
     } else {
       fmt::print(stderr, "redvipd: unknown option {}\n", arg);
       return usage(2);

@@ -5,8 +5,10 @@ namespace redvip::agent {
 std::optional<bool> Eligibility::set(const std::string& cause, bool blocking,
                                      const std::string& detail) {
   const bool before = eligible();
-  if (blocking) blocking_[cause] = detail;
-  else blocking_.erase(cause);
+  if (blocking)
+    blocking_[cause] = detail;
+  else
+    blocking_.erase(cause);
   const bool after = eligible();
   if (before == after) return std::nullopt;
   return after;

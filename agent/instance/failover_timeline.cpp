@@ -13,8 +13,10 @@ std::string escape(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
     if (c == '"' || c == '\\') out += static_cast<char>('\\');
-    if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-    else out += static_cast<char>(c);
+    if (c < 0x20)
+      out += fmt::format("\\u{:04x}", c);
+    else
+      out += static_cast<char>(c);
   }
   return out;
 }
@@ -34,11 +36,12 @@ std::string FailoverTimeline::json() const {
   const auto since_epoch =
       std::chrono::duration_cast<std::chrono::milliseconds>(seen_at.time_since_epoch()).count();
   std::string out = fmt::format(
-      "{{\"from\":\"{}\",\"to\":\"{}\",\"reason\":\"{}\",\"seen_at_ms\":{},\"total_ms\":{:.3f},\"steps\":[",
+      "{{\"from\":\"{}\",\"to\":\"{}\",\"reason\":\"{}\",\"seen_at_ms\":{},\"total_ms\":{:.3f},"
+      "\"steps\":[",
       vrrp::to_string(from), vrrp::to_string(to), escape(reason), since_epoch, ms(total()));
   for (std::size_t i = 0; i < steps.size(); ++i)
-    out += fmt::format("{}{{\"step\":\"{}\",\"at_ms\":{:.3f}}}", i ? "," : "", escape(steps[i].what),
-                       ms(steps[i].at));
+    out += fmt::format("{}{{\"step\":\"{}\",\"at_ms\":{:.3f}}}", i ? "," : "",
+                       escape(steps[i].what), ms(steps[i].at));
   return out + "]}";
 }
 
@@ -60,7 +63,8 @@ void TimelineRecorder::begin(vrrp::State from, vrrp::State to, std::string reaso
   t.from = from;
   t.to = to;
   t.reason = std::move(reason);
-  t.seen_at = wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(now - seen);
+  t.seen_at =
+      wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(now - seen);
   t.steps.push_back({"cause seen", std::chrono::microseconds(0)});
   current_ = std::move(t);
   step("decision", now);
@@ -68,16 +72,16 @@ void TimelineRecorder::begin(vrrp::State from, vrrp::State to, std::string reaso
 
 void TimelineRecorder::step(const std::string& what, vrrp::TimePoint now) {
   if (!current_) return;
-  current_->steps.push_back(
-      {what, std::chrono::duration_cast<std::chrono::microseconds>(std::max(now - seen_, vrrp::Clock::duration(0)))});
+  current_->steps.push_back({what, std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::max(now - seen_, vrrp::Clock::duration(0)))});
 }
 
 std::optional<FailoverTimeline> TimelineRecorder::finish() {
   if (!current_) return std::nullopt;
   FailoverTimeline done = std::move(*current_);
   current_.reset();
-  const bool announced =
-      !done.steps.empty() && done.steps.back().what == "announced" && done.to == vrrp::State::master;
+  const bool announced = !done.steps.empty() && done.steps.back().what == "announced" &&
+                         done.to == vrrp::State::master;
   if (announced) master_durations_.observe(static_cast<double>(done.total().count()) / 1e6);
   last_ = done;
   return done;

@@ -27,7 +27,9 @@ struct FailoverTimeline {
   std::chrono::system_clock::time_point seen_at;  // wall clock, for people
   std::vector<TimelineStep> steps;
 
-  std::chrono::microseconds total() const { return steps.empty() ? std::chrono::microseconds(0) : steps.back().at; }
+  std::chrono::microseconds total() const {
+    return steps.empty() ? std::chrono::microseconds(0) : steps.back().at;
+  }
   // "BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.1 ms, ..., total 4.6 ms"
   std::string text() const;
   std::string json() const;

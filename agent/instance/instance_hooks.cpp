@@ -10,7 +10,8 @@ void VrrpInstance::set_tracked_priority(std::uint8_t priority) {
 }
 
 void VrrpInstance::transition_settled() {
-  if (auto done = timeline_.finish()) log(Level::info, settings_.name, "timeline: {}", done->text());
+  if (auto done = timeline_.finish())
+    log(Level::info, settings_.name, "timeline: {}", done->text());
   const vrrp::State now = machine_.state();
   if (now == settled_ || now == vrrp::State::initialize) return;
   settled_ = now;

@@ -25,7 +25,8 @@ class ChannelAdverts final : public AdvertPort {
 
 class LiveAnnouncer final : public AnnouncePort {
  public:
-  LiveAnnouncer(boost::asio::io_context& io, std::string interface, netlink::AnnounceSettings settings)
+  LiveAnnouncer(boost::asio::io_context& io, std::string interface,
+                netlink::AnnounceSettings settings)
       : announcer_(io, std::move(interface), settings) {}
   std::error_code start(const std::vector<vrrp::IpAddress>& vips) override {
     return announcer_.start(vips);

@@ -30,14 +30,16 @@ class RoleHooks {
   // A backup heard the master it followed release (priority 0). When that master handed its
   // service to us (our Redis is master now), call handed_to_us() — soon, or not at all: the
   // instance then takes over at once instead of after the skew time.
-  virtual void master_released(const vrrp::IpAddress& old_master, std::function<void()> handed_to_us) {
+  virtual void master_released(const vrrp::IpAddress& old_master,
+                               std::function<void()> handed_to_us) {
     (void)old_master;
     (void)handed_to_us;
   }
   // Split brain: `other` advertised as master while we were master. we_yield: VRRP made us leave
   // Master for it (the VIPs are removed; called instead of demoted()); else we stay master and
   // it yields. The default does what VRRP says and nothing more.
-  virtual void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority, bool we_yield) {
+  virtual void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority,
+                           bool we_yield) {
     (void)other_priority;
     if (we_yield) demoted(other);
   }
@@ -49,7 +51,8 @@ class InstanceControl {
   virtual ~InstanceControl() = default;
 
   // Sets or clears one reason this node may not be master ("redis health", "redis sync").
-  virtual void set_blocked(const std::string& cause, bool blocking, const std::string& detail = {}) = 0;
+  virtual void set_blocked(const std::string& cause, bool blocking,
+                           const std::string& detail = {}) = 0;
   // The address our adverts carry (what peers' Redis must replicate from); null before start.
   virtual const vrrp::IpAddress* source_address() const = 0;
 };

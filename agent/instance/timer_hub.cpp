@@ -57,12 +57,12 @@ void TimerHub::schedule() {
   if (scheduled_ == next) return;
   scheduled_ = next;
   timer_.expires_at(next);
-  timer_.async_wait([this, alive = std::weak_ptr<char>(lifetime_),
-                     next](const boost::system::error_code& error) {
-    if (error || alive.expired() || scheduled_ != next) return;
-    scheduled_.reset();
-    on_timer();
-  });
+  timer_.async_wait(
+      [this, alive = lifetime_.watch(), next](const boost::system::error_code& error) {
+        if (error || alive.expired() || scheduled_ != next) return;
+        scheduled_.reset();
+        on_timer();
+      });
 }
 
 void TimerHub::on_timer() {

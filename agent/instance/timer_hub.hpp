@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "support/lifetime.hpp"
 #include "agent/instance/ports.hpp"
 #include "netlink/asio.hpp"
 #include "vrrp/state_machine.hpp"
@@ -58,7 +59,7 @@ class TimerHub {
   std::vector<Slot> slots_;
   std::vector<Id> free_;
   std::vector<Entry> heap_;
-  std::shared_ptr<char> lifetime_ = std::make_shared<char>();
+  Lifetime lifetime_;
 };
 
 // One instance's TimerPort on the hub.

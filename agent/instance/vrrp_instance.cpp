@@ -15,7 +15,7 @@ VrrpInstance::VrrpInstance(InstanceSettings settings, InstancePorts ports)
       advert_(own_advert(settings_)),
       checks_(advert_checks(settings_)),
       machine_(machine_config(settings_, ports_.adverts->source_address())) {
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = lifetime_.watch();
   ports_.timers->set_handler([this, alive](vrrp::TimerKind kind) {
     if (alive.expired()) return;
     if (kind == vrrp::TimerKind::master_down) {
@@ -28,7 +28,7 @@ VrrpInstance::VrrpInstance(InstanceSettings settings, InstancePorts ports)
 }
 
 VrrpInstance::~VrrpInstance() {
-  *alive_ = false;
+  lifetime_.end();
   ports_.timers.reset();
   ports_.announcer.reset();
   ports_.adverts.reset();
@@ -38,9 +38,9 @@ VrrpInstance::~VrrpInstance() {
 void VrrpInstance::start() {
   if (started_) return;
   started_ = true;
-  log(Level::info, settings_.name, "started: vrid {} priority {} on {} from {} ({}, advert every {} ms)",
-      settings_.vrid, settings_.priority, vip_interface(settings_),
-      ports_.adverts->source_address().to_string(),
+  log(Level::info, settings_.name,
+      "started: vrid {} priority {} on {} from {} ({}, advert every {} ms)", settings_.vrid,
+      settings_.priority, vip_interface(settings_), ports_.adverts->source_address().to_string(),
       settings_.version == vrrp::Version::v2 ? "VRRPv2" : "VRRPv3",
       std::chrono::duration_cast<std::chrono::milliseconds>(settings_.advert_interval).count());
   feed(vrrp::Startup{});
@@ -65,7 +65,8 @@ void VrrpInstance::hand_over(const vrrp::IpAddress& successor) {
 void VrrpInstance::set_blocked(const std::string& cause, bool blocking, const std::string& detail) {
   const auto changed = eligibility_.set(cause, blocking, detail);
   if (!changed || !started_ || stopping_) return;
-  feed(vrrp::EligibilityChanged{*changed, *changed ? cause + " recovered" : eligibility_.summary()});
+  feed(
+      vrrp::EligibilityChanged{*changed, *changed ? cause + " recovered" : eligibility_.summary()});
 }
 
 void VrrpInstance::on_link(const netlink::LinkEvent& event) {
@@ -75,8 +76,10 @@ void VrrpInstance::on_link(const netlink::LinkEvent& event) {
       std::find(tracked_names.begin(), tracked_names.end(), event.name) != tracked_names.end();
   if (!tracked && !(primary && !settings_.dont_track_primary)) return;
   const auto cause = fmt::format("link {}", event.name);
-  if (!event.up) log(Level::warning, settings_.name, "{} is down", event.name);
-  else if (eligibility_.causes().count(cause)) log(Level::info, settings_.name, "{} is up", event.name);
+  if (!event.up)
+    log(Level::warning, settings_.name, "{} is down", event.name);
+  else if (eligibility_.causes().count(cause))
+    log(Level::info, settings_.name, "{} is up", event.name);
   set_blocked(cause, !event.up, "down");
 }
 
@@ -106,8 +109,8 @@ void VrrpInstance::recheck_vips() {
       continue;
     }
     log(Level::warning, settings_.name,
-        "{} is no longer on {} (address events were lost); adding it back",
-        vip.address.to_string(), vip.device);
+        "{} is no longer on {} (address events were lost); adding it back", vip.address.to_string(),
+        vip.device);
     if (auto ec = ports_.vips->add(vip)) {
       ++counters_.vip_errors;
       log(Level::error, settings_.name, "{}", netlink::AddressManager::describe_error(vip, ec));
@@ -124,7 +127,8 @@ void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMet
   if (reject) {
     ++counters_.rejected[static_cast<std::size_t>(*reject)];
     const auto source = meta.source.to_string();
-    drop_log_.log(Level::debug, settings_.name, fmt::format("{} {}", vrrp::to_string(*reject), source),
+    drop_log_.log(Level::debug, settings_.name,
+                  fmt::format("{} {}", vrrp::to_string(*reject), source),
                   "dropped advert from {}: {}", source, vrrp::to_string(*reject));
     return;
   }
@@ -134,13 +138,14 @@ void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMet
   feed(vrrp::AdvertReceived{meta.source, advert->priority, advert->interval},
        std::min(received_at, ports_.timers->now()));
   handling_.reset();
-  if (hooks_ && replicate_from_sender(machine_.state(), machine_.master(), advert->priority,
-                                      meta.source)) {
+  if (hooks_ &&
+      replicate_from_sender(machine_.state(), machine_.master(), advert->priority, meta.source)) {
     hooks_->master_seen(meta.source);
   }
   // The master released: when it handed its service to us, take over without the skew wait.
-  if (hooks_ && advert->priority == vrrp::kPriorityRelease && machine_.released_by() == meta.source) {
-    std::weak_ptr<bool> alive = alive_;
+  if (hooks_ && advert->priority == vrrp::kPriorityRelease &&
+      machine_.released_by() == meta.source) {
+    const auto alive = lifetime_.watch();
     const auto from = meta.source;
     hooks_->master_released(from, [this, alive, from] {
       if (!alive.expired() && !stopping_) feed(vrrp::HandedOver{from});
@@ -200,7 +205,7 @@ bool VrrpInstance::act(const vrrp::TakeVips& take) {
   }
   // The service behind the VIP must be writable before the VIP points at it.
   waiting_ = true;
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = lifetime_.watch();
   hooks_->promote(take.live_master, [this, alive](bool ok, const std::string& why) {
     if (!alive.expired()) promoted(ok, why);
   });
@@ -270,14 +275,16 @@ bool VrrpInstance::act(const vrrp::DropAdvert& drop) {
   if (drop.reason == vrrp::DropReason::interval_mismatch && handling_) {
     const auto source = handling_->source.to_string();
     drop_log_.log(Level::warning, settings_.name, "interval " + source,
-                  "advert from {} dropped: its interval {} ms differs from ours, {} ms (VRRPv2 needs equal intervals)",
+                  "advert from {} dropped: its interval {} ms differs from ours, {} ms (VRRPv2 "
+                  "needs equal intervals)",
                   source, handling_->interval.count() * 10, settings_.advert_interval.count() * 10);
   }
   return true;
 }
 
 bool VrrpInstance::act(const vrrp::MasterChanged& changed) {
-  if (changed.master) log(Level::info, settings_.name, "following master {}", changed.master->to_string());
+  if (changed.master)
+    log(Level::info, settings_.name, "following master {}", changed.master->to_string());
   return true;
 }
 
@@ -295,8 +302,9 @@ bool VrrpInstance::act(const vrrp::SplitBrain& split) {
       if (hooks_) hooks_->split_brain(split.other, split.other_priority, false);
       break;
     case Phase::it_yielded:
-      log(Level::notice, settings_.name, "split brain over: {} yielded {} ms after we first heard it",
-          split.other.to_string(), ms);
+      log(Level::notice, settings_.name,
+          "split brain over: {} yielded {} ms after we first heard it", split.other.to_string(),
+          ms);
       break;
     case Phase::we_yield:
       ++counters_.split_brains;

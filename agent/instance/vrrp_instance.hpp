@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/lifetime.hpp"
 #include "agent/config/settings.hpp"
 #include "agent/instance/eligibility.hpp"
 #include "agent/instance/failover_timeline.hpp"
@@ -50,7 +51,8 @@ class VrrpInstance : public InstanceControl {
   // no longer there.
   void recheck_vips();
   // Redis health, sync state, or anything else that may keep this node from being master.
-  void set_blocked(const std::string& cause, bool blocking, const std::string& detail = {}) override;
+  void set_blocked(const std::string& cause, bool blocking,
+                   const std::string& detail = {}) override;
   void set_hooks(RoleHooks* hooks) { hooks_ = hooks; }
   const vrrp::IpAddress* source_address() const override;
 
@@ -89,9 +91,9 @@ class VrrpInstance : public InstanceControl {
 
   InstanceSettings settings_;
   InstancePorts ports_;
-  std::vector<netlink::Vip> vips_;           // what this instance puts on its interfaces
-  vrrp::Advert advert_;                      // our advert; the priority varies
-  vrrp::DecodeOptions checks_;               // what our adverts must match
+  std::vector<netlink::Vip> vips_;  // what this instance puts on its interfaces
+  vrrp::Advert advert_;             // our advert; the priority varies
+  vrrp::DecodeOptions checks_;      // what our adverts must match
   vrrp::StateMachine machine_;
   std::deque<vrrp::Action> queue_;
   bool started_ = false;
@@ -112,7 +114,7 @@ class VrrpInstance : public InstanceControl {
     vrrp::Centiseconds interval{0};
   };
   std::optional<Handling> handling_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Lifetime lifetime_;
   TransitionObserver observer_;
   vrrp::TimePoint event_at_{};  // when the event being handled happened
   TimelineRecorder timeline_;

@@ -36,7 +36,7 @@ bool stderr_is_journal() {
   // The variable is inherited by children whose stderr goes elsewhere (a shell started from a
   // service, a redirect): only a match with fd 2 itself counts.
   const char* stream = ::getenv("JOURNAL_STREAM");
-  struct stat st{};
+  struct stat st {};
   if (stream == nullptr || ::fstat(STDERR_FILENO, &st) != 0) return false;
   return journal_stream_names(stream, st.st_dev, st.st_ino);
 }
@@ -52,7 +52,8 @@ std::string format_log_line(Level level, std::string_view instance, std::string_
     const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
     std::tm tm{};
     ::localtime_r(&secs, &tm);
-    line = fmt::format("{:02}:{:02}:{:02}.{:03} ", tm.tm_hour, tm.tm_min, tm.tm_sec, ms.count() % 1000);
+    line = fmt::format("{:02}:{:02}:{:02}.{:03} ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       ms.count() % 1000);
   }
   if (!instance.empty()) line += fmt::format("{}: ", instance);
   line.append(message);
@@ -61,7 +62,8 @@ std::string format_log_line(Level level, std::string_view instance, std::string_
 
 void write_log(Level level, std::string_view instance, std::string_view message) {
   if (!log_enabled(level)) return;
-  std::string line = format_log_line(level, instance, message, g_journal, std::chrono::system_clock::now());
+  std::string line =
+      format_log_line(level, instance, message, g_journal, std::chrono::system_clock::now());
   line.push_back('\n');
   // One write per line so lines from concurrent writers never interleave.
   [[maybe_unused]] auto written = ::write(STDERR_FILENO, line.data(), line.size());

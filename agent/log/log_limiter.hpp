@@ -21,8 +21,8 @@ class LogLimiter {
 
   // At most max_keys keys are tracked: a flood of ever new keys (spoofed sources) shares one
   // more, so memory and lines stay bounded whatever arrives.
-  explicit LogLimiter(Clock::duration interval = std::chrono::seconds(10), std::size_t max_keys = 64,
-                      Now now = &Clock::now);
+  explicit LogLimiter(Clock::duration interval = std::chrono::seconds(10),
+                      std::size_t max_keys = 64, Now now = &Clock::now);
 
   struct Verdict {
     bool log = false;              // write this one
@@ -40,7 +40,8 @@ class LogLimiter {
     if (!log_enabled(level)) return false;
     const Verdict verdict = admit(key);
     if (!verdict.log) return false;
-    write_log(level, instance, with_suppressed(fmt::format(format, std::forward<Args>(args)...), verdict));
+    write_log(level, instance,
+              with_suppressed(fmt::format(format, std::forward<Args>(args)...), verdict));
     return true;
   }
 

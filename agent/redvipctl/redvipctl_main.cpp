@@ -48,9 +48,9 @@ int main(int argc, char** argv) {
   }
   if (words.empty()) return usage(2);
   const std::string& verb = words[0];
-  const bool known = (verb == "status" && words.size() <= 2 &&
-                      (words.size() == 1 || words[1] == "--json")) ||
-                     (verb == "reload" && words.size() == 1) || verb == "handover";
+  const bool known =
+      (verb == "status" && words.size() <= 2 && (words.size() == 1 || words[1] == "--json")) ||
+      (verb == "reload" && words.size() == 1) || verb == "handover";
   if (!known) return usage(2);
   // The daemon checks a handover's words (agent/control/handover_request.hpp); here only what
   // keeps the request one line.

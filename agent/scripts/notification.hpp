@@ -23,8 +23,9 @@ struct ScriptCall {
 };
 
 // The scripts one transition runs, in keepalived's order.
-std::vector<ScriptCall> notification_calls(const NotifySettings& settings, const std::string& instance,
-                                           NotifyState state, std::uint8_t priority);
+std::vector<ScriptCall> notification_calls(const NotifySettings& settings,
+                                           const std::string& instance, NotifyState state,
+                                           std::uint8_t priority);
 std::string fifo_line(const std::string& instance, NotifyState state, std::uint8_t priority);
 
 }  // namespace redvip::agent

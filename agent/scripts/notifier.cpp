@@ -39,15 +39,18 @@ void Notifier::next() {
   ++counters_.runs;
   log(Level::info, instance_, "running {} ({})", call.label, call.command.command);
   auto self = shared_from_this();
-  runner_.run(call.command, call.args, settings_.timeout,
-              [self, label = call.label, source = call.command.source](const ScriptOutcome& outcome) {
-                self->running_ = false;
-                if (outcome.kind == ScriptOutcome::Kind::timed_out) ++self->counters_.timed_out;
-                else if (!outcome.ok()) ++self->counters_.failed;
-                log(outcome.ok() ? Level::info : Level::warning, self->instance_, "{} ({}): {}",
-                    label, source, outcome.describe());
-                self->next();
-              });
+  runner_.run(
+      call.command, call.args, settings_.timeout,
+      [self, label = call.label, source = call.command.source](const ScriptOutcome& outcome) {
+        self->running_ = false;
+        if (outcome.kind == ScriptOutcome::Kind::timed_out)
+          ++self->counters_.timed_out;
+        else if (!outcome.ok())
+          ++self->counters_.failed;
+        log(outcome.ok() ? Level::info : Level::warning, self->instance_, "{} ({}): {}", label,
+            source, outcome.describe());
+        self->next();
+      });
 }
 
 void Notifier::write_fifo(const std::string& line) {

@@ -18,9 +18,9 @@ namespace redvip::agent {
 
 struct NotifierCounters {
   std::uint64_t runs = 0;
-  std::uint64_t failed = 0;     // non-zero exit, signal, not started
+  std::uint64_t failed = 0;  // non-zero exit, signal, not started
   std::uint64_t timed_out = 0;
-  std::uint64_t dropped = 0;    // queue full, or the fifo would block
+  std::uint64_t dropped = 0;  // queue full, or the fifo would block
 };
 
 class Notifier : public std::enable_shared_from_this<Notifier> {

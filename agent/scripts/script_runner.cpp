@@ -24,10 +24,14 @@ using std::chrono::milliseconds;
 
 std::string ScriptOutcome::describe() const {
   switch (kind) {
-    case Kind::exited: return fmt::format("exit {} after {} ms", code, elapsed.count());
-    case Kind::signaled: return fmt::format("killed by signal {} after {} ms", code, elapsed.count());
-    case Kind::timed_out: return fmt::format("killed at its {} ms timeout", elapsed.count());
-    case Kind::not_started: return "not started: " + error;
+    case Kind::exited:
+      return fmt::format("exit {} after {} ms", code, elapsed.count());
+    case Kind::signaled:
+      return fmt::format("killed by signal {} after {} ms", code, elapsed.count());
+    case Kind::timed_out:
+      return fmt::format("killed at its {} ms timeout", elapsed.count());
+    case Kind::not_started:
+      return "not started: " + error;
   }
   return {};
 }
@@ -59,7 +63,8 @@ bool resolve_identity(const ScriptCommand& command, Identity& out, std::string& 
   struct passwd pw {};
   struct passwd* found = nullptr;
   std::vector<char> buffer(16384);
-  if (::getpwnam_r(command.user.c_str(), &pw, buffer.data(), buffer.size(), &found) != 0 || !found) {
+  if (::getpwnam_r(command.user.c_str(), &pw, buffer.data(), buffer.size(), &found) != 0 ||
+      !found) {
     error = "no user " + command.user;
     return false;
   }
@@ -100,7 +105,7 @@ ScriptRunner::~ScriptRunner() {
 }
 
 int ScriptRunner::run(const ScriptCommand& command, const std::vector<std::string>& extra_args,
-                       milliseconds timeout, Done done) {
+                      milliseconds timeout, Done done) {
   auto fail = [&](std::string why) {
     ScriptOutcome outcome;
     outcome.error = std::move(why);

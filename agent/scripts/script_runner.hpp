@@ -20,8 +20,8 @@ namespace redvip::agent {
 struct ScriptOutcome {
   enum class Kind { exited, signaled, timed_out, not_started };
   Kind kind = Kind::not_started;
-  int code = 0;         // the exit status, or the signal
-  std::string error;    // why it did not start
+  int code = 0;       // the exit status, or the signal
+  std::string error;  // why it did not start
   std::chrono::milliseconds elapsed{0};
 
   bool ok() const { return kind == Kind::exited && code == 0; }

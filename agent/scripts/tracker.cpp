@@ -32,8 +32,9 @@ Tracker::Tracker(asio::io_context& io, ScriptRunner& runner, const InstanceSetti
       file_timer_(io) {
   for (const auto& tracked : settings.track_scripts) {
     const auto& s = tracked.script;
-    Script script{s, HealthCounter(static_cast<int>(s.rise), static_cast<int>(s.fall)), !s.init_fail,
-                  s.init_fail ? "init_fail" : "not run yet", std::make_unique<asio::steady_timer>(io)};
+    Script script{s, HealthCounter(static_cast<int>(s.rise), static_cast<int>(s.fall)),
+                  !s.init_fail, s.init_fail ? "init_fail" : "not run yet",
+                  std::make_unique<asio::steady_timer>(io)};
     scripts_.push_back(std::move(script));
   }
   for (const auto& tracked : settings.track_files) {
@@ -43,13 +44,14 @@ Tracker::Tracker(asio::io_context& io, ScriptRunner& runner, const InstanceSetti
 }
 
 Tracker::~Tracker() {
-  *alive_ = false;
+  lifetime_.end();
   for (auto& s : scripts_)
     if (s.running) runner_.cancel(s.running);
 }
 
 void Tracker::start() {
-  for (std::size_t i = 0; i < files_.size(); ++i) files_[i].value = read_track_file(file_settings_[i].path);
+  for (std::size_t i = 0; i < files_.size(); ++i)
+    files_[i].value = read_track_file(file_settings_[i].path);
   apply();
   for (std::size_t i = 0; i < scripts_.size(); ++i) run_script(i);
   if (!files_.empty()) read_files();
@@ -58,29 +60,30 @@ void Tracker::start() {
 void Tracker::run_script(std::size_t index) {
   auto& script = scripts_[index];
   const auto started = std::chrono::steady_clock::now();
-  std::weak_ptr<bool> alive = alive_;
-  script.running = runner_.run(script.settings.script, {}, script.settings.timeout,
-              [this, alive, index, started](const ScriptOutcome& outcome) {
-                if (alive.expired()) return;
-                auto& s = scripts_[index];
-                s.running = 0;
-                s.last = outcome.describe();
-                if (auto changed = s.counter.record(outcome.ok())) {
-                  s.ok = *changed == Health::healthy;
-                  log(s.ok ? Level::info : Level::warning, name_, "vrrp_script {} is {} ({})",
-                      s.settings.name, s.ok ? "succeeding" : "failing", s.last);
-                  apply();
-                }
-                // The next run counts from this one's start, as keepalived's interval does.
-                s.timer->expires_at(started + s.settings.interval);
-                s.timer->async_wait([this, alive, index](boost::system::error_code ec) {
-                  if (!ec && !alive.expired()) run_script(index);
-                });
-              });
+  const auto alive = lifetime_.watch();
+  script.running =
+      runner_.run(script.settings.script, {}, script.settings.timeout,
+                  [this, alive, index, started](const ScriptOutcome& outcome) {
+                    if (alive.expired()) return;
+                    auto& s = scripts_[index];
+                    s.running = 0;
+                    s.last = outcome.describe();
+                    if (auto changed = s.counter.record(outcome.ok())) {
+                      s.ok = *changed == Health::healthy;
+                      log(s.ok ? Level::info : Level::warning, name_, "vrrp_script {} is {} ({})",
+                          s.settings.name, s.ok ? "succeeding" : "failing", s.last);
+                      apply();
+                    }
+                    // The next run counts from this one's start, as keepalived's interval does.
+                    s.timer->expires_at(started + s.settings.interval);
+                    s.timer->async_wait([this, alive, index](boost::system::error_code ec) {
+                      if (!ec && !alive.expired()) run_script(index);
+                    });
+                  });
 }
 
 void Tracker::read_files() {
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = lifetime_.watch();
   file_timer_.expires_after(kFileInterval);
   file_timer_.async_wait([this, alive](boost::system::error_code ec) {
     if (ec || alive.expired()) return;

@@ -12,6 +12,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "support/lifetime.hpp"
 #include "agent/config/settings.hpp"
 #include "agent/redis/model/health_counter.hpp"
 #include "agent/scripts/script_runner.hpp"
@@ -21,7 +22,8 @@ namespace redvip::agent {
 
 class Tracker {
  public:
-  using Blocked = std::function<void(const std::string& cause, bool blocking, const std::string& detail)>;
+  using Blocked =
+      std::function<void(const std::string& cause, bool blocking, const std::string& detail)>;
   using Priority = std::function<void(std::uint8_t priority)>;
 
   // How often track files are read.
@@ -65,7 +67,7 @@ class Tracker {
   boost::asio::steady_timer file_timer_;
   TrackingVerdict verdict_;
   bool applied_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Lifetime lifetime_;
 };
 
 }  // namespace redvip::agent

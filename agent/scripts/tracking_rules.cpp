@@ -24,7 +24,8 @@ TrackingVerdict tracking_verdict(std::uint8_t base, const std::vector<ScriptStat
     if (delta <= -254) verdict.faults["file " + f.name] = "holds " + std::to_string(f.value);
     priority += delta;
   }
-  verdict.priority = base == 255 ? 255 : static_cast<std::uint8_t>(std::clamp(priority, 1LL, 254LL));
+  verdict.priority =
+      base == 255 ? 255 : static_cast<std::uint8_t>(std::clamp(priority, 1LL, 254LL));
   return verdict;
 }
 

@@ -25,10 +25,14 @@ void check(bool property) {
 
 IpMeta meta_for(std::uint8_t control) {
   switch (control & 0x03) {
-    case 1: return {IpAddress::v4(192, 0, 2, 1), IpAddress::v4(192, 0, 2, 2), 255};
-    case 2: return {*IpAddress::parse("fe80::ff:fe00:a"), *IpAddress::parse("ff02::12"), 255};
-    case 3: return {IpAddress::v4(192, 0, 2, 1), IpAddress::v4(224, 0, 0, 18), 254};
-    default: return {IpAddress::v4(192, 0, 2, 1), IpAddress::v4(224, 0, 0, 18), 255};
+    case 1:
+      return {IpAddress::v4(192, 0, 2, 1), IpAddress::v4(192, 0, 2, 2), 255};
+    case 2:
+      return {*IpAddress::parse("fe80::ff:fe00:a"), *IpAddress::parse("ff02::12"), 255};
+    case 3:
+      return {IpAddress::v4(192, 0, 2, 1), IpAddress::v4(224, 0, 0, 18), 254};
+    default:
+      return {IpAddress::v4(192, 0, 2, 1), IpAddress::v4(224, 0, 0, 18), 255};
   }
 }
 
@@ -107,7 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const unsigned sent = packet[6] << 8 | packet[7];
     const unsigned ours = bytes[6] << 8 | bytes[7];
     const bool reserved_bits_set = advert.version == Version::v3 && (packet[4] & 0xf0) != 0;
-    if (!reserved_bits_set) check(sent == ours || (sent == 0xffff && ours == 0) || (sent == 0 && ours == 0xffff));
+    if (!reserved_bits_set)
+      check(sent == ours || (sent == 0xffff && ours == 0) || (sent == 0 && ours == 0xffff));
   }
   return 0;
 }

@@ -19,7 +19,8 @@ RedisReply build(std::string_view& in, int depth) {
   in.remove_prefix(1);
   const std::size_t len = std::min<std::size_t>(in.size(), tag >> 3);
   switch (tag & 7) {
-    case 0: return RedisReply::make_nil();
+    case 0:
+      return RedisReply::make_nil();
     case 1: {
       long long v = 0;
       for (std::size_t i = 0; i < len; ++i) v = v * 256 + static_cast<unsigned char>(in[i]);
@@ -29,7 +30,7 @@ RedisReply build(std::string_view& in, int depth) {
     case 2:
     case 3:
     case 4: {
-      auto type = (tag & 7) == 2 ? RedisReply::Type::string
+      auto type = (tag & 7) == 2   ? RedisReply::Type::string
                   : (tag & 7) == 3 ? RedisReply::Type::status
                                    : RedisReply::Type::error;
       RedisReply r = RedisReply::make_text(type, std::string(in.substr(0, len)));
@@ -39,7 +40,8 @@ RedisReply build(std::string_view& in, int depth) {
     default: {
       std::vector<RedisReply> items;
       if (depth < 4) {
-        for (std::size_t i = 0; i < (tag >> 3) % 6 && !in.empty(); ++i) items.push_back(build(in, depth + 1));
+        for (std::size_t i = 0; i < (tag >> 3) % 6 && !in.empty(); ++i)
+          items.push_back(build(in, depth + 1));
       }
       return RedisReply::make_array(std::move(items));
     }
@@ -64,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     namespace a = redvip::agent;
     (void)a::judge_sync_completed(*info, "127.0.0.1", 6379, "abc");
     (void)a::restarted("abc", *info, true);
-    (void)a::judge_check(a::PromotionGate{true, "abc", ""}, *info, true, std::string("127.0.0.1"), 6379, false);
+    (void)a::judge_check(a::PromotionGate{true, "abc", ""}, *info, true, std::string("127.0.0.1"),
+                         6379, false);
     (void)a::close_enough_to_pause(*info, "127.0.0.1", info->master_repl_offset, 0);
     (void)a::caught_up(*info, "127.0.0.1", info->master_repl_offset);
     (void)a::has_every_write(*info, info->master_repl_offset);

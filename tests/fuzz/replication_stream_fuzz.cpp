@@ -59,7 +59,8 @@ void handshake(std::string_view in, std::size_t chunk) {
     if (s == LineStatus::need_more) continue;
     require(line.size() <= 256);
     const auto reply = parse_psync_reply(line);
-    if (reply.kind == PsyncReply::Kind::full_resync) require(reply.offset >= 0 && !reply.replid.empty());
+    if (reply.kind == PsyncReply::Kind::full_resync)
+      require(reply.offset >= 0 && !reply.replid.empty());
     auto header = parse_rdb_header(line);
     if (!header) continue;
     const long long declared = header->length;

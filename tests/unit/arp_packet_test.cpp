@@ -8,8 +8,7 @@ using redvip::netlink::gratuitous_arp_frame;
 using redvip::netlink::MacAddress;
 using redvip::vrrp::IpAddress;
 
-TEST_CASE("gratuitous ARP frame is a broadcast request with sender IP == target IP",
-          "[nls][arp]") {
+TEST_CASE("gratuitous ARP frame is a broadcast request with sender IP == target IP", "[nls][arp]") {
   const MacAddress mac{0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
   const auto frame = gratuitous_arp_frame(mac, IpAddress::v4(192, 0, 2, 100));
   // Written out from RFC 826 / IEEE 802.3 field by field, not from our own code.

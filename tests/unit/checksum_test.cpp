@@ -75,7 +75,8 @@ TEST_CASE("checksum: end-around carry, odd lengths and split input", "[checksum]
   }
   SECTION("splitting the input anywhere gives the same sum") {
     std::vector<std::uint8_t> bytes(37);
-    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
     const std::uint16_t whole = sum_of(bytes);
     for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
       OnesComplementSum sum;
@@ -104,9 +105,9 @@ TEST_CASE("checksum: pseudo-header layouts", "[checksum]") {
     OnesComplementSum sum;
     add_pseudo_header(sum, *IpAddress::parse("fe80::1"), *IpAddress::parse("ff02::12"), 112,
                       0x10028);
-    std::vector<std::uint8_t> layout = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-                                        0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12,
-                                        0, 1, 0, 0x28, 0, 0, 0, 112};
+    std::vector<std::uint8_t> layout = {0xfe, 0x80, 0,    0,    0, 0, 0, 0,    0, 0, 0, 0,  0, 0,
+                                        0,    1,    0xff, 0x02, 0, 0, 0, 0,    0, 0, 0, 0,  0, 0,
+                                        0,    0,    0,    0x12, 0, 1, 0, 0x28, 0, 0, 0, 112};
     CHECK(sum.folded() == sum_of(layout));
   }
 }
@@ -118,9 +119,9 @@ TEST_CASE("checksum: known answers from keepalived captures", "[checksum][keepal
     const char* scenario;
     bool pseudo_header;
   };
-  const Row row = GENERATE(Row{"v2_pass_ipv4", false}, Row{"v2_noauth_ipv4", false},
-                           Row{"v3_ipv4", true}, Row{"v3_unicast_ipv4", true},
-                           Row{"v3_ipv6", true});
+  const Row row =
+      GENERATE(Row{"v2_pass_ipv4", false}, Row{"v2_noauth_ipv4", false}, Row{"v3_ipv4", true},
+               Row{"v3_unicast_ipv4", true}, Row{"v3_ipv6", true});
   for (const auto& packet : load_capture(row.scenario)) {
     INFO(row.scenario << " packet of " << packet.vrrp.size() << " bytes");
     const std::uint16_t captured = static_cast<std::uint16_t>(packet.vrrp[6] << 8 | packet.vrrp[7]);

@@ -70,16 +70,46 @@ struct Scenario {
 
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
-      {"v2_pass_ipv4", Version::v2, Family::ipv4, 51, 150, Centiseconds(100),
-       {ip("198.51.100.51"), ip("198.51.100.52")}, "secret1"},
-      {"v2_noauth_ipv4", Version::v2, Family::ipv4, 52, 120, Centiseconds(100),
-       {ip("198.51.100.61")}, std::nullopt},
-      {"v3_ipv4", Version::v3, Family::ipv4, 53, 200, Centiseconds(50),
-       {ip("198.51.100.71"), ip("198.51.100.72"), ip("198.51.100.73")}, std::nullopt},
-      {"v3_ipv6", Version::v3, Family::ipv6, 54, 110, Centiseconds(25),
-       {ip("fe80::54"), ip("2001:db8::54")}, std::nullopt},
-      {"v3_unicast_ipv4", Version::v3, Family::ipv4, 55, 130, Centiseconds(150),
-       {ip("198.51.100.81")}, std::nullopt},
+      {"v2_pass_ipv4",
+       Version::v2,
+       Family::ipv4,
+       51,
+       150,
+       Centiseconds(100),
+       {ip("198.51.100.51"), ip("198.51.100.52")},
+       "secret1"},
+      {"v2_noauth_ipv4",
+       Version::v2,
+       Family::ipv4,
+       52,
+       120,
+       Centiseconds(100),
+       {ip("198.51.100.61")},
+       std::nullopt},
+      {"v3_ipv4",
+       Version::v3,
+       Family::ipv4,
+       53,
+       200,
+       Centiseconds(50),
+       {ip("198.51.100.71"), ip("198.51.100.72"), ip("198.51.100.73")},
+       std::nullopt},
+      {"v3_ipv6",
+       Version::v3,
+       Family::ipv6,
+       54,
+       110,
+       Centiseconds(25),
+       {ip("fe80::54"), ip("2001:db8::54")},
+       std::nullopt},
+      {"v3_unicast_ipv4",
+       Version::v3,
+       Family::ipv4,
+       55,
+       130,
+       Centiseconds(150),
+       {ip("198.51.100.81")},
+       std::nullopt},
   };
   return all;
 }
@@ -103,8 +133,8 @@ DecodeOptions options_for(const Scenario& s) {
 void refresh_checksum(Bytes& bytes, const IpMeta& meta, Ipv4V3Checksum convention) {
   bytes[6] = bytes[7] = 0;
   OnesComplementSum sum;
-  if ((bytes[0] >> 4) == 3 && (meta.source.family == Family::ipv6 ||
-                               convention == Ipv4V3Checksum::with_pseudo_header)) {
+  if ((bytes[0] >> 4) == 3 &&
+      (meta.source.family == Family::ipv6 || convention == Ipv4V3Checksum::with_pseudo_header)) {
     add_pseudo_header(sum, meta.source, meta.destination, kProtocolNumber,
                       static_cast<std::uint32_t>(bytes.size()));
   }
@@ -220,8 +250,8 @@ SCENARIO("codec: the IPv4 VRRPv3 checksum convention is selectable", "[codec][ch
     advert.vrid = 9;
     advert.addresses = {ip("198.51.100.9")};
     const auto meta = multicast_v4();
-    const auto without = encode(advert, meta.source, meta.destination,
-                                Ipv4V3Checksum::without_pseudo_header);
+    const auto without =
+        encode(advert, meta.source, meta.destination, Ipv4V3Checksum::without_pseudo_header);
     const auto with = encode(advert, meta.source, meta.destination);
     THEN("only the checksum differs, and each decodes only under its own convention") {
       REQUIRE(without.size() == with.size());
@@ -269,19 +299,24 @@ SCENARIO("codec: encode then decode gives the same advert", "[codec]") {
     return a;
   };
   std::vector<IpAddress> many_v4;
-  for (int i = 0; i < 255; ++i) many_v4.push_back(IpAddress::v4(10, 0, 0, static_cast<std::uint8_t>(i)));
+  for (int i = 0; i < 255; ++i)
+    many_v4.push_back(IpAddress::v4(10, 0, 0, static_cast<std::uint8_t>(i)));
   std::vector<IpAddress> many_v6(255, ip("2001:db8::ffff"));
   DecodeOptions pass;
   pass.password = "12345678";
 
   const auto row = GENERATE_COPY(
       Row{"v2 with PASS", v2({ip("192.0.2.10")}, 1, "12345678"), multicast_v4(), pass},
-      Row{"v2 without auth, slowest interval", v2({ip("192.0.2.10"), ip("192.0.2.11")}, 255, nullptr),
-          multicast_v4(), {}},
+      Row{"v2 without auth, slowest interval",
+          v2({ip("192.0.2.10"), ip("192.0.2.11")}, 255, nullptr),
+          multicast_v4(),
+          {}},
       Row{"v2, 255 addresses", v2(many_v4, 3, nullptr), multicast_v4(), {}},
       Row{"v3 IPv4, fastest interval", v3(Family::ipv4, {ip("192.0.2.10")}, 1), multicast_v4(), {}},
-      Row{"v3 IPv4, slowest interval", v3(Family::ipv4, {ip("192.0.2.10")}, 4095),
-          {ip("192.0.2.1"), ip("192.0.2.2"), 255}, {}},
+      Row{"v3 IPv4, slowest interval",
+          v3(Family::ipv4, {ip("192.0.2.10")}, 4095),
+          {ip("192.0.2.1"), ip("192.0.2.2"), 255},
+          {}},
       Row{"v3 IPv4, 255 addresses", v3(Family::ipv4, many_v4, 100), multicast_v4(), {}},
       Row{"v3 IPv6", v3(Family::ipv6, {ip("fe80::1"), ip("2001:db8::1")}, 100), multicast_v6(), {}},
       Row{"v3 IPv6, 255 addresses", v3(Family::ipv6, many_v6, 7), multicast_v6(), {}});
@@ -296,19 +331,23 @@ SCENARIO("codec: encode then decode gives the same advert", "[codec]") {
 
 TEST_CASE("codec: round trip over many pseudo-random adverts", "[codec]") {
   std::mt19937 random(20261125);
-  auto pick = [&](int low, int high) { return std::uniform_int_distribution<int>(low, high)(random); };
+  auto pick = [&](int low, int high) {
+    return std::uniform_int_distribution<int>(low, high)(random);
+  };
   for (int i = 0; i < 2000; ++i) {
     Advert a;
     a.version = pick(0, 1) ? Version::v2 : Version::v3;
     a.family = a.version == Version::v2 || pick(0, 1) ? Family::ipv4 : Family::ipv6;
     a.vrid = static_cast<std::uint8_t>(pick(0, 255));
     a.priority = static_cast<std::uint8_t>(pick(0, 255));
-    a.interval = a.version == Version::v2 ? Centiseconds(100 * pick(1, 255)) : Centiseconds(pick(1, 4095));
+    a.interval =
+        a.version == Version::v2 ? Centiseconds(100 * pick(1, 255)) : Centiseconds(pick(1, 4095));
     const int count = pick(1, 20);
     for (int n = 0; n < count; ++n) {
       IpAddress address;
       address.family = a.family;
-      for (std::size_t b = 0; b < address.size(); ++b) address.bytes[b] = static_cast<std::uint8_t>(pick(0, 255));
+      for (std::size_t b = 0; b < address.size(); ++b)
+        address.bytes[b] = static_cast<std::uint8_t>(pick(0, 255));
       a.addresses.push_back(address);
     }
     DecodeOptions options;
@@ -417,7 +456,11 @@ const std::vector<RejectRow>& reject_rows() {
       {"hop limit 1", "v3_ipv6", [](Bytes&, IpMeta& m, DecodeOptions&) { m.ttl = 1; }, false,
        Reject::bad_ttl},
       {"TTL checked before the version", "v3_ipv4",
-       [](Bytes& b, IpMeta& m, DecodeOptions&) { m.ttl = 64; b[0] = 0x41; }, false, Reject::bad_ttl},
+       [](Bytes& b, IpMeta& m, DecodeOptions&) {
+         m.ttl = 64;
+         b[0] = 0x41;
+       },
+       false, Reject::bad_ttl},
       {"version 1", "v2_noauth_ipv4", [](Bytes& b, IpMeta&, DecodeOptions&) { b[0] = 0x11; }, true,
        Reject::bad_version},
       {"version 4", "v3_ipv4", [](Bytes& b, IpMeta&, DecodeOptions&) { b[0] = 0x41; }, true,
@@ -431,8 +474,11 @@ const std::vector<RejectRow>& reject_rows() {
        [](Bytes&, IpMeta&, DecodeOptions& o) { o.version = Version::v3; }, false,
        Reject::version_mismatch},
       {"v2 over IPv6", "v3_ipv6",
-       [](Bytes& b, IpMeta&, DecodeOptions& o) { b[0] = 0x21; o.version.reset(); }, true,
-       Reject::family_mismatch},
+       [](Bytes& b, IpMeta&, DecodeOptions& o) {
+         b[0] = 0x21;
+         o.version.reset();
+       },
+       true, Reject::family_mismatch},
       {"IPv4 source, IPv6 destination", "v3_ipv4",
        [](Bytes&, IpMeta& m, DecodeOptions&) { m.destination = ip("ff02::12"); }, false,
        Reject::family_mismatch},
@@ -442,10 +488,17 @@ const std::vector<RejectRow>& reject_rows() {
        Reject::bad_type},
       {"type 15", "v3_ipv6", [](Bytes& b, IpMeta&, DecodeOptions&) { b[0] = 0x3f; }, true,
        Reject::bad_type},
-      {"count 0", "v3_ipv4", [](Bytes& b, IpMeta&, DecodeOptions&) { b[3] = 0; b.resize(8); },
+      {"count 0", "v3_ipv4",
+       [](Bytes& b, IpMeta&, DecodeOptions&) {
+         b[3] = 0;
+         b.resize(8);
+       },
        true, Reject::bad_address_count},
       {"count 0, v2 with auth data", "v2_noauth_ipv4",
-       [](Bytes& b, IpMeta&, DecodeOptions&) { b[3] = 0; b.erase(b.begin() + 8, b.begin() + 12); },
+       [](Bytes& b, IpMeta&, DecodeOptions&) {
+         b[3] = 0;
+         b.erase(b.begin() + 8, b.begin() + 12);
+       },
        true, Reject::bad_address_count},
       {"count one more than the addresses", "v3_ipv4",
        [](Bytes& b, IpMeta&, DecodeOptions&) { b[3] += 1; }, true, Reject::bad_address_count},
@@ -478,10 +531,17 @@ const std::vector<RejectRow>& reject_rows() {
       {"v2 advert interval 0", "v2_pass_ipv4", [](Bytes& b, IpMeta&, DecodeOptions&) { b[5] = 0; },
        true, Reject::interval_zero},
       {"v3 max advert interval 0", "v3_ipv6",
-       [](Bytes& b, IpMeta&, DecodeOptions&) { b[4] = 0; b[5] = 0; }, true, Reject::interval_zero},
+       [](Bytes& b, IpMeta&, DecodeOptions&) {
+         b[4] = 0;
+         b[5] = 0;
+       },
+       true, Reject::interval_zero},
       {"v3 interval 0 with reserved bits set", "v3_ipv4",
-       [](Bytes& b, IpMeta&, DecodeOptions&) { b[4] = 0xf0; b[5] = 0; }, true,
-       Reject::interval_zero},
+       [](Bytes& b, IpMeta&, DecodeOptions&) {
+         b[4] = 0xf0;
+         b[5] = 0;
+       },
+       true, Reject::interval_zero},
       {"PASS advert, no authentication configured", "v2_pass_ipv4",
        [](Bytes&, IpMeta&, DecodeOptions& o) { o.password.reset(); }, false,
        Reject::auth_type_mismatch},
@@ -606,7 +666,8 @@ Reject predicted_reason(std::size_t position, std::uint8_t value, const IpMeta& 
   if (position != 0) return Reject::bad_checksum;
   const int version = value >> 4;
   if (version != 2 && version != 3) return Reject::bad_version;
-  if (options.version && static_cast<int>(*options.version) != version) return Reject::version_mismatch;
+  if (options.version && static_cast<int>(*options.version) != version)
+    return Reject::version_mismatch;
   if (version == 2 && meta.source.family == Family::ipv6) return Reject::family_mismatch;
   if ((value & 0x0f) != 1) return Reject::bad_type;
   return Reject::bad_address_count;  // v2 and v3 differ by the 8 auth-data bytes
@@ -639,7 +700,8 @@ SCENARIO("codec: changing any one byte of a keepalived advert never passes unnot
             CHECK(result != original);
             continue;
           }
-          const Reject expected = predicted_reason(position, changed[position], packet.meta, options);
+          const Reject expected =
+              predicted_reason(position, changed[position], packet.meta, options);
           if (std::get<Reject>(result) != expected) {
             FAIL_CHECK("byte " << position << " set to " << int(changed[position]) << ": got "
                                << describe(result) << ", expected " << to_string(expected));

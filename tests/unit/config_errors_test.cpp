@@ -35,7 +35,9 @@ std::string instance_without_vips(const std::string& extra) {
 }
 
 // A valid instance whose redis block holds `extra`, starting on line 8.
-std::string redis(const std::string& extra) { return instance("    redis {\n" + extra + "\n    }"); }
+std::string redis(const std::string& extra) {
+  return instance("    redis {\n" + extra + "\n    }");
+}
 
 struct ErrorCase {
   const char* what;
@@ -77,11 +79,13 @@ TEST_CASE("Config: syntax errors name file and line", "[config]") {
   std::string deep;
   for (int i = 0; i < 20; ++i) deep += "a {\n";
   const std::vector<ErrorCase> cases = {
-      {"unterminated quote", "global_defs {\n  router_id \"abc\n}\n", 2, "unterminated quoted string"},
+      {"unterminated quote", "global_defs {\n  router_id \"abc\n}\n", 2,
+       "unterminated quoted string"},
       {"quote inside a word", "global_defs {\n  router_id ab\"c\"\n}\n", 2, "inside a word"},
       {"text after a quote", "global_defs {\n  router_id \"ab\"c\n}\n", 2, "closing quote"},
       {"control character", "global_defs {\n  router_id a\x01z\n}\n", 2, "control character 0x01"},
-      {"NUL byte", std::string("global_defs {\n\n  router_id a") + '\0' + "z\n}\n", 3, "control character 0x00"},
+      {"NUL byte", std::string("global_defs {\n\n  router_id a") + '\0' + "z\n}\n", 3,
+       "control character 0x00"},
       {"stray closing brace", "global_defs {\n}\n}\n", 3, "unexpected '}'"},
       {"missing closing brace", "global_defs {\n  router_id a\n", 1, "missing '}'"},
       {"brace without keyword", "{\n}\n", 1, "'{' without a keyword"},
@@ -95,24 +99,31 @@ TEST_CASE("Config: top-level errors", "[config]") {
       {"unknown top keyword", "\nvrrp_scriptx chk {\n}\n", 2, "unknown keyword \"vrrp_scriptx\""},
       {"vrrp_script without script", "vrrp_script chk {\n  interval 1\n}\n" + instance(""), 1,
        "vrrp_script chk: missing \"script\""},
-      {"vrrp_script twice", "vrrp_script chk {\n  script x\n}\nvrrp_script chk {\n  script y\n}\n" + instance(""),
-       4, "vrrp_script chk is defined twice (first at /etc/redvip/redvip.conf:1)"},
-      {"vrrp_script weight out of range", "vrrp_script chk {\n  script x\n  weight 254\n}\n" + instance(""), 3,
+      {"vrrp_script twice",
+       "vrrp_script chk {\n  script x\n}\nvrrp_script chk {\n  script y\n}\n" + instance(""), 4,
+       "vrrp_script chk is defined twice (first at /etc/redvip/redvip.conf:1)"},
+      {"vrrp_script weight out of range",
+       "vrrp_script chk {\n  script x\n  weight 254\n}\n" + instance(""), 3,
        "weight \"254\" must be a whole number in -253..253"},
       {"vrrp_script unclosed quote", "vrrp_script chk {\n  script \"a 'b\"\n}\n" + instance(""), 2,
        "is not a command line"},
       {"vrrp_track_file without file", "vrrp_track_file f {\n  weight 2\n}\n" + instance(""), 1,
        "missing \"file\""},
-      {"notify_fifo twice", "global_defs {\n  notify_fifo /a\n  vrrp_notify_fifo /b\n}\n" + instance(""), 3,
+      {"notify_fifo twice",
+       "global_defs {\n  notify_fifo /a\n  vrrp_notify_fifo /b\n}\n" + instance(""), 3,
        "a notify fifo is already given"},
-      {"vrrp_sync_group", "vrrp_sync_group G {\n}\n" + instance(""), 1, "unknown keyword \"vrrp_sync_group\""},
+      {"vrrp_sync_group", "vrrp_sync_group G {\n}\n" + instance(""), 1,
+       "unknown keyword \"vrrp_sync_group\""},
       {"quoted keyword", "\"vrrp_instance\" X {\n}\n", 1, "unknown keyword \"vrrp_instance\""},
       {"instance without name", "vrrp_instance {\n}\n", 1, "vrrp_instance expects one name"},
       {"instance with two names", "vrrp_instance A B {\n}\n", 1, "vrrp_instance expects one name"},
       {"instance without block", "vrrp_instance A\n", 1, "\"vrrp_instance\" needs a { } block"},
-      {"global_defs without block", "global_defs\n" + instance(""), 1, "\"global_defs\" needs a { } block"},
-      {"redvip_defs without block", "redvip_defs x\n" + instance(""), 1, "\"redvip_defs\" needs a { } block"},
-      {"include not allowed when files are off", "include /etc/x.conf\n", 1, "include is not allowed here"},
+      {"global_defs without block", "global_defs\n" + instance(""), 1,
+       "\"global_defs\" needs a { } block"},
+      {"redvip_defs without block", "redvip_defs x\n" + instance(""), 1,
+       "\"redvip_defs\" needs a { } block"},
+      {"include not allowed when files are off", "include /etc/x.conf\n", 1,
+       "include is not allowed here"},
   };
   for (const auto& c : cases) check_error(c, ParseOptions{false});
 }
@@ -126,16 +137,22 @@ TEST_CASE("Config: a file without instances is refused", "[config]") {
 TEST_CASE("Config: global_defs errors", "[config]") {
   const std::string tail = "}\n" + instance("");
   const std::vector<ErrorCase> cases = {
-      {"unknown", "global_defs {\n  enable_script_checks\n" + tail, 2, "unknown keyword \"enable_script_checks\""},
-      {"enable_script_security takes no value", "global_defs {\n  enable_script_security yes\n" + tail, 2,
+      {"unknown", "global_defs {\n  enable_script_checks\n" + tail, 2,
+       "unknown keyword \"enable_script_checks\""},
+      {"enable_script_security takes no value",
+       "global_defs {\n  enable_script_security yes\n" + tail, 2,
        "\"enable_script_security\" expects no value, got 1"},
-      {"router_id two values", "global_defs {\n  router_id a b\n" + tail, 2, "\"router_id\" expects one value, got 2"},
-      {"router_id with a block", "global_defs {\n  router_id a {\n  }\n" + tail, 2, "\"router_id\" takes no { } block"},
+      {"router_id two values", "global_defs {\n  router_id a b\n" + tail, 2,
+       "\"router_id\" expects one value, got 2"},
+      {"router_id with a block", "global_defs {\n  router_id a {\n  }\n" + tail, 2,
+       "\"router_id\" takes no { } block"},
       {"router_id twice", "global_defs {\n  router_id a\n  router_id b\n" + tail, 3,
        "\"router_id\" is given twice (first at /etc/redvip/redvip.conf:2)"},
-      {"router_id twice across blocks", "global_defs {\n  router_id a\n}\nglobal_defs {\n  router_id b\n" + tail, 5,
+      {"router_id twice across blocks",
+       "global_defs {\n  router_id a\n}\nglobal_defs {\n  router_id b\n" + tail, 5,
        "\"router_id\" is given twice"},
-      {"vrrp_version 4", "global_defs {\n  vrrp_version 4\n" + tail, 2, "vrrp_version \"4\" must be 2 or 3"},
+      {"vrrp_version 4", "global_defs {\n  vrrp_version 4\n" + tail, 2,
+       "vrrp_version \"4\" must be 2 or 3"},
       {"vrrp_rt_priority 0", "global_defs {\n  vrrp_rt_priority 0\n" + tail, 2,
        "vrrp_rt_priority \"0\" must be a whole number in 1..99"},
       {"vrrp_rt_priority 100", "global_defs {\n  vrrp_rt_priority 100\n" + tail, 2,
@@ -150,7 +167,8 @@ TEST_CASE("Config: global_defs errors", "[config]") {
        "vrrp_garp_master_repeat \"0\" must be a whole number in 1..255"},
       {"vrrp_garp_master_refresh", "global_defs {\n  vrrp_garp_master_refresh 86401\n" + tail, 2,
        "vrrp_garp_master_refresh \"86401\""},
-      {"vrrp_garp_master_refresh_repeat", "global_defs {\n  vrrp_garp_master_refresh_repeat 256\n" + tail, 2,
+      {"vrrp_garp_master_refresh_repeat",
+       "global_defs {\n  vrrp_garp_master_refresh_repeat 256\n" + tail, 2,
        "vrrp_garp_master_refresh_repeat \"256\""},
       {"vrrp_mcast_group4 unicast", "global_defs {\n  vrrp_mcast_group4 10.0.0.1\n" + tail, 2,
        "vrrp_mcast_group4 \"10.0.0.1\" is not an IPv4 multicast address"},
@@ -167,14 +185,17 @@ TEST_CASE("Config: global_defs errors", "[config]") {
 TEST_CASE("Config: redvip_defs errors", "[config]") {
   const std::string tail = "}\n" + instance("");
   const std::vector<ErrorCase> cases = {
-      {"control_socket too long", "redvip_defs {\n  control_socket /" + std::string(120, 'a') + "\n" + tail, 2,
+      {"control_socket too long",
+       "redvip_defs {\n  control_socket /" + std::string(120, 'a') + "\n" + tail, 2,
        "redvip_defs: control_socket"},
       {"metrics_address without port", "redvip_defs {\n  metrics_address 127.0.0.1\n" + tail, 2,
        "metrics_address \"127.0.0.1\" must be IPv4:PORT or [IPv6]:PORT"},
       {"metrics_address unbracketed IPv6", "redvip_defs {\n  metrics_address ::1:9150\n" + tail, 2,
        "metrics_address \"::1:9150\""},
-      {"metrics_address port 0", "redvip_defs {\n  metrics_address 127.0.0.1:0\n" + tail, 2, "metrics_address"},
-      {"unknown", "redvip_defs {\n  log_level debug\n" + tail, 2, "redvip_defs: unknown keyword \"log_level\""},
+      {"metrics_address port 0", "redvip_defs {\n  metrics_address 127.0.0.1:0\n" + tail, 2,
+       "metrics_address"},
+      {"unknown", "redvip_defs {\n  log_level debug\n" + tail, 2,
+       "redvip_defs: unknown keyword \"log_level\""},
   };
   for (const auto& c : cases) check_error(c);
 }
@@ -186,8 +207,8 @@ TEST_CASE("Config: vrrp_instance keyword errors", "[config]") {
        "no vrrp_script \"chk\" is defined"},
       {"track_file of an undefined file", instance("    track_file {\n      f\n    }"), 8,
        "no vrrp_track_file \"f\" is defined"},
-      {"notify_master twice", instance("    notify_master /bin/true\n    notify_master /bin/false"), 8,
-       "\"notify_master\" is given twice"},
+      {"notify_master twice", instance("    notify_master /bin/true\n    notify_master /bin/false"),
+       8, "\"notify_master\" is given twice"},
       {"notify with four values", instance("    notify /bin/true a b c"), 7,
        "\"notify\" expects 1 to 3 values, got 4"},
       {"notify_deleted gets a hint", instance("    notify_deleted /bin/true"), 7,
@@ -195,22 +216,29 @@ TEST_CASE("Config: vrrp_instance keyword errors", "[config]") {
       {"virtual_ipaddress_excluded", instance("    virtual_ipaddress_excluded {\n 10.0.0.1\n }"), 7,
        "unknown keyword \"virtual_ipaddress_excluded\""},
       {"state FAULT", instance("    state FAULT"), 7, "state \"FAULT\" must be MASTER or BACKUP"},
-      {"state lowercase", instance("    state master"), 7, "state \"master\" must be MASTER or BACKUP"},
+      {"state lowercase", instance("    state master"), 7,
+       "state \"master\" must be MASTER or BACKUP"},
       {"state without value", instance("    state"), 7, "\"state\" expects one value, got 0"},
-      {"interface twice", instance_without_vips("    interface eth0\n"), 4, "\"interface\" is given twice"},
+      {"interface twice", instance_without_vips("    interface eth0\n"), 4,
+       "\"interface\" is given twice"},
       {"interface name invalid",
-       "vrrp_instance VI_1 {\n  interface abcdefghijklmnop\n  virtual_router_id 1\n  virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+       "vrrp_instance VI_1 {\n  interface abcdefghijklmnop\n  virtual_router_id 1\n  "
+       "virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
        2, "interface \"abcdefghijklmnop\" is not a valid interface name"},
       {"virtual_router_id 0",
-       "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 0\n  virtual_ipaddress {\n 10.0.0.1\n }\n}\n", 3,
-       "virtual_router_id \"0\" must be a whole number in 1..255"},
+       "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 0\n  virtual_ipaddress {\n "
+       "10.0.0.1\n }\n}\n",
+       3, "virtual_router_id \"0\" must be a whole number in 1..255"},
       {"virtual_router_id 256",
-       "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 256\n  virtual_ipaddress {\n 10.0.0.1\n }\n}\n", 3,
-       "virtual_router_id \"256\""},
+       "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 256\n  virtual_ipaddress {\n "
+       "10.0.0.1\n }\n}\n",
+       3, "virtual_router_id \"256\""},
       {"virtual_router_id hex",
-       "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 0x10\n  virtual_ipaddress {\n 10.0.0.1\n }\n}\n", 3,
-       "virtual_router_id \"0x10\""},
-      {"priority 0", instance("    priority 0"), 7, "priority \"0\" must be a whole number in 1..255"},
+       "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 0x10\n  virtual_ipaddress {\n "
+       "10.0.0.1\n }\n}\n",
+       3, "virtual_router_id \"0x10\""},
+      {"priority 0", instance("    priority 0"), 7,
+       "priority \"0\" must be a whole number in 1..255"},
       {"priority 256", instance("    priority 256"), 7, "priority \"256\""},
       {"priority twice", instance("    priority 100\n    priority 101"), 8,
        "\"priority\" is given twice (first at /etc/redvip/redvip.conf:7)"},
@@ -226,18 +254,23 @@ TEST_CASE("Config: vrrp_instance keyword errors", "[config]") {
       {"advert_int above the v3 maximum", instance("    version 3\n    advert_int 41"), 8,
        "advert_int \"41\" must be 0.01..40.95 seconds with version 3"},
       {"version 4", instance("    version 4"), 7, "version \"4\" must be 2 or 3"},
-      {"nopreempt with a value", instance("    nopreempt yes"), 7, "\"nopreempt\" expects no value, got 1"},
+      {"nopreempt with a value", instance("    nopreempt yes"), 7,
+       "\"nopreempt\" expects no value, got 1"},
       {"preempt and nopreempt", instance("    nopreempt\n    preempt"), 8,
        "preempt and nopreempt contradict each other"},
-      {"preempt_delay 1001", instance("    preempt_delay 1001"), 7, "preempt_delay \"1001\" must be a number in 0..1000"},
+      {"preempt_delay 1001", instance("    preempt_delay 1001"), 7,
+       "preempt_delay \"1001\" must be a number in 0..1000"},
       {"preempt_delay too precise", instance("    preempt_delay 1.005"), 7,
        "preempt_delay \"1.005\" has more than 2 decimal places"},
       {"use_vmac with a MAC", instance("    use_vmac vrrp1 00:00:5e:00:01:01"), 7,
        "\"use_vmac\" expects at most 1 value, got 2"},
-      {"use_vmac bad name", instance("    use_vmac vrrp/1"), 7, "use_vmac \"vrrp/1\" is not a valid interface name"},
-      {"garp_master_delay", instance("    garp_master_delay 3601"), 7, "garp_master_delay \"3601\""},
+      {"use_vmac bad name", instance("    use_vmac vrrp/1"), 7,
+       "use_vmac \"vrrp/1\" is not a valid interface name"},
+      {"garp_master_delay", instance("    garp_master_delay 3601"), 7,
+       "garp_master_delay \"3601\""},
       {"garp_master_repeat", instance("    garp_master_repeat 0"), 7, "garp_master_repeat \"0\""},
-      {"garp_master_refresh", instance("    garp_master_refresh x"), 7, "garp_master_refresh \"x\""},
+      {"garp_master_refresh", instance("    garp_master_refresh x"), 7,
+       "garp_master_refresh \"x\""},
       {"garp_master_refresh_repeat", instance("    garp_master_refresh_repeat 1000"), 7,
        "garp_master_refresh_repeat \"1000\""},
       {"dont_track_primary with a value", instance("    dont_track_primary on"), 7,
@@ -256,13 +289,17 @@ TEST_CASE("Config: vrrp_instance keyword errors", "[config]") {
 
 TEST_CASE("Config: missing required settings name the instance's line", "[config]") {
   const std::vector<ErrorCase> cases = {
-      {"interface", "\nvrrp_instance VI_1 {\n  virtual_router_id 1\n  virtual_ipaddress {\n 10.0.0.1\n }\n}\n", 2,
-       "vrrp_instance VI_1: missing \"interface\""},
-      {"virtual_router_id", "\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_ipaddress {\n 10.0.0.1\n }\n}\n", 2,
+      {"interface",
+       "\nvrrp_instance VI_1 {\n  virtual_router_id 1\n  virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+       2, "vrrp_instance VI_1: missing \"interface\""},
+      {"virtual_router_id",
+       "\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_ipaddress {\n 10.0.0.1\n }\n}\n", 2,
        "vrrp_instance VI_1: missing \"virtual_router_id\""},
-      {"virtual_ipaddress", "\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n}\n", 2,
-       "vrrp_instance VI_1: missing \"virtual_ipaddress\""},
-      {"an empty virtual_ipaddress", "\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n virtual_ipaddress {\n }\n}\n",
+      {"virtual_ipaddress", "\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n}\n",
+       2, "vrrp_instance VI_1: missing \"virtual_ipaddress\""},
+      {"an empty virtual_ipaddress",
+       "\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n virtual_ipaddress {\n "
+       "}\n}\n",
        2, "missing \"virtual_ipaddress\""},
   };
   for (const auto& c : cases) check_error(c);
@@ -273,9 +310,11 @@ TEST_CASE("Config: virtual_ipaddress errors", "[config]") {
     return instance_without_vips("    virtual_ipaddress {\n" + lines + "\n    }");
   };
   std::string many;
-  for (int i = 0; i < 256; ++i) many += "10.0." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1) + "\n";
+  for (int i = 0; i < 256; ++i)
+    many += "10.0." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1) + "\n";
   const std::vector<ErrorCase> cases = {
-      {"not an address", vips("        192.0.2"), 5, "virtual_ipaddress: \"192.0.2\" is not an address or ADDRESS/PREFIX"},
+      {"not an address", vips("        192.0.2"), 5,
+       "virtual_ipaddress: \"192.0.2\" is not an address or ADDRESS/PREFIX"},
       {"prefix 33", vips("        192.0.2.1/33"), 5, "\"192.0.2.1/33\" is not an address"},
       {"prefix 0", vips("        192.0.2.1/0"), 5, "\"192.0.2.1/0\" is not an address"},
       {"prefix 129", vips("        2001:db8::1/129"), 5, "\"2001:db8::1/129\""},
@@ -285,14 +324,20 @@ TEST_CASE("Config: virtual_ipaddress errors", "[config]") {
        "\"192.0.2.1/24\": unsupported option \"brd\" (supported: dev IF, label LABEL)"},
       {"scope", vips("        192.0.2.1 scope link"), 5, "unsupported option \"scope\""},
       {"no_track", vips("        192.0.2.1 no_track"), 5, "unsupported option \"no_track\""},
-      {"dev without value", vips("        192.0.2.1 dev"), 5, "\"192.0.2.1\": option \"dev\" needs a value"},
-      {"dev invalid", vips("        192.0.2.1 dev a/b"), 5, "dev \"a/b\" is not a valid interface name"},
-      {"dev twice", vips("        192.0.2.1 dev eth0 dev eth1"), 5, "option \"dev\" is given twice"},
-      {"label on IPv6", vips("        2001:db8::1 label eth0:1"), 5, "a label is only possible on an IPv4 address"},
-      {"label too long", vips("        192.0.2.1 label eth0:abcdefghijkl"), 5, "label \"eth0:abcdefghijkl\" must have 1 to 15"},
+      {"dev without value", vips("        192.0.2.1 dev"), 5,
+       "\"192.0.2.1\": option \"dev\" needs a value"},
+      {"dev invalid", vips("        192.0.2.1 dev a/b"), 5,
+       "dev \"a/b\" is not a valid interface name"},
+      {"dev twice", vips("        192.0.2.1 dev eth0 dev eth1"), 5,
+       "option \"dev\" is given twice"},
+      {"label on IPv6", vips("        2001:db8::1 label eth0:1"), 5,
+       "a label is only possible on an IPv4 address"},
+      {"label too long", vips("        192.0.2.1 label eth0:abcdefghijkl"), 5,
+       "label \"eth0:abcdefghijkl\" must have 1 to 15"},
       {"listed twice", vips("        192.0.2.1\n        192.0.2.1/24"), 6,
        "\"192.0.2.1\" is listed twice (first at /etc/redvip/redvip.conf:5)"},
-      {"address with a block", vips("        192.0.2.1 {\n        }"), 5, "an address takes no { } block"},
+      {"address with a block", vips("        192.0.2.1 {\n        }"), 5,
+       "an address takes no { } block"},
       {"value before the block", instance_without_vips("    virtual_ipaddress 192.0.2.1"), 4,
        "\"virtual_ipaddress\" takes no value before its { } block, got \"192.0.2.1\""},
       {"mixed families", vips("        192.0.2.1\n        2001:db8::1"), 6,
@@ -305,36 +350,53 @@ TEST_CASE("Config: virtual_ipaddress errors", "[config]") {
 TEST_CASE("Config: version, family and authentication combinations", "[config]") {
   const std::vector<ErrorCase> cases = {
       {"v2 with an IPv6 VIP",
-       "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  version 2\n  virtual_ipaddress {\n 2001:db8::1\n }\n}\n",
+       "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  version 2\n  "
+       "virtual_ipaddress {\n 2001:db8::1\n }\n}\n",
        4, "version 2 cannot carry IPv6 addresses"},
-      {"authentication with v3", instance("    version 3\n    authentication {\n      auth_type PASS\n      auth_pass x\n    }"), 8,
-       "authentication is not part of VRRP version 3"},
+      {"authentication with v3",
+       instance(
+           "    version 3\n    authentication {\n      auth_type PASS\n      auth_pass x\n    }"),
+       8, "authentication is not part of VRRP version 3"},
       {"authentication with the global v3",
-       "global_defs {\n  vrrp_version 3\n}\n" + instance("    authentication {\n      auth_type PASS\n      auth_pass x\n    }"), 10,
-       "authentication is not part of VRRP version 3"},
-      {"auth_type AH", instance("    authentication {\n      auth_type AH\n      auth_pass x\n    }"), 8,
+       "global_defs {\n  vrrp_version 3\n}\n" +
+           instance("    authentication {\n      auth_type PASS\n      auth_pass x\n    }"),
+       10, "authentication is not part of VRRP version 3"},
+      {"auth_type AH",
+       instance("    authentication {\n      auth_type AH\n      auth_pass x\n    }"), 8,
        "authentication: auth_type AH is not supported"},
-      {"auth_type other", instance("    authentication {\n      auth_type PLAIN\n      auth_pass x\n    }"), 8,
+      {"auth_type other",
+       instance("    authentication {\n      auth_type PLAIN\n      auth_pass x\n    }"), 8,
        "auth_type \"PLAIN\" must be PASS"},
-      {"auth_pass missing", instance("    authentication {\n      auth_type PASS\n    }"), 7, "authentication needs auth_pass"},
-      {"auth_type missing", instance("    authentication {\n      auth_pass x\n    }"), 7, "authentication needs auth_type PASS"},
-      {"auth_pass empty", instance("    authentication {\n      auth_type PASS\n      auth_pass \"\"\n    }"), 9,
+      {"auth_pass missing", instance("    authentication {\n      auth_type PASS\n    }"), 7,
+       "authentication needs auth_pass"},
+      {"auth_type missing", instance("    authentication {\n      auth_pass x\n    }"), 7,
+       "authentication needs auth_type PASS"},
+      {"auth_pass empty",
+       instance("    authentication {\n      auth_type PASS\n      auth_pass \"\"\n    }"), 9,
        "authentication: auth_pass is empty"},
-      {"unknown in authentication", instance("    authentication {\n      auth_type PASS\n      auth_pass x\n      auth_hash md5\n    }"), 10,
-       "authentication: unknown keyword \"auth_hash\""},
+      {"unknown in authentication",
+       instance("    authentication {\n      auth_type PASS\n      auth_pass x\n      auth_hash "
+                "md5\n    }"),
+       10, "authentication: unknown keyword \"auth_hash\""},
       {"authentication twice",
-       instance("    authentication {\n auth_type PASS\n auth_pass x\n }\n    authentication {\n auth_type PASS\n auth_pass x\n }"), 11,
-       "\"authentication\" is given twice"},
+       instance("    authentication {\n auth_type PASS\n auth_pass x\n }\n    authentication {\n "
+                "auth_type PASS\n auth_pass x\n }"),
+       11, "\"authentication\" is given twice"},
       {"unicast_src_ip other family", instance("    unicast_src_ip 2001:db8::2"), 7,
        "unicast_src_ip \"2001:db8::2\" is IPv6 but the instance is IPv4"},
-      {"unicast_src_ip garbage", instance("    unicast_src_ip here"), 7, "unicast_src_ip \"here\" is not an IP address"},
-      {"unicast_peer other family", instance("    unicast_peer {\n      192.0.2.2\n      2001:db8::3\n    }"), 9,
+      {"unicast_src_ip garbage", instance("    unicast_src_ip here"), 7,
+       "unicast_src_ip \"here\" is not an IP address"},
+      {"unicast_peer other family",
+       instance("    unicast_peer {\n      192.0.2.2\n      2001:db8::3\n    }"), 9,
        "unicast_peer \"2001:db8::3\" is IPv6 but the instance is IPv4"},
-      {"unicast_peer garbage", instance("    unicast_peer {\n      peer1\n    }"), 8, "unicast_peer: \"peer1\" is not an IP address"},
-      {"unicast_peer min_ttl", instance("    unicast_peer {\n      192.0.2.2 min_ttl 254\n    }"), 8,
-       "unicast_peer: \"192.0.2.2\": only an address is supported"},
-      {"unicast_peer empty", instance("    unicast_peer {\n    }"), 7, "unicast_peer block is empty"},
-      {"unicast_peer twice", instance("    unicast_peer {\n      192.0.2.2\n      192.0.2.2\n    }"), 9,
+      {"unicast_peer garbage", instance("    unicast_peer {\n      peer1\n    }"), 8,
+       "unicast_peer: \"peer1\" is not an IP address"},
+      {"unicast_peer min_ttl", instance("    unicast_peer {\n      192.0.2.2 min_ttl 254\n    }"),
+       8, "unicast_peer: \"192.0.2.2\": only an address is supported"},
+      {"unicast_peer empty", instance("    unicast_peer {\n    }"), 7,
+       "unicast_peer block is empty"},
+      {"unicast_peer twice",
+       instance("    unicast_peer {\n      192.0.2.2\n      192.0.2.2\n    }"), 9,
        "\"192.0.2.2\" is listed twice"},
   };
   for (const auto& c : cases) check_error(c);
@@ -342,9 +404,12 @@ TEST_CASE("Config: version, family and authentication combinations", "[config]")
 
 TEST_CASE("Config: redis block errors", "[config]") {
   const std::vector<ErrorCase> cases = {
-      {"address garbage", redis("      address localhost 6379"), 8, "redis: address \"localhost\" is not an IP address"},
-      {"address port 0", redis("      address 127.0.0.1 0"), 8, "redis: address \"0\" must be a whole number in 1..65535"},
-      {"address three values", redis("      address 127.0.0.1 6379 x"), 8, "\"address\" expects 1 to 2 values, got 3"},
+      {"address garbage", redis("      address localhost 6379"), 8,
+       "redis: address \"localhost\" is not an IP address"},
+      {"address port 0", redis("      address 127.0.0.1 0"), 8,
+       "redis: address \"0\" must be a whole number in 1..65535"},
+      {"address three values", redis("      address 127.0.0.1 6379 x"), 8,
+       "\"address\" expects 1 to 2 values, got 3"},
       {"peer_port", redis("      peer_port 70000"), 8, "redis: peer_port \"70000\""},
       {"user empty", redis("      user \"\""), 8, "redis: user is empty"},
       {"password empty", redis("      password \"\""), 8, "redis: password is empty"},
@@ -357,14 +422,18 @@ TEST_CASE("Config: redis block errors", "[config]") {
       {"rise 101", redis("      rise 101"), 8, "redis: rise \"101\""},
       {"handover_timeout too short", redis("      handover_timeout 0.05"), 8,
        "handover_timeout \"0.05\" must be a number in 0.1..300 seconds"},
-      {"handover_timeout too long", redis("      handover_timeout 301"), 8, "handover_timeout \"301\""},
-      {"unknown", redis("      sentinel yes"), 8, "vrrp_instance VI_1: redis: unknown keyword \"sentinel\""},
+      {"handover_timeout too long", redis("      handover_timeout 301"), 8,
+       "handover_timeout \"301\""},
+      {"unknown", redis("      sentinel yes"), 8,
+       "vrrp_instance VI_1: redis: unknown keyword \"sentinel\""},
       {"duplicate", redis("      fall 2\n      fall 3"), 9, "redis: \"fall\" is given twice"},
-      {"redis twice", instance("    redis {\n    }\n    redis {\n    }"), 9, "\"redis\" is given twice"},
+      {"redis twice", instance("    redis {\n    }\n    redis {\n    }"), 9,
+       "\"redis\" is given twice"},
       {"password_file when files are off", redis("      password_file /etc/redvip/pass"), 8,
        "password_file is not allowed here"},
       {"multicast without peers", redis("      fall 2"), 7,
-       "vrrp_instance VI_1: the redis block needs its peers: list them in peers { } (or use unicast_peer)"},
+       "vrrp_instance VI_1: the redis block needs its peers: list them in peers { } (or use "
+       "unicast_peer)"},
       {"peers empty", redis("      peers {\n      }"), 8, "redis: peers block is empty"},
       {"peer not an address", redis("      peers {\n        node2\n      }"), 9,
        "redis: peers: \"node2\" is not an IP address"},
@@ -386,8 +455,10 @@ TEST_CASE("Config: conflicts between instances", "[config]") {
   const std::vector<ErrorCase> cases = {
       {"same name", instance("") + second("VI_1", "eth0", "52", "192.0.2.2"), 9,
        "vrrp_instance VI_1: the name is already used by the instance at /etc/redvip/redvip.conf:1"},
-      {"same VRID on one interface and family", instance("") + second("VI_2", "eth0", "51", "192.0.2.2"), 9,
-       "vrrp_instance VI_2: virtual_router_id 51 on eth0 (IPv4) is already used by vrrp_instance VI_1"},
+      {"same VRID on one interface and family",
+       instance("") + second("VI_2", "eth0", "51", "192.0.2.2"), 9,
+       "vrrp_instance VI_2: virtual_router_id 51 on eth0 (IPv4) is already used by vrrp_instance "
+       "VI_1"},
       {"same VIP in two instances", instance("") + second("VI_2", "eth1", "52", "192.0.2.1/24"), 9,
        "vrrp_instance VI_2: virtual address 192.0.2.1 is already managed by vrrp_instance VI_1"},
   };
@@ -407,7 +478,8 @@ TEST_CASE("Config: one VRID may be reused on another interface or family", "[con
 }
 
 TEST_CASE("Config: every error is reported, not only the first", "[config]") {
-  const LoadResult result = parse_config_text(instance("    priority 0\n    foo\n    state X"), kName);
+  const LoadResult result =
+      parse_config_text(instance("    priority 0\n    foo\n    state X"), kName);
   REQUIRE(result.errors.size() == 3);
   CHECK(result.errors[0].line == 7);
   CHECK(result.errors[1].line == 8);

@@ -11,10 +11,18 @@ std::string render(const LexResult& result) {
   std::string out;
   for (const Token& t : result.tokens) {
     switch (t.kind) {
-      case TokenKind::word: out += (t.quoted ? "Q(" : "W(") + t.text + ")"; break;
-      case TokenKind::open_brace: out += "{"; break;
-      case TokenKind::close_brace: out += "}"; break;
-      case TokenKind::end_of_line: out += "|"; break;
+      case TokenKind::word:
+        out += (t.quoted ? "Q(" : "W(") + t.text + ")";
+        break;
+      case TokenKind::open_brace:
+        out += "{";
+        break;
+      case TokenKind::close_brace:
+        out += "}";
+        break;
+      case TokenKind::end_of_line:
+        out += "|";
+        break;
     }
   }
   return out;
@@ -48,7 +56,8 @@ TEST_CASE("Config lexer: quoted words keep spaces and braces, and may be empty",
   CHECK(render(tokenize("x \"{ }\" \"\"")) == "W(x)Q({ })Q()|");
 }
 
-TEST_CASE("Config lexer: malformed quotes and control bytes are errors with their line", "[config]") {
+TEST_CASE("Config lexer: malformed quotes and control bytes are errors with their line",
+          "[config]") {
   auto error_of = [](std::string_view text) {
     const LexResult r = tokenize(text);
     REQUIRE(r.error);

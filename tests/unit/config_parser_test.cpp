@@ -69,7 +69,8 @@ const std::string kMinimal =
 
 }  // namespace
 
-TEST_CASE("Config: a keepalived VRRPv2 instance with PASS authentication reads unchanged", "[config]") {
+TEST_CASE("Config: a keepalived VRRPv2 instance with PASS authentication reads unchanged",
+          "[config]") {
   const std::string path = kFixtures + "/keepalived_v2_pass.conf";
   const LoadResult result = load_config_file(path);
   const Config& config = require_config(result);
@@ -110,7 +111,8 @@ TEST_CASE("Config: a keepalived VRRPv2 instance with PASS authentication reads u
   CHECK_FALSE(config.redvip.metrics_address);
 }
 
-TEST_CASE("Config: a keepalived VRRPv3 unicast instance with advert_int 0.1 reads unchanged", "[config]") {
+TEST_CASE("Config: a keepalived VRRPv3 unicast instance with advert_int 0.1 reads unchanged",
+          "[config]") {
   const LoadResult result = load_config_file(kFixtures + "/keepalived_v3_unicast.conf");
   const Config& config = require_config(result);
   CHECK(result.warnings.empty());
@@ -184,14 +186,15 @@ TEST_CASE("Config: defaults match keepalived's", "[config]") {
   CHECK_FALSE(vi.use_vmac);
 }
 
-TEST_CASE("Config: version follows global_defs, except that IPv6 instances default to v3", "[config]") {
+TEST_CASE("Config: version follows global_defs, except that IPv6 instances default to v3",
+          "[config]") {
   const std::string v6 =
       "vrrp_instance V6 {\n  interface eth0\n  virtual_router_id 7\n"
       "  virtual_ipaddress {\n    2001:db8::7\n  }\n}\n";
   const Config c1 = require_config(parse_config_text(v6, "t.conf"));
   CHECK(c1.instances.at(0).version == Version::v3);
-  const Config c2 = require_config(
-      parse_config_text("global_defs {\n vrrp_version 3\n}\n" + kMinimal, "t.conf"));
+  const Config c2 =
+      require_config(parse_config_text("global_defs {\n vrrp_version 3\n}\n" + kMinimal, "t.conf"));
   CHECK(c2.instances.at(0).version == Version::v3);
 }
 
@@ -215,7 +218,8 @@ TEST_CASE("Config: use_vmac without a name takes keepalived's vrrp.VRID", "[conf
 
 TEST_CASE("Config: redis defaults, and peer_port follows the local port", "[config]") {
   std::string text = kMinimal;
-  text.insert(text.find("}\n}") + 2, "  redis {\n    address 10.1.1.1 6390\n    peers { 192.0.2.2 }\n  }\n");
+  text.insert(text.find("}\n}") + 2,
+              "  redis {\n    address 10.1.1.1 6390\n    peers { 192.0.2.2 }\n  }\n");
   const Config config = require_config(parse_config_text(text, "t.conf"));
   REQUIRE(config.instances.at(0).redis);
   const RedisSettings& r = *config.instances.at(0).redis;
@@ -240,7 +244,8 @@ TEST_CASE("Config: redis defaults, and peer_port follows the local port", "[conf
 
 TEST_CASE("Config: the redis peers are the block's peers, else the unicast peers", "[config]") {
   std::string listed = kMinimal;
-  listed.insert(listed.find("}\n}") + 2, "  redis {\n    peers {\n      192.0.2.2\n      192.0.2.3\n    }\n  }\n");
+  listed.insert(listed.find("}\n}") + 2,
+                "  redis {\n    peers {\n      192.0.2.2\n      192.0.2.3\n    }\n  }\n");
   const Config a = require_config(parse_config_text(listed, "t.conf"));
   CHECK(a.instances.at(0).redis->peers == std::vector<IpAddress>{ip("192.0.2.2"), ip("192.0.2.3")});
   CHECK(a.instances.at(0).unicast_peers.empty());  // still multicast
@@ -252,7 +257,8 @@ TEST_CASE("Config: the redis peers are the block's peers, else the unicast peers
   CHECK(b.instances.at(0).redis->peers == std::vector<IpAddress>{ip("10.0.0.2"), ip("10.0.0.3")});
 
   std::string both = kMinimal;
-  both.insert(both.find("}\n}") + 2, "  unicast_peer {\n    10.0.0.2\n  }\n  redis {\n    peers { 10.0.0.9 }\n  }\n");
+  both.insert(both.find("}\n}") + 2,
+              "  unicast_peer {\n    10.0.0.2\n  }\n  redis {\n    peers { 10.0.0.9 }\n  }\n");
   const Config c = require_config(parse_config_text(both, "t.conf"));
   CHECK(c.instances.at(0).redis->peers == std::vector<IpAddress>{ip("10.0.0.9")});
 }
@@ -299,7 +305,8 @@ TEST_CASE("Config: warnings name file:line and the keyword", "[config]") {
   }
   SECTION("an inline Redis password") {
     std::string text = kMinimal;
-    text.insert(text.find("}\n}") + 2, "  redis {\n    password hunter2\n    peers { 192.0.2.2 }\n  }\n");
+    text.insert(text.find("}\n}") + 2,
+                "  redis {\n    password hunter2\n    peers { 192.0.2.2 }\n  }\n");
     const LoadResult result = parse_config_text(text, "t.conf");
     const Config& config = require_config(result);
     CHECK(config.instances.at(0).redis->password == std::optional<std::string>("hunter2"));
@@ -313,7 +320,8 @@ TEST_CASE("Config: warnings name file:line and the keyword", "[config]") {
     const Config& config = require_config(result);
     CHECK(config.instances.at(0).preempt);
     CHECK(config.instances.at(0).initial_state == InitialState::master);
-    CHECK(has_warning(result, "t.conf:8: vrrp_instance VI_1: ", "nopreempt does not work with state MASTER"));
+    CHECK(has_warning(
+        result, "t.conf:8: vrrp_instance VI_1: ", "nopreempt does not work with state MASTER"));
   }
 }
 
@@ -350,7 +358,8 @@ TEST_CASE("Config: include errors", "[config]") {
     const LoadResult result = load_config_file(main);
     CHECK_FALSE(result.config);
     REQUIRE(result.errors.size() == 1);
-    CHECK(result.errors[0].to_string().rfind(main + ":9: include \"missing.conf\": no such file", 0) == 0);
+    CHECK(result.errors[0].to_string().rfind(main + ":9: include \"missing.conf\": no such file",
+                                             0) == 0);
   }
   SECTION("a pattern that matches nothing is a warning") {
     const std::string main = dir.write("main.conf", kMinimal + "include conf.d/*.conf\n");
@@ -381,7 +390,8 @@ TEST_CASE("Config: include errors", "[config]") {
     const std::string main = dir.write("main.conf", kMinimal + "include sub.conf\n");
     const LoadResult result = load_config_file(main);
     REQUIRE(result.errors.size() == 1);
-    CHECK(result.errors[0].to_string() == main + ":8: include \"" + dir.path + "/sub.conf\": not a regular file");
+    CHECK(result.errors[0].to_string() ==
+          main + ":8: include \"" + dir.path + "/sub.conf\": not a regular file");
   }
   SECTION("include takes exactly one pattern") {
     const std::string main = dir.write("main.conf", kMinimal + "include a b\n");
@@ -394,7 +404,8 @@ TEST_CASE("Config: include errors", "[config]") {
     const std::string main = dir.write("main.conf", kMinimal + "include bad.conf\n");
     const LoadResult result = load_config_file(main);
     REQUIRE(result.errors.size() == 1);
-    CHECK(result.errors[0].to_string() == dir.path + "/bad.conf:1: missing '}' for the block opened here");
+    CHECK(result.errors[0].to_string() ==
+          dir.path + "/bad.conf:1: missing '}' for the block opened here");
   }
   SECTION("a missing main file") {
     const LoadResult result = load_config_file(dir.path + "/none.conf");
@@ -404,7 +415,8 @@ TEST_CASE("Config: include errors", "[config]") {
   }
 }
 
-TEST_CASE("Config: parse_config_text takes includes relative to the current directory", "[config]") {
+TEST_CASE("Config: parse_config_text takes includes relative to the current directory",
+          "[config]") {
   TempDir dir;
   dir.write("inst.conf", kMinimal);
   char old_cwd[4096];
@@ -420,7 +432,8 @@ TEST_CASE("Config: password_file", "[config]") {
   TempDir dir;
   auto with_file = [&](const std::string& relative) {
     std::string text = kMinimal;
-    text.insert(text.find("}\n}") + 2, "  redis {\n    password_file " + relative + "\n    peers { 192.0.2.2 }\n  }\n");
+    text.insert(text.find("}\n}") + 2,
+                "  redis {\n    password_file " + relative + "\n    peers { 192.0.2.2 }\n  }\n");
     return dir.write("main.conf", text);
   };
   SECTION("read relative to the config file, newline stripped, no warning when private") {
@@ -441,15 +454,17 @@ TEST_CASE("Config: password_file", "[config]") {
   SECTION("missing") {
     const LoadResult result = load_config_file(with_file("nope"));
     REQUIRE(result.errors.size() == 1);
-    CHECK(result.errors[0].to_string() == dir.path + "/main.conf:8: vrrp_instance VI_1: redis: password_file \"" +
-                                              dir.path + "/nope\": No such file or directory");
+    CHECK(result.errors[0].to_string() ==
+          dir.path + "/main.conf:8: vrrp_instance VI_1: redis: password_file \"" + dir.path +
+              "/nope\": No such file or directory");
   }
   SECTION("empty") {
     dir.write("secret", "\n");
     const LoadResult result = load_config_file(with_file("secret"));
     REQUIRE(result.errors.size() == 1);
     CHECK(result.errors[0].line == 8);
-    CHECK(result.errors[0].message.find("password_file \"" + dir.path + "/secret\" is empty") != std::string::npos);
+    CHECK(result.errors[0].message.find("password_file \"" + dir.path + "/secret\" is empty") !=
+          std::string::npos);
   }
   SECTION("two lines, and the content never appears in the message") {
     dir.write("secret", "line-one\nline-two\n");
@@ -462,11 +477,14 @@ TEST_CASE("Config: password_file", "[config]") {
   SECTION("together with password") {
     dir.write("secret", "x\n");
     std::string text = kMinimal;
-    text.insert(text.find("}\n}") + 2, "  redis {\n    password_file secret\n    password y\n    peers { 192.0.2.2 }\n  }\n");
+    text.insert(
+        text.find("}\n}") + 2,
+        "  redis {\n    password_file secret\n    password y\n    peers { 192.0.2.2 }\n  }\n");
     const LoadResult result = load_config_file(dir.write("main.conf", text));
     REQUIRE(result.errors.size() == 1);
     CHECK(result.errors[0].line == 9);
-    CHECK(result.errors[0].message.find("redis: password and password_file are both given") != std::string::npos);
+    CHECK(result.errors[0].message.find("redis: password and password_file are both given") !=
+          std::string::npos);
   }
 }
 

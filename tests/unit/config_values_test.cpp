@@ -78,7 +78,7 @@ TEST_CASE("Config values: HOST:PORT prints back as it is written", "[config]") {
 TEST_CASE("Config values: interface names as the kernel accepts them", "[config]") {
   CHECK(valid_interface_name("eth0"));
   CHECK(valid_interface_name("vrrp.51"));
-  CHECK(valid_interface_name("abcdefghijklmno"));   // 15
+  CHECK(valid_interface_name("abcdefghijklmno"));         // 15
   CHECK_FALSE(valid_interface_name("abcdefghijklmnop"));  // 16
   CHECK_FALSE(valid_interface_name(""));
   CHECK_FALSE(valid_interface_name("."));

@@ -95,7 +95,8 @@ TEST_CASE("Control socket refuses an over-long request without calling the handl
   CHECK(calls == 0);
 }
 
-TEST_CASE("Control socket refuses binary requests with a fixed reply, echoing nothing", "[control]") {
+TEST_CASE("Control socket refuses binary requests with a fixed reply, echoing nothing",
+          "[control]") {
   asio::io_context io;
   int calls = 0;
   ControlServer server(io, temp_socket_path(), [&](const std::string&) {
@@ -142,14 +143,16 @@ TEST_CASE("Control socket takes over a stale socket file but not a live one", "[
 
 TEST_CASE("Control socket is owner and group only", "[control]") {
   asio::io_context io;
-  ControlServer server(io, temp_socket_path(), [](const std::string&) { return std::string("ok\n"); });
+  ControlServer server(io, temp_socket_path(),
+                       [](const std::string&) { return std::string("ok\n"); });
   REQUIRE_FALSE(server.start());
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(server.path().c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0660);
 }
 
-TEST_CASE("Control socket path that is a regular file: refused, and the file is left alone", "[control]") {
+TEST_CASE("Control socket path that is a regular file: refused, and the file is left alone",
+          "[control]") {
   const auto path = temp_socket_path();
   {
     std::ofstream f(path);
@@ -167,7 +170,8 @@ TEST_CASE("Control socket path that is a regular file: refused, and the file is 
   ::unlink(path.c_str());
 }
 
-TEST_CASE("Control socket path checks: absent or a socket is fine, a file in the way is not", "[control]") {
+TEST_CASE("Control socket path checks: absent or a socket is fine, a file in the way is not",
+          "[control]") {
   const auto path = temp_socket_path();
   ::unlink(path.c_str());
   CHECK_FALSE(check_control_socket_path(path));
@@ -207,9 +211,13 @@ TEST_CASE("Control socket creates its missing run directory", "[control]") {
   ControlServer server(io, path, [](const std::string&) { return std::string("ok\n"); });
   REQUIRE_FALSE(server.start());
   CHECK(::access(path.c_str(), F_OK) == 0);
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(dir.c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == (0750 & ~[] { const auto m = ::umask(0); ::umask(m); return m; }()));
+  CHECK((st.st_mode & 0777) == (0750 & ~[] {
+          const auto m = ::umask(0);
+          ::umask(m);
+          return m;
+        }()));
   server.stop();
   CHECK(::rmdir(dir.c_str()) == 0);
 }
@@ -218,7 +226,8 @@ TEST_CASE("Control socket closes a connection that says nothing by its deadline"
   asio::io_context io;
   EndpointLimits limits;
   limits.deadline = 200ms;
-  ControlServer server(io, temp_socket_path(), [](const std::string&) { return std::string("ok\n"); }, limits);
+  ControlServer server(
+      io, temp_socket_path(), [](const std::string&) { return std::string("ok\n"); }, limits);
   REQUIRE_FALSE(server.start());
   std::string reply = "unset";
   std::chrono::steady_clock::duration took{};
@@ -239,12 +248,14 @@ TEST_CASE("Control socket closes a connection that says nothing by its deadline"
   CHECK(server.open_connections() == 0);
 }
 
-TEST_CASE("Control socket takes a bounded number of connections and says so to the next", "[control]") {
+TEST_CASE("Control socket takes a bounded number of connections and says so to the next",
+          "[control]") {
   asio::io_context io;
   EndpointLimits limits;
   limits.max_connections = 2;
   limits.deadline = 300ms;
-  ControlServer server(io, temp_socket_path(), [](const std::string&) { return std::string("ok\n"); }, limits);
+  ControlServer server(
+      io, temp_socket_path(), [](const std::string&) { return std::string("ok\n"); }, limits);
   REQUIRE_FALSE(server.start());
   std::string busy, later;
   std::size_t open_while_idle = 0;
@@ -304,7 +315,8 @@ enum ChildFailure {
 };
 }  // namespace
 
-TEST_CASE("Control socket out of descriptors: backs off instead of spinning, logs once, recovers", "[control]") {
+TEST_CASE("Control socket out of descriptors: backs off instead of spinning, logs once, recovers",
+          "[control]") {
   // In a child: it lowers its own descriptor limit, which the test process must keep.
   const auto path = temp_socket_path();
   const auto log_path = "/tmp/redvip-ctl-emfile-" + std::to_string(::getpid()) + ".log";
@@ -320,7 +332,8 @@ TEST_CASE("Control socket out of descriptors: backs off instead of spinning, log
     limits.deadline = 300ms;
     limits.backoff_min = 20ms;
     limits.backoff_max = 100ms;
-    ControlServer server(io, path, [](const std::string&) { return std::string("ok\n"); }, limits);
+    ControlServer server(
+        io, path, [](const std::string&) { return std::string("ok\n"); }, limits);
     if (server.start()) ::_exit(kStart);
     std::vector<int> clients;
     for (int i = 0; i < 30; ++i) {
@@ -347,14 +360,16 @@ TEST_CASE("Control socket out of descriptors: backs off instead of spinning, log
     const bool sent = fd >= 0 && ::write(fd, "status\n", 7) == 7;
     io.run_for(300ms);
     char reply[16] = {};
-    const bool answered = sent && ::read(fd, reply, sizeof(reply)) == 3 && std::string(reply) == "ok\n";
+    const bool answered =
+        sent && ::read(fd, reply, sizeof(reply)) == 3 && std::string(reply) == "ok\n";
     if (!answered) failures |= kNotRecovered;
     server.stop();
     std::ifstream in(log_path);
     std::string line;
     int cannot_accept = 0;
     while (std::getline(in, line)) {
-      if (line.find("cannot accept a connection: Too many open files") != std::string::npos) ++cannot_accept;
+      if (line.find("cannot accept a connection: Too many open files") != std::string::npos)
+        ++cannot_accept;
     }
     if (cannot_accept == 0) failures |= kNeverExhausted;
     if (cannot_accept > 1) failures |= kLoggedTooOften;
@@ -377,11 +392,12 @@ TEST_CASE("Control socket out of descriptors: backs off instead of spinning, log
 TEST_CASE("Control socket waits for a handler that answers later (a switchover)", "[control]") {
   asio::io_context io;
   asio::steady_timer later(io);
-  ControlServer server(io, temp_socket_path(),
-                       ControlServer::AsyncHandler([&](const std::string& r, ControlServer::Reply reply) {
-                         later.expires_after(50ms);
-                         later.async_wait([r, reply](boost::system::error_code) { reply("done: " + r + "\n"); });
-                       }));
+  ControlServer server(
+      io, temp_socket_path(),
+      ControlServer::AsyncHandler([&](const std::string& r, ControlServer::Reply reply) {
+        later.expires_after(50ms);
+        later.async_wait([r, reply](boost::system::error_code) { reply("done: " + r + "\n"); });
+      }));
   REQUIRE_FALSE(server.start());
   std::string reply;
   with_client(io, [&] { reply = ask(server.path(), "handover VI_1\n"); });

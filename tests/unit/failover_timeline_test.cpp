@@ -14,7 +14,8 @@ TEST_CASE("Timeline: steps count from the cause, a finished failover lands in th
           "[timeline]") {
   TimelineRecorder r;
   const redvip::vrrp::TimePoint t0{std::chrono::seconds(100)};
-  r.begin(State::backup, State::master, "master down", t0, t0 + 200us, std::chrono::system_clock::now());
+  r.begin(State::backup, State::master, "master down", t0, t0 + 200us,
+          std::chrono::system_clock::now());
   r.step("redis promoted", t0 + 3ms);
   r.step("VIP added", t0 + 3300us);
   r.step("announced", t0 + 3400us);
@@ -22,9 +23,11 @@ TEST_CASE("Timeline: steps count from the cause, a finished failover lands in th
   REQUIRE(done);
   CHECK(done->total() == 3400us);
   CHECK(done->text() ==
-        "BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.2 ms, redis promoted +3.0 ms, "
+        "BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.2 ms, redis promoted +3.0 "
+        "ms, "
         "VIP added +3.3 ms, announced +3.4 ms");
-  CHECK(done->json().find("\"steps\":[{\"step\":\"cause seen\",\"at_ms\":0.000},{\"step\":\"decision\",\"at_ms\":0.200}") !=
+  CHECK(done->json().find("\"steps\":[{\"step\":\"cause "
+                          "seen\",\"at_ms\":0.000},{\"step\":\"decision\",\"at_ms\":0.200}") !=
         std::string::npos);
   CHECK(r.last());
   CHECK(r.master_durations().count == 1);
@@ -39,7 +42,8 @@ TEST_CASE("Timeline: a failed promotion is not counted, the next transition star
   const redvip::vrrp::TimePoint t0{std::chrono::seconds(5)};
   r.begin(State::backup, State::master, "master down", t0, t0, std::chrono::system_clock::now());
   r.step("redis promotion failed", t0 + 10ms);
-  r.begin(State::master, State::fault, "promotion failed", t0 + 10ms, t0 + 10ms, std::chrono::system_clock::now());
+  r.begin(State::master, State::fault, "promotion failed", t0 + 10ms, t0 + 10ms,
+          std::chrono::system_clock::now());
   r.step("VIP removed", t0 + 11ms);
   r.finish();
   REQUIRE(r.last());
@@ -84,34 +88,42 @@ TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timel
 
   const std::string text = render_text({master, replica});
   INFO(text);
-  CHECK(text.find("  redis: master offset 1200; replica 10.0.0.2:6379 online offset 1180 (20 bytes behind)\n") !=
-        std::string::npos);
+  CHECK(text.find("  redis: master offset 1200; replica 10.0.0.2:6379 online offset 1180 (20 bytes "
+                  "behind)\n") != std::string::npos);
   CHECK(text.find("  redis: replica of 10.0.0.1:6379, link up, offset 1180, last I/O 0 s ago\n") !=
         std::string::npos);
-  CHECK(text.find(": BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.0 ms, announced +20.0 ms\n") !=
-        std::string::npos);
+  CHECK(text.find(": BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.0 ms, "
+                  "announced +20.0 ms\n") != std::string::npos);
 
   InstanceView alone = master;
   alone.redis.replication->replicas.clear();
-  CHECK(render_text({alone}).find("  redis: master offset 1200; no replica connected: a stop now pauses writes "
-                                  "for handover_timeout, then drops the VIP\n") != std::string::npos);
+  CHECK(render_text({alone}).find(
+            "  redis: master offset 1200; no replica connected: a stop now pauses writes "
+            "for handover_timeout, then drops the VIP\n") != std::string::npos);
 
   const std::string json = render_json({master, replica});
   INFO(json);
-  CHECK(json.find("\"redis\":{\"healthy\":true,\"role\":\"master\",\"detail\":\"\",\"replication\":{\"role\":\"master\","
-                  "\"offset\":1200,\"replicas\":[{\"address\":\"10.0.0.2:6379\",\"state\":\"online\",\"offset\":1180,"
+  CHECK(json.find("\"redis\":{\"healthy\":true,\"role\":\"master\",\"detail\":\"\",\"replication\":"
+                  "{\"role\":\"master\","
+                  "\"offset\":1200,\"replicas\":[{\"address\":\"10.0.0.2:6379\",\"state\":"
+                  "\"online\",\"offset\":1180,"
                   "\"lag_bytes\":20,\"lag_seconds\":0}]}}") != std::string::npos);
-  CHECK(json.find("\"last_transition_timeline\":{\"from\":\"BACKUP\",\"to\":\"MASTER\"") != std::string::npos);
+  CHECK(json.find("\"last_transition_timeline\":{\"from\":\"BACKUP\",\"to\":\"MASTER\"") !=
+        std::string::npos);
 
   const std::string metrics = render_prometheus({master, replica});
   INFO(metrics);
-  CHECK(metrics.find("redvip_failover_duration_seconds_bucket{instance=\"redis_vip\",le=\"0.025\"} 1\n") !=
+  CHECK(metrics.find(
+            "redvip_failover_duration_seconds_bucket{instance=\"redis_vip\",le=\"0.025\"} 1\n") !=
         std::string::npos);
-  CHECK(metrics.find("redvip_failover_duration_seconds_bucket{instance=\"redis_vip\",le=\"0.01\"} 0\n") !=
+  CHECK(metrics.find(
+            "redvip_failover_duration_seconds_bucket{instance=\"redis_vip\",le=\"0.01\"} 0\n") !=
         std::string::npos);
-  CHECK(metrics.find("redvip_failover_duration_seconds_count{instance=\"redis_vip\"} 1\n") != std::string::npos);
-  CHECK(metrics.find("redvip_redis_replica_lag_bytes{instance=\"redis_vip\",replica=\"10.0.0.2:6379\"} 20\n") !=
+  CHECK(metrics.find("redvip_failover_duration_seconds_count{instance=\"redis_vip\"} 1\n") !=
         std::string::npos);
-  CHECK(metrics.find("redvip_redis_offset{instance=\"other\",role=\"replica\"} 1180\n") != std::string::npos);
+  CHECK(metrics.find("redvip_redis_replica_lag_bytes{instance=\"redis_vip\",replica=\"10.0.0.2:"
+                     "6379\"} 20\n") != std::string::npos);
+  CHECK(metrics.find("redvip_redis_offset{instance=\"other\",role=\"replica\"} 1180\n") !=
+        std::string::npos);
   CHECK(metrics.find("redvip_redis_master_link_up{instance=\"other\"} 1\n") != std::string::npos);
 }

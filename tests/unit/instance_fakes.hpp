@@ -47,7 +47,8 @@ class FakeTimers final : public TimerPort {
     while (true) {
       auto next = deadlines_.end();
       for (auto it = deadlines_.begin(); it != deadlines_.end(); ++it) {
-        if (it->second <= until && (next == deadlines_.end() || it->second < next->second)) next = it;
+        if (it->second <= until && (next == deadlines_.end() || it->second < next->second))
+          next = it;
       }
       if (next == deadlines_.end()) break;
       const auto kind = next->first;
@@ -110,7 +111,9 @@ class FakeVips final : public netlink::VipTable {
   bool holds(const netlink::Vip& vip) const { return held_.count(key(vip)) > 0; }
 
  private:
-  static std::string key(const netlink::Vip& vip) { return netlink::to_string(vip) + " " + vip.device; }
+  static std::string key(const netlink::Vip& vip) {
+    return netlink::to_string(vip) + " " + vip.device;
+  }
   Transcript& out_;
   std::set<std::string> held_;
 };
@@ -199,7 +202,9 @@ class InstanceHarness {
     if (with_redis) instance->set_hooks(&hooks);
   }
 
-  void start() { step([&] { instance->start(); }); }
+  void start() {
+    step([&] { instance->start(); });
+  }
   // Lets time pass to `ms` after t0, firing the timers due.
   void at(std::int64_t ms) {
     timers_->advance_to(kT0 + std::chrono::milliseconds(ms), [this] { note_state(); });
@@ -223,13 +228,16 @@ class InstanceHarness {
     }
     const vrrp::IpMeta meta{source, kGroup, vrrp::kRequiredTtl};
     const auto bytes = vrrp::encode(a, source, kGroup);
-    step([&] { instance->on_packet(vrrp::decode_shared(bytes, meta), meta, timers_->now() - late); });
+    step([&] {
+      instance->on_packet(vrrp::decode_shared(bytes, meta), meta, timers_->now() - late);
+    });
   }
   // An advert that arrives now but is only read when the instance asks (receive_pending).
   void queue_advert_from(const vrrp::IpAddress& source, std::uint8_t priority) {
     const auto arrived = timers_->now();
     adverts_->queued = [this, source, priority, arrived] {
-      const auto late = std::chrono::duration_cast<std::chrono::milliseconds>(timers_->now() - arrived);
+      const auto late =
+          std::chrono::duration_cast<std::chrono::milliseconds>(timers_->now() - arrived);
       advert_from(source, priority, vrrp::Centiseconds{10}, std::nullopt, late);
     };
   }

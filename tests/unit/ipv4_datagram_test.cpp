@@ -10,8 +10,8 @@ using redvip::vrrp::IpAddress;
 namespace {
 
 // An IPv4 header as a raw socket returns it, then `payload_size` bytes of 0xab.
-std::vector<std::uint8_t> datagram(std::uint8_t ihl_words, std::uint8_t ttl,
-                                   std::uint8_t protocol, std::size_t payload_size) {
+std::vector<std::uint8_t> datagram(std::uint8_t ihl_words, std::uint8_t ttl, std::uint8_t protocol,
+                                   std::size_t payload_size) {
   std::vector<std::uint8_t> bytes(ihl_words * 4u, 0);
   bytes[0] = static_cast<std::uint8_t>(0x40 | ihl_words);
   const auto total = bytes.size() + payload_size;

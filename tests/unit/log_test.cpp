@@ -12,13 +12,15 @@ using redvip::agent::LogLimiter;
 using namespace std::chrono_literals;
 
 TEST_CASE("Log lines for the journal carry the priority and no timestamp", "[log]") {
-  const auto line = format_log_line(Level::warning, "VI_1", "went BACKUP", true, std::chrono::system_clock::now());
+  const auto line = format_log_line(Level::warning, "VI_1", "went BACKUP", true,
+                                    std::chrono::system_clock::now());
   CHECK(line == "<4>VI_1: went BACKUP");
   CHECK(format_log_line(Level::info, "", "started", true, {}) == "<6>started");
 }
 
 TEST_CASE("Log lines for people carry a timestamp and no priority", "[log]") {
-  const auto line = format_log_line(Level::error, "VI_1", "lost", false, std::chrono::system_clock::now());
+  const auto line =
+      format_log_line(Level::error, "VI_1", "lost", false, std::chrono::system_clock::now());
   CHECK(std::regex_match(line, std::regex(R"(\d\d:\d\d:\d\d\.\d\d\d VI_1: lost)")));
 }
 
@@ -41,7 +43,8 @@ struct FakeClock {
 };
 }  // namespace
 
-TEST_CASE("Log limiter: one line per key per interval, the next says how many were suppressed", "[log]") {
+TEST_CASE("Log limiter: one line per key per interval, the next says how many were suppressed",
+          "[log]") {
   FakeClock clock;
   LogLimiter limiter(10s, 64, clock.fn());
   const auto start = clock.now;
@@ -69,7 +72,8 @@ TEST_CASE("Log limiter: one line per key per interval, the next says how many we
   const auto after = limiter.admit("interval mismatch from 10.0.0.2");
   CHECK(after.log);
   CHECK(after.suppressed == 1);
-  CHECK(LogLimiter::with_suppressed("x", after) == "x (1 similar line suppressed in the last 11.0 s)");
+  CHECK(LogLimiter::with_suppressed("x", after) ==
+        "x (1 similar line suppressed in the last 11.0 s)");
 }
 
 TEST_CASE("Log limiter: a quiet key logs every time, unchanged", "[log]") {
@@ -90,7 +94,8 @@ TEST_CASE("Log limiter: ever new keys share one overflow entry, so lines stay bo
   int logged = 0;
   // A flood from 10,000 spoofed sources within one interval.
   for (int i = 0; i < 10000; ++i) {
-    if (limiter.admit("from 10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256)).log) ++logged;
+    if (limiter.admit("from 10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256)).log)
+      ++logged;
   }
   CHECK(logged == 5);  // four keys, then one line for all the others
   clock.now += 10s;

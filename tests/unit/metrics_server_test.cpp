@@ -13,7 +13,9 @@ using redvip::agent::MetricsServer;
 using namespace std::chrono_literals;
 
 namespace {
-tcp::endpoint at(unsigned short port) { return tcp::endpoint(asio::ip::make_address("127.0.0.1"), port); }
+tcp::endpoint at(unsigned short port) {
+  return tcp::endpoint(asio::ip::make_address("127.0.0.1"), port);
+}
 
 std::string http(unsigned short port, const std::string& request) {
   asio::io_context io;
@@ -36,10 +38,13 @@ std::string body_of(const std::string& reply) {
 // thread.
 struct Fixture {
   explicit Fixture(EndpointLimits limits = {})
-      : server(io, [this] {
-          ++renders;
-          return std::string("redvip_up 1\n");
-        }, limits) {
+      : server(
+            io,
+            [this] {
+              ++renders;
+              return std::string("redvip_up 1\n");
+            },
+            limits) {
     REQUIRE_FALSE(server.start({redvip::vrrp::IpAddress::v4(127, 0, 0, 1), 0}));
     REQUIRE(server.port() != 0);
   }
@@ -90,7 +95,8 @@ TEST_CASE("Metrics: another path is 404, another method 405, nothing rendered", 
   f.run([&] {
     root = http(f.server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     other = http(f.server.port(), "GET /metricsx HTTP/1.1\r\nHost: x\r\n\r\n");
-    post = http(f.server.port(), "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+    post =
+        http(f.server.port(), "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
     del = http(f.server.port(), "DELETE /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
   });
   CHECK(status_line(root) == "HTTP/1.1 404 Not Found");

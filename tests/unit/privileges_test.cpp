@@ -124,7 +124,8 @@ const passwd* nobody() { return ::getpwnam("nobody"); }
 
 }  // namespace
 
-TEST_CASE("root without a user keeps only NET_ADMIN and NET_RAW in every set", "[privileges][root]") {
+TEST_CASE("root without a user keeps only NET_ADMIN and NET_RAW in every set",
+          "[privileges][root]") {
   require_root();
   REQUIRE(full_bounding_set() != kNetAdminNetRaw);  // there is something to drop
   auto child = run_in_child("", [] { return true; });
@@ -139,7 +140,8 @@ TEST_CASE("root without a user keeps only NET_ADMIN and NET_RAW in every set", "
   CHECK(child.first_field("Uid") == "0");
 }
 
-TEST_CASE("root switches to an existing user and keeps the two capabilities", "[privileges][root]") {
+TEST_CASE("root switches to an existing user and keeps the two capabilities",
+          "[privileges][root]") {
   require_root();
   const passwd* user = nobody();
   REQUIRE(user != nullptr);
@@ -155,7 +157,8 @@ TEST_CASE("root switches to an existing user and keeps the two capabilities", "[
   CHECK(child.report.find("nobody") != std::string::npos);
 }
 
-TEST_CASE("a missing user is reported and the capabilities are still dropped", "[privileges][root]") {
+TEST_CASE("a missing user is reported and the capabilities are still dropped",
+          "[privileges][root]") {
   require_root();
   auto child = run_in_child("redvip-no-such-user", [] { return true; });
   CHECK(child.error == 0);

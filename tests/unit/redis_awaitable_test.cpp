@@ -30,7 +30,8 @@ Outcome<T> run(asio::io_context& io, Awaitable<T> task, std::chrono::millisecond
     out->error = e;
     if (!e) out->value = std::move(v);
   });
-  redvip::test::run_until(io, [&] { return out->done; }, limit);
+  redvip::test::run_until(
+      io, [&] { return out->done; }, limit);
   return *out;
 }
 
@@ -83,9 +84,10 @@ TEST_CASE("awaitable: poll_until returns the first value, or nullopt at the dead
   std::stop_source stop;
   int tries = 0;
   auto until_third = [&]() -> Awaitable<std::optional<int>> {
-    return poll_until(Clock::now() + 1s, 2ms, stop.get_token(), [&]() -> Awaitable<std::optional<int>> {
-      co_return ++tries == 3 ? std::optional<int>(tries) : std::nullopt;
-    });
+    return poll_until(Clock::now() + 1s, 2ms, stop.get_token(),
+                      [&]() -> Awaitable<std::optional<int>> {
+                        co_return ++tries == 3 ? std::optional<int>(tries) : std::nullopt;
+                      });
   };
   auto found = run(io, until_third());
   CHECK(found.value == std::optional<int>(3));
@@ -93,10 +95,11 @@ TEST_CASE("awaitable: poll_until returns the first value, or nullopt at the dead
   tries = 0;
   const auto t0 = Clock::now();
   auto never = [&]() -> Awaitable<std::optional<int>> {
-    return poll_until(Clock::now() + 50ms, 5ms, stop.get_token(), [&]() -> Awaitable<std::optional<int>> {
-      ++tries;
-      co_return std::nullopt;
-    });
+    return poll_until(Clock::now() + 50ms, 5ms, stop.get_token(),
+                      [&]() -> Awaitable<std::optional<int>> {
+                        ++tries;
+                        co_return std::nullopt;
+                      });
   };
   auto timed_out = run(io, never());
   REQUIRE(timed_out.value);
@@ -107,10 +110,11 @@ TEST_CASE("awaitable: poll_until returns the first value, or nullopt at the dead
   // A stop ends the loop at its next step.
   tries = 0;
   auto stopping = [&]() -> Awaitable<std::optional<int>> {
-    return poll_until(Clock::now() + 10s, 2ms, stop.get_token(), [&]() -> Awaitable<std::optional<int>> {
-      if (++tries == 2) stop.request_stop();
-      co_return std::nullopt;
-    });
+    return poll_until(Clock::now() + 10s, 2ms, stop.get_token(),
+                      [&]() -> Awaitable<std::optional<int>> {
+                        if (++tries == 2) stop.request_stop();
+                        co_return std::nullopt;
+                      });
   };
   auto stopped = run(io, stopping());
   REQUIRE(stopped.done);
@@ -129,7 +133,8 @@ TEST_CASE("awaitable: gather waits for all, or returns at the first good enough 
     std::vector<Awaitable<int>> tasks;
     tasks.push_back(after(30ms, 1));
     tasks.push_back(after(1ms, 2));
-    co_return co_await gather(std::move(tasks), [](int) { return false; }, stop.get_token());
+    co_return co_await gather(
+        std::move(tasks), [](int) { return false; }, stop.get_token());
   };
   auto both = run(io, all());
   REQUIRE(both.value);
@@ -140,7 +145,8 @@ TEST_CASE("awaitable: gather waits for all, or returns at the first good enough 
     std::vector<Awaitable<int>> tasks;
     tasks.push_back(after(500ms, 1));
     tasks.push_back(after(1ms, 2));
-    co_return co_await gather(std::move(tasks), [](int v) { return v % 2 == 0; }, stop.get_token());
+    co_return co_await gather(
+        std::move(tasks), [](int v) { return v % 2 == 0; }, stop.get_token());
   };
   const auto t0 = Clock::now();
   auto early = run(io, first_even());
@@ -149,7 +155,8 @@ TEST_CASE("awaitable: gather waits for all, or returns at the first good enough 
   CHECK_FALSE((*early.value)[0]);
   CHECK((*early.value)[1] == std::optional<int>(2));
   // The straggler finishes on its own without touching the result.
-  redvip::test::run_until(io, [] { return false; }, 600ms);
+  redvip::test::run_until(
+      io, [] { return false; }, 600ms);
 }
 
 TEST_CASE("awaitable: guarded neither starts nor returns after a stop") {

@@ -28,7 +28,8 @@ RedisConnectionOptions options_for(std::uint16_t port) {
 }
 
 long ms_since(Clock::time_point t) {
-  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
 }
 
 }  // namespace
@@ -51,7 +52,9 @@ TEST_CASE("redis connection pipelines commands and matches replies in order") {
   CHECK(conn->ready());
 }
 
-TEST_CASE("redis connection: a command past its deadline fails, closes the connection, and timers stay on time") {
+TEST_CASE(
+    "redis connection: a command past its deadline fails, closes the connection, and timers stay "
+    "on time") {
   asio::io_context io;
   FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
     if (argv[0] == "HANG") return std::nullopt;
@@ -98,7 +101,8 @@ TEST_CASE("redis connection: a command past its deadline fails, closes the conne
   // While backing off, commands fail at once instead of queueing.
   std::optional<RedisResult> fast;
   conn->command({"PING"}, 1s, [&](RedisResult r) { fast = std::move(r); });
-  REQUIRE(run_until(io, [&] { return fast.has_value(); }, 20ms));
+  REQUIRE(run_until(
+      io, [&] { return fast.has_value(); }, 20ms));
   CHECK(fast->error == RedisErrc::not_connected);
 
   // Then it reconnects by itself.
@@ -114,7 +118,8 @@ TEST_CASE("redis connection: refused is reported as refused") {
   asio::io_context io;
   std::uint16_t port = 0;
   {
-    asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    asio::ip::tcp::acceptor probe(io,
+                                  asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     port = probe.local_endpoint().port();
   }
   auto conn = RedisConnection::create(io, options_for(port));
@@ -138,7 +143,9 @@ TEST_CASE("redis connection: a byte stream that is not RESP is a protocol error"
   CHECK(r->error == RedisErrc::protocol_error);
 }
 
-TEST_CASE("redis connection: a reply past a bound closes the connection with the reason; the loop stays on time") {
+TEST_CASE(
+    "redis connection: a reply past a bound closes the connection with the reason; the loop stays "
+    "on time") {
   asio::io_context io;
   const std::string huge_bulk = "$1000000000\r\n" + std::string(5 * 1024 * 1024, 'x');
   FakeRedis fake(io, [&](const std::vector<std::string>& argv) -> std::optional<std::string> {
@@ -167,13 +174,15 @@ TEST_CASE("redis connection: a reply past a bound closes the connection with the
     INFO(what << ": " << r->message);
     CHECK(r->error == RedisErrc::protocol_error);
     CHECK(r->message.find("reply refused: ") != std::string::npos);
-    CHECK(r->message.find(std::string(what) == "ARRAY" ? "elements per reply" : "bytes (the bound per reply)") !=
-          std::string::npos);
+    CHECK(r->message.find(std::string(what) == "ARRAY"
+                              ? "elements per reply"
+                              : "bytes (the bound per reply)") != std::string::npos);
     CHECK(conn->state() == RedisConnection::State::backoff);
     // It reconnects and works again.
     std::optional<RedisResult> ping;
     REQUIRE(run_until(io, [&] {
-      if (!ping && conn->state() == RedisConnection::State::ready) conn->command({"PING"}, 1s, [&](RedisResult x) { ping = std::move(x); });
+      if (!ping && conn->state() == RedisConnection::State::ready)
+        conn->command({"PING"}, 1s, [&](RedisResult x) { ping = std::move(x); });
       if (conn->state() == RedisConnection::State::idle) conn->start();
       return ping.has_value();
     }));
@@ -194,7 +203,8 @@ TEST_CASE("redis connection: a reply nobody asked for is a protocol error") {
   auto conn = RedisConnection::create(io, options_for(fake.port()));
   std::optional<RedisResult> r;
   conn->command({"PING"}, 1s, [&](RedisResult x) { r = std::move(x); });
-  REQUIRE(run_until(io, [&] { return r.has_value() && conn->state() == RedisConnection::State::backoff; }));
+  REQUIRE(run_until(
+      io, [&] { return r.has_value() && conn->state() == RedisConnection::State::backoff; }));
   CHECK(r->ok());
   CHECK(conn->last_error().find("no command waiting") != std::string::npos);
 }
@@ -202,7 +212,8 @@ TEST_CASE("redis connection: a reply nobody asked for is a protocol error") {
 TEST_CASE("redis connection: LOADING and -ERR replies are classified and keep the connection") {
   asio::io_context io;
   FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
-    if (argv[0] == "PING") return std::string("-LOADING Redis is loading the dataset in memory\r\n");
+    if (argv[0] == "PING")
+      return std::string("-LOADING Redis is loading the dataset in memory\r\n");
     if (argv[0] == "BOGUS") return std::string("-ERR unknown command 'BOGUS'\r\n");
     return ok_for_all(argv);
   });
@@ -221,11 +232,13 @@ TEST_CASE("redis connection: LOADING and -ERR replies are classified and keep th
   CHECK(fake.accepts == 1);
 }
 
-TEST_CASE("redis connection: AUTH user password goes first; a wrong password fails the connection") {
+TEST_CASE(
+    "redis connection: AUTH user password goes first; a wrong password fails the connection") {
   asio::io_context io;
   FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
     if (argv[0] == "AUTH") {
-      if (argv.size() == 3 && argv[1] == "alice" && argv[2] == "s3cret") return std::string("+OK\r\n");
+      if (argv.size() == 3 && argv[1] == "alice" && argv[2] == "s3cret")
+        return std::string("+OK\r\n");
       return std::string("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
     }
     return ok_for_all(argv);
@@ -251,9 +264,13 @@ TEST_CASE("redis connection: AUTH user password goes first; a wrong password fai
   CHECK(r2->message.find("wrong") == std::string::npos);  // the secret is not in the text
 }
 
-TEST_CASE("redis connection: a server that accepts but never answers the handshake hits the connect timeout") {
+TEST_CASE(
+    "redis connection: a server that accepts but never answers the handshake hits the connect "
+    "timeout") {
   asio::io_context io;
-  FakeRedis fake(io, [](const std::vector<std::string>&) -> std::optional<std::string> { return std::nullopt; });
+  FakeRedis fake(io, [](const std::vector<std::string>&) -> std::optional<std::string> {
+    return std::nullopt;
+  });
   auto opts = options_for(fake.port());
   opts.password = "pw";
   opts.connect_timeout = 120ms;
@@ -288,8 +305,10 @@ TEST_CASE("redis connection: close() cancels; destroying drops callbacks uncalle
   auto doomed = RedisConnection::create(io, options_for(fake.port()));
   bool called = false;
   doomed->command({"HANG"}, 100ms, [&](RedisResult) { called = true; });
-  run_until(io, [] { return false; }, 50ms);
+  run_until(
+      io, [] { return false; }, 50ms);
   doomed.reset();
-  run_until(io, [] { return false; }, 200ms);
+  run_until(
+      io, [] { return false; }, 200ms);
   CHECK_FALSE(called);
 }

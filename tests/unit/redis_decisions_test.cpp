@@ -65,7 +65,8 @@ TEST_CASE("decisions: restarted needs a reconnect, a known history, a new id and
       {"reconnected as a master of a new history", "h1", master("h2"), true, true},
       {"same connection: our own promotion changed the id", "h1", master("h2"), false, false},
       {"reconnected, same history (a network blip)", "h1", master("h1"), true, false},
-      {"reconnected as a replica (it was re-pointed, not restarted)", "h1", replica("10.0.0.2", 6379, true, 1, false, "h2"), true, false},
+      {"reconnected as a replica (it was re-pointed, not restarted)", "h1",
+       replica("10.0.0.2", 6379, true, 1, false, "h2"), true, false},
       {"no history known yet", "", master("h2"), true, false},
   };
   for (const auto& r : rows) {
@@ -74,7 +75,8 @@ TEST_CASE("decisions: restarted needs a reconnect, a known history, a new id and
   }
 }
 
-TEST_CASE("decisions: judge_check opens the gate only on a completed sync from the master we chose") {
+TEST_CASE(
+    "decisions: judge_check opens the gate only on a completed sync from the master we chose") {
   struct Row {
     const char* what;
     PromotionGate gate;
@@ -89,21 +91,37 @@ TEST_CASE("decisions: judge_check opens the gate only on a completed sync from t
   auto loading = master("h1");
   loading.loading = true;
   const Row rows[] = {
-      {"synced from the master we pointed it at", k_closed, replica("10.0.0.2", 6379, true), false, "10.0.0.2", true, true, true, AfterCheck::nothing},
-      {"still syncing", k_closed, replica("10.0.0.2", 6379, false, -1, true), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
-      {"link down", k_closed, replica("10.0.0.2", 6379, false), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
-      {"synced, but from another master than the one we chose", k_closed, replica("10.0.0.3", 6379, true), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
-      {"synced, but on another port", k_closed, replica("10.0.0.2", 6380, true), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
-      {"a replica we never pointed anywhere proves nothing", k_closed, replica("10.0.0.2", 6379, true), false, std::nullopt, true, false, false, AfterCheck::nothing},
-      {"loading closes an open gate", k_open, loading, false, "10.0.0.2", true, false, true, AfterCheck::nothing},
-      {"restarted empty: the gate closes, and it must follow the master heard", k_open, master("h9"), true, "10.0.0.2", true, false, true, AfterCheck::follow_master},
-      {"restarted empty, nobody heard: cold start", k_open, master("h9"), true, std::nullopt, false, false, true, AfterCheck::check_cold_start},
-      {"promoted by us (same connection): stays open", k_open, master("h9"), false, std::nullopt, false, true, false, AfterCheck::nothing},
-      {"a master while another master is heard (it took over while ours hung): stale", k_open, master("h1"), true, std::nullopt, true, false, true, AfterCheck::follow_master},
-      {"the same without a reconnect", k_open, master("h1"), false, std::nullopt, true, false, true, AfterCheck::follow_master},
-      {"open: nothing else to do", k_open, replica("10.0.0.2", 6379, true), true, "10.0.0.2", true, true, false, AfterCheck::nothing},
-      {"closed master with a master heard: follow it", k_closed, master("h1"), false, std::nullopt, true, false, false, AfterCheck::follow_master},
-      {"closed master, nobody heard: cold start", k_closed, master("h1"), false, std::nullopt, false, false, false, AfterCheck::check_cold_start},
+      {"synced from the master we pointed it at", k_closed, replica("10.0.0.2", 6379, true), false,
+       "10.0.0.2", true, true, true, AfterCheck::nothing},
+      {"still syncing", k_closed, replica("10.0.0.2", 6379, false, -1, true), false, "10.0.0.2",
+       true, false, false, AfterCheck::nothing},
+      {"link down", k_closed, replica("10.0.0.2", 6379, false), false, "10.0.0.2", true, false,
+       false, AfterCheck::nothing},
+      {"synced, but from another master than the one we chose", k_closed,
+       replica("10.0.0.3", 6379, true), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
+      {"synced, but on another port", k_closed, replica("10.0.0.2", 6380, true), false, "10.0.0.2",
+       true, false, false, AfterCheck::nothing},
+      {"a replica we never pointed anywhere proves nothing", k_closed,
+       replica("10.0.0.2", 6379, true), false, std::nullopt, true, false, false,
+       AfterCheck::nothing},
+      {"loading closes an open gate", k_open, loading, false, "10.0.0.2", true, false, true,
+       AfterCheck::nothing},
+      {"restarted empty: the gate closes, and it must follow the master heard", k_open,
+       master("h9"), true, "10.0.0.2", true, false, true, AfterCheck::follow_master},
+      {"restarted empty, nobody heard: cold start", k_open, master("h9"), true, std::nullopt, false,
+       false, true, AfterCheck::check_cold_start},
+      {"promoted by us (same connection): stays open", k_open, master("h9"), false, std::nullopt,
+       false, true, false, AfterCheck::nothing},
+      {"a master while another master is heard (it took over while ours hung): stale", k_open,
+       master("h1"), true, std::nullopt, true, false, true, AfterCheck::follow_master},
+      {"the same without a reconnect", k_open, master("h1"), false, std::nullopt, true, false, true,
+       AfterCheck::follow_master},
+      {"open: nothing else to do", k_open, replica("10.0.0.2", 6379, true), true, "10.0.0.2", true,
+       true, false, AfterCheck::nothing},
+      {"closed master with a master heard: follow it", k_closed, master("h1"), false, std::nullopt,
+       true, false, false, AfterCheck::follow_master},
+      {"closed master, nobody heard: cold start", k_closed, master("h1"), false, std::nullopt,
+       false, false, false, AfterCheck::check_cold_start},
   };
   for (const auto& r : rows) {
     INFO(r.what);
@@ -114,8 +132,10 @@ TEST_CASE("decisions: judge_check opens the gate only on a completed sync from t
   }
 }
 
-TEST_CASE("decisions: judge_check keeps the history of the data, forgets the master after a restart") {
-  auto synced = judge_check(k_closed, replica("10.0.0.2", 6379, true, 100, false, "h7"), false, "10.0.0.2", 6379, true);
+TEST_CASE(
+    "decisions: judge_check keeps the history of the data, forgets the master after a restart") {
+  auto synced = judge_check(k_closed, replica("10.0.0.2", 6379, true, 100, false, "h7"), false,
+                            "10.0.0.2", 6379, true);
   CHECK(synced.gate.history == "h7");
   CHECK(synced.gate.why == "synced from 10.0.0.2:6379");
   // Our own promotion moves the id along: the next restart compares with the new one.
@@ -126,7 +146,8 @@ TEST_CASE("decisions: judge_check keeps the history of the data, forgets the mas
   CHECK(restart.forget_following);
   CHECK(restart.gate.why == "redis restarted with a new replication history");
   // A pending sync only updates the reason text.
-  auto syncing = judge_check(k_closed, replica("10.0.0.2", 6379, false, -1, true), false, "10.0.0.2", 6379, true);
+  auto syncing = judge_check(k_closed, replica("10.0.0.2", 6379, false, -1, true), false,
+                             "10.0.0.2", 6379, true);
   CHECK(syncing.gate.why == "sync in progress");
 }
 
@@ -140,15 +161,23 @@ TEST_CASE("decisions: plan_promotion refuses a closed gate whatever else holds")
     PromotionPlan plan;
   };
   const Row rows[] = {
-      {"unsynced replica", k_closed, replica("10.0.0.2", 6379, false), false, false, PromotionPlan::refuse},
-      {"unsynced replica, old master alive", k_closed, replica("10.0.0.2", 6379, false), true, true, PromotionPlan::refuse},
-      {"restarted empty (a master!)", PromotionGate{false, "", "redis restarted"}, master("h9"), false, false, PromotionPlan::refuse},
+      {"unsynced replica", k_closed, replica("10.0.0.2", 6379, false), false, false,
+       PromotionPlan::refuse},
+      {"unsynced replica, old master alive", k_closed, replica("10.0.0.2", 6379, false), true, true,
+       PromotionPlan::refuse},
+      {"restarted empty (a master!)", PromotionGate{false, "", "redis restarted"}, master("h9"),
+       false, false, PromotionPlan::refuse},
       {"never checked", k_closed, std::nullopt, false, false, PromotionPlan::refuse},
-      {"synced replica, old master silent", k_open, replica("10.0.0.2", 6379, true), true, false, PromotionPlan::promote},
-      {"synced replica, old master alive", k_open, replica("10.0.0.2", 6379, true), true, true, PromotionPlan::catch_up_first},
-      {"already master, nothing pending", k_open, master("h1"), false, false, PromotionPlan::already_master},
-      {"master per the last check, but a REPLICAOF is pending", k_open, master("h1"), true, false, PromotionPlan::promote},
-      {"master per the last check, REPLICAOF pending, old master alive", k_open, master("h1"), true, true, PromotionPlan::catch_up_first},
+      {"synced replica, old master silent", k_open, replica("10.0.0.2", 6379, true), true, false,
+       PromotionPlan::promote},
+      {"synced replica, old master alive", k_open, replica("10.0.0.2", 6379, true), true, true,
+       PromotionPlan::catch_up_first},
+      {"already master, nothing pending", k_open, master("h1"), false, false,
+       PromotionPlan::already_master},
+      {"master per the last check, but a REPLICAOF is pending", k_open, master("h1"), true, false,
+       PromotionPlan::promote},
+      {"master per the last check, REPLICAOF pending, old master alive", k_open, master("h1"), true,
+       true, PromotionPlan::catch_up_first},
   };
   for (const auto& r : rows) {
     INFO(r.what);
@@ -167,15 +196,22 @@ TEST_CASE("decisions: catching up compares offsets only while streaming from the
   };
   const Row rows[] = {
       {"equal offsets", replica("10.0.0.2", 6379, true, 500), 500, 400, true, true},
-      {"ahead (the old master's offset was read first)", replica("10.0.0.2", 6379, true, 600), 500, 400, true, true},
-      {"one byte behind, stream flowing", replica("10.0.0.2", 6379, true, 499), 500, 400, true, false},
-      {"16 KiB behind, stream flowing", replica("10.0.0.2", 6379, true, 500), 500 + kCloseEnoughBytes, 400, true, false},
-      {"16 KiB + 1 behind, stream flowing", replica("10.0.0.2", 6379, true, 500), 501 + kCloseEnoughBytes, 400, false, false},
-      {"a little behind but nothing flowed yet (after a diskless sync)", replica("10.0.0.2", 6379, true, 400), 450, 400, false, false},
+      {"ahead (the old master's offset was read first)", replica("10.0.0.2", 6379, true, 600), 500,
+       400, true, true},
+      {"one byte behind, stream flowing", replica("10.0.0.2", 6379, true, 499), 500, 400, true,
+       false},
+      {"16 KiB behind, stream flowing", replica("10.0.0.2", 6379, true, 500),
+       500 + kCloseEnoughBytes, 400, true, false},
+      {"16 KiB + 1 behind, stream flowing", replica("10.0.0.2", 6379, true, 500),
+       501 + kCloseEnoughBytes, 400, false, false},
+      {"a little behind but nothing flowed yet (after a diskless sync)",
+       replica("10.0.0.2", 6379, true, 400), 450, 400, false, false},
       {"a little behind, first look", replica("10.0.0.2", 6379, true, 400), 450, -1, false, false},
       {"link down, offsets equal", replica("10.0.0.2", 6379, false, 500), 500, 400, false, false},
-      {"full sync in progress, offsets equal (both 0)", replica("10.0.0.2", 6379, true, 0, true), 0, -1, false, false},
-      {"streaming from another master", replica("10.0.0.3", 6379, true, 500), 500, 400, false, false},
+      {"full sync in progress, offsets equal (both 0)", replica("10.0.0.2", 6379, true, 0, true), 0,
+       -1, false, false},
+      {"streaming from another master", replica("10.0.0.3", 6379, true, 500), 500, 400, false,
+       false},
       {"a master, offsets equal", master("h1", 500), 500, 400, false, false},
   };
   for (const auto& r : rows) {
@@ -204,13 +240,29 @@ TEST_CASE("decisions: cold start — who holds newer data") {
   const Row rows[] = {
       {"only we hold data", data(10), {{"n2", data(0)}}, 0ms, true},
       {"the peer holds more keys", data(10), {{"n2", data(11)}}, 0ms, false},
-      {"same history, the peer is further on", data(10, "h1", 100), {{"n2", data(10, "h1", 101)}}, 0ms, false},
-      {"same keys, other history: ours counts as newest", data(10, "h1", 100), {{"n2", data(10, "h2", 900)}}, 0ms, true},
+      {"same history, the peer is further on",
+       data(10, "h1", 100),
+       {{"n2", data(10, "h1", 101)}},
+       0ms,
+       false},
+      {"same keys, other history: ours counts as newest",
+       data(10, "h1", 100),
+       {{"n2", data(10, "h2", 900)}},
+       0ms,
+       true},
       {"we hold data, a peer is unreachable", data(10), {{"n2", unreachable()}}, 0ms, true},
       {"empty, a peer holds data", data(0), {{"n2", data(1)}}, 10s, false},
-      {"empty, a peer unreachable: its data is unknown", data(0), {{"n2", unreachable()}, {"n3", data(0)}}, 10s, false},
+      {"empty, a peer unreachable: its data is unknown",
+       data(0),
+       {{"n2", unreachable()}, {"n3", data(0)}},
+       10s,
+       false},
       {"everybody empty", data(0), {{"n2", data(0)}, {"n3", data(0)}}, 0ms, true},
-      {"empty, no peers, shortly after start: wait for a master", data(0), {}, kEmptyColdStartWait - 1ms, false},
+      {"empty, no peers, shortly after start: wait for a master",
+       data(0),
+       {},
+       kEmptyColdStartWait - 1ms,
+       false},
       {"empty, no peers, nobody appeared", data(0), {}, kEmptyColdStartWait, true},
       {"our own Redis did not answer", unreachable(), {{"n2", data(0)}}, 10s, false},
   };
@@ -227,8 +279,10 @@ TEST_CASE("decisions: a peer that did not answer is named with its own words") {
   denied.error = "DENIED Redis is running in protected mode";
   const auto v = judge_cold_start(data(0), {{"10.0.0.2", denied}}, 10s);
   CHECK_FALSE(v.promote);
-  CHECK(v.why == "cold start: empty, and peer 10.0.0.2 did not say what it holds (DENIED Redis is running in "
-                 "protected mode)");
+  CHECK(
+      v.why ==
+      "cold start: empty, and peer 10.0.0.2 did not say what it holds (DENIED Redis is running in "
+      "protected mode)");
 }
 
 TEST_CASE("decisions: a cold-start check waits for a master to be heard, then once a second") {
@@ -250,8 +304,14 @@ TEST_CASE("decisions: should_follow re-points at most once per kFollowRetry at t
       {"first time", {false, false, std::nullopt}, master("h1"), true},
       {"a REPLICAOF is in flight", {true, false, std::nullopt}, master("h1"), false},
       {"already follows it", {false, true, 10s}, following, false},
-      {"we pointed it there but it is a master again (restart)", {false, true, 10s}, master("h1"), true},
-      {"we pointed it there but it follows another port", {false, true, 10s}, replica("10.0.0.2", 6380, true), true},
+      {"we pointed it there but it is a master again (restart)",
+       {false, true, 10s},
+       master("h1"),
+       true},
+      {"we pointed it there but it follows another port",
+       {false, true, 10s},
+       replica("10.0.0.2", 6380, true),
+       true},
       {"tried this master just now", {false, false, kFollowRetry - 1ms}, master("h1"), false},
       {"tried this master a while ago", {false, false, kFollowRetry}, master("h1"), true},
       {"never checked", {false, false, std::nullopt}, std::nullopt, true},

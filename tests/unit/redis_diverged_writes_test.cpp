@@ -40,7 +40,8 @@ struct TempDir {
   std::vector<std::string> files() const {
     std::vector<std::string> out;
     if (!fs::exists(path / "saved")) return out;
-    for (const auto& e : fs::directory_iterator(path / "saved")) out.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(path / "saved"))
+      out.push_back(e.path().filename().string());
     return out;
   }
 };
@@ -53,7 +54,8 @@ std::string read_file(const std::string& p) {
 }
 
 // A fake master: AUTH/CLIENT/REPLCONF answered +OK, PSYNC answered by `psync(argv)`.
-FakeRedis::Handler master(std::function<std::optional<std::string>(const std::vector<std::string>&)> psync) {
+FakeRedis::Handler master(
+    std::function<std::optional<std::string>(const std::vector<std::string>&)> psync) {
   return [psync](const std::vector<std::string>& argv) -> std::optional<std::string> {
     if (argv[0] == "PSYNC") return psync(argv);
     return std::string("+OK\r\n");
@@ -80,29 +82,35 @@ DivergedWritesRequest request_to(std::uint16_t port, long long from, long long t
 SavedWrites save(asio::io_context& io, DivergedWritesRequest req, DivergedWritesOptions opts,
                  std::chrono::milliseconds limit = 3s) {
   std::optional<SavedWrites> got;
-  save_diverged_writes(io, std::move(req), std::move(opts), [&](SavedWrites r) { got = std::move(r); });
-  REQUIRE(run_until(io, [&] { return got.has_value(); }, limit));
+  save_diverged_writes(io, std::move(req), std::move(opts),
+                       [&](SavedWrites r) { got = std::move(r); });
+  REQUIRE(run_until(
+      io, [&] { return got.has_value(); }, limit));
   return *got;
 }
 
 // The stream after the fork at offset 100: SELECT 2, SET, PING, a MULTI block, REPLCONF GETACK.
 const std::string k_after_fork = cmd({"SELECT", "2"}) + cmd({"SET", "a", "1"}) + cmd({"PING"}) +
-                                 cmd({"MULTI"}) + cmd({"INCR", "n"}) + cmd({"DEL", "b"}) + cmd({"EXEC"}) +
-                                 cmd({"REPLCONF", "GETACK", "*"});
+                                 cmd({"MULTI"}) + cmd({"INCR", "n"}) + cmd({"DEL", "b"}) +
+                                 cmd({"EXEC"}) + cmd({"REPLCONF", "GETACK", "*"});
 const std::string k_expected_file = cmd({"SELECT", "2"}) + cmd({"SET", "a", "1"}) + cmd({"MULTI"}) +
                                     cmd({"INCR", "n"}) + cmd({"DEL", "b"}) + cmd({"EXEC"});
 
 }  // namespace
 
-TEST_CASE("diverged writes: the stream since the fork to a private file, keep-alives out, nothing past the end") {
+TEST_CASE(
+    "diverged writes: the stream since the fork to a private file, keep-alives out, nothing past "
+    "the end") {
   asio::io_context io;
   TempDir dir;
   const long long to = 100 + static_cast<long long>(k_after_fork.size());
-  FakeRedis fake(io, master([&](const std::vector<std::string>& argv) -> std::optional<std::string> {
-    if (argv[1] != k_id || argv[2] != "101") return std::string("+FULLRESYNC x 0\r\n");
-    // Writes after the end offset must not be saved.
-    return "+CONTINUE " + k_id + "\r\n" + k_after_fork + cmd({"SET", "late", "1"});
-  }));
+  FakeRedis fake(io,
+                 master([&](const std::vector<std::string>& argv) -> std::optional<std::string> {
+                   if (argv[1] != k_id || argv[2] != "101")
+                     return std::string("+FULLRESYNC x 0\r\n");
+                   // Writes after the end offset must not be saved.
+                   return "+CONTINUE " + k_id + "\r\n" + k_after_fork + cmd({"SET", "late", "1"});
+                 }));
   auto req = request_to(fake.port(), 101, to);
   req.server.password = "pw";
   auto r = save(io, req, options_in(dir));
@@ -138,14 +146,17 @@ TEST_CASE("diverged writes: the database at the fork comes from the bytes before
   asio::io_context io;
   TempDir dir;
   // Before the fork: a command cut in the middle (the backlog's start), then SELECT 5 and a SET.
-  const std::string before = cmd({"SET", "cut", "x"}).substr(7) + cmd({"SELECT", "5"}) + cmd({"SET", "old", "1"});
+  const std::string before =
+      cmd({"SET", "cut", "x"}).substr(7) + cmd({"SELECT", "5"}) + cmd({"SET", "old", "1"});
   const std::string after = cmd({"SET", "a", "1"}) + cmd({"DEL", "b"});
   const long long fork = 1000;
   const long long context_from = fork + 1 - static_cast<long long>(before.size());
-  FakeRedis fake(io, master([&](const std::vector<std::string>& argv) -> std::optional<std::string> {
-    if (argv[2] != std::to_string(context_from)) return std::string("-ERR wrong offset\r\n");
-    return "+CONTINUE " + k_id + "\r\n" + before + after;
-  }));
+  FakeRedis fake(io,
+                 master([&](const std::vector<std::string>& argv) -> std::optional<std::string> {
+                   if (argv[2] != std::to_string(context_from))
+                     return std::string("-ERR wrong offset\r\n");
+                   return "+CONTINUE " + k_id + "\r\n" + before + after;
+                 }));
   auto req = request_to(fake.port(), fork + 1, fork + static_cast<long long>(after.size()));
   req.context_from = context_from;
   auto r = save(io, req, options_in(dir));
@@ -161,9 +172,10 @@ TEST_CASE("diverged writes: only keep-alives since the fork: nothing saved, no f
   TempDir dir;
   const std::string pings = cmd({"PING"}) + cmd({"PING"});
   FakeRedis fake(io, master([&](const std::vector<std::string>&) -> std::optional<std::string> {
-    return "+CONTINUE " + k_id + "\r\n" + pings;
-  }));
-  auto r = save(io, request_to(fake.port(), 53, 52 + static_cast<long long>(pings.size())), options_in(dir));
+                   return "+CONTINUE " + k_id + "\r\n" + pings;
+                 }));
+  auto r = save(io, request_to(fake.port(), 53, 52 + static_cast<long long>(pings.size())),
+                options_in(dir));
   REQUIRE(r.ok());
   CHECK(r.kind == SavedKind::none);
   CHECK(r.keepalives == 2);
@@ -176,18 +188,21 @@ TEST_CASE("diverged writes: only keep-alives since the fork: nothing saved, no f
 }
 
 TEST_CASE("diverged writes: a full resync saves the RDB, with a length or the diskless EOF mark") {
-  const std::string rdb = std::string("REDIS0010\xfa\tredis-ver\x06") + "7.0.15" + std::string(5000, 'x') + "\xff";
+  const std::string rdb =
+      std::string("REDIS0010\xfa\tredis-ver\x06") + "7.0.15" + std::string(5000, 'x') + "\xff";
   const std::string mark = "7da07e84d1891dd662a014fc4f4212727acce5b9";
   for (const bool diskless : {false, true}) {
     INFO("diskless " << diskless);
     asio::io_context io;
     TempDir dir;
     FakeRedis fake(io, master([&](const std::vector<std::string>&) -> std::optional<std::string> {
-      // Newline keep-alives before the reply and before the payload, as Redis sends them.
-      std::string out = "\n\n+FULLRESYNC " + k_id + " 117\r\n\n";
-      out += diskless ? "$EOF:" + mark + "\r\n" + rdb + mark : "$" + std::to_string(rdb.size()) + "\r\n" + rdb;
-      return out + cmd({"PING"});
-    }));
+                     // Newline keep-alives before the reply and before the payload, as Redis sends
+                     // them.
+                     std::string out = "\n\n+FULLRESYNC " + k_id + " 117\r\n\n";
+                     out += diskless ? "$EOF:" + mark + "\r\n" + rdb + mark
+                                     : "$" + std::to_string(rdb.size()) + "\r\n" + rdb;
+                     return out + cmd({"PING"});
+                   }));
     auto r = save(io, request_to(fake.port(), 53, 103), options_in(dir));
     INFO(r.message);
     REQUIRE(r.ok());
@@ -210,26 +225,29 @@ TEST_CASE("diverged writes: hostile or failing masters fail with a reason and le
   };
   const std::string big = cmd({"SET", "k", std::string(3000, 'v')});
   const Row rows[] = {
-      {"refused", std::string("-NOMASTERLINK Can't SYNC while not connected with my master\r\n"), 200, 1 << 20,
-       RedisErrc::server_error, "NOMASTERLINK"},
-      {"not a PSYNC reply", std::string("+OK\r\n"), 200, 1 << 20, RedisErrc::protocol_error, "unexpected reply"},
-      {"garbage stream", "+CONTINUE " + k_id + "\r\n:1\r\n", 200, 1 << 20, RedisErrc::protocol_error, "expected '*'"},
-      {"end offset inside a command", "+CONTINUE " + k_id + "\r\n" + cmd({"SET", "a", "1"}), 105, 1 << 20,
-       RedisErrc::protocol_error, "not a command boundary"},
-      {"file bound", "+CONTINUE " + k_id + "\r\n" + big, 100 + static_cast<long long>(big.size()), 1000,
-       RedisErrc::protocol_error, "max_file_bytes"},
-      {"ends inside MULTI", "+CONTINUE " + k_id + "\r\n" + cmd({"MULTI"}) + cmd({"SET", "a", "1"}),
-       100 + static_cast<long long>(cmd({"MULTI"}).size() + cmd({"SET", "a", "1"}).size()),
-       1 << 20, RedisErrc::protocol_error, "inside MULTI"},
-      {"a bulk header beyond the limits", "+CONTINUE " + k_id + "\r\n*1\r\n$999999999999\r\n", 200, 1 << 20,
-       RedisErrc::protocol_error, "larger than"},
-      {"an RDB larger than the file bound", "+FULLRESYNC " + k_id + " 5\r\n$100000\r\n" + std::string(5000, 'r'), 200,
+      {"refused", std::string("-NOMASTERLINK Can't SYNC while not connected with my master\r\n"),
+       200, 1 << 20, RedisErrc::server_error, "NOMASTERLINK"},
+      {"not a PSYNC reply", std::string("+OK\r\n"), 200, 1 << 20, RedisErrc::protocol_error,
+       "unexpected reply"},
+      {"garbage stream", "+CONTINUE " + k_id + "\r\n:1\r\n", 200, 1 << 20,
+       RedisErrc::protocol_error, "expected '*'"},
+      {"end offset inside a command", "+CONTINUE " + k_id + "\r\n" + cmd({"SET", "a", "1"}), 105,
+       1 << 20, RedisErrc::protocol_error, "not a command boundary"},
+      {"file bound", "+CONTINUE " + k_id + "\r\n" + big, 100 + static_cast<long long>(big.size()),
        1000, RedisErrc::protocol_error, "max_file_bytes"},
-      {"a line that never ends", "+FULLRESYNC " + k_id + " 5\r\n$" + std::string(5000, '1'), 200, 1 << 20,
-       RedisErrc::protocol_error, "longer than"},
+      {"ends inside MULTI", "+CONTINUE " + k_id + "\r\n" + cmd({"MULTI"}) + cmd({"SET", "a", "1"}),
+       100 + static_cast<long long>(cmd({"MULTI"}).size() + cmd({"SET", "a", "1"}).size()), 1 << 20,
+       RedisErrc::protocol_error, "inside MULTI"},
+      {"a bulk header beyond the limits", "+CONTINUE " + k_id + "\r\n*1\r\n$999999999999\r\n", 200,
+       1 << 20, RedisErrc::protocol_error, "larger than"},
+      {"an RDB larger than the file bound",
+       "+FULLRESYNC " + k_id + " 5\r\n$100000\r\n" + std::string(5000, 'r'), 200, 1000,
+       RedisErrc::protocol_error, "max_file_bytes"},
+      {"a line that never ends", "+FULLRESYNC " + k_id + " 5\r\n$" + std::string(5000, '1'), 200,
+       1 << 20, RedisErrc::protocol_error, "longer than"},
       {"silent", std::nullopt, 200, 1 << 20, RedisErrc::operation_timeout, "not saved within"},
-      {"closes mid-stream", "+CONTINUE " + k_id + "\r\n" + cmd({"SET", "a", "1"}) + "CLOSE", 200, 1 << 20,
-       RedisErrc::connection_lost, "closed"},
+      {"closes mid-stream", "+CONTINUE " + k_id + "\r\n" + cmd({"SET", "a", "1"}) + "CLOSE", 200,
+       1 << 20, RedisErrc::connection_lost, "closed"},
   };
   for (const auto& row : rows) {
     INFO(row.name);
@@ -237,14 +255,14 @@ TEST_CASE("diverged writes: hostile or failing masters fail with a reason and le
     TempDir dir;
     FakeRedis* fake_ptr = nullptr;
     FakeRedis fake(io, master([&](const std::vector<std::string>&) -> std::optional<std::string> {
-      if (!row.psync_reply) return std::nullopt;
-      std::string reply = *row.psync_reply;
-      if (reply.size() > 5 && reply.substr(reply.size() - 5) == "CLOSE") {
-        reply.resize(reply.size() - 5);
-        asio::post(io, [&] { fake_ptr->drop_clients(); });
-      }
-      return reply;
-    }));
+                     if (!row.psync_reply) return std::nullopt;
+                     std::string reply = *row.psync_reply;
+                     if (reply.size() > 5 && reply.substr(reply.size() - 5) == "CLOSE") {
+                       reply.resize(reply.size() - 5);
+                       asio::post(io, [&] { fake_ptr->drop_clients(); });
+                     }
+                     return reply;
+                   }));
     fake_ptr = &fake;
     auto opts = options_in(dir);
     opts.max_file_bytes = row.max_file;
@@ -260,7 +278,9 @@ TEST_CASE("diverged writes: hostile or failing masters fail with a reason and le
   }
 }
 
-TEST_CASE("diverged writes: a wrong password fails as auth_failed; an unusable directory fails before connecting") {
+TEST_CASE(
+    "diverged writes: a wrong password fails as auth_failed; an unusable directory fails before "
+    "connecting") {
   asio::io_context io;
   TempDir dir;
   FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
@@ -288,14 +308,16 @@ TEST_CASE("diverged writes: a wrong password fails as auth_failed; an unusable d
 
 TEST_CASE("diverged writes: counting the writes in a stream without saving them") {
   asio::io_context io;
-  FakeRedis fake(io, master([&](const std::vector<std::string>& argv) -> std::optional<std::string> {
-    if (argv[2] == "1") return "+FULLRESYNC " + k_id + " 5\r\n";
-    return "+CONTINUE " + k_id + "\r\n" + k_after_fork + cmd({"SET", "late", "1"});
-  }));
+  FakeRedis fake(io,
+                 master([&](const std::vector<std::string>& argv) -> std::optional<std::string> {
+                   if (argv[2] == "1") return "+FULLRESYNC " + k_id + " 5\r\n";
+                   return "+CONTINUE " + k_id + "\r\n" + k_after_fork + cmd({"SET", "late", "1"});
+                 }));
   RedisConnectionOptions server;
   server.endpoint.port = fake.port();
   std::optional<StreamWrites> got;
-  count_stream_writes(io, server, PsyncStart{k_id, 101}, 100 + static_cast<long long>(k_after_fork.size()), 2s, {},
+  count_stream_writes(io, server, PsyncStart{k_id, 101},
+                      100 + static_cast<long long>(k_after_fork.size()), 2s, {},
                       [&](StreamWrites w) { got = w; });
   REQUIRE(run_until(io, [&] { return got.has_value(); }));
   REQUIRE(got->ok());
@@ -304,7 +326,8 @@ TEST_CASE("diverged writes: counting the writes in a stream without saving them"
   CHECK(got->bytes == static_cast<long long>(k_after_fork.size()));
 
   got.reset();
-  count_stream_writes(io, server, PsyncStart{k_id, 1}, 50, 2s, {}, [&](StreamWrites w) { got = w; });
+  count_stream_writes(io, server, PsyncStart{k_id, 1}, 50, 2s, {},
+                      [&](StreamWrites w) { got = w; });
   REQUIRE(run_until(io, [&] { return got.has_value(); }));
   CHECK(got->error == RedisErrc::unexpected_reply);
   CHECK(got->message.find("no longer holds") != std::string::npos);

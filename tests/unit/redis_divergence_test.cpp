@@ -15,8 +15,8 @@ const std::string R2 = "b317973078e4f97a502c9b97a6608a9d7338a8f3";
 const std::string R3 = "9e0c1a7f3b6d2e8a4c5f0b1d7e3a9c2f6b8d4e10";
 const std::string R0 = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
 
-ReplicationHistory history(std::string id, long long offset, std::string id2 = {}, long long second = -1,
-                           long long backlog_first = 1) {
+ReplicationHistory history(std::string id, long long offset, std::string id2 = {},
+                           long long second = -1, long long backlog_first = 1) {
   ReplicationHistory h;
   h.replid = std::move(id);
   h.offset = offset;
@@ -47,7 +47,8 @@ TEST_CASE("INFO replication: the PSYNC2 fields (replid2, second_repl_offset, bac
       "master_replid:b317973078e4f97a502c9b97a6608a9d7338a8f3\r\n"
       "master_replid2:4d6fd43b3018b21e595d975b91571e162b8f1ff9\r\n"
       "master_repl_offset:103\r\nsecond_repl_offset:53\r\nrepl_backlog_active:1\r\n"
-      "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:1\r\nrepl_backlog_histlen:103\r\n";
+      "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:1\r\nrepl_backlog_histlen:"
+      "103\r\n";
   auto info = parse_info(text);
   REQUIRE(info);
   CHECK(info->master_replid2 == R1);
@@ -69,7 +70,8 @@ TEST_CASE("INFO replication: the PSYNC2 fields (replid2, second_repl_offset, bac
   auto alone = parse_info(
       "role:master\nmaster_replid:4d6fd43b3018b21e595d975b91571e162b8f1ff9\n"
       "master_replid2:0000000000000000000000000000000000000000\nmaster_repl_offset:0\n"
-      "second_repl_offset:-1\nrepl_backlog_active:0\nrepl_backlog_first_byte_offset:0\nrepl_backlog_histlen:0\n");
+      "second_repl_offset:-1\nrepl_backlog_active:0\nrepl_backlog_first_byte_offset:0\nrepl_"
+      "backlog_histlen:0\n");
   REQUIRE(alone);
   const auto ha = ReplicationHistory::from(*alone);
   CHECK(ha.replid2.empty());
@@ -87,10 +89,10 @@ TEST_CASE("fork point: table of lineages") {
     long long fork, a_bytes, b_bytes;
   };
   const Row rows[] = {
-      {"b promoted from a, both wrote", history(R1, 80), history(R2, 103, R1, 53), ForkKind::diverged,
-       Lineage::b_from_a, R1, 52, 28, 51},
-      {"a promoted from b, both wrote", history(R2, 103, R1, 53), history(R1, 80), ForkKind::diverged,
-       Lineage::a_from_b, R1, 52, 51, 28},
+      {"b promoted from a, both wrote", history(R1, 80), history(R2, 103, R1, 53),
+       ForkKind::diverged, Lineage::b_from_a, R1, 52, 28, 51},
+      {"a promoted from b, both wrote", history(R2, 103, R1, 53), history(R1, 80),
+       ForkKind::diverged, Lineage::a_from_b, R1, 52, 51, 28},
       {"b promoted, only a wrote", history(R1, 80), history(R2, 52, R1, 53), ForkKind::prefix,
        Lineage::b_from_a, R1, 52, 28, 0},
       {"b promoted, only b wrote", history(R1, 52), history(R2, 103, R1, 53), ForkKind::prefix,
@@ -104,20 +106,20 @@ TEST_CASE("fork point: table of lineages") {
        history(R2, 90, R0, 91), ForkKind::identical, Lineage::common_ancestor, R0, 90, 0, 0},
       {"b a replica of a, behind", history(R1, 100), history(R1, 80), ForkKind::prefix,
        Lineage::same_history, R1, 80, 20, 0},
-      {"identical", history(R1, 100), history(R1, 100), ForkKind::identical, Lineage::same_history, R1,
-       100, 0, 0},
+      {"identical", history(R1, 100), history(R1, 100), ForkKind::identical, Lineage::same_history,
+       R1, 100, 0, 0},
       {"a restarted from an RDB at 40 and wrote; b kept the old history", history(R3, 70, R1, 41),
        history(R1, 80), ForkKind::diverged, Lineage::a_from_b, R1, 40, 30, 40},
       {"promoted twice: a from b from a", history(R3, 90, R2, 61), history(R2, 75, R1, 53),
        ForkKind::diverged, Lineage::a_from_b, R2, 60, 30, 15},
-      {"unrelated histories", history(R1, 80), history(R2, 90), ForkKind::unrelated, Lineage::none, "",
-       -1, 0, 0},
+      {"unrelated histories", history(R1, 80), history(R2, 90), ForkKind::unrelated, Lineage::none,
+       "", -1, 0, 0},
       {"unrelated: a replid2 without a valid offset", history(R1, 80, R0, 0), history(R2, 90),
        ForkKind::unrelated, Lineage::none, "", -1, 0, 0},
-      {"unknown: no offset", history(R1, -1), history(R1, 80), ForkKind::unknown, Lineage::none, "", -1,
+      {"unknown: no offset", history(R1, -1), history(R1, 80), ForkKind::unknown, Lineage::none, "",
+       -1, 0, 0},
+      {"unknown: no id", history("", 10), history(R1, 80), ForkKind::unknown, Lineage::none, "", -1,
        0, 0},
-      {"unknown: no id", history("", 10), history(R1, 80), ForkKind::unknown, Lineage::none, "", -1, 0,
-       0},
   };
   for (const auto& row : rows) {
     INFO(row.name);
@@ -134,13 +136,13 @@ TEST_CASE("fork point: table of lineages") {
 
 TEST_CASE("accepts_psync follows masterTryPartialResynchronization") {
   const auto b = history(R2, 103, R1, 53);  // backlog 1..103
-  CHECK(accepts_psync(b, R2, 104));  // the next byte: an empty continue
+  CHECK(accepts_psync(b, R2, 104));         // the next byte: an empty continue
   CHECK(accepts_psync(b, R2, 1));
   CHECK(!accepts_psync(b, R2, 105));  // beyond the backlog's end
   CHECK(accepts_psync(b, R1, 53));    // the old history, up to second_repl_offset
   CHECK(accepts_psync(b, R1, 10));
-  CHECK(!accepts_psync(b, R1, 54));   // past where b's old history ends
-  CHECK(!accepts_psync(b, R3, 10));   // a history b never had
+  CHECK(!accepts_psync(b, R1, 54));  // past where b's old history ends
+  CHECK(!accepts_psync(b, R3, 10));  // a history b never had
   CHECK(!accepts_psync(b, "?", -1));
   auto trimmed = b;
   trimmed.backlog_first = 60;
@@ -152,7 +154,8 @@ TEST_CASE("accepts_psync follows masterTryPartialResynchronization") {
   CHECK(!accepts_psync(no_backlog, R2, 104));
 }
 
-TEST_CASE("psync_since_fork reads exactly the bytes after the fork, in the history each side accepts") {
+TEST_CASE(
+    "psync_since_fork reads exactly the bytes after the fork, in the history each side accepts") {
   const auto a = history(R1, 80);
   const auto b = history(R2, 103, R1, 53);
   const auto f = find_fork(a, b);
@@ -173,7 +176,8 @@ TEST_CASE("psync_since_fork reads exactly the bytes after the fork, in the histo
   CHECK(!psync_since_fork(a, u));
 }
 
-TEST_CASE("db_context_start: earlier bytes inside the backlog, bounded, away from its trimmed start") {
+TEST_CASE(
+    "db_context_start: earlier bytes inside the backlog, bounded, away from its trimmed start") {
   const auto b = history(R2, 200000, R1, 150001);  // backlog from 1
   CHECK(db_context_start(b, 150001, 1 << 20, 0) == 1);
   CHECK(db_context_start(b, 150001, 1000, 0) == 149001);
@@ -205,29 +209,30 @@ TEST_CASE("verdict: data decides who keeps its writes; priority only between equ
       {"only a wrote: b yields", side(history(R1, 80), 100), side(history(R2, 52, R1, 53), 200),
        Side::a, true, false, false, false},
       // a took no writes: a yields and Redis continues it (b accepts R1 up to 53).
-      {"only b wrote: a yields, partial resync", side(history(R1, 52), 200), side(history(R2, 103, R1, 53), 100),
-       Side::b, true, false, false, true},
-      {"both wrote, bytes decide", side(history(R1, 80), 200), side(history(R2, 103, R1, 53), 100), Side::b,
-       true, true, false, false},
+      {"only b wrote: a yields, partial resync", side(history(R1, 52), 200),
+       side(history(R2, 103, R1, 53), 100), Side::b, true, false, false, true},
+      {"both wrote, bytes decide", side(history(R1, 80), 200), side(history(R2, 103, R1, 53), 100),
+       Side::b, true, true, false, false},
       {"both wrote, equal commands: priority", side(history(R1, 80), 200, 1, 1),
        side(history(R2, 103, R1, 53), 100, 2, 1), Side::a, false, true, false, false},
-      {"both wrote, equal commands, equal priority: higher address", side(history(R1, 80), 100, 1, 1),
-       side(history(R2, 103, R1, 53), 100, 2, 1), Side::b, false, true, false, false},
-      {"commands decide over bytes", side(history(R1, 80), 100, 1, 3), side(history(R2, 103, R1, 53), 100, 2, 1),
-       Side::a, true, true, false, false},
+      {"both wrote, equal commands, equal priority: higher address",
+       side(history(R1, 80), 100, 1, 1), side(history(R2, 103, R1, 53), 100, 2, 1), Side::b, false,
+       true, false, false},
+      {"commands decide over bytes", side(history(R1, 80), 100, 1, 3),
+       side(history(R2, 103, R1, 53), 100, 2, 1), Side::a, true, true, false, false},
       // a's 28 bytes were keep-alive PINGs (a kept a replica attached): no writes.
-      {"pings are not writes", side(history(R1, 80), 200, 1, 0), side(history(R2, 103, R1, 53), 100, 2, 1),
-       Side::b, true, false, false, false},
-      {"neither wrote: priority", side(history(R1, 52), 100, 1, 0), side(history(R2, 52, R1, 53), 150, 2, 0),
-       Side::b, false, false, false, true},
-      {"identical: priority, partial resync", side(history(R1, 100), 100, 1), side(history(R1, 100), 100, 2),
-       Side::b, false, false, false, true},
-      {"b a replica of a, behind: b yields, partial resync", side(history(R1, 100), 50), side(history(R1, 80), 250),
-       Side::a, true, false, false, true},
-      {"unrelated: priority, whole data set saved", side(history(R1, 80), 100), side(history(R2, 5), 200), Side::b,
-       false, true, true, false},
-      {"unknown: priority, whole data set saved", side(history("", 80), 200), side(history(R2, 5), 100), Side::a,
-       false, true, true, false},
+      {"pings are not writes", side(history(R1, 80), 200, 1, 0),
+       side(history(R2, 103, R1, 53), 100, 2, 1), Side::b, true, false, false, false},
+      {"neither wrote: priority", side(history(R1, 52), 100, 1, 0),
+       side(history(R2, 52, R1, 53), 150, 2, 0), Side::b, false, false, false, true},
+      {"identical: priority, partial resync", side(history(R1, 100), 100, 1),
+       side(history(R1, 100), 100, 2), Side::b, false, false, false, true},
+      {"b a replica of a, behind: b yields, partial resync", side(history(R1, 100), 50),
+       side(history(R1, 80), 250), Side::a, true, false, false, true},
+      {"unrelated: priority, whole data set saved", side(history(R1, 80), 100),
+       side(history(R2, 5), 200), Side::b, false, true, true, false},
+      {"unknown: priority, whole data set saved", side(history("", 80), 200),
+       side(history(R2, 5), 100), Side::a, false, true, true, false},
   };
   for (const auto& row : rows) {
     INFO(row.name);

@@ -49,17 +49,18 @@ struct FakeNode {
   std::uint64_t connects = 1;
 
   // Script.
-  bool syncs = true;                 // REPLICAOF to a reachable master completes its sync at once
-  bool confirms_promotion = true;    // false: REPLICAOF NO ONE answers +OK, ROLE still says replica
-  bool hold_promotion = false;       // REPLICAOF NO ONE is received, its confirmation waits for release()
-  long long writes_per_look = 0;     // as an unpaused master: new bytes per INFO
-  long long stream_per_look = -1;    // as a replica: bytes per INFO toward its master (-1: all)
-  std::string refuses_replicaof;     // non-empty: REPLICAOF <host> answers this error
+  bool syncs = true;               // REPLICAOF to a reachable master completes its sync at once
+  bool confirms_promotion = true;  // false: REPLICAOF NO ONE answers +OK, ROLE still says replica
+  bool hold_promotion =
+      false;  // REPLICAOF NO ONE is received, its confirmation waits for release()
+  long long writes_per_look = 0;   // as an unpaused master: new bytes per INFO
+  long long stream_per_look = -1;  // as a replica: bytes per INFO toward its master (-1: all)
+  std::string refuses_replicaof;   // non-empty: REPLICAOF <host> answers this error
 
   // Observations.
-  long long last_write_offset = 0;   // the offset of the last write this node accepted as master
-  long long promoted_at = -1;        // our offset when REPLICAOF NO ONE was confirmed
-  std::function<void()> held;        // a held confirmation; call release() to let it answer
+  long long last_write_offset = 0;  // the offset of the last write this node accepted as master
+  long long promoted_at = -1;       // our offset when REPLICAOF NO ONE was confirmed
+  std::function<void()> held;       // a held confirmation; call release() to let it answer
 
   std::string name() const { return host + ":" + std::to_string(port); }
   void release() {
@@ -134,7 +135,8 @@ class FakeGroup : public agent::RedisNodes {
       i.master_repl_offset = n.offset;
       for (const auto& other : nodes_) {
         if (other->role == RedisRole::replica && other->master_host == n.host && other->link_up) {
-          i.replicas.push_back(ConnectedReplica{other->host, other->port, "online", other->offset, 0});
+          i.replicas.push_back(
+              ConnectedReplica{other->host, other->port, "online", other->offset, 0});
         }
       }
       return i;
@@ -186,7 +188,8 @@ class FakeGroup : public agent::RedisNodes {
 // The operations on one FakeNode (reached as host:port; a host not in the group refuses).
 class FakeOperations final : public RedisOperations {
  public:
-  FakeOperations(FakeGroup& group, std::string host, int port) : group_(group), host_(std::move(host)), port_(port) {}
+  FakeOperations(FakeGroup& group, std::string host, int port)
+      : group_(group), host_(std::move(host)), port_(port) {}
 
   std::string name() const override { return host_ + ":" + std::to_string(port_); }
 
@@ -212,7 +215,8 @@ class FakeOperations final : public RedisOperations {
   Awaitable<RedisOpResult> follow(std::string host, int port, Ms) override {
     FakeNode* n = co_await reach();
     if (n == nullptr) co_return refused();
-    if (n->role == RedisRole::replica && n->master_host == host && n->master_port == port && n->link_up) {
+    if (n->role == RedisRole::replica && n->master_host == host && n->master_port == port &&
+        n->link_up) {
       co_return RedisOpResult{{}, "already following"};
     }
     note(*n, "REPLICAOF " + host + " " + std::to_string(port));
@@ -279,15 +283,20 @@ class FakeOperations final : public RedisOperations {
     co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
     co_return group_.reachable(host_);
   }
-  static RedisOpResult refused() { return {make_error_code(RedisErrc::refused), "connection refused"}; }
-  void note(const FakeNode& n, const std::string& what) { group_.journal.push_back(n.host + " " + what); }
+  static RedisOpResult refused() {
+    return {make_error_code(RedisErrc::refused), "connection refused"};
+  }
+  void note(const FakeNode& n, const std::string& what) {
+    group_.journal.push_back(n.host + " " + what);
+  }
 
   FakeGroup& group_;
   std::string host_;
   int port_;
 };
 
-inline std::shared_ptr<RedisOperations> FakeGroup::connect(const std::string& host, std::uint16_t port) {
+inline std::shared_ptr<RedisOperations> FakeGroup::connect(const std::string& host,
+                                                           std::uint16_t port) {
   connected.push_back(host);
   return std::make_shared<FakeOperations>(*this, host, port);
 }

@@ -25,7 +25,8 @@ class FakeRedis {
   using Handler = std::function<std::optional<std::string>(const std::vector<std::string>&)>;
 
   FakeRedis(asio::io_context& io, Handler handler)
-      : io_(io), acceptor_(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+      : io_(io),
+        acceptor_(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
         handler_(std::move(handler)) {
     accept();
   }
@@ -62,29 +63,32 @@ class FakeRedis {
     });
   }
   void read(std::shared_ptr<Session> s) {
-    s->socket.async_read_some(asio::buffer(s->buf), [this, s](boost::system::error_code ec, std::size_t n) {
-      if (ec) return;
-      redisReaderFeed(s->reader, s->buf.data(), n);
-      void* raw = nullptr;
-      while (redisReaderGetReply(s->reader, &raw) == REDIS_OK && raw != nullptr) {
-        auto* r = static_cast<redisReply*>(raw);
-        std::vector<std::string> argv;
-        for (std::size_t i = 0; i < r->elements; ++i) argv.emplace_back(r->element[i]->str, r->element[i]->len);
-        freeReplyObject(raw);
-        received.push_back(argv);
-        if (s->hung || hang_all) {
-          s->hung = true;
-          continue;
-        }
-        auto answer = handler_(argv);
-        if (!answer) s->hung = true;
-        if (answer) {
-          auto out = std::make_shared<std::string>(std::move(*answer));
-          asio::async_write(s->socket, asio::buffer(*out), [out](boost::system::error_code, std::size_t) {});
-        }
-      }
-      read(s);
-    });
+    s->socket.async_read_some(
+        asio::buffer(s->buf), [this, s](boost::system::error_code ec, std::size_t n) {
+          if (ec) return;
+          redisReaderFeed(s->reader, s->buf.data(), n);
+          void* raw = nullptr;
+          while (redisReaderGetReply(s->reader, &raw) == REDIS_OK && raw != nullptr) {
+            auto* r = static_cast<redisReply*>(raw);
+            std::vector<std::string> argv;
+            for (std::size_t i = 0; i < r->elements; ++i)
+              argv.emplace_back(r->element[i]->str, r->element[i]->len);
+            freeReplyObject(raw);
+            received.push_back(argv);
+            if (s->hung || hang_all) {
+              s->hung = true;
+              continue;
+            }
+            auto answer = handler_(argv);
+            if (!answer) s->hung = true;
+            if (answer) {
+              auto out = std::make_shared<std::string>(std::move(*answer));
+              asio::async_write(s->socket, asio::buffer(*out),
+                                [out](boost::system::error_code, std::size_t) {});
+            }
+          }
+          read(s);
+        });
   }
 
   asio::io_context& io_;
@@ -99,7 +103,9 @@ inline std::optional<std::string> ok_for_all(const std::vector<std::string>& arg
   return "+OK\r\n";
 }
 
-inline std::string bulk(const std::string& s) { return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n"; }
+inline std::string bulk(const std::string& s) {
+  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
+}
 
 // Runs the io_context until `done` or the limit; returns done().
 inline bool run_until(asio::io_context& io, const std::function<bool()>& done,

@@ -17,7 +17,9 @@ using redvip::test::run_until;
 namespace {
 
 const std::string k_replica_info =
-    "# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:up\r\n"
+    "# "
+    "Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:"
+    "up\r\n"
     "master_last_io_seconds_ago:0\r\nmaster_sync_in_progress:0\r\nslave_repl_offset:700\r\n"
     "master_replid:7b84cbc99d847fd0694c977c71f9447e32bd4dbf\r\nmaster_repl_offset:700\r\n";
 
@@ -55,7 +57,8 @@ TEST_CASE("health checker: rise successes make it healthy and INFO is exposed") 
   CHECK(fake.received[2] == std::vector<std::string>{"INFO", "replication"});
 }
 
-TEST_CASE("health checker: a silent server fails checks at their deadline and checks keep their rate") {
+TEST_CASE(
+    "health checker: a silent server fails checks at their deadline and checks keep their rate") {
   boost::asio::io_context io;
   FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
     if (argv[0] == "INFO") return bulk(k_replica_info);
@@ -64,7 +67,8 @@ TEST_CASE("health checker: a silent server fails checks at their deadline and ch
   std::optional<Clock::time_point> unhealthy_at;
   const auto interval = 30ms;
   const auto timeout = 60ms;
-  RedisHealthChecker checker(connect_to(io, fake.port()), RedisHealthOptions{interval, timeout, 1, 2},
+  RedisHealthChecker checker(connect_to(io, fake.port()),
+                             RedisHealthOptions{interval, timeout, 1, 2},
                              [&](Health h, const std::string&) {
                                if (h == Health::unhealthy) unhealthy_at = Clock::now();
                              });
@@ -74,15 +78,18 @@ TEST_CASE("health checker: a silent server fails checks at their deadline and ch
   fake.hang_all = true;
   const auto stopped = Clock::now();
   const auto checks_before = checker.stats().checks;
-  REQUIRE(run_until(io, [&] { return unhealthy_at.has_value(); }, 2s));
-  const auto detect = std::chrono::duration_cast<std::chrono::milliseconds>(*unhealthy_at - stopped);
+  REQUIRE(run_until(
+      io, [&] { return unhealthy_at.has_value(); }, 2s));
+  const auto detect =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*unhealthy_at - stopped);
   // fall=2: the check in flight and the next one both die at the first deadline, at the
   // latest timeout + interval after the server stopped answering (+ scheduling slack).
   CHECK(detect.count() <= (timeout + interval + 80ms).count());
   CHECK(detect.count() >= timeout.count() - 5);
 
   // While the server stays silent, checks keep starting every interval: ~10 in 300 ms.
-  REQUIRE_FALSE(run_until(io, [] { return false; }, 300ms));
+  REQUIRE_FALSE(run_until(
+      io, [] { return false; }, 300ms));
   const auto ran = checker.stats().checks - checks_before;
   CHECK(ran >= 6);
   CHECK(checker.stats().successes + checker.stats().failures == checker.stats().checks);
@@ -90,14 +97,17 @@ TEST_CASE("health checker: a silent server fails checks at their deadline and ch
   CHECK_FALSE(checker.last_failure().empty());
 
   fake.hang_all = false;  // new connections answer again (SIGCONT after the old ones closed)
-  REQUIRE(run_until(io, [&] { return checker.health() == Health::healthy; }, 2s));
+  REQUIRE(run_until(
+      io, [&] { return checker.health() == Health::healthy; }, 2s));
 }
 
 TEST_CASE("health checker: LOADING is a failure and sets the loading flag") {
   boost::asio::io_context io;
   FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
-    if (argv[0] == "PING") return std::string("-LOADING Redis is loading the dataset in memory\r\n");
-    if (argv[0] == "INFO") return bulk("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n");
+    if (argv[0] == "PING")
+      return std::string("-LOADING Redis is loading the dataset in memory\r\n");
+    if (argv[0] == "INFO")
+      return bulk("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n");
     return ok_for_all(argv);
   });
   std::string reason;

@@ -44,7 +44,8 @@ TEST_CASE("health counter treats rise/fall below 1 as 1") {
   CHECK(c.record(true) == Health::healthy);
 }
 
-TEST_CASE("A lost connection is unhealthy at once; rise successes bring it back", "[redis][health]") {
+TEST_CASE("A lost connection is unhealthy at once; rise successes bring it back",
+          "[redis][health]") {
   redvip::agent::HealthCounter c(2, 3);
   using redvip::agent::Health;
   CHECK(c.record(true) == std::nullopt);

@@ -9,8 +9,12 @@ using namespace redvip::agent;
 
 namespace {
 
-RedisReply text(std::string s) { return RedisReply::make_text(RedisReply::Type::status, std::move(s)); }
-RedisReply bulk(std::string s) { return RedisReply::make_text(RedisReply::Type::string, std::move(s)); }
+RedisReply text(std::string s) {
+  return RedisReply::make_text(RedisReply::Type::status, std::move(s));
+}
+RedisReply bulk(std::string s) {
+  return RedisReply::make_text(RedisReply::Type::string, std::move(s));
+}
 RedisReply arr(std::vector<RedisReply> v) { return RedisReply::make_array(std::move(v)); }
 RedisReply num(long long n) { return RedisReply::make_integer(n); }
 
@@ -29,21 +33,22 @@ TEST_CASE("merge rules: COMMAND INFO and COMMAND GETKEYS replies") {
   CHECK(t->write);
   CHECK(!t->container);
   // COMMAND INFO publish: keyless, no write flag.
-  auto publish = arr({arr({bulk("publish"), num(3), arr({text("pubsub"), text("loading"), text("fast")}), num(0),
-                           num(0), num(0), arr({}), arr({}), arr({}), arr({})})});
+  auto publish =
+      arr({arr({bulk("publish"), num(3), arr({text("pubsub"), text("loading"), text("fast")}),
+                num(0), num(0), num(0), arr({}), arr({}), arr({}), arr({})})});
   t = parse_command_info(publish);
   REQUIRE(t);
   CHECK(t->keyless);
   CHECK(!t->write);
   // COMMAND INFO set: keys (first_key 1, a key spec).
-  auto set = arr({arr({bulk("set"), num(-3), arr({text("write"), text("denyoom")}), num(1), num(1), num(1), arr({}),
-                       arr({}), arr({arr({bulk("flags")})}), arr({})})});
+  auto set = arr({arr({bulk("set"), num(-3), arr({text("write"), text("denyoom")}), num(1), num(1),
+                       num(1), arr({}), arr({}), arr({arr({bulk("flags")})}), arr({})})});
   t = parse_command_info(set);
   REQUIRE(t);
   CHECK(!t->keyless);
   // COMMAND INFO function: a container, look up "function|load".
-  auto function = arr({arr({bulk("function"), num(-2), arr({}), num(0), num(0), num(0), arr({}), arr({}), arr({}),
-                            arr({arr({bulk("function|load")})})})});
+  auto function = arr({arr({bulk("function"), num(-2), arr({}), num(0), num(0), num(0), arr({}),
+                            arr({}), arr({}), arr({arr({bulk("function|load")})})})});
   t = parse_command_info(function);
   REQUIRE(t);
   CHECK(t->container);
@@ -62,7 +67,8 @@ TEST_CASE("merge rules: COMMAND INFO and COMMAND GETKEYS replies") {
   CHECK(!parse_getkeys(text("OK")));
 }
 
-TEST_CASE("merge rules: keys the keeper changed, and keys of earlier units not replayed, are kept back") {
+TEST_CASE(
+    "merge rules: keys the keeper changed, and keys of earlier units not replayed, are kept back") {
   MergeLedger ledger;
   REQUIRE(ledger.add_keeper_write(0, keys({"both"})));
   REQUIRE(ledger.add_keeper_write(-1, keys({"anydb"})));  // a keeper write in an unknown database
@@ -80,12 +86,21 @@ TEST_CASE("merge rules: keys the keeper changed, and keys of earlier units not r
       {"own key", {cmd(0, keys({"mine"}))}, true, ""},
       {"the keeper's key", {cmd(0, keys({"both"}))}, false, "both"},
       {"same name, other database", {cmd(1, keys({"both"}))}, true, ""},
-      {"a key the keeper wrote in an unknown database, any database", {cmd(5, keys({"anydb"}))}, false, "anydb"},
-      {"a transaction with one conflicting key", {cmd(0, keys({"x"})), cmd(0, keys({"y", "both"}))}, false, "both"},
+      {"a key the keeper wrote in an unknown database, any database",
+       {cmd(5, keys({"anydb"}))},
+       false,
+       "anydb"},
+      {"a transaction with one conflicting key",
+       {cmd(0, keys({"x"})), cmd(0, keys({"y", "both"}))},
+       false,
+       "both"},
       {"unknown database", {cmd(-1, keys({"mine"}))}, false, ""},
       {"keyless write", {cmd(0, CommandKeys{KeysKind::keyless_write, {}, {}})}, false, ""},
       {"keyless non-write", {cmd(0, CommandKeys{KeysKind::keyless, {}, {}})}, false, ""},
-      {"unknown keys", {cmd(0, CommandKeys{KeysKind::unknown, {}, "unknown command 'foo'"})}, false, ""},
+      {"unknown keys",
+       {cmd(0, CommandKeys{KeysKind::unknown, {}, "unknown command 'foo'"})},
+       false,
+       ""},
   };
   for (const auto& row : rows) {
     INFO(row.name);
@@ -99,7 +114,8 @@ TEST_CASE("merge rules: keys the keeper changed, and keys of earlier units not r
   MergeLedger::Skipped batch;
   REQUIRE(ledger.add_skipped({cmd(0, keys({"q"}))}, &batch));
   CHECK(!ledger.judge({cmd(0, keys({"q"}))}, &batch).replay);
-  CHECK(ledger.judge({cmd(0, keys({"q"}))}).replay);  // not committed yet: a retried batch starts over
+  CHECK(ledger.judge({cmd(0, keys({"q"}))})
+            .replay);  // not committed yet: a retried batch starts over
   CHECK(ledger.judge({cmd(0, keys({"r"}))}, &batch).replay);
   REQUIRE(ledger.commit(std::move(batch)));
   auto j = ledger.judge({cmd(0, keys({"q"}))});
@@ -110,16 +126,20 @@ TEST_CASE("merge rules: keys the keeper changed, and keys of earlier units not r
   CHECK(!ledger.judge({cmd(7, keys({"u"}))}).replay);
 }
 
-TEST_CASE("merge rules: after a keyless write on either side, or unknown keys, nothing more is replayed") {
+TEST_CASE(
+    "merge rules: after a keyless write on either side, or unknown keys, nothing more is "
+    "replayed") {
   {
     MergeLedger ledger;
-    REQUIRE(ledger.add_keeper_write(0, CommandKeys{KeysKind::keyless_write, {}, {}}));  // FLUSHDB on the keeper
+    REQUIRE(ledger.add_keeper_write(
+        0, CommandKeys{KeysKind::keyless_write, {}, {}}));  // FLUSHDB on the keeper
     CHECK(ledger.stopped());
     CHECK(!ledger.judge({cmd(3, keys({"anything"}))}).replay);
   }
   {
     MergeLedger ledger;
-    REQUIRE(ledger.add_keeper_write(0, CommandKeys{KeysKind::unknown, {}, "unknown command 'mod.x'"}));
+    REQUIRE(
+        ledger.add_keeper_write(0, CommandKeys{KeysKind::unknown, {}, "unknown command 'mod.x'"}));
     auto j = ledger.judge({cmd(0, keys({"k"}))});
     CHECK(!j.replay);
     CHECK(j.reason.find("mod.x") != std::string::npos);
@@ -127,7 +147,8 @@ TEST_CASE("merge rules: after a keyless write on either side, or unknown keys, n
   {
     MergeLedger ledger;
     MergeLedger::Skipped batch;
-    REQUIRE(ledger.add_skipped({cmd(0, CommandKeys{KeysKind::keyless_write, {}, {}})}, &batch));  // FLUSHALL kept
+    REQUIRE(ledger.add_skipped({cmd(0, CommandKeys{KeysKind::keyless_write, {}, {}})},
+                               &batch));  // FLUSHALL kept
     CHECK(!ledger.judge({cmd(0, keys({"k"}))}, &batch).replay);
     REQUIRE(ledger.commit(std::move(batch)));
     CHECK(ledger.stopped());

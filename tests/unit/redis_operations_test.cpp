@@ -25,7 +25,8 @@ std::shared_ptr<RedisConnection> connect_to(boost::asio::io_context& io, std::ui
   return RedisConnection::create(io, o);
 }
 
-const std::string k_role_replica = "*5\r\n$5\r\nslave\r\n$8\r\n10.0.0.1\r\n:6379\r\n$9\r\nconnected\r\n:700\r\n";
+const std::string k_role_replica =
+    "*5\r\n$5\r\nslave\r\n$8\r\n10.0.0.1\r\n:6379\r\n$9\r\nconnected\r\n:700\r\n";
 const std::string k_role_master = "*3\r\n$6\r\nmaster\r\n:700\r\n*0\r\n";
 
 // Runs one operation to its end.
@@ -66,12 +67,14 @@ TEST_CASE("operations: promote succeeds only when ROLE confirms master") {
   CHECK(bad.error == RedisErrc::not_confirmed);
 }
 
-TEST_CASE("operations: follow skips a replica already linked to that master, else REPLICAOF + ROLE") {
+TEST_CASE(
+    "operations: follow skips a replica already linked to that master, else REPLICAOF + ROLE") {
   boost::asio::io_context io;
   FakeRedis fake(io, [&](const std::vector<std::string>& argv) -> std::optional<std::string> {
     if (argv[0] == "INFO") {
-      return bulk("# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\n"
-                  "master_link_status:up\r\nmaster_sync_in_progress:0\r\n");
+      return bulk(
+          "# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\n"
+          "master_link_status:up\r\nmaster_sync_in_progress:0\r\n");
     }
     if (argv[0] == "ROLE") return k_role_replica;
     return ok_for_all(argv);
@@ -117,7 +120,8 @@ TEST_CASE("operations: peer_data asks three INFO sections at once and judges the
   boost::asio::io_context io;
   FakeRedis fake(io, [&](const std::vector<std::string>& argv) -> std::optional<std::string> {
     if (argv[0] != "INFO") return ok_for_all(argv);
-    if (argv[1] == "replication") return bulk("# Replication\r\nrole:master\r\nmaster_replid:abc\r\nmaster_repl_offset:70\r\n");
+    if (argv[1] == "replication")
+      return bulk("# Replication\r\nrole:master\r\nmaster_replid:abc\r\nmaster_repl_offset:70\r\n");
     if (argv[1] == "persistence") return bulk("# Persistence\r\nloading:0\r\n");
     return bulk("# Keyspace\r\ndb0:keys=5,expires=0,avg_ttl=0\r\n");
   });
@@ -166,12 +170,16 @@ TEST_CASE("operations: stop-guarded operations throw Stopped instead of returnin
   bool returned = false;
   std::exception_ptr thrown;
   bool finished = false;
-  boost::asio::co_spawn(io, ops->pause_writes(1000ms, 200ms), [&](std::exception_ptr e, RedisOpResult) {
-    finished = true;
-    thrown = e;
-    returned = !e;
-  });
-  REQUIRE(run_until(io, [&] { return !fake.received.empty() && fake.received.back().size() > 1 && fake.received.back()[1] == "PAUSE"; }));
+  boost::asio::co_spawn(io, ops->pause_writes(1000ms, 200ms),
+                        [&](std::exception_ptr e, RedisOpResult) {
+                          finished = true;
+                          thrown = e;
+                          returned = !e;
+                        });
+  REQUIRE(run_until(io, [&] {
+    return !fake.received.empty() && fake.received.back().size() > 1 &&
+           fake.received.back()[1] == "PAUSE";
+  }));
   stop.request_stop();
   REQUIRE(run_until(io, [&] { return finished; }));
   CHECK_FALSE(returned);
@@ -187,6 +195,7 @@ TEST_CASE("operations: stop-guarded operations throw Stopped instead of returnin
   });
   REQUIRE(run_until(io, [&] { return finished; }));
   CHECK(thrown);
-  run_until(io, [] { return false; }, 50ms);
+  run_until(
+      io, [] { return false; }, 50ms);
   for (const auto& argv : fake.received) CHECK_FALSE((argv.size() > 1 && argv[1] == "UNPAUSE"));
 }

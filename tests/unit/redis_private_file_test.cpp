@@ -47,7 +47,8 @@ int mode_of(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("private file: 0700 directories, 0600 file, whole content after commit, no partial left") {
+TEST_CASE(
+    "private file: 0700 directories, 0600 file, whole content after commit, no partial left") {
   boost::asio::io_context io;
   TempDir tmp;
   const fs::path dir = tmp.path / "x" / "saved";
@@ -102,15 +103,18 @@ TEST_CASE("private file: directories others own or may write are refused") {
   TempDir tmp;
   fs::create_directories(tmp.path / "open");
   fs::permissions(tmp.path / "open", fs::perms::owner_all | fs::perms::group_write);
-  CHECK(ensure_private_directory((tmp.path / "open").string()).find("writable by group or others") !=
-        std::string::npos);
+  CHECK(
+      ensure_private_directory((tmp.path / "open").string()).find("writable by group or others") !=
+      std::string::npos);
   std::ofstream(tmp.path / "plain") << "x";
-  CHECK(ensure_private_directory((tmp.path / "plain").string()).find("not a directory") != std::string::npos);
+  CHECK(ensure_private_directory((tmp.path / "plain").string()).find("not a directory") !=
+        std::string::npos);
   CHECK(!ensure_private_directory("").empty());
   if (::geteuid() == 0) {
     fs::create_directories(tmp.path / "theirs");
     REQUIRE(::chown((tmp.path / "theirs").c_str(), 65534, 65534) == 0);
-    CHECK(ensure_private_directory((tmp.path / "theirs").string()).find("not owned") != std::string::npos);
+    CHECK(ensure_private_directory((tmp.path / "theirs").string()).find("not owned") !=
+          std::string::npos);
   }
   CHECK(safe_file_part("VI 1/../x") == "VI_1_.._x");
   CHECK(safe_file_part(".hidden") == "_.hidden");

@@ -193,7 +193,9 @@ std::string crlf(std::string_view text) {
   return out;
 }
 
-RedisReply text(std::string s) { return RedisReply::make_text(RedisReply::Type::string, std::move(s)); }
+RedisReply text(std::string s) {
+  return RedisReply::make_text(RedisReply::Type::string, std::move(s));
+}
 RedisReply num(long long v) { return RedisReply::make_integer(v); }
 
 }  // namespace
@@ -249,7 +251,9 @@ TEST_CASE("INFO replication of a replica with the link up") {
   CHECK(judge_sync_completed(*info, "127.0.0.1", 21701).completed);
   CHECK_FALSE(judge_sync_completed(*info, "127.0.0.1", 21702).completed);
   CHECK_FALSE(judge_sync_completed(*info, "10.0.0.1", 21701).completed);
-  CHECK_FALSE(judge_sync_completed(*info, "127.0.0.1", 21701, "4f9ecf45c8bde89ccc2c140767f359e36bbf0e51").completed);
+  CHECK_FALSE(
+      judge_sync_completed(*info, "127.0.0.1", 21701, "4f9ecf45c8bde89ccc2c140767f359e36bbf0e51")
+          .completed);
 }
 
 TEST_CASE("INFO replication of a replica whose master went away") {
@@ -283,7 +287,8 @@ TEST_CASE("INFO persistence while loading and INFO keyspace") {
   auto ks = parse_info(crlf(k_keyspace));
   REQUIRE(ks);
   CHECK(ks->total_keys == 1);
-  auto two_dbs = parse_info("# Keyspace\r\ndb0:keys=3,expires=0,avg_ttl=0\r\ndb5:keys=4,expires=1,avg_ttl=9\r\n");
+  auto two_dbs = parse_info(
+      "# Keyspace\r\ndb0:keys=3,expires=0,avg_ttl=0\r\ndb5:keys=4,expires=1,avg_ttl=9\r\n");
   REQUIRE(two_dbs);
   CHECK(two_dbs->total_keys == 7);
   auto empty = parse_info("# Keyspace\r\n");
@@ -300,8 +305,9 @@ TEST_CASE("INFO parsing rejects what is not INFO and survives damaged lines") {
   CHECK_FALSE(parse_info(""));
   CHECK_FALSE(parse_info("PONG"));
   CHECK_FALSE(parse_info("-ERR unknown command\r\n"));
-  auto damaged = parse_info("role:master\r\nmaster_repl_offset:12x\r\nslave0:ip=1.2.3.4,port=99999,state=online\r\n"
-                            "slave1:garbage\r\nmaster_port:-5\r\n");
+  auto damaged = parse_info(
+      "role:master\r\nmaster_repl_offset:12x\r\nslave0:ip=1.2.3.4,port=99999,state=online\r\n"
+      "slave1:garbage\r\nmaster_port:-5\r\n");
   REQUIRE(damaged);
   CHECK(damaged->role == RedisRole::master);
   CHECK(damaged->master_repl_offset == -1);
@@ -327,9 +333,9 @@ TEST_CASE("ROLE replies captured from redis-server 7.0.15") {
   CHECK(replica.slave_repl_offset == 50);
 
   ReplicationInfo syncing;
-  REQUIRE(merge_role_reply(RedisReply::make_array({text("slave"), text("127.0.0.1"), num(21701),
-                                                   text("sync"), num(-1)}),
-                           syncing));
+  REQUIRE(merge_role_reply(
+      RedisReply::make_array({text("slave"), text("127.0.0.1"), num(21701), text("sync"), num(-1)}),
+      syncing));
   CHECK(syncing.master_sync_in_progress);
   CHECK_FALSE(syncing.master_link_up);
 
@@ -350,8 +356,12 @@ TEST_CASE("ROLE replies of the wrong shape are refused") {
   CHECK_FALSE(merge_role_reply(RedisReply::make_nil(), info));
   CHECK_FALSE(merge_role_reply(RedisReply::make_array({}), info));
   CHECK_FALSE(merge_role_reply(RedisReply::make_array({text("master")}), info));
-  CHECK_FALSE(merge_role_reply(RedisReply::make_array({text("master"), text("50"), RedisReply::make_array({})}), info));
-  CHECK_FALSE(merge_role_reply(RedisReply::make_array({text("slave"), text("h"), num(70000), text("connected"), num(1)}), info));
-  CHECK_FALSE(merge_role_reply(RedisReply::make_array({text("sentinel"), RedisReply::make_array({})}), info));
+  CHECK_FALSE(merge_role_reply(
+      RedisReply::make_array({text("master"), text("50"), RedisReply::make_array({})}), info));
+  CHECK_FALSE(merge_role_reply(
+      RedisReply::make_array({text("slave"), text("h"), num(70000), text("connected"), num(1)}),
+      info));
+  CHECK_FALSE(merge_role_reply(
+      RedisReply::make_array({text("sentinel"), RedisReply::make_array({})}), info));
   CHECK(info.role == RedisRole::unknown);
 }

@@ -8,11 +8,14 @@ using namespace redvip::agent;
 
 namespace {
 
-std::vector<std::string> strings(const std::vector<std::string_view>& v) { return {v.begin(), v.end()}; }
+std::vector<std::string> strings(const std::vector<std::string_view>& v) {
+  return {v.begin(), v.end()};
+}
 
 // Every command of `bytes`, fed `chunk` bytes at a time.
 std::vector<std::vector<std::string>> parse_all(std::string_view bytes, std::size_t chunk,
-                                                StreamLimits limits = {}, std::string* error = nullptr) {
+                                                StreamLimits limits = {},
+                                                std::string* error = nullptr) {
   CommandStreamParser p(limits);
   std::vector<std::vector<std::string>> out;
   StreamCommand c;
@@ -71,7 +74,8 @@ TEST_CASE("replication stream: PSYNC replies") {
   }
 }
 
-TEST_CASE("replication stream: RDB headers and payloads, length and diskless forms, in every split") {
+TEST_CASE(
+    "replication stream: RDB headers and payloads, length and diskless forms, in every split") {
   CHECK(parse_rdb_header("$123")->length == 123);
   const std::string mark = "7da07e84d1891dd662a014fc4f4212727acce5b9";
   CHECK(parse_rdb_header("$EOF:" + mark)->eof_mark == mark);
@@ -80,7 +84,9 @@ TEST_CASE("replication stream: RDB headers and payloads, length and diskless for
   CHECK(!parse_rdb_header("+OK"));
   CHECK(!parse_rdb_header("$99999999999999999999"));
 
-  const std::string rdb = "REDIS0010\xfa\tredis-ver\x06" "7.0.15 and more bytes, \xff\x17\xf7";
+  const std::string rdb =
+      "REDIS0010\xfa\tredis-ver\x06"
+      "7.0.15 and more bytes, \xff\x17\xf7";
   const std::string after = "*1\r\n$4\r\nping\r\n";
   for (const bool diskless : {false, true}) {
     const std::string wire = diskless ? rdb + mark + after : rdb + after;
@@ -107,7 +113,9 @@ TEST_CASE("replication stream: RDB headers and payloads, length and diskless for
   }
 }
 
-TEST_CASE("replication stream: commands parse the same in every split; keep-alives and SELECT classified") {
+TEST_CASE(
+    "replication stream: commands parse the same in every split; keep-alives and SELECT "
+    "classified") {
   for (std::size_t chunk : {1, 2, 7, 64, 4096}) {
     INFO("chunk " << chunk);
     auto cmds = parse_all(k_stream, chunk);
@@ -131,7 +139,8 @@ TEST_CASE("replication stream: commands parse the same in every split; keep-aliv
   CHECK(p.consumed() == static_cast<long long>(k_stream.size()));
   CHECK(db == 0);
   using K = StreamCommandKind;
-  CHECK(kinds == std::vector<K>{K::select, K::data, K::select, K::data, K::keepalive, K::keepalive});
+  CHECK(kinds ==
+        std::vector<K>{K::select, K::data, K::select, K::data, K::keepalive, K::keepalive});
   std::vector<std::string_view> getack{"REPLCONF", "GETACK", "*"};
   CHECK(classify_stream_command(getack) == K::keepalive);
   std::vector<std::string_view> multi{"MULTI"}, exec{"exec"}, bad_select{"SELECT", "x"};
@@ -141,7 +150,8 @@ TEST_CASE("replication stream: commands parse the same in every split; keep-aliv
 }
 
 TEST_CASE("replication stream: binary arguments and encoding round-trip") {
-  const std::vector<std::string> argv{"SET", std::string("k\0\r\n*1", 6), std::string(70000, 'v'), ""};
+  const std::vector<std::string> argv{"SET", std::string("k\0\r\n*1", 6), std::string(70000, 'v'),
+                                      ""};
   const std::string wire = encode_command(argv);
   for (std::size_t chunk : {1, 5, 65536}) {
     auto cmds = parse_all(wire, chunk);
@@ -206,9 +216,10 @@ TEST_CASE("replication stream: the database at the end of a stretch that starts 
   CHECK(r.aligned);
   CHECK(!r.db);
   // A value that looks like a command does not fool the scan: its tail does not align.
-  const std::string tricky = encode_command(std::vector<std::string>{"SET", "k", "*2\r\n$6\r\nSELECT\r\n$1\r\n9\r\n"}) +
-                             encode_command(std::vector<std::string>{"SELECT", "4"}) +
-                             encode_command(std::vector<std::string>{"SET", "x", "1"});
+  const std::string tricky =
+      encode_command(std::vector<std::string>{"SET", "k", "*2\r\n$6\r\nSELECT\r\n$1\r\n9\r\n"}) +
+      encode_command(std::vector<std::string>{"SELECT", "4"}) +
+      encode_command(std::vector<std::string>{"SET", "x", "1"});
   for (std::size_t cut = 0; cut < 20; ++cut) {
     r = find_db_at_end(std::string_view(tricky).substr(cut), limits, 1 << 20);
     CHECK(r.db == 4);

@@ -24,7 +24,9 @@ std::vector<RedisReply> read_all(ReplyReader& reader, const std::string& bytes, 
   return out;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -56,7 +58,8 @@ TEST_CASE("reply reader: every RESP2 type, nested, pipelined, in any chunking", 
   }
 }
 
-TEST_CASE("reply reader: an array header past the element bound fails at once, allocating nothing", "[redis][reply]") {
+TEST_CASE("reply reader: an array header past the element bound fails at once, allocating nothing",
+          "[redis][reply]") {
   ReplyReader reader;
   const auto t0 = Clock::now();
   const std::string wire = "*2147483647\r\n";
@@ -64,13 +67,16 @@ TEST_CASE("reply reader: an array header past the element bound fails at once, a
   CHECK_FALSE(reader.next());
   CHECK(Clock::now() - t0 < std::chrono::milliseconds(50));
   REQUIRE(reader.failed());
-  CHECK(contains(reader.error(), "an array of 2147483647 elements exceeds the bound of 65536 elements per reply"));
+  CHECK(contains(reader.error(),
+                 "an array of 2147483647 elements exceeds the bound of 65536 elements per reply"));
   // Failed for good.
   CHECK_FALSE(reader.feed("+OK\r\n", 5));
   CHECK_FALSE(reader.next());
 }
 
-TEST_CASE("reply reader: the element bound counts every array of one reply, and restarts with the next", "[redis][reply]") {
+TEST_CASE(
+    "reply reader: the element bound counts every array of one reply, and restarts with the next",
+    "[redis][reply]") {
   ReplyLimits limits;
   limits.max_elements = 10;
   {
@@ -89,7 +95,10 @@ TEST_CASE("reply reader: the element bound counts every array of one reply, and 
   }
 }
 
-TEST_CASE("reply reader: a bulk string, a line or a stream longer than the byte bound is cut when the bound is reached", "[redis][reply]") {
+TEST_CASE(
+    "reply reader: a bulk string, a line or a stream longer than the byte bound is cut when the "
+    "bound is reached",
+    "[redis][reply]") {
   ReplyLimits limits;
   limits.max_bytes = 64 * 1024;
   const std::string chunk(4096, 'x');
@@ -143,7 +152,10 @@ TEST_CASE("reply reader: a bulk string, a line or a stream longer than the byte 
   }
 }
 
-TEST_CASE("reply reader: bytes that are not RESP, and nesting deeper than hiredis reads, fail with the reason", "[redis][reply]") {
+TEST_CASE(
+    "reply reader: bytes that are not RESP, and nesting deeper than hiredis reads, fail with the "
+    "reason",
+    "[redis][reply]") {
   {
     ReplyReader reader;
     read_all(reader, "?garbage\r\n", 64);

@@ -32,7 +32,8 @@ InstanceSettings settings_for_test(std::vector<vrrp::IpAddress> unicast_peers = 
   s.unicast_peers = std::move(unicast_peers);
   RedisSettings r;
   // As the parser resolves it: the unicast peers, else the block's peers { }.
-  r.peers = s.unicast_peers.empty() ? std::vector<vrrp::IpAddress>{ip(k_n2), ip(k_n3)} : s.unicast_peers;
+  r.peers =
+      s.unicast_peers.empty() ? std::vector<vrrp::IpAddress>{ip(k_n2), ip(k_n3)} : s.unicast_peers;
   r.peer_port = 6379;
   r.check_timeout = 50ms;
   r.handover_timeout = 300ms;
@@ -64,7 +65,8 @@ struct Rig {
     return done();
   }
   void run_for(std::chrono::milliseconds d) {
-    run_until(io, [] { return false; }, d);
+    run_until(
+        io, [] { return false; }, d);
   }
   bool run(const std::function<bool()>& done, std::chrono::milliseconds limit = 2s) {
     return run_until(io, done, limit);
@@ -146,7 +148,8 @@ TEST_CASE("role controller: a replica whose Redis restarted empty is never promo
   CHECK_FALSE(rig.group->has("VIP added"));
 }
 
-TEST_CASE("role controller: a master whose Redis hung while another took over syncs from it first") {
+TEST_CASE(
+    "role controller: a master whose Redis hung while another took over syncs from it first") {
   Rig rig;
   auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
   auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
@@ -249,7 +252,8 @@ TEST_CASE("role controller: preempting a live master takes its last write first"
     // Not one write the old master accepted is missing here.
     CHECK(rig.group->local_node().promoted_at == n2.last_write_offset);
     REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 CLIENT UNPAUSE"); }));
-    CHECK(j.position("10.0.0.2 REPLICAOF 10.0.0.1 6379") < j.position("10.0.0.2 CLIENT KILL normal pubsub"));
+    CHECK(j.position("10.0.0.2 REPLICAOF 10.0.0.1 6379") <
+          j.position("10.0.0.2 CLIENT KILL normal pubsub"));
     CHECK(j.position("10.0.0.2 CLIENT KILL normal pubsub") < j.position("10.0.0.2 CLIENT UNPAUSE"));
     CHECK(n2.role == RedisRole::replica);
   }
@@ -283,7 +287,8 @@ TEST_CASE("role controller: leaving master follows the new master, then drops ev
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT UNPAUSE"); }));
   const auto& j = *rig.group;
   CHECK(j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379") >= 0);
-  CHECK(j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379") < j.position("10.0.0.1 CLIENT KILL normal pubsub"));
+  CHECK(j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379") <
+        j.position("10.0.0.1 CLIENT KILL normal pubsub"));
   CHECK(j.position("10.0.0.1 CLIENT KILL normal pubsub") < j.position("10.0.0.1 CLIENT UNPAUSE"));
 
   // No new master known (a fault, a stop): the clients go all the same.
@@ -292,7 +297,8 @@ TEST_CASE("role controller: leaving master follows the new master, then drops ev
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT KILL normal pubsub"); }));
 }
 
-TEST_CASE("role controller: an advert from a non-peer never costs a REPLICAOF, a connection or data") {
+TEST_CASE(
+    "role controller: an advert from a non-peer never costs a REPLICAOF, a connection or data") {
   constexpr const char* k_forger = "10.0.0.66";
   Rig rig;
   rig.group->add(k_us, RedisRole::master, 1000, 100);
@@ -326,23 +332,26 @@ TEST_CASE("role controller: an advert from a non-peer never costs a REPLICAOF, a
     rig.promote(ip(k_forger));
     REQUIRE(rig.run([&] { return rig.answered(); }));
     rig.run_for(20ms);
-    for (const auto& line : rig.group->journal) CHECK(line.rfind("10.0.0.66 ", 0) == std::string::npos);
+    for (const auto& line : rig.group->journal)
+      CHECK(line.rfind("10.0.0.66 ", 0) == std::string::npos);
     CHECK(rig.controller->view().non_peer_adverts == 1);
   }
   const auto& hosts = rig.group->connected;
   CHECK(std::find(hosts.begin(), hosts.end(), k_forger) == hosts.end());
 }
 
-TEST_CASE("role controller: a refused REPLICAOF is the eligibility reason, until something else is") {
+TEST_CASE(
+    "role controller: a refused REPLICAOF is the eligibility reason, until something else is") {
   Rig rig;
   auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
-  us.refuses_replicaof = "ERR unknown command 'REPLICAOF', with args beginning with: '10.0.0.2' '6379' ";
+  us.refuses_replicaof =
+      "ERR unknown command 'REPLICAOF', with args beginning with: '10.0.0.2' '6379' ";
   rig.group->add(k_n2, RedisRole::master, 500, 5);
   rig.start();
   rig.controller->master_seen(ip(k_n2));
   REQUIRE(rig.check_until([&] {
-    return rig.instance.details["redis sync"].find("REPLICAOF 10.0.0.2:6379: ERR unknown command 'REPLICAOF'") !=
-           std::string::npos;
+    return rig.instance.details["redis sync"].find(
+               "REPLICAOF 10.0.0.2:6379: ERR unknown command 'REPLICAOF'") != std::string::npos;
   }));
   CHECK(rig.instance.is_blocked("redis sync"));
   CHECK(rig.controller->view().detail.find("unknown command 'REPLICAOF'") != std::string::npos);
@@ -434,7 +443,8 @@ TEST_CASE("role controller: cold start promotes only when no peer holds newer da
   SECTION("a peer holds more keys: wait (and follow it once it is master)") {
     rig.check_until([] { return false; }, 150ms);
     CHECK(rig.instance.is_blocked("redis sync"));
-    CHECK(rig.controller->view().detail.find("peer 10.0.0.2 holds newer data") != std::string::npos);
+    CHECK(rig.controller->view().detail.find("peer 10.0.0.2 holds newer data") !=
+          std::string::npos);
   }
   SECTION("the peers are empty or unreachable: ours is the data") {
     n2.keys = 0;

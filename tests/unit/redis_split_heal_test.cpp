@@ -14,8 +14,8 @@ const std::string RA = "4d6fd43b3018b21e595d975b91571e162b8f1ff9";  // A's histo
 const std::string RB = "b317973078e4f97a502c9b97a6608a9d7338a8f3";  // B's, promoted from A's
 const std::string RX = "9e0c1a7f3b6d2e8a4c5f0b1d7e3a9c2f6b8d4e10";  // unrelated
 
-DivergenceSide side(std::string id, long long offset, std::string id2, long long second, int priority,
-                    std::uint8_t last_octet) {
+DivergenceSide side(std::string id, long long offset, std::string id2, long long second,
+                    int priority, std::uint8_t last_octet) {
   DivergenceSide s;
   s.history.replid = std::move(id);
   s.history.offset = offset;
@@ -35,7 +35,8 @@ DivergenceSide theirs(long long b_bytes) { return side(RB, 52 + b_bytes, RA, 53,
 
 }  // namespace
 
-TEST_CASE("split heal: the data decides, VRRP's choice only between equals", "[split_brain][redis]") {
+TEST_CASE("split heal: the data decides, VRRP's choice only between equals",
+          "[split_brain][redis]") {
   struct Row {
     const char* what;
     long long a_bytes, b_bytes;
@@ -44,11 +45,15 @@ TEST_CASE("split heal: the data decides, VRRP's choice only between equals", "[s
   };
   const Row rows[] = {
       {"B took nothing: it yields, nothing to save", 100, 0, SplitHealAction::demote_other, false},
-      {"both wrote, A more: B yields, its writes saved", 500, 100, SplitHealAction::demote_other, true},
-      {"both wrote, B more: A yields though VRRP kept it", 100, 500, SplitHealAction::yield_ours, true},
-      {"A took nothing, B did: A yields, nothing of A's to save", 0, 300, SplitHealAction::yield_ours, false},
+      {"both wrote, A more: B yields, its writes saved", 500, 100, SplitHealAction::demote_other,
+       true},
+      {"both wrote, B more: A yields though VRRP kept it", 100, 500, SplitHealAction::yield_ours,
+       true},
+      {"A took nothing, B did: A yields, nothing of A's to save", 0, 300,
+       SplitHealAction::yield_ours, false},
       {"equal writes: priority (A's 150) decides", 200, 200, SplitHealAction::demote_other, true},
-      {"neither wrote: priority decides, nothing to save", 0, 0, SplitHealAction::demote_other, false},
+      {"neither wrote: priority decides, nothing to save", 0, 0, SplitHealAction::demote_other,
+       false},
   };
   for (const auto& r : rows) {
     INFO(r.what);
@@ -62,7 +67,8 @@ TEST_CASE("split heal: the data decides, VRRP's choice only between equals", "[s
   }
 }
 
-TEST_CASE("split heal: the other Redis no longer a master: nothing to reconcile", "[split_brain][redis]") {
+TEST_CASE("split heal: the other Redis no longer a master: nothing to reconcile",
+          "[split_brain][redis]") {
   const auto p = plan_split_heal(ours(100), theirs(500), false, true, true);
   CHECK(p.action == SplitHealAction::nothing);
   CHECK_FALSE(p.save);
@@ -107,8 +113,9 @@ TEST_CASE("split heal: saving and merging follow the settings", "[split_brain][r
   }
 }
 
-TEST_CASE("split heal, forced: the waiting node yields whatever the data says; its writes are saved",
-          "[split_brain][redis]") {
+TEST_CASE(
+    "split heal, forced: the waiting node yields whatever the data says; its writes are saved",
+    "[split_brain][redis]") {
   // B (here "ours") waited for A, which did nothing: B yields even though it wrote more.
   const auto p = plan_forced_yield(theirs(500), ours(100), true, false);
   CHECK(p.action == SplitHealAction::yield_ours);

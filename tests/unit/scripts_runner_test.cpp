@@ -40,7 +40,9 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-ScriptCommand sh(const std::string& script) { return ScriptCommand{"/bin/sh -c '" + script + "'", "", "", "t:1"}; }
+ScriptCommand sh(const std::string& script) {
+  return ScriptCommand{"/bin/sh -c '" + script + "'", "", "", "t:1"};
+}
 
 // Runs the io_context until `done` or the limit.
 template <typename Pred>
@@ -80,14 +82,16 @@ TEST_CASE("ScriptRunner: arguments are passed as words, no shell", "[scripts]") 
   asio::io_context io;
   ScriptRunner runner(io);
   bool done = false;
-  runner.run(ScriptCommand{"/bin/sh -c 'printf \"%s|\" \"$@\" > " + dir.path + "/out' sh", "", "", "t:1"},
-             {"INSTANCE", "VI 1", "$HOME"}, 2000ms, [&](const ScriptOutcome&) { done = true; });
+  runner.run(
+      ScriptCommand{"/bin/sh -c 'printf \"%s|\" \"$@\" > " + dir.path + "/out' sh", "", "", "t:1"},
+      {"INSTANCE", "VI 1", "$HOME"}, 2000ms, [&](const ScriptOutcome&) { done = true; });
   run_until(io, [&] { return done; });
   CHECK(slurp(dir.path + "/out") == "INSTANCE|VI 1|$HOME|");
 }
 
-TEST_CASE("ScriptRunner: a hanging script and its children are killed at the timeout, the loop runs on",
-          "[scripts]") {
+TEST_CASE(
+    "ScriptRunner: a hanging script and its children are killed at the timeout, the loop runs on",
+    "[scripts]") {
   TempDir dir;
   asio::io_context io;
   ScriptRunner runner(io);
@@ -118,7 +122,8 @@ TEST_CASE("ScriptRunner: a hanging script and its children are killed at the tim
   // The grandchild was killed with the group (allow the kernel a moment to reap it).
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
-    gone = ::kill(child, 0) != 0 || slurp("/proc/" + std::to_string(child) + "/stat").find(") Z") != std::string::npos;
+    gone = ::kill(child, 0) != 0 ||
+           slurp("/proc/" + std::to_string(child) + "/stat").find(") Z") != std::string::npos;
     if (!gone) std::this_thread::sleep_for(10ms);
   }
   CHECK(gone);
@@ -129,7 +134,8 @@ TEST_CASE("ScriptRunner: cancel kills without a callback; when_idle waits for th
   asio::io_context io;
   ScriptRunner runner(io);
   bool called = false;
-  const int pid = runner.run(sh("sleep 30"), {}, 10000ms, [&](const ScriptOutcome&) { called = true; });
+  const int pid =
+      runner.run(sh("sleep 30"), {}, 10000ms, [&](const ScriptOutcome&) { called = true; });
   REQUIRE(pid > 0);
   bool idle = false;
   runner.when_idle([&] { idle = true; });
@@ -148,8 +154,9 @@ TEST_CASE("Notifier: scripts run one at a time, in order, the fifo gets keepaliv
   NotifySettings s;
   const std::string log = dir.path + "/log";
   // Each run appends "start" and, a little later, "end": overlapping runs would interleave.
-  s.any = ScriptCommand{"/bin/sh -c 'echo start $3 >> " + log + "; sleep 0.05; echo end $3 >> " + log + "' sh",
-                        "", "", "t:1"};
+  s.any = ScriptCommand{
+      "/bin/sh -c 'echo start $3 >> " + log + "; sleep 0.05; echo end $3 >> " + log + "' sh", "",
+      "", "t:1"};
   s.master = ScriptCommand{"/bin/sh -c 'echo master >> " + log + "'", "", "", "t:2"};
   s.fifo = dir.path + "/fifo";
   s.timeout = 2000ms;
@@ -158,7 +165,8 @@ TEST_CASE("Notifier: scripts run one at a time, in order, the fifo gets keepaliv
   notifier->notify(NotifyState::master, 100);
   notifier->notify(NotifyState::fault, 100);
   run_until(io, [&] { return notifier->idle(); });
-  CHECK(slurp(log) == "start BACKUP\nend BACKUP\nmaster\nstart MASTER\nend MASTER\nstart FAULT\nend FAULT\n");
+  CHECK(slurp(log) ==
+        "start BACKUP\nend BACKUP\nmaster\nstart MASTER\nend MASTER\nstart FAULT\nend FAULT\n");
   CHECK(notifier->counters().runs == 4);
   CHECK(notifier->counters().failed == 0);
   // The fifo was made and holds the three lines.
@@ -167,11 +175,13 @@ TEST_CASE("Notifier: scripts run one at a time, in order, the fifo gets keepaliv
   char buffer[256];
   const ssize_t n = ::read(fd, buffer, sizeof buffer);
   ::close(fd);
-  CHECK(std::string(buffer, n > 0 ? static_cast<std::size_t>(n) : 0) ==
-        "INSTANCE \"VI_1\" BACKUP 100\nINSTANCE \"VI_1\" MASTER 100\nINSTANCE \"VI_1\" FAULT 100\n");
+  CHECK(
+      std::string(buffer, n > 0 ? static_cast<std::size_t>(n) : 0) ==
+      "INSTANCE \"VI_1\" BACKUP 100\nINSTANCE \"VI_1\" MASTER 100\nINSTANCE \"VI_1\" FAULT 100\n");
 }
 
-TEST_CASE("Notifier: a failing or hanging script is counted and the next one still runs", "[scripts]") {
+TEST_CASE("Notifier: a failing or hanging script is counted and the next one still runs",
+          "[scripts]") {
   TempDir dir;
   asio::io_context io;
   ScriptRunner runner(io);
@@ -217,8 +227,10 @@ TEST_CASE("Tracker: a weight-0 script blocks, a weighted one moves the priority,
   Tracker tracker(
       io, runner, settings,
       [&](const std::string& cause, bool blocking, const std::string& detail) {
-        if (blocking) blocked[cause] = detail;
-        else blocked.erase(cause);
+        if (blocking)
+          blocked[cause] = detail;
+        else
+          blocked.erase(cause);
       },
       [&](std::uint8_t p) { priority = p; });
   tracker.start();
@@ -232,7 +244,8 @@ TEST_CASE("Tracker: a weight-0 script blocks, a weighted one moves the priority,
   CHECK(priority == 90);
   std::filesystem::remove(flag);
   std::ofstream(file) << "0\n";
-  run_until(io, [&] { return blocked.empty() && priority == 70; }, 3000ms);
+  run_until(
+      io, [&] { return blocked.empty() && priority == 70; }, 3000ms);
   CHECK(blocked.empty());
   CHECK(priority == 70);
 }

@@ -18,9 +18,14 @@ TEST_CASE("Fault from backup cancels its timers; leaving Fault forgets the learn
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {100, advert(kHigherAddress, 200, 50), {arm(kMasterDown, 280), follows(kHigherAddress)}, B},
-             {150, eligibility(false, "link down"),
-              {moved(B, F, "not eligible: link down"), cancel(kMasterDown)}, F},
+             {100,
+              advert(kHigherAddress, 200, 50),
+              {arm(kMasterDown, 280), follows(kHigherAddress)},
+              B},
+             {150,
+              eligibility(false, "link down"),
+              {moved(B, F, "not eligible: link down"), cancel(kMasterDown)},
+              F},
              {280, fired(kMasterDown), {}, F},
              // A second cause while already in Fault: no action, only the reason.
              {290, eligibility(false, "redis down"), {}, F},
@@ -35,9 +40,12 @@ TEST_CASE("The address owner leaves Fault straight to master", "[state_machine][
   StateMachine m(config(Version::v3, 255));
   run(m, {
              {0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)}, M},
-             {50, eligibility(false, "link down"),
-              {moved(M, F), cancel(kAdvert), send(0), ReleaseVips{}}, F},
-             {70, eligibility(true),
+             {50,
+              eligibility(false, "link down"),
+              {moved(M, F), cancel(kAdvert), send(0), ReleaseVips{}},
+              F},
+             {70,
+              eligibility(true),
               {moved(F, M, "eligible again as address owner"), TakeVips{}, Announce{}, send(255),
                arm(kAdvert, 170)},
               M},
@@ -60,12 +68,15 @@ TEST_CASE("A master keeps its role after lowering its priority until a better ad
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
+             {360,
+              fired(kMasterDown),
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+              M},
              {400, priority_change(50), {}, M},
              {460, fired(kAdvert), {send(50), arm(kAdvert, 560)}, M},
              // 80 was lower than us before; now it is higher. 3*100 + 206*100/256 (80) = 380.
-             {500, advert(kHigherAddress, 80),
+             {500,
+              advert(kHigherAddress, 80),
               {moved(M, B, "higher priority advert (80 from 10.0.0.6, ours 50)"), cancel(kAdvert),
                ReleaseVips{}, last_advert(50),
                SplitBrain{SplitBrain::Phase::we_yield, kHigherAddress, 80, Centiseconds{140}},
@@ -91,15 +102,20 @@ TEST_CASE("A backup's priority change moves its master-down deadline by the skew
 TEST_CASE("A backup raised above a preempting master's priority takes over",
           "[state_machine][priority]") {
   StateMachine m(config(Version::v3, 100));
-  run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {100, advert(kHigherAddress, 120), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
-             {150, priority_change(130), {arm(kMasterDown, 460 - 60 + 49)}, B},  // 12600/256
-             {200, advert(kHigherAddress, 120),
-              {drop(DropReason::lower_priority_ignored_in_backup)}, B},
-             {449, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(130), arm(kAdvert, 549)}, M},
-         });
+  run(m,
+      {
+          {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
+          {100, advert(kHigherAddress, 120), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
+          {150, priority_change(130), {arm(kMasterDown, 460 - 60 + 49)}, B},  // 12600/256
+          {200,
+           advert(kHigherAddress, 120),
+           {drop(DropReason::lower_priority_ignored_in_backup)},
+           B},
+          {449,
+           fired(kMasterDown),
+           {moved(B, M), TakeVips{}, Announce{}, send(130), arm(kAdvert, 549)},
+           M},
+      });
 }
 
 TEST_CASE("Effective priority is clamped to 1..254 and the owner's never changes",
@@ -111,12 +127,12 @@ TEST_CASE("Effective priority is clamped to 1..254 and the owner's never changes
   CHECK(m.effective_priority() == 254);
 
   StateMachine owner(config(Version::v3, 255));
-  run(owner, {
-                 {0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)},
-                  M},
-                 {10, priority_change(10), {}, M},
-                 {100, fired(kAdvert), {send(255), arm(kAdvert, 200)}, M},
-             });
+  run(owner,
+      {
+          {0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)}, M},
+          {10, priority_change(10), {}, M},
+          {100, fired(kAdvert), {send(255), arm(kAdvert, 200)}, M},
+      });
   CHECK(owner.effective_priority() == 255);
 }
 
@@ -128,8 +144,10 @@ TEST_CASE("Adverts that cannot be used are dropped with a reason", "[state_machi
              {100, advert(kUs, 200), {drop(DropReason::own_address)}, B},
              {110, advert(kHigherAddress, 200, 0), {drop(DropReason::interval_invalid)}, B},
              {120, advert(kHigherAddress, 200, 4096), {drop(DropReason::interval_invalid)}, B},
-             {360, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
+             {360,
+              fired(kMasterDown),
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+              M},
              {400, advert(kUs, 200), {drop(DropReason::own_address)}, M},
              {410, advert(kHigherAddress, 200, 0), {drop(DropReason::interval_invalid)}, M},
          });

@@ -14,14 +14,18 @@ constexpr auto M = State::master;
 constexpr auto F = State::fault;
 }  // namespace
 
-TEST_CASE("TakeVips names no live master after the master went silent", "[state_machine][promotion]") {
+TEST_CASE("TakeVips names no live master after the master went silent",
+          "[state_machine][promotion]") {
   StateMachine m(config(Version::v3, 100));
-  run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {100, advert(kHigherAddress, 200), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
-             {460, fired(kMasterDown),
-              {moved(B, M), take(std::nullopt), Announce{}, send(100), arm(kAdvert, 560)}, M},
-         });
+  run(m,
+      {
+          {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
+          {100, advert(kHigherAddress, 200), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
+          {460,
+           fired(kMasterDown),
+           {moved(B, M), take(std::nullopt), Announce{}, send(100), arm(kAdvert, 560)},
+           M},
+      });
 }
 
 TEST_CASE("TakeVips names a master heard within two intervals, in any state",
@@ -33,36 +37,44 @@ TEST_CASE("TakeVips names a master heard within two intervals, in any state",
              {0, Startup{}, {moved(I, F)}, F},
              {100, advert(kLowerAddress, 100), {drop(DropReason::not_active)}, F},
              {250, advert(kLowerAddress, 100), {drop(DropReason::not_active)}, F},
-             {300, eligibility(true),
-              {moved(F, M), take(kLowerAddress), Announce{}, send(255), arm(kAdvert, 400)}, M},
+             {300,
+              eligibility(true),
+              {moved(F, M), take(kLowerAddress), Announce{}, send(255), arm(kAdvert, 400)},
+              M},
          });
   StateMachine late(config(Version::v3, 255));
   run(late, {
                 {0, eligibility(false, "link down"), {}, I},
                 {0, Startup{}, {moved(I, F)}, F},
                 {100, advert(kLowerAddress, 100), {drop(DropReason::not_active)}, F},
-                {300, eligibility(true),
-                 {moved(F, M), take(std::nullopt), Announce{}, send(255), arm(kAdvert, 400)}, M},
+                {300,
+                 eligibility(true),
+                 {moved(F, M), take(std::nullopt), Announce{}, send(255), arm(kAdvert, 400)},
+                 M},
             });
 }
 
 TEST_CASE("A failed promotion holds the machine in Fault for promotion_retry, then it tries again",
           "[state_machine][promotion]") {
   StateMachine m(config(Version::v3, 100));
-  run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360, fired(kMasterDown),
-              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 460)}, M},
-             {370, promotion_failed("redis down"),
-              {moved(M, F, "promotion failed: redis down"), cancel(kAdvert), send(0), ReleaseVips{},
-               arm(kPromotionRetry, 470)},
-              F},
-             // Eligibility coming and going changes nothing while the retry waits.
-             {380, eligibility(false, "redis unhealthy"), {}, F},
-             {390, eligibility(true), {}, F},
-             {400, advert(kHigherAddress, 200), {drop(DropReason::not_active)}, F},
-             {470, fired(kPromotionRetry), {moved(F, B, "eligible again"), arm(kMasterDown, 830)}, B},
-         });
+  run(m,
+      {
+          {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
+          {360,
+           fired(kMasterDown),
+           {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 460)},
+           M},
+          {370,
+           promotion_failed("redis down"),
+           {moved(M, F, "promotion failed: redis down"), cancel(kAdvert), send(0), ReleaseVips{},
+            arm(kPromotionRetry, 470)},
+           F},
+          // Eligibility coming and going changes nothing while the retry waits.
+          {380, eligibility(false, "redis unhealthy"), {}, F},
+          {390, eligibility(true), {}, F},
+          {400, advert(kHigherAddress, 200), {drop(DropReason::not_active)}, F},
+          {470, fired(kPromotionRetry), {moved(F, B, "eligible again"), arm(kMasterDown, 830)}, B},
+      });
   CHECK(m.promotion_failure().empty());
 }
 
@@ -79,10 +91,14 @@ TEST_CASE("The retry keeps a node that is not eligible in Fault; shutdown cancel
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360, fired(kMasterDown),
-              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 460)}, M},
-             {370, promotion_failed(""),
-              {moved(M, F), cancel(kAdvert), send(0), ReleaseVips{}, arm(kPromotionRetry, 470)}, F},
+             {360,
+              fired(kMasterDown),
+              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 460)},
+              M},
+             {370,
+              promotion_failed(""),
+              {moved(M, F), cancel(kAdvert), send(0), ReleaseVips{}, arm(kPromotionRetry, 470)},
+              F},
              {380, eligibility(false, "redis unhealthy"), {}, F},
              {470, fired(kPromotionRetry), {}, F},
              {480, eligibility(true), {moved(F, B), arm(kMasterDown, 840)}, B},
@@ -91,10 +107,14 @@ TEST_CASE("The retry keeps a node that is not eligible in Fault; shutdown cancel
   StateMachine s(config(Version::v3, 100));
   run(s, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360, fired(kMasterDown),
-              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 460)}, M},
-             {370, promotion_failed("x"),
-              {moved(M, F), cancel(kAdvert), send(0), ReleaseVips{}, arm(kPromotionRetry, 470)}, F},
+             {360,
+              fired(kMasterDown),
+              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 460)},
+              M},
+             {370,
+              promotion_failed("x"),
+              {moved(M, F), cancel(kAdvert), send(0), ReleaseVips{}, arm(kPromotionRetry, 470)},
+              F},
              {380, Shutdown{}, {moved(F, I), cancel(kPromotionRetry)}, I},
          });
 }

@@ -119,8 +119,8 @@ class Lan {
 
   void deliver(const Item& item) {
     auto& n = nodes_[item.node];
-    const bool control = std::holds_alternative<Startup>(item.event) ||
-                         std::holds_alternative<Shutdown>(item.event);
+    const bool control =
+        std::holds_alternative<Startup>(item.event) || std::holds_alternative<Shutdown>(item.event);
     if (!n.running && !control) return;
     if (control) n.running = std::holds_alternative<Startup>(item.event);
     const auto now = test::at(item.time);
@@ -269,10 +269,16 @@ TEST_CASE("Random event storms keep the daemon's view consistent", "[state_machi
       now += pick(150);
       Event event;
       switch (pick(9)) {
-        case 0: event = Startup{}; break;
-        case 1: event = pick(10) == 0 ? Event{Shutdown{}} : Event{Startup{}}; break;
+        case 0:
+          event = Startup{};
+          break;
+        case 1:
+          event = pick(10) == 0 ? Event{Shutdown{}} : Event{Startup{}};
+          break;
         case 2:
-        case 3: event = fired(static_cast<TimerKind>(pick(3))); break;
+        case 3:
+          event = fired(static_cast<TimerKind>(pick(3)));
+          break;
         case 4: {
           // Fire exactly at an armed deadline, as a real timer does.
           const auto kind = static_cast<TimerKind>(pick(3));
@@ -286,12 +292,16 @@ TEST_CASE("Random event storms keep the daemon's view consistent", "[state_machi
         case 6: {
           const std::int64_t intervals[] = {0, 50, 100, 200, 5000};
           const IpAddress sources[] = {kLowerAddress, kHigherAddress, kUs};
-          event = advert(sources[pick(3)], static_cast<std::uint8_t>(pick(256)),
-                         intervals[pick(5)]);
+          event =
+              advert(sources[pick(3)], static_cast<std::uint8_t>(pick(256)), intervals[pick(5)]);
           break;
         }
-        case 7: event = eligibility(pick(3) != 0, "cause"); break;
-        default: event = priority_change(static_cast<std::uint8_t>(pick(256))); break;
+        case 7:
+          event = eligibility(pick(3) != 0, "cause");
+          break;
+        default:
+          event = priority_change(static_cast<std::uint8_t>(pick(256)));
+          break;
       }
       INFO("step " << step << " event #" << event.index());
       if (const auto* f = std::get_if<TimerFired>(&event)) observer.fired(f->timer, test::at(now));

@@ -26,8 +26,9 @@ constexpr auto kWeYield = SplitBrain::Phase::we_yield;
 
 template <class A>
 std::size_t count_of(const std::vector<Action>& actions) {
-  return static_cast<std::size_t>(std::count_if(
-      actions.begin(), actions.end(), [](const Action& a) { return std::holds_alternative<A>(a); }));
+  return static_cast<std::size_t>(
+      std::count_if(actions.begin(), actions.end(),
+                    [](const Action& a) { return std::holds_alternative<A>(a); }));
 }
 
 // The adverts a machine sends, as its peer receives them.
@@ -49,22 +50,30 @@ TEST_CASE("Split brain, keeper: answers, announces once, reports when the other 
   StateMachine m(config(Version::v3, 150));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {341, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)}, M},
+             {341,
+              fired(kMasterDown),
+              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)},
+              M},
              // The partition heals: a lower master advertises. Clients that followed its
              // gratuitous ARP must come back now: an advert and an announcement.
-             {400, advert(kLowerAddress, 100),
-              {send(150), arm(kAdvert, 500), split(kHeard, kLowerAddress, 100), Announce{}}, M},
+             {400,
+              advert(kLowerAddress, 100),
+              {send(150), arm(kAdvert, 500), split(kHeard, kLowerAddress, 100), Announce{}},
+              M},
              // Still heard: answered, not announced or reported again.
              {450, advert(kLowerAddress, 100), {send(150), arm(kAdvert, 550)}, M},
              {550, fired(kAdvert), {send(150), arm(kAdvert, 650)}, M},
              // Two intervals without its advert: it yielded, 50 cs after we first heard it.
-             {650, fired(kAdvert),
-              {send(150), arm(kAdvert, 750), split(kItYielded, kLowerAddress, 100, 50)}, M},
+             {650,
+              fired(kAdvert),
+              {send(150), arm(kAdvert, 750), split(kItYielded, kLowerAddress, 100, 50)},
+              M},
              {750, fired(kAdvert), {send(150), arm(kAdvert, 850)}, M},
              // A new split later is a new episode.
-             {800, advert(kLowerAddress, 100),
-              {send(150), arm(kAdvert, 900), split(kHeard, kLowerAddress, 100), Announce{}}, M},
+             {800,
+              advert(kLowerAddress, 100),
+              {send(150), arm(kAdvert, 900), split(kHeard, kLowerAddress, 100), Announce{}},
+              M},
          });
 }
 
@@ -75,8 +84,10 @@ TEST_CASE("Split brain, keeper with lower_prio_no_advert: silent, but still anno
   StateMachine m(c);
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {341, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)}, M},
+             {341,
+              fired(kMasterDown),
+              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)},
+              M},
              {400, advert(kLowerAddress, 100), {split(kHeard, kLowerAddress, 100), Announce{}}, M},
              {420, advert(kLowerAddress, 100), {}, M},
          });
@@ -87,9 +98,12 @@ TEST_CASE("Split brain, yielder: VIPs off, one last advert, reports how long it 
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
-             {860, advert(kHigherAddress, 150),
+             {360,
+              fired(kMasterDown),
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+              M},
+             {860,
+              advert(kHigherAddress, 150),
               {moved(M, B), cancel(kAdvert), ReleaseVips{}, last_advert(100),
                split(kWeYield, kHigherAddress, 150, 500), arm(kMasterDown, 1220),
                follows(kHigherAddress)},
@@ -102,24 +116,36 @@ TEST_CASE("A preemption is no split brain for the node that preempts",
   StateMachine m(config(Version::v3, 150));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {100, advert(kLowerAddress, 100),
-              {drop(DropReason::lower_priority_ignored_in_backup), follows(kLowerAddress)}, B},
-             {200, advert(kLowerAddress, 100),
-              {drop(DropReason::lower_priority_ignored_in_backup)}, B},
-             {341, fired(kMasterDown),
-              {moved(B, M), take(kLowerAddress), Announce{}, send(150), arm(kAdvert, 441)}, M},
+             {100,
+              advert(kLowerAddress, 100),
+              {drop(DropReason::lower_priority_ignored_in_backup), follows(kLowerAddress)},
+              B},
+             {200,
+              advert(kLowerAddress, 100),
+              {drop(DropReason::lower_priority_ignored_in_backup)},
+              B},
+             {341,
+              fired(kMasterDown),
+              {moved(B, M), take(kLowerAddress), Announce{}, send(150), arm(kAdvert, 441)},
+              M},
              // The master we took over from knowingly advertises until it hears us.
              {350, advert(kLowerAddress, 100), {send(150), arm(kAdvert, 450)}, M},
              // Someone else is a split brain all the same.
-             {360, advert(kHigherAddress, 90),
-              {send(150), arm(kAdvert, 460), split(kHeard, kHigherAddress, 90), Announce{}}, M},
+             {360,
+              advert(kHigherAddress, 90),
+              {send(150), arm(kAdvert, 460), split(kHeard, kHigherAddress, 90), Announce{}},
+              M},
              {460, fired(kAdvert), {send(150), arm(kAdvert, 560)}, M},
              // Two intervals without the preempted master's advert: it yielded. When it
              // advertises as master again (a later split), that is a split brain.
-             {560, fired(kAdvert),
-              {send(150), arm(kAdvert, 660), split(kItYielded, kHigherAddress, 90, 0)}, M},
-             {600, advert(kLowerAddress, 100),
-              {send(150), arm(kAdvert, 700), split(kHeard, kLowerAddress, 100), Announce{}}, M},
+             {560,
+              fired(kAdvert),
+              {send(150), arm(kAdvert, 660), split(kItYielded, kHigherAddress, 90, 0)},
+              M},
+             {600,
+              advert(kLowerAddress, 100),
+              {send(150), arm(kAdvert, 700), split(kHeard, kLowerAddress, 100), Announce{}},
+              M},
          });
 }
 

@@ -23,7 +23,8 @@ TEST_CASE("Backup times out after 3 * interval + skew and becomes master in orde
              // Early or foreign timer completions change nothing.
              {359, fired(kMasterDown), {}, B},
              {300, fired(kAdvert), {}, B},
-             {360, fired(kMasterDown),
+             {360,
+              fired(kMasterDown),
               {moved(B, M, "master down timer expired"), TakeVips{}, Announce{}, send(100),
                arm(kAdvert, 460)},
               M},
@@ -38,7 +39,8 @@ TEST_CASE("Backup times out after 3 * interval + skew and becomes master in orde
 TEST_CASE("The address owner goes straight to master at startup", "[state_machine]") {
   StateMachine m(config(Version::v3, 255));
   run(m, {
-             {0, Startup{},
+             {0,
+              Startup{},
               {moved(I, M, "startup as address owner (priority 255)"), TakeVips{}, Announce{},
                send(255), arm(kAdvert, 100)},
               M},
@@ -51,47 +53,54 @@ TEST_CASE("The address owner goes straight to master at startup", "[state_machin
 
 TEST_CASE("Backup adverts reset master-down from the time of receipt", "[state_machine]") {
   StateMachine m(config(Version::v3, 100));
-  run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {100, advert(kHigherAddress, 150), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
-             {190, advert(kHigherAddress, 150), {arm(kMasterDown, 550)}, B},
-             // The old deadline passes without firing: it was re-armed.
-             {460, fired(kMasterDown), {}, B},
-             // Equal priority from a lower address is accepted too (backup compares >=).
-             {500, advert(kLowerAddress, 100), {arm(kMasterDown, 860), follows(kLowerAddress)}, B},
-         });
+  run(m,
+      {
+          {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
+          {100, advert(kHigherAddress, 150), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
+          {190, advert(kHigherAddress, 150), {arm(kMasterDown, 550)}, B},
+          // The old deadline passes without firing: it was re-armed.
+          {460, fired(kMasterDown), {}, B},
+          // Equal priority from a lower address is accepted too (backup compares >=).
+          {500, advert(kLowerAddress, 100), {arm(kMasterDown, 860), follows(kLowerAddress)}, B},
+      });
 }
 
-TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down",
-          "[state_machine]") {
+TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down", "[state_machine]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
              // 3 * 50 + 7800/256 (30) = 180.
-             {100, advert(kHigherAddress, 150, 50), {arm(kMasterDown, 280), follows(kHigherAddress)}, B},
+             {100,
+              advert(kHigherAddress, 150, 50),
+              {arm(kMasterDown, 280), follows(kHigherAddress)},
+              B},
          });
   CHECK(m.master_adver_interval() == Centiseconds{50});
   run(m, {
              // Priority 0: master-down = skew only, from the learned interval (30 cs).
              {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180), follows_none()}, B},
-             {180, fired(kMasterDown),
+             {180,
+              fired(kMasterDown),
               // Our own adverts keep our configured interval. The releasing master is alive.
               {moved(B, M), take(kHigherAddress), Announce{}, send(100), arm(kAdvert, 280)},
               M},
          });
 }
 
-TEST_CASE("v2 drops an advert whose interval differs from ours (RFC 3768 7.1)",
-          "[state_machine]") {
+TEST_CASE("v2 drops an advert whose interval differs from ours (RFC 3768 7.1)", "[state_machine]") {
   StateMachine m(config(Version::v2, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
              {100, advert(kHigherAddress, 150, 200), {drop(DropReason::interval_mismatch)}, B},
              // v2 never learns: a matching advert uses our own interval.
-             {150, advert(kHigherAddress, 150, 100), {arm(kMasterDown, 510), follows(kHigherAddress)},
+             {150,
+              advert(kHigherAddress, 150, 100),
+              {arm(kMasterDown, 510), follows(kHigherAddress)},
               B},
-             {510, fired(kMasterDown), {moved(B, M), TakeVips{}, Announce{}, send(100),
-                                        arm(kAdvert, 610)}, M},
+             {510,
+              fired(kMasterDown),
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 610)},
+              M},
              // Even a higher priority cannot depose us with the wrong interval.
              {520, advert(kHigherAddress, 200, 300), {drop(DropReason::interval_mismatch)}, M},
              {530, advert(kHigherAddress, 0, 300), {drop(DropReason::interval_mismatch)}, M},
@@ -104,14 +113,17 @@ TEST_CASE("Backup hearing priority 0 takes over after skew time only", "[state_m
   c.preempt = false;  // priority 0 is not preemption: nopreempt takes over as well
   StateMachine m(c);
   // Priority 200, interval 100: skew 5600/256 = 21; master-down 321.
-  run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 321)}, B},
-             {100, advert(kHigherAddress, 100), {arm(kMasterDown, 421), follows(kHigherAddress)}, B},
-             {150, advert(kHigherAddress, 0), {arm(kMasterDown, 171), follows_none()}, B},
-             // The master that released is alive: its data must reach us first.
-             {171, fired(kMasterDown),
-              {moved(B, M), take(kHigherAddress), Announce{}, send(200), arm(kAdvert, 271)}, M},
-         });
+  run(m,
+      {
+          {0, Startup{}, {moved(I, B), arm(kMasterDown, 321)}, B},
+          {100, advert(kHigherAddress, 100), {arm(kMasterDown, 421), follows(kHigherAddress)}, B},
+          {150, advert(kHigherAddress, 0), {arm(kMasterDown, 171), follows_none()}, B},
+          // The master that released is alive: its data must reach us first.
+          {171,
+           fired(kMasterDown),
+           {moved(B, M), take(kHigherAddress), Announce{}, send(200), arm(kAdvert, 271)},
+           M},
+      });
 }
 
 TEST_CASE("Master steps down for a higher priority or an equal one from a higher address",
@@ -120,10 +132,13 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
     StateMachine m(config(Version::v3, 100));
     run(m, {
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-               {360, fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
+               {360,
+                fired(kMasterDown),
+                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+                M},
                // 3 * 200 + 156*200/256 (121) = 721 after receipt.
-               {400, advert(kLowerAddress, 101, 200),
+               {400,
+                advert(kLowerAddress, 101, 200),
                 {moved(M, B, "higher priority advert (101 from 10.0.0.4, ours 100)"),
                  cancel(kAdvert), ReleaseVips{}, last_advert(100),
                  SplitBrain{SplitBrain::Phase::we_yield, kLowerAddress, 101, Centiseconds{40}},
@@ -137,18 +152,21 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
     StateMachine m(config(Version::v3, 100));
     run(m, {
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-               {360, fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
-                 // Lower address, equal priority: we stay and answer at once (keepalived).
-               {400, advert(kLowerAddress, 100),
+               {360,
+                fired(kMasterDown),
+                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+                M},
+               // Lower address, equal priority: we stay and answer at once (keepalived).
+               {400,
+                advert(kLowerAddress, 100),
                 {send(100), arm(kAdvert, 500),
                  SplitBrain{SplitBrain::Phase::heard, kLowerAddress, 100, {}}, Announce{}},
                 M},
-               {410, advert(kHigherAddress, 100),
+               {410,
+                advert(kHigherAddress, 100),
                 {moved(M, B), cancel(kAdvert), ReleaseVips{}, last_advert(100),
                  SplitBrain{SplitBrain::Phase::we_yield, kHigherAddress, 100, Centiseconds{50}},
-                 arm(kMasterDown, 770),
-                 follows(kHigherAddress)},
+                 arm(kMasterDown, 770), follows(kHigherAddress)},
                 B},
            });
   }
@@ -160,12 +178,15 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
   StateMachine m(c);
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {341, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)}, M},
+             {341,
+              fired(kMasterDown),
+              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)},
+              M},
              // keepalived 2.2.7 (measured): an immediate advert so the lower one steps down
              // now, and the next one a full interval later.
              // Two masters: a split brain, announced at once (state_machine_split_brain_test).
-             {400, advert(kLowerAddress, 100),
+             {400,
+              advert(kLowerAddress, 100),
               {send(150), arm(kAdvert, 500),
                SplitBrain{SplitBrain::Phase::heard, kLowerAddress, 100, {}}, Announce{}},
               M},
@@ -176,10 +197,14 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
   StateMachine strict(c);
   run(strict, {
                   {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-                  {341, fired(kMasterDown),
-                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)}, M},
-                  {400, advert(kLowerAddress, 100),
-                   {SplitBrain{SplitBrain::Phase::heard, kLowerAddress, 100, {}}, Announce{}}, M},
+                  {341,
+                   fired(kMasterDown),
+                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)},
+                   M},
+                  {400,
+                   advert(kLowerAddress, 100),
+                   {SplitBrain{SplitBrain::Phase::heard, kLowerAddress, 100, {}}, Announce{}},
+                   M},
               });
 }
 
@@ -188,8 +213,10 @@ TEST_CASE("Master hearing priority 0 sends an advert at once and restarts its ad
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360, fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
+             {360,
+              fired(kMasterDown),
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+              M},
              {420, advert(kHigherAddress, 0), {send(100), arm(kAdvert, 520)}, M},
              {460, fired(kAdvert), {}, M},  // the old schedule is gone
              {520, fired(kAdvert), {send(100), arm(kAdvert, 620)}, M},
@@ -203,22 +230,29 @@ TEST_CASE("Preempting backup ignores a lower-priority master and takes over on t
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
              // Until we take over, the lower master is still the one to replicate from.
-             {100, advert(kHigherAddress, 100),
-              {drop(DropReason::lower_priority_ignored_in_backup), follows(kHigherAddress)}, B},
-             {200, advert(kHigherAddress, 100),
-              {drop(DropReason::lower_priority_ignored_in_backup)}, B},
-             {300, advert(kHigherAddress, 100, 50),
-              {drop(DropReason::lower_priority_ignored_in_backup)}, B},
+             {100,
+              advert(kHigherAddress, 100),
+              {drop(DropReason::lower_priority_ignored_in_backup), follows(kHigherAddress)},
+              B},
+             {200,
+              advert(kHigherAddress, 100),
+              {drop(DropReason::lower_priority_ignored_in_backup)},
+              B},
+             {300,
+              advert(kHigherAddress, 100, 50),
+              {drop(DropReason::lower_priority_ignored_in_backup)},
+              B},
              // The master we preempt still advertises: it is handed to the promotion.
-             {341, fired(kMasterDown),
-              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 441)}, M},
+             {341,
+              fired(kMasterDown),
+              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 441)},
+              M},
          });
   // A discarded advert teaches nothing.
   CHECK(m.master_adver_interval() == Centiseconds{100});
 }
 
-TEST_CASE("nopreempt backup never takes over while a lower master advertises",
-          "[state_machine]") {
+TEST_CASE("nopreempt backup never takes over while a lower master advertises", "[state_machine]") {
   auto c = config(Version::v3, 150);
   c.preempt = false;
   StateMachine m(c);
@@ -230,8 +264,10 @@ TEST_CASE("nopreempt backup never takes over while a lower master advertises",
     steps.push_back({t + 99, fired(kMasterDown), {}, B});
   }
   // The master goes quiet: take over 3 * interval + skew after its last advert.
-  steps.push_back({2341, fired(kMasterDown),
-                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 2441)}, M});
+  steps.push_back({2341,
+                   fired(kMasterDown),
+                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 2441)},
+                   M});
   run(m, steps);
 }
 
@@ -243,17 +279,25 @@ TEST_CASE("preempt_delay: a lower master is tolerated for the delay, then preemp
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
              // First lower advert: accepted, and the delay starts.
-             {100, advert(kHigherAddress, 100),
-              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)}, B},
+             {100,
+              advert(kHigherAddress, 100),
+              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)},
+              B},
              {200, advert(kHigherAddress, 100), {arm(kMasterDown, 541)}, B},
              {500, advert(kHigherAddress, 100), {arm(kMasterDown, 841)}, B},
              {600, fired(kPreemptDelay), {}, B},
-             {700, advert(kHigherAddress, 100),
-              {drop(DropReason::lower_priority_ignored_in_backup)}, B},
-             {800, advert(kHigherAddress, 100),
-              {drop(DropReason::lower_priority_ignored_in_backup)}, B},
-             {841, fired(kMasterDown),
-              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 941)}, M},
+             {700,
+              advert(kHigherAddress, 100),
+              {drop(DropReason::lower_priority_ignored_in_backup)},
+              B},
+             {800,
+              advert(kHigherAddress, 100),
+              {drop(DropReason::lower_priority_ignored_in_backup)},
+              B},
+             {841,
+              fired(kMasterDown),
+              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 941)},
+              M},
          });
 }
 
@@ -262,32 +306,38 @@ TEST_CASE("preempt_delay stops when a master at least as good is heard, and rest
   auto c = config(Version::v3, 150);
   c.preempt_delay = Centiseconds{500};
   StateMachine m(c);
-  run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {100, advert(kHigherAddress, 100),
-              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)}, B},
-             {200, advert(kHigherAddress, 150), {arm(kMasterDown, 541), cancel(kPreemptDelay)}, B},
-             {600, fired(kPreemptDelay), {}, B},  // cancelled: stale
-             {700, advert(kHigherAddress, 100), {arm(kMasterDown, 1041), arm(kPreemptDelay, 1200)},
-              B},
-             // The deadline passed but its timer event is late: the delay is over anyway.
-             {1200, advert(kHigherAddress, 100),
-              {cancel(kPreemptDelay), drop(DropReason::lower_priority_ignored_in_backup)}, B},
-             {1250, fired(kPreemptDelay), {}, B},
-         });
+  run(m,
+      {
+          {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+          {100,
+           advert(kHigherAddress, 100),
+           {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)},
+           B},
+          {200, advert(kHigherAddress, 150), {arm(kMasterDown, 541), cancel(kPreemptDelay)}, B},
+          {600, fired(kPreemptDelay), {}, B},  // cancelled: stale
+          {700, advert(kHigherAddress, 100), {arm(kMasterDown, 1041), arm(kPreemptDelay, 1200)}, B},
+          // The deadline passed but its timer event is late: the delay is over anyway.
+          {1200,
+           advert(kHigherAddress, 100),
+           {cancel(kPreemptDelay), drop(DropReason::lower_priority_ignored_in_backup)},
+           B},
+          {1250, fired(kPreemptDelay), {}, B},
+      });
 }
 
-TEST_CASE("preempt_delay timer is cancelled when the backup becomes master",
-          "[state_machine]") {
+TEST_CASE("preempt_delay timer is cancelled when the backup becomes master", "[state_machine]") {
   auto c = config(Version::v3, 150);
   c.preempt_delay = Centiseconds{500};
   StateMachine m(c);
   run(m, {
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {100, advert(kHigherAddress, 100),
-              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)}, B},
+             {100,
+              advert(kHigherAddress, 100),
+              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)},
+              B},
              // The lower master dies before the delay ends.
-             {441, fired(kMasterDown),
+             {441,
+              fired(kMasterDown),
               {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 541),
                cancel(kPreemptDelay)},
               M},
@@ -304,8 +354,10 @@ TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7,
     run(m, {
                {0, Startup{}, {moved(I, B, "startup"), arm(kMasterDown, 360)}, B},
                {100, fired(kMasterDown), {}, B},
-               {360, fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
+               {360,
+                fired(kMasterDown),
+                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+                M},
            });
   }
   SECTION("it overrides nopreempt and preempt_delay, as keepalived does at load time") {
@@ -316,33 +368,36 @@ TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7,
     CHECK(m.config().preempt_delay == Centiseconds{0});
     run(m, {
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-               {50, advert(kHigherAddress, 50),
-                {drop(DropReason::lower_priority_ignored_in_backup), follows(kHigherAddress)}, B},
+               {50,
+                advert(kHigherAddress, 50),
+                {drop(DropReason::lower_priority_ignored_in_backup), follows(kHigherAddress)},
+                B},
            });
   }
   SECTION("on the owner it is the owner's immediate start") {
     c.priority = 255;
     StateMachine m(c);
-    run(m, {{0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)},
-             M}});
+    run(m,
+        {{0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)}, M}});
   }
 }
 
 TEST_CASE("Shutdown releases as master and stops timers in every state", "[state_machine]") {
   SECTION("master: priority-0 advert, VIPs released, Initialize; it can start again") {
     StateMachine m(config(Version::v3, 255));
-    run(m, {
-               {0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)},
-                M},
-               {50, Shutdown{},
-                {moved(M, I, "shutdown"), cancel(kAdvert), send(0), ReleaseVips{}}, I},
-               {100, fired(kAdvert), {}, I},
-               {120, advert(kHigherAddress, 100), {drop(DropReason::not_active)}, I},
-               {150, Shutdown{}, {}, I},
-               // Heard 80 cs ago: a live master, which the owner preempts.
-               {200, Startup{},
-                {moved(I, M), take(kHigherAddress), Announce{}, send(255), arm(kAdvert, 300)}, M},
-           });
+    run(m,
+        {
+            {0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)}, M},
+            {50, Shutdown{}, {moved(M, I, "shutdown"), cancel(kAdvert), send(0), ReleaseVips{}}, I},
+            {100, fired(kAdvert), {}, I},
+            {120, advert(kHigherAddress, 100), {drop(DropReason::not_active)}, I},
+            {150, Shutdown{}, {}, I},
+            // Heard 80 cs ago: a live master, which the owner preempts.
+            {200,
+             Startup{},
+             {moved(I, M), take(kHigherAddress), Announce{}, send(255), arm(kAdvert, 300)},
+             M},
+        });
   }
   SECTION("backup: timers cancelled, nothing sent") {
     auto c = config(Version::v3, 150);
@@ -350,8 +405,10 @@ TEST_CASE("Shutdown releases as master and stops timers in every state", "[state
     StateMachine m(c);
     run(m, {
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-               {100, advert(kHigherAddress, 100),
-                {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)}, B},
+               {100,
+                advert(kHigherAddress, 100),
+                {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)},
+                B},
                {200, Shutdown{}, {moved(B, I), cancel(kMasterDown), cancel(kPreemptDelay)}, I},
                {441, fired(kMasterDown), {}, I},
            });
@@ -368,9 +425,12 @@ TEST_CASE("Not eligible puts the instance in Fault; eligible again returns to ba
     StateMachine m(config(Version::v3, 100));
     run(m, {
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-               {360, fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)}, M},
-               {400, eligibility(false, "redis down"),
+               {360,
+                fired(kMasterDown),
+                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+                M},
+               {400,
+                eligibility(false, "redis down"),
                 {moved(M, F, "not eligible: redis down"), cancel(kAdvert), send(0), ReleaseVips{}},
                 F},
                {460, fired(kAdvert), {}, F},

@@ -11,7 +11,9 @@ using namespace redvip::agent;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 std::vector<InstanceView> one_instance() {
   InstanceView v;
@@ -20,7 +22,8 @@ std::vector<InstanceView> one_instance() {
   v.redis.non_peer_adverts = 7;
   v.redis.last_non_peer = "10.0.0.66";
   v.vrrp.counters.rejected[static_cast<std::size_t>(redvip::vrrp::Reject::bad_checksum)] = 3;
-  v.vrrp.counters.dropped[static_cast<std::size_t>(redvip::vrrp::DropReason::interval_mismatch)] = 4;
+  v.vrrp.counters.dropped[static_cast<std::size_t>(redvip::vrrp::DropReason::interval_mismatch)] =
+      4;
   v.vrrp.socket.dropped_non_peer = 5;
   v.vrrp.socket.send_errors = 6;
   return {v};
@@ -39,7 +42,8 @@ TEST_CASE("status: adverts naming a non-peer master are in the JSON and the metr
   CHECK(contains(metrics, "redvip_redis_non_peer_adverts_total{instance=\"VI_1\"} 7\n"));
 }
 
-TEST_CASE("status: rejects, drops and the receive paths' counters are in the JSON and the metrics", "[control]") {
+TEST_CASE("status: rejects, drops and the receive paths' counters are in the JSON and the metrics",
+          "[control]") {
   const auto views = one_instance();
   redvip::netlink::ReceiverCounters paths;
   paths.paths = 1;
@@ -54,8 +58,9 @@ TEST_CASE("status: rejects, drops and the receive paths' counters are in the JSO
   CHECK(contains(json, "\"bad_checksum\":3"));
   CHECK(contains(json, "\"interval_mismatch\":4"));
   CHECK(contains(json, "\"non_peer\":5,\"send_errors\":6"));
-  CHECK(contains(json, "\"receive_paths\":{\"paths\":1,\"unclaimed\":11,\"dropped_non_peer\":12,"
-                       "\"dropped_short_ip\":13,\"dropped_oversized\":14,\"receive_errors\":15,"));
+  CHECK(contains(json,
+                 "\"receive_paths\":{\"paths\":1,\"unclaimed\":11,\"dropped_non_peer\":12,"
+                 "\"dropped_short_ip\":13,\"dropped_oversized\":14,\"receive_errors\":15,"));
   CHECK(contains(json, "\"bad_checksum\":16"));
   const std::string metrics = render_prometheus(views, paths);
   INFO(metrics);

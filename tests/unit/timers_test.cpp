@@ -13,14 +13,14 @@ Centiseconds cs(std::int64_t n) { return Centiseconds{n}; }
 // Expected values are worked out by hand from the RFC formulas (shown next to each).
 TEST_CASE("v3 skew time is (256 - priority) * Master_Adver_Interval / 256 centiseconds",
           "[timers]") {
-  CHECK(vrrp::skew_time(Version::v3, 100, cs(100)) == cs(60));     // 15600/256 = 60.94
-  CHECK(vrrp::skew_time(Version::v3, 1, cs(100)) == cs(99));       // 25500/256 = 99.61
-  CHECK(vrrp::skew_time(Version::v3, 254, cs(100)) == cs(0));      // 200/256 = 0.78
-  CHECK(vrrp::skew_time(Version::v3, 200, cs(4095)) == cs(895));   // 229320/256 = 895.78
-  CHECK(vrrp::skew_time(Version::v3, 100, cs(10)) == cs(6));       // 1560/256 = 6.09
-  CHECK(vrrp::skew_time(Version::v3, 100, cs(1000)) == cs(609));   // 156000/256 = 609.38
+  CHECK(vrrp::skew_time(Version::v3, 100, cs(100)) == cs(60));    // 15600/256 = 60.94
+  CHECK(vrrp::skew_time(Version::v3, 1, cs(100)) == cs(99));      // 25500/256 = 99.61
+  CHECK(vrrp::skew_time(Version::v3, 254, cs(100)) == cs(0));     // 200/256 = 0.78
+  CHECK(vrrp::skew_time(Version::v3, 200, cs(4095)) == cs(895));  // 229320/256 = 895.78
+  CHECK(vrrp::skew_time(Version::v3, 100, cs(10)) == cs(6));      // 1560/256 = 6.09
+  CHECK(vrrp::skew_time(Version::v3, 100, cs(1000)) == cs(609));  // 156000/256 = 609.38
   // The interval matters in v3: the same priority, a different interval, another skew.
-  CHECK(vrrp::skew_time(Version::v3, 100, cs(50)) == cs(30));      // 7800/256 = 30.47
+  CHECK(vrrp::skew_time(Version::v3, 100, cs(50)) == cs(30));  // 7800/256 = 30.47
 }
 
 TEST_CASE("v2 skew time is (256 - priority) / 256 seconds whatever the interval", "[timers]") {
@@ -46,8 +46,8 @@ TEST_CASE("Master down interval is 3 * interval + skew", "[timers]") {
   CHECK(vrrp::master_down_interval(Version::v3, 100, cs(100)) == cs(360));
   CHECK(vrrp::master_down_interval(Version::v3, 100, cs(10)) == cs(36));
   CHECK(vrrp::master_down_interval(Version::v3, 255, cs(4095)) == cs(12300));  // 12285 + 15
-  CHECK(vrrp::master_down_interval(Version::v3, 1, cs(1)) == cs(3));          // 255/256 -> 0
-  CHECK(vrrp::master_down_interval(Version::v2, 100, cs(300)) == cs(960));    // 900 + 60
+  CHECK(vrrp::master_down_interval(Version::v3, 1, cs(1)) == cs(3));           // 255/256 -> 0
+  CHECK(vrrp::master_down_interval(Version::v2, 100, cs(300)) == cs(960));     // 900 + 60
   CHECK(vrrp::master_down_interval(Version::v2, 255, cs(100)) == cs(300));
 }
 

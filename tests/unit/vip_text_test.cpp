@@ -22,9 +22,9 @@ TEST_CASE("vip error text names the address and the interface", "[netlink]") {
   const auto error = std::make_error_code(std::errc::no_such_device);
   CHECK(AddressManager::describe_error(vip("10.0.0.100", 24, "eth0"), error) ==
         "cannot add 10.0.0.100/24 to eth0: " + error.message());
-  CHECK(AddressManager::describe_error(vip("fd00::100", 64, "bond0"), error,
-                                       VipOperation::remove) ==
-        "cannot remove fd00::100/64 from bond0: " + error.message());
+  CHECK(
+      AddressManager::describe_error(vip("fd00::100", 64, "bond0"), error, VipOperation::remove) ==
+      "cannot remove fd00::100/64 from bond0: " + error.message());
   CHECK(AddressManager::describe_error(vip("10.0.0.100", 32, ""), error, VipOperation::check) ==
         "cannot check 10.0.0.100/32 on (no interface): " + error.message());
 }

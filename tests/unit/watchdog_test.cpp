@@ -74,7 +74,8 @@ std::vector<Clock::time_point> pings_over(std::chrono::milliseconds interval,
 std::chrono::milliseconds longest_gap(const std::vector<Clock::time_point>& pings) {
   std::chrono::milliseconds gap{0};
   for (std::size_t i = 1; i < pings.size(); ++i) {
-    gap = std::max(gap, std::chrono::duration_cast<std::chrono::milliseconds>(pings[i] - pings[i - 1]));
+    gap = std::max(gap,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(pings[i] - pings[i - 1]));
   }
   return gap;
 }

@@ -25,7 +25,8 @@ bool format_command(const std::vector<std::string>& argv, std::string& wire) {
     lens.push_back(a.size());
   }
   char* cmd = nullptr;
-  const int n = redisFormatCommandArgv(&cmd, static_cast<int>(argv.size()), ptrs.data(), lens.data());
+  const int n =
+      redisFormatCommandArgv(&cmd, static_cast<int>(argv.size()), ptrs.data(), lens.data());
   if (n < 0 || cmd == nullptr) return false;
   wire.assign(cmd, static_cast<std::size_t>(n));
   redisFreeCommand(cmd);
@@ -93,17 +94,19 @@ void RedisConnection::command(std::vector<std::string> argv, std::chrono::millis
     return;
   }
   if (state_ == State::closed) {
-    post_result(std::move(done), RedisResult::failure(RedisErrc::not_connected, "connection closed"));
+    post_result(std::move(done),
+                RedisResult::failure(RedisErrc::not_connected, "connection closed"));
     return;
   }
   if (state_ == State::backoff) {
-    post_result(std::move(done),
-                RedisResult::failure(RedisErrc::not_connected, "not connected (" + last_error_ + ")"));
+    post_result(std::move(done), RedisResult::failure(RedisErrc::not_connected,
+                                                      "not connected (" + last_error_ + ")"));
     return;
   }
   std::string wire;
   if (!format_command(argv, wire)) {
-    post_result(std::move(done), RedisResult::failure(RedisErrc::protocol_error, "cannot format command"));
+    post_result(std::move(done),
+                RedisResult::failure(RedisErrc::protocol_error, "cannot format command"));
     return;
   }
   Pending pending{std::move(done), Clock::now() + timeout, argv.front(), false};
@@ -133,10 +136,13 @@ void RedisConnection::close() {
   write_active_ = false;
   wipe_buffers();
   for (auto& p : in_flight_) {
-    if (!p.internal) post_result(std::move(p.done), RedisResult::failure(RedisErrc::cancelled, "connection closed"));
+    if (!p.internal)
+      post_result(std::move(p.done),
+                  RedisResult::failure(RedisErrc::cancelled, "connection closed"));
   }
   for (auto& w : waiting_) {
-    post_result(std::move(w.pending.done), RedisResult::failure(RedisErrc::cancelled, "connection closed"));
+    post_result(std::move(w.pending.done),
+                RedisResult::failure(RedisErrc::cancelled, "connection closed"));
   }
   in_flight_.clear();
   waiting_.clear();
@@ -247,7 +253,8 @@ void RedisConnection::on_connected() {
                                       // Only a label for CLIENT LIST; an ACL user may lack
                                       // the right to set it, which must not stop us.
                                       if (!r.ok()) {
-                                        log(Level::debug, options_.log_name, "CLIENT SETNAME: {}", r.message);
+                                        log(Level::debug, options_.log_name, "CLIENT SETNAME: {}",
+                                            r.message);
                                       }
                                       step_done();
                                     },
@@ -266,7 +273,8 @@ void RedisConnection::become_ready() {
   // A reconnect after an error is news; a first connect is not (peers are asked over one-shot
   // connections, e.g. every second during a cold start).
   if (!last_logged_error_.empty()) {
-    log(Level::notice, options_.log_name, "connected again to redis {}", options_.endpoint.to_string());
+    log(Level::notice, options_.log_name, "connected again to redis {}",
+        options_.endpoint.to_string());
   } else {
     log(Level::debug, options_.log_name, "connected to redis {}", options_.endpoint.to_string());
   }
@@ -292,7 +300,8 @@ void RedisConnection::fail_connection(RedisErrc why, const std::string& text) {
   last_error_ = text;
   if (text != last_logged_error_) {
     const std::string server = options_.endpoint.to_string();
-    failure_log().log(Level::warning, options_.log_name, options_.log_name + " " + server + " " + text,
+    failure_log().log(Level::warning, options_.log_name,
+                      options_.log_name + " " + server + " " + text,
                       "redis {}: {}; reconnecting in {}", server, text, ms_text(backoff_));
     last_logged_error_ = text;
   }
@@ -310,7 +319,8 @@ void RedisConnection::fail_connection(RedisErrc why, const std::string& text) {
     if (p.internal || !p.done) return;
     RedisResult r;
     if (why == RedisErrc::command_timeout && p.deadline <= now) {
-      r = RedisResult::failure(RedisErrc::command_timeout, p.name + ": no reply before its deadline");
+      r = RedisResult::failure(RedisErrc::command_timeout,
+                               p.name + ": no reply before its deadline");
     } else if (why == RedisErrc::command_timeout) {
       r = RedisResult::failure(RedisErrc::connection_lost, "connection closed: " + text);
     } else {
@@ -357,20 +367,20 @@ void RedisConnection::flush() {
   write_active_ = true;
   const auto gen = generation_;
   std::weak_ptr<RedisConnection> weak = weak_from_this();
-  asio::async_write(*socket_, asio::buffer(writing_),
-                    [weak, gen](boost::system::error_code ec, std::size_t) {
-                      auto self = weak.lock();
-                      if (!self || gen != self->generation_) return;
-                      self->write_active_ = false;
-                      if (self->writing_has_secret_) wipe(self->writing_);
-                      self->writing_has_secret_ = false;
-                      self->writing_.clear();
-                      if (ec) {
-                        self->fail_connection(RedisErrc::connection_lost, "write failed: " + ec.message());
-                        return;
-                      }
-                      self->flush();
-                    });
+  asio::async_write(
+      *socket_, asio::buffer(writing_), [weak, gen](boost::system::error_code ec, std::size_t) {
+        auto self = weak.lock();
+        if (!self || gen != self->generation_) return;
+        self->write_active_ = false;
+        if (self->writing_has_secret_) wipe(self->writing_);
+        self->writing_has_secret_ = false;
+        self->writing_.clear();
+        if (ec) {
+          self->fail_connection(RedisErrc::connection_lost, "write failed: " + ec.message());
+          return;
+        }
+        self->flush();
+      });
 }
 
 void RedisConnection::read() {

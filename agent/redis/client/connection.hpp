@@ -71,7 +71,9 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // Called (from the io_context) when an established connection is closed or reset by the
   // server — a killed or restarted Redis — as soon as the socket says so, without waiting for
   // a command. Not for timeouts (a hung Redis) nor for failed reconnects.
-  void set_lost_handler(std::function<void(const std::string& why)> lost) { on_lost_ = std::move(lost); }
+  void set_lost_handler(std::function<void(const std::string& why)> lost) {
+    on_lost_ = std::move(lost);
+  }
 
   State state() const { return state_; }
   bool ready() const { return state_ == State::ready; }
@@ -86,7 +88,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   struct Pending {
     Callback done;
     Clock::time_point deadline;
-    std::string name;  // command name only (never arguments), for messages
+    std::string name;       // command name only (never arguments), for messages
     bool internal = false;  // AUTH / CLIENT SETNAME of the handshake
   };
   struct Waiting {

@@ -36,8 +36,9 @@ struct ReplyReader::Building {
   static void* array(const redisReadTask* task, int count) {
     ReplyReader& r = *current;
     if (count < 0 || static_cast<std::size_t>(count) > r.limits_.max_elements - r.elements_) {
-      r.bound_error_ = fmt::format("an array of {} elements exceeds the bound of {} elements per reply",
-                                   count, r.limits_.max_elements);
+      r.bound_error_ =
+          fmt::format("an array of {} elements exceeds the bound of {} elements per reply", count,
+                      r.limits_.max_elements);
       return nullptr;
     }
     r.elements_ += static_cast<std::size_t>(count);

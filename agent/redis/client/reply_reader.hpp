@@ -60,9 +60,9 @@ class ReplyReader {
 
   ReplyLimits limits_;
   redisReader* reader_ = nullptr;
-  std::size_t pending_bytes_ = 0;   // fed since the current reply began
-  std::size_t elements_ = 0;        // announced by the current reply's arrays
-  std::string bound_error_;         // set by a callback that refused an object
+  std::size_t pending_bytes_ = 0;  // fed since the current reply began
+  std::size_t elements_ = 0;       // announced by the current reply's arrays
+  std::string bound_error_;        // set by a callback that refused an object
   std::string error_;
 };
 

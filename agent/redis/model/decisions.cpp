@@ -3,7 +3,8 @@
 namespace redvip::agent {
 
 bool restarted(std::string_view history, const ReplicationInfo& now, bool reconnected) {
-  return reconnected && !history.empty() && now.master_replid != history && now.role == RedisRole::master;
+  return reconnected && !history.empty() && now.master_replid != history &&
+         now.role == RedisRole::master;
 }
 
 // A replica has "completed a sync in this history" when, after we pointed it at the master:
@@ -51,7 +52,8 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
       // Our Redis is a master while another node is the VRRP master: that one promoted its
       // Redis after ours went away (hung, cut off), so ours is a stale history now, and
       // "already master" must not let it take the VIP back with it.
-      v.gate = PromotionGate{false, "", "another master took over: our redis must sync from it first"};
+      v.gate =
+          PromotionGate{false, "", "another master took over: our redis must sync from it first"};
       v.decided = true;
     } else {
       // Still the data we were promoted or synced with; our own promotion moves the id along.
@@ -64,7 +66,8 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
     if (!following || v.forget_following) return v;
     const auto sync = judge_sync_completed(info, *following, peer_port);
     if (sync.completed) {
-      v.gate = PromotionGate{true, info.master_replid, "synced from " + *following + ":" + std::to_string(peer_port)};
+      v.gate = PromotionGate{true, info.master_replid,
+                             "synced from " + *following + ":" + std::to_string(peer_port)};
       v.decided = true;
     } else {
       v.gate.why = sync.reason;
@@ -77,10 +80,12 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
   return v;
 }
 
-PromotionPlan plan_promotion(const PromotionGate& gate, const std::optional<ReplicationInfo>& latest,
-                             bool follow_pending, bool old_master_alive) {
+PromotionPlan plan_promotion(const PromotionGate& gate,
+                             const std::optional<ReplicationInfo>& latest, bool follow_pending,
+                             bool old_master_alive) {
   if (!gate.open) return PromotionPlan::refuse;
-  if (latest && latest->role == RedisRole::master && !follow_pending) return PromotionPlan::already_master;
+  if (latest && latest->role == RedisRole::master && !follow_pending)
+    return PromotionPlan::already_master;
   return old_master_alive ? PromotionPlan::catch_up_first : PromotionPlan::promote;
 }
 
@@ -116,12 +121,14 @@ bool cold_check_due(std::chrono::milliseconds since_start,
 bool holds_newer_data(const PeerData& peer, const PeerData& self) {
   if (!peer.has_data) return false;
   return !self.has_data || peer.keys > self.keys ||
-         (peer.master_replid == self.master_replid && peer.master_repl_offset > self.master_repl_offset);
+         (peer.master_replid == self.master_replid &&
+          peer.master_repl_offset > self.master_repl_offset);
 }
 
 ColdStartVerdict judge_cold_start(const PeerData& self, const std::vector<PeerAnswer>& peers,
                                   std::chrono::milliseconds since_start) {
-  if (!self.reachable) return {false, "cold start: the local redis did not answer (" + self.error + ")"};
+  if (!self.reachable)
+    return {false, "cold start: the local redis did not answer (" + self.error + ")"};
   const PeerAnswer* unknown = nullptr;  // the first peer that did not say what it holds
   for (const auto& p : peers) {
     if (!p.data.reachable) {
@@ -129,22 +136,27 @@ ColdStartVerdict judge_cold_start(const PeerData& self, const std::vector<PeerAn
       continue;
     }
     if (holds_newer_data(p.data, self)) {
-      return {false, "cold start: peer " + p.name + " holds newer data (" + std::to_string(p.data.keys) +
-                         " keys, ours " + std::to_string(self.keys) + ")"};
+      return {false, "cold start: peer " + p.name + " holds newer data (" +
+                         std::to_string(p.data.keys) + " keys, ours " + std::to_string(self.keys) +
+                         ")"};
     }
   }
   if (self.has_data) {
-    return {true, "cold start: no reachable peer holds newer data (" + std::to_string(self.keys) + " keys here)"};
+    return {true, "cold start: no reachable peer holds newer data (" + std::to_string(self.keys) +
+                      " keys here)"};
   }
   // An empty Redis may serve only when the group holds no data at all.
   // Its own words (a DENIED of protected mode, NOAUTH, a refused connection) are the cause.
   if (unknown)
-    return {false, "cold start: empty, and peer " + unknown->name + " did not say what it holds (" +
-                       (unknown->data.error.empty() ? std::string("unreachable") : unknown->data.error) + ")"};
+    return {false,
+            "cold start: empty, and peer " + unknown->name + " did not say what it holds (" +
+                (unknown->data.error.empty() ? std::string("unreachable") : unknown->data.error) +
+                ")"};
   if (peers.empty() && since_start < kEmptyColdStartWait) {
     return {false, "cold start: empty; waiting for a master holding data"};
   }
-  return {true, peers.empty() ? "cold start: empty, and no master appeared" : "cold start: every peer is empty too"};
+  return {true, peers.empty() ? "cold start: empty, and no master appeared"
+                              : "cold start: every peer is empty too"};
 }
 
 bool should_follow(const FollowState& state, const std::optional<ReplicationInfo>& latest,

@@ -37,7 +37,7 @@ SyncJudgement judge_sync_completed(const ReplicationInfo& replica, std::string_v
 // master while a VRRP master is heard (another node took over: ours is a stale history).
 struct PromotionGate {
   bool open = false;
-  std::string history;  // the replication id our data belongs to (while open)
+  std::string history;                  // the replication id our data belongs to (while open)
   std::string why = "not yet checked";  // the reason for the current state, for logs and status
 
   friend bool operator==(const PromotionGate&, const PromotionGate&) = default;
@@ -51,7 +51,7 @@ enum class AfterCheck {
 };
 
 struct CheckVerdict {
-  PromotionGate gate;            // the gate after this check
+  PromotionGate gate;             // the gate after this check
   bool decided = false;           // the gate was (re)decided: tell the instance (gate.why)
   bool forget_following = false;  // restarted: the master we had pointed it at no longer counts
   AfterCheck then = AfterCheck::nothing;
@@ -66,16 +66,17 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
 
 // ---- What promote() does ----------------------------------------------------------------------
 enum class PromotionPlan {
-  refuse,            // the gate is closed: the VIP must stay off
-  already_master,    // nothing to change (and no REPLICAOF in flight could make it stale)
-  promote,           // REPLICAOF NO ONE at once: the old master is gone
-  catch_up_first,    // the old master is alive: take its last writes first
+  refuse,          // the gate is closed: the VIP must stay off
+  already_master,  // nothing to change (and no REPLICAOF in flight could make it stale)
+  promote,         // REPLICAOF NO ONE at once: the old master is gone
+  catch_up_first,  // the old master is alive: take its last writes first
 };
 // `latest` is the last checked INFO (nullopt before any); `follow_pending` is true while we
 // point our Redis at a master or a REPLICAOF is in flight: the check's "master" may then be
 // stale, so promoting must go through REPLICAOF NO ONE (queued after it on one connection).
-PromotionPlan plan_promotion(const PromotionGate& gate, const std::optional<ReplicationInfo>& latest,
-                             bool follow_pending, bool old_master_alive);
+PromotionPlan plan_promotion(const PromotionGate& gate,
+                             const std::optional<ReplicationInfo>& latest, bool follow_pending,
+                             bool old_master_alive);
 
 // ---- Catching up with a live old master -------------------------------------------------------
 // Our Redis streams from `master_host`: a replica of it with the link up, not in a full sync.
@@ -133,8 +134,8 @@ bool holds_newer_data(const PeerData& peer, const PeerData& self);
 // must not turn every check into a REPLICAOF and a log line).
 inline constexpr std::chrono::milliseconds kFollowRetry{500};
 struct FollowState {
-  bool in_flight = false;           // a REPLICAOF is under way
-  bool following_it = false;        // our last REPLICAOF that succeeded named this master
+  bool in_flight = false;     // a REPLICAOF is under way
+  bool following_it = false;  // our last REPLICAOF that succeeded named this master
   // Since our last attempt at this same master; nullopt when the last attempt named another.
   std::optional<std::chrono::milliseconds> since_last_attempt;
 };

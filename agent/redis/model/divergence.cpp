@@ -52,8 +52,9 @@ bool backlog_holds(const ReplicationHistory& side, long long first_wanted) {
 
 bool accepts_psync(const ReplicationHistory& server, std::string_view replid, long long offset) {
   if (is_null_id(replid) || !server.known()) return false;
-  const bool id_ok = replid == server.replid ||
-                     (replid == server.replid2 && server.second_offset > 0 && offset <= server.second_offset);
+  const bool id_ok =
+      replid == server.replid ||
+      (replid == server.replid2 && server.second_offset > 0 && offset <= server.second_offset);
   return id_ok && backlog_holds(server, offset);
 }
 
@@ -99,9 +100,9 @@ ForkPoint find_fork(const ReplicationHistory& a, const ReplicationHistory& b) {
   } else {
     f.kind = ForkKind::diverged;
   }
-  static constexpr std::string_view lineage_text[] = {
-      "", "same history", "a continued b's history", "b continued a's history",
-      "both continued a common history"};
+  static constexpr std::string_view lineage_text[] = {"", "same history", "a continued b's history",
+                                                      "b continued a's history",
+                                                      "both continued a common history"};
   f.explanation = std::string(lineage_text[static_cast<int>(f.lineage)]) + " " + short_id(id) +
                   " up to offset " + std::to_string(f.fork_offset) + "; since then a " +
                   std::to_string(f.a_bytes) + " bytes, b " + std::to_string(f.b_bytes) + " bytes";
@@ -129,11 +130,16 @@ std::string_view to_string(Side s) { return name(s); }
 
 std::string_view to_string(ForkKind k) {
   switch (k) {
-    case ForkKind::identical: return "identical";
-    case ForkKind::prefix: return "prefix";
-    case ForkKind::diverged: return "diverged";
-    case ForkKind::unrelated: return "unrelated";
-    case ForkKind::unknown: break;
+    case ForkKind::identical:
+      return "identical";
+    case ForkKind::prefix:
+      return "prefix";
+    case ForkKind::diverged:
+      return "diverged";
+    case ForkKind::unrelated:
+      return "unrelated";
+    case ForkKind::unknown:
+      break;
   }
   return "unknown";
 }
@@ -183,8 +189,8 @@ DivergenceVerdict decide_divergence(const DivergenceSide& a, const DivergenceSid
       } else {
         set_keeper(wa > wb ? Side::a : Side::b);
         v.by_data = true;
-        v.reason = std::string(name(v.keeper)) + " took more writes since the fork (a " + amount(0) +
-                   ", b " + amount(1) + ")";
+        v.reason = std::string(name(v.keeper)) + " took more writes since the fork (a " +
+                   amount(0) + ", b " + amount(1) + ")";
       }
     }
     const int y = v.yielder == Side::a ? 0 : 1;

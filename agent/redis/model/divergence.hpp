@@ -69,7 +69,7 @@ struct ForkPoint {
   long long fork_offset = -1;  // the last offset both hold identically
   long long a_bytes = 0;       // bytes of stream a holds past fork_offset
   long long b_bytes = 0;
-  std::string explanation;     // for logs
+  std::string explanation;  // for logs
 };
 
 ForkPoint find_fork(const ReplicationHistory& a, const ReplicationHistory& b);

@@ -6,14 +6,18 @@ namespace redvip::agent {
 
 std::string_view to_string(Health health) {
   switch (health) {
-    case Health::healthy: return "healthy";
-    case Health::unhealthy: return "unhealthy";
-    case Health::unknown: break;
+    case Health::healthy:
+      return "healthy";
+    case Health::unhealthy:
+      return "unhealthy";
+    case Health::unknown:
+      break;
   }
   return "unknown";
 }
 
-HealthCounter::HealthCounter(int rise, int fall) : rise_(std::max(rise, 1)), fall_(std::max(fall, 1)) {}
+HealthCounter::HealthCounter(int rise, int fall)
+    : rise_(std::max(rise, 1)), fall_(std::max(fall, 1)) {}
 
 std::optional<Health> HealthCounter::record(bool success) {
   if (success) {

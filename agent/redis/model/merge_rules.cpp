@@ -44,16 +44,19 @@ std::string MergeLedger::slot(int db, std::string_view key) {
 
 bool MergeLedger::add_keeper_write(int db, const CommandKeys& keys) {
   switch (keys.kind) {
-    case KeysKind::keyless: return true;
+    case KeysKind::keyless:
+      return true;
     case KeysKind::keyless_write:
-      if (keeper_stop_.empty()) keeper_stop_ = "the keeper made a keyless write to its keyspace since the fork";
+      if (keeper_stop_.empty())
+        keeper_stop_ = "the keeper made a keyless write to its keyspace since the fork";
       return true;
     case KeysKind::unknown:
       if (keeper_stop_.empty()) {
         keeper_stop_ = "the keeper made a write whose keys Redis could not name (" + keys.why + ")";
       }
       return true;
-    case KeysKind::keys: break;
+    case KeysKind::keys:
+      break;
   }
   for (const auto& k : keys.keys) {
     if (keys_held() >= max_keys_) return false;
@@ -66,16 +69,21 @@ bool MergeLedger::add_keeper_write(int db, const CommandKeys& keys) {
   return true;
 }
 
-MergeLedger::Judgement MergeLedger::judge(const std::vector<UnitCommand>& unit, const Skipped* batch) const {
+MergeLedger::Judgement MergeLedger::judge(const std::vector<UnitCommand>& unit,
+                                          const Skipped* batch) const {
   if (!keeper_stop_.empty()) return {false, keeper_stop_, {}};
   if (!skipped_.stop_reason.empty()) return {false, skipped_.stop_reason, {}};
   if (batch != nullptr && !batch->stop_reason.empty()) return {false, batch->stop_reason, {}};
   for (const auto& c : unit) {
     switch (c.keys.kind) {
-      case KeysKind::unknown: return {false, "Redis could not name its keys (" + c.keys.why + ")", {}};
-      case KeysKind::keyless_write: return {false, "a keyless write to the keyspace", {}};
-      case KeysKind::keyless: return {false, "keyless (not a write to keys), not replayed", {}};
-      case KeysKind::keys: break;
+      case KeysKind::unknown:
+        return {false, "Redis could not name its keys (" + c.keys.why + ")", {}};
+      case KeysKind::keyless_write:
+        return {false, "a keyless write to the keyspace", {}};
+      case KeysKind::keyless:
+        return {false, "keyless (not a write to keys), not replayed", {}};
+      case KeysKind::keys:
+        break;
     }
     if (c.db < 0) return {false, "the database it ran in is unknown", {}};
   }

@@ -74,7 +74,8 @@ void apply_field(ReplicationInfo& info, std::string_view key, std::string_view v
   } else if (key == "master_host") {
     info.master_host = std::string(value);
   } else if (key == "master_port") {
-    if (auto n = to_number(value); n && *n >= 0 && *n <= 65535) info.master_port = static_cast<int>(*n);
+    if (auto n = to_number(value); n && *n >= 0 && *n <= 65535)
+      info.master_port = static_cast<int>(*n);
   } else if (key == "master_link_status") {
     info.master_link_up = value == "up";
   } else if (key == "master_sync_in_progress") {
@@ -189,9 +190,12 @@ bool merge_role_reply(const RedisReply& reply, ReplicationInfo& info) {
 
 std::string_view to_string(RedisRole role) {
   switch (role) {
-    case RedisRole::master: return "master";
-    case RedisRole::replica: return "replica";
-    case RedisRole::unknown: break;
+    case RedisRole::master:
+      return "master";
+    case RedisRole::replica:
+      return "replica";
+    case RedisRole::unknown:
+      break;
   }
   return "unknown";
 }

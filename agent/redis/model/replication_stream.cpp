@@ -89,7 +89,8 @@ ParseStatus read_header(std::string_view cmd, std::size_t pos, char prefix, long
 
 }  // namespace
 
-LineStatus take_line(std::string_view buf, std::size_t& pos, std::size_t max, std::string_view& line) {
+LineStatus take_line(std::string_view buf, std::size_t& pos, std::size_t max,
+                     std::string_view& line) {
   std::size_t p = pos;
   while (p < buf.size() && buf[p] == '\n') ++p;
   const std::size_t nl = buf.find('\n', p);
@@ -151,14 +152,16 @@ std::optional<RdbHeader> parse_rdb_header(std::string_view line) {
   return h;
 }
 
-RdbPayload::RdbPayload(RdbHeader header) : remaining_(header.length), mark_(std::move(header.eof_mark)) {
+RdbPayload::RdbPayload(RdbHeader header)
+    : remaining_(header.length), mark_(std::move(header.eof_mark)) {
   if (mark_.empty() && remaining_ <= 0) done_ = true;
 }
 
 std::size_t RdbPayload::feed(std::string_view in, std::string& out) {
   if (done_) return 0;
   if (mark_.empty()) {
-    const auto n = static_cast<std::size_t>(std::min<long long>(remaining_, static_cast<long long>(in.size())));
+    const auto n = static_cast<std::size_t>(
+        std::min<long long>(remaining_, static_cast<long long>(in.size())));
     out.append(in.substr(0, n));
     remaining_ -= static_cast<long long>(n);
     payload_ += static_cast<long long>(n);
@@ -234,9 +237,11 @@ ParseStatus CommandStreamParser::parse(std::string_view cmd, const StreamLimits&
     std::size_t data = 0;
     const auto s = read_header(cmd, st.pos, '$', len, data, error);
     if (s != ParseStatus::command) return s;
-    const auto end = static_cast<unsigned long long>(data) + static_cast<unsigned long long>(len) + 2;
+    const auto end =
+        static_cast<unsigned long long>(data) + static_cast<unsigned long long>(len) + 2;
     if (end > limits.max_command_bytes) {
-      set_error(error, "a command larger than " + std::to_string(limits.max_command_bytes) + " bytes");
+      set_error(error,
+                "a command larger than " + std::to_string(limits.max_command_bytes) + " bytes");
       return ParseStatus::error;
     }
     if (end > cmd.size()) return ParseStatus::need_more;

@@ -14,9 +14,9 @@
 namespace redvip::agent {
 
 struct StreamLimits {
-  std::size_t max_line = 1024;                  // a reply or header line
-  std::size_t max_args = 1024 * 1024;           // arguments of one command
-  std::size_t max_command_bytes = 64u << 20;    // one command as sent (held in memory whole)
+  std::size_t max_line = 1024;                // a reply or header line
+  std::size_t max_args = 1024 * 1024;         // arguments of one command
+  std::size_t max_command_bytes = 64u << 20;  // one command as sent (held in memory whole)
 };
 
 // --- Lines before the stream -------------------------------------------------------------
@@ -24,7 +24,8 @@ struct StreamLimits {
 enum class LineStatus { need_more, line, too_long };
 // Takes one CRLF-terminated line from buf starting at pos (advanced past it). Bare "\n" before
 // a line are skipped: a master sends them as keep-alives while it prepares a full resync.
-LineStatus take_line(std::string_view buf, std::size_t& pos, std::size_t max, std::string_view& line);
+LineStatus take_line(std::string_view buf, std::size_t& pos, std::size_t max,
+                     std::string_view& line);
 
 struct PsyncReply {
   enum class Kind { continue_, full_resync, error, invalid };
@@ -67,7 +68,8 @@ enum class StreamCommandKind { data, keepalive, select, multi, exec };
 
 // PING and REPLCONF (GETACK) are the master's own keep-alives, never a client's write; SELECT,
 // MULTI and EXEC frame the writes. `db` is set for a SELECT with a valid database number.
-StreamCommandKind classify_stream_command(const std::vector<std::string_view>& argv, int* db = nullptr);
+StreamCommandKind classify_stream_command(const std::vector<std::string_view>& argv,
+                                          int* db = nullptr);
 
 struct StreamCommand {
   std::vector<std::string_view> argv;
@@ -85,16 +87,17 @@ class CommandStreamParser {
   // The next complete command; its views stay valid until the next feed() or next().
   ParseStatus next(StreamCommand& out);
   const std::string& error() const { return error_; }
-  long long consumed() const { return consumed_; }        // bytes of the commands returned
+  long long consumed() const { return consumed_; }               // bytes of the commands returned
   std::size_t buffered() const { return buf_.size() - start_; }  // bytes not yet returned
 
   // Parses one command at `pos` of a complete view, without state (for the scans below).
   struct State {
-    std::size_t argc = 0;  // 0 until the array header is read
-    std::size_t pos = 0;   // relative to the command's start
+    std::size_t argc = 0;                                   // 0 until the array header is read
+    std::size_t pos = 0;                                    // relative to the command's start
     std::vector<std::pair<std::size_t, std::size_t>> args;  // offset, length (relative)
   };
-  static ParseStatus parse(std::string_view cmd, const StreamLimits& limits, State& st, std::string* error);
+  static ParseStatus parse(std::string_view cmd, const StreamLimits& limits, State& st,
+                           std::string* error);
 
  private:
   StreamLimits limits_;

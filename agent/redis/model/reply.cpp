@@ -8,20 +8,34 @@ class RedisCategory final : public std::error_category {
   const char* name() const noexcept override { return "redis"; }
   std::string message(int value) const override {
     switch (static_cast<RedisErrc>(value)) {
-      case RedisErrc::refused: return "connection refused";
-      case RedisErrc::connect_failed: return "connection failed";
-      case RedisErrc::connect_timeout: return "connect timeout";
-      case RedisErrc::command_timeout: return "command timeout";
-      case RedisErrc::connection_lost: return "connection lost";
-      case RedisErrc::not_connected: return "not connected";
-      case RedisErrc::protocol_error: return "protocol error";
-      case RedisErrc::loading: return "redis is loading its data set";
-      case RedisErrc::auth_failed: return "authentication failed";
-      case RedisErrc::server_error: return "error reply";
-      case RedisErrc::unexpected_reply: return "unexpected reply";
-      case RedisErrc::cancelled: return "cancelled";
-      case RedisErrc::operation_timeout: return "operation timeout";
-      case RedisErrc::not_confirmed: return "role change not confirmed";
+      case RedisErrc::refused:
+        return "connection refused";
+      case RedisErrc::connect_failed:
+        return "connection failed";
+      case RedisErrc::connect_timeout:
+        return "connect timeout";
+      case RedisErrc::command_timeout:
+        return "command timeout";
+      case RedisErrc::connection_lost:
+        return "connection lost";
+      case RedisErrc::not_connected:
+        return "not connected";
+      case RedisErrc::protocol_error:
+        return "protocol error";
+      case RedisErrc::loading:
+        return "redis is loading its data set";
+      case RedisErrc::auth_failed:
+        return "authentication failed";
+      case RedisErrc::server_error:
+        return "error reply";
+      case RedisErrc::unexpected_reply:
+        return "unexpected reply";
+      case RedisErrc::cancelled:
+        return "cancelled";
+      case RedisErrc::operation_timeout:
+        return "operation timeout";
+      case RedisErrc::not_confirmed:
+        return "role change not confirmed";
     }
     return "unknown redis error";
   }

@@ -67,7 +67,9 @@ enum class RedisErrc {
 };
 
 const std::error_category& redis_category();
-inline std::error_code make_error_code(RedisErrc e) { return {static_cast<int>(e), redis_category()}; }
+inline std::error_code make_error_code(RedisErrc e) {
+  return {static_cast<int>(e), redis_category()};
+}
 
 // Classifies a server error reply ("LOADING ...", "WRONGPASS ...", "ERR ...").
 RedisErrc classify_server_error(std::string_view text);

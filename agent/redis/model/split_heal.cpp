@@ -4,15 +4,19 @@ namespace redvip::agent {
 
 std::string_view to_string(SplitHealAction a) {
   switch (a) {
-    case SplitHealAction::nothing: return "nothing";
-    case SplitHealAction::demote_other: return "demote the other";
-    case SplitHealAction::yield_ours: return "yield ours";
+    case SplitHealAction::nothing:
+      return "nothing";
+    case SplitHealAction::demote_other:
+      return "demote the other";
+    case SplitHealAction::yield_ours:
+      return "yield ours";
   }
   return "?";
 }
 
 SplitHealPlan plan_split_heal(const DivergenceSide& ours, const DivergenceSide& theirs,
-                              bool their_redis_master, bool save_configured, bool merge_configured) {
+                              bool their_redis_master, bool save_configured,
+                              bool merge_configured) {
   SplitHealPlan p;
   if (!their_redis_master) {
     p.reason = "the other redis is no master: nothing diverged to reconcile";
@@ -44,7 +48,8 @@ SplitHealPlan plan_forced_yield(const DivergenceSide& ours, const DivergenceSide
   v.yielder = Side::a;
   const bool known = v.fork.kind != ForkKind::unrelated && v.fork.kind != ForkKind::unknown;
   if (known) {
-    v.yielder_has_writes = ours.commands_since_fork ? *ours.commands_since_fork > 0 : v.fork.a_bytes > 0;
+    v.yielder_has_writes =
+        ours.commands_since_fork ? *ours.commands_since_fork > 0 : v.fork.a_bytes > 0;
     if (v.yielder_has_writes) {
       v.save_from = psync_since_fork(ours.history, v.fork);
       v.save_to = ours.history.offset;
@@ -59,9 +64,11 @@ SplitHealPlan plan_forced_yield(const DivergenceSide& ours, const DivergenceSide
   p.discards = v.yielder_has_writes && !save_configured;
   p.merge = p.save && merge_configured && !v.save_whole_data_set;
   v.reason = v.fork.explanation + "; the other keeps (it holds the VIP and did not act)";
-  p.reason = v.reason + (p.save ? ", our writes since the fork are saved"
-                                : (p.discards ? ", our writes since the fork are DISCARDED (no diverged_writes_dir)"
-                                              : ", we took no writes since the fork"));
+  p.reason =
+      v.reason +
+      (p.save ? ", our writes since the fork are saved"
+              : (p.discards ? ", our writes since the fork are DISCARDED (no diverged_writes_dir)"
+                            : ", we took no writes since the fork"));
   return p;
 }
 

@@ -74,7 +74,8 @@ Awaitable<T> guarded(std::stop_token stop, std::shared_ptr<const void> keep, Awa
   co_return value;
 }
 
-inline Awaitable<void> guarded(std::stop_token stop, std::shared_ptr<const void> keep, Awaitable<void> task) {
+inline Awaitable<void> guarded(std::stop_token stop, std::shared_ptr<const void> keep,
+                               Awaitable<void> task) {
   throw_if_stopped(stop);
   co_await std::move(task);
   throw_if_stopped(stop);

@@ -50,7 +50,9 @@ std::string utc_stamp() {
   return buf;
 }
 
-std::string select_wire(int db) { return encode_command(std::vector<std::string>{"SELECT", std::to_string(db)}); }
+std::string select_wire(int db) {
+  return encode_command(std::vector<std::string>{"SELECT", std::to_string(db)});
+}
 
 }  // namespace
 
@@ -68,30 +70,35 @@ class KeyLookup {
     q.insert(q.end(), argv.begin(), argv.end());
     std::string name = lower(argv[0]);
     std::string sub = argv.size() > 1 ? lower(argv[1]) : std::string();
-    conn_->command(std::move(q), timeout_, [this, name, sub, done = std::move(done)](RedisResult r) mutable {
-      if (r.ok()) {
-        auto keys = parse_getkeys(r.reply);
-        if (keys && !keys->empty()) {
-          done(CommandKeys{KeysKind::keys, std::move(*keys), {}}, {});
-          return;
-        }
-      } else if (r.error != RedisErrc::server_error) {
-        done({}, "COMMAND GETKEYS: " + r.message);
-        return;
-      }
-      std::string why = r.ok() ? "no keys named" : r.message;
-      traits(name, sub, [why, done = std::move(done)](std::optional<CommandTraits> t, std::string err, bool asked) {
-        if (!asked) {
-          done({}, err);
-        } else if (!t) {
-          done(CommandKeys{KeysKind::unknown, {}, err}, {});
-        } else if (t->keyless) {
-          done(CommandKeys{t->write ? KeysKind::keyless_write : KeysKind::keyless, {}, {}}, {});
-        } else {
-          done(CommandKeys{KeysKind::unknown, {}, "COMMAND GETKEYS: " + why}, {});
-        }
-      });
-    });
+    conn_->command(
+        std::move(q), timeout_, [this, name, sub, done = std::move(done)](RedisResult r) mutable {
+          if (r.ok()) {
+            auto keys = parse_getkeys(r.reply);
+            if (keys && !keys->empty()) {
+              done(CommandKeys{KeysKind::keys, std::move(*keys), {}}, {});
+              return;
+            }
+          } else if (r.error != RedisErrc::server_error) {
+            done({}, "COMMAND GETKEYS: " + r.message);
+            return;
+          }
+          std::string why = r.ok() ? "no keys named" : r.message;
+          traits(
+              name, sub,
+              [why, done = std::move(done)](std::optional<CommandTraits> t, std::string err,
+                                            bool asked) {
+                if (!asked) {
+                  done({}, err);
+                } else if (!t) {
+                  done(CommandKeys{KeysKind::unknown, {}, err}, {});
+                } else if (t->keyless) {
+                  done(CommandKeys{t->write ? KeysKind::keyless_write : KeysKind::keyless, {}, {}},
+                       {});
+                } else {
+                  done(CommandKeys{KeysKind::unknown, {}, "COMMAND GETKEYS: " + why}, {});
+                }
+              });
+        });
   }
 
  private:
@@ -99,8 +106,8 @@ class KeyLookup {
   using TraitsDone = std::function<void(std::optional<CommandTraits>, std::string, bool asked)>;
 
   void traits(const std::string& name, const std::string& sub, TraitsDone done) {
-    lookup(name, [this, name, sub, done = std::move(done)](std::optional<CommandTraits> t, std::string err,
-                                                             bool asked) mutable {
+    lookup(name, [this, name, sub, done = std::move(done)](std::optional<CommandTraits> t,
+                                                           std::string err, bool asked) mutable {
       if (asked && t && t->container && !sub.empty()) {
         lookup(name + "|" + sub, std::move(done));
         return;
@@ -114,20 +121,22 @@ class KeyLookup {
       done(it->second.first, it->second.second, true);
       return;
     }
-    conn_->command({"COMMAND", "INFO", name}, timeout_, [this, name, done = std::move(done)](RedisResult r) {
-      bool unknown = false;
-      std::optional<CommandTraits> t;
-      std::string err;
-      if (!r.ok()) {
-        err = "COMMAND INFO: " + r.message;
-      } else {
-        t = parse_command_info(r.reply, &unknown);
-        if (!t) err = unknown ? "unknown command '" + name + "'" : "COMMAND INFO: unexpected reply";
-      }
-      const bool asked = r.ok() || r.error == RedisErrc::server_error;
-      if (asked) cache_[name] = {t, err};
-      done(t, err, asked);
-    });
+    conn_->command(
+        {"COMMAND", "INFO", name}, timeout_, [this, name, done = std::move(done)](RedisResult r) {
+          bool unknown = false;
+          std::optional<CommandTraits> t;
+          std::string err;
+          if (!r.ok()) {
+            err = "COMMAND INFO: " + r.message;
+          } else {
+            t = parse_command_info(r.reply, &unknown);
+            if (!t)
+              err = unknown ? "unknown command '" + name + "'" : "COMMAND INFO: unexpected reply";
+          }
+          const bool asked = r.ok() || r.error == RedisErrc::server_error;
+          if (asked) cache_[name] = {t, err};
+          done(t, err, asked);
+        });
   }
 
   std::shared_ptr<RedisConnection> conn_;
@@ -139,8 +148,14 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
  public:
   DivergedMerge(asio::io_context& io, DivergedMergeRequest request, DivergedMergeOptions options,
                 std::function<void(DivergedMergeResult)> done)
-      : io_(io), request_(std::move(request)), options_(std::move(options)), done_(std::move(done)), timer_(io),
-        ledger_(options_.max_keys), parser_(options_.limits), marker_("__redvip_merge__:" + random_hex(16)) {
+      : io_(io),
+        request_(std::move(request)),
+        options_(std::move(options)),
+        done_(std::move(done)),
+        timer_(io),
+        ledger_(options_.max_keys),
+        parser_(options_.limits),
+        marker_("__redvip_merge__:" + random_hex(16)) {
     if (options_.batch_units == 0) options_.batch_units = 1;
     file_db_ = options_.unknown_db_as.value_or(-1);
   }
@@ -151,13 +166,16 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
   void start() {
     fd_ = ::open(request_.saved_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd_ < 0) {
-      fail(RedisErrc::server_error, "cannot open " + request_.saved_path + ": " + std::strerror(errno));
+      fail(RedisErrc::server_error,
+           "cannot open " + request_.saved_path + ": " + std::strerror(errno));
       return;
     }
     auto self = shared_from_this();
     timer_.expires_after(options_.timeout);
     timer_.async_wait([self](boost::system::error_code ec) {
-      if (!ec) self->fail(RedisErrc::operation_timeout, "not merged within " + std::to_string(self->options_.timeout.count()) + " ms");
+      if (!ec)
+        self->fail(RedisErrc::operation_timeout,
+                   "not merged within " + std::to_string(self->options_.timeout.count()) + " ms");
     });
     auto opts = request_.keeper;
     opts.client_name = "redvip-merge";
@@ -178,15 +196,20 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
     }
     ReplicationLink::Events ev;
     ev.full_resync = [self](const std::string&, long long) {
-      self->fail(RedisErrc::unexpected_reply, "the keeper's backlog no longer holds the fork (offset " +
-                                                  std::to_string(self->request_.keeper_from.offset) + ")");
+      self->fail(RedisErrc::unexpected_reply,
+                 "the keeper's backlog no longer holds the fork (offset " +
+                     std::to_string(self->request_.keeper_from.offset) + ")");
     };
     ev.raw = [self](std::string_view bytes) {
       self->context_.append(bytes);
       return true;
     };
-    ev.command = [self](const StreamCommand& c, long long last) { return self->on_keeper_command(c, last); };
-    ev.failed = [self](RedisOpResult r) { self->fail(r.error, "the keeper's replication stream: " + r.message); };
+    ev.command = [self](const StreamCommand& c, long long last) {
+      return self->on_keeper_command(c, last);
+    };
+    ev.failed = [self](RedisOpResult r) {
+      self->fail(r.error, "the keeper's replication stream: " + r.message);
+    };
     link_ = ReplicationLink::create(io_, request_.keeper, options_.limits);
     link_->start(psync, request_.keeper_from.offset, std::move(ev));
     pump();
@@ -228,7 +251,9 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
     }
     int db = -1;
     switch (classify_stream_command(c.argv, &db)) {
-      case StreamCommandKind::keepalive: push_entry(last, 0); return true;
+      case StreamCommandKind::keepalive:
+        push_entry(last, 0);
+        return true;
       case StreamCommandKind::select:
         keeper_db_ = db;
         push_entry(last, 0);
@@ -240,16 +265,19 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
         block_ = Block::none;
         push_entry(last, 0);
         return true;
-      case StreamCommandKind::data: break;
+      case StreamCommandKind::data:
+        break;
     }
     // Our own transactions start with the marker (their first command, so the first one Redis
     // propagates inside MULTI); their writes are ours, not the keeper's.
     if (block_ == Block::unknown) {
-      const bool marker = c.argv.size() == 3 && lower(c.argv[0]) == "publish" && c.argv[1] == marker_;
+      const bool marker =
+          c.argv.size() == 3 && lower(c.argv[0]) == "publish" && c.argv[1] == marker_;
       block_ = marker ? Block::ours : Block::theirs;
     }
     if (block_ == Block::ours) return true;
-    if (block_ == Block::none && c.argv.size() == 3 && c.argv[1] == marker_ && lower(c.argv[0]) == "publish") {
+    if (block_ == Block::none && c.argv.size() == 3 && c.argv[1] == marker_ &&
+        lower(c.argv[0]) == "publish") {
       push_entry(last, 0);  // a transaction of ours whose other commands changed nothing
       return true;
     }
@@ -325,13 +353,15 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
         const ssize_t n = ::read(fd_, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-          fail(RedisErrc::server_error, "read " + request_.saved_path + ": " + std::strerror(errno));
+          fail(RedisErrc::server_error,
+               "read " + request_.saved_path + ": " + std::strerror(errno));
           return false;
         }
         if (n == 0) {
           file_eof_ = true;
           if (parser_.buffered() != 0 || file_block_) {
-            fail(RedisErrc::protocol_error, request_.saved_path + " ends inside a command or a MULTI block");
+            fail(RedisErrc::protocol_error,
+                 request_.saved_path + " ends inside a command or a MULTI block");
             return false;
           }
           break;
@@ -341,7 +371,8 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
       }
       int db = -1;
       switch (classify_stream_command(c.argv, &db)) {
-        case StreamCommandKind::keepalive: continue;
+        case StreamCommandKind::keepalive:
+          continue;
         case StreamCommandKind::select: {
           file_db_ = db;
           continue;
@@ -362,9 +393,11 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
           if (!file_block_->cmds.empty()) queue_unit(std::move(file_block_));
           file_block_.reset();
           continue;
-        case StreamCommandKind::data: break;
+        case StreamCommandKind::data:
+          break;
       }
-      Cmd cmd{std::vector<std::string>(c.argv.begin(), c.argv.end()), std::string(c.raw), file_db_, {}};
+      Cmd cmd{
+          std::vector<std::string>(c.argv.begin(), c.argv.end()), std::string(c.raw), file_db_, {}};
       if (file_block_) {
         file_block_->cmds.push_back(std::move(cmd));
       } else {
@@ -422,15 +455,17 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
   // Sends one command on the transaction connection; a failure fails the merge.
   void tx_command(std::vector<std::string> argv, std::function<void(RedisResult)> then = {}) {
     auto self = shared_from_this();
-    const std::string name = argv[0] + (argv.size() > 1 && argv[0] == "CLIENT" ? " " + argv[1] : "");
-    tx_->command(std::move(argv), options_.command_timeout, [self, name, then = std::move(then)](RedisResult r) {
-      if (self->stopping()) return;
-      if (then) {
-        then(std::move(r));
-        return;
-      }
-      if (!r.ok()) self->fail(r.error, name + ": " + r.message);
-    });
+    const std::string name =
+        argv[0] + (argv.size() > 1 && argv[0] == "CLIENT" ? " " + argv[1] : "");
+    tx_->command(std::move(argv), options_.command_timeout,
+                 [self, name, then = std::move(then)](RedisResult r) {
+                   if (self->stopping()) return;
+                   if (then) {
+                     then(std::move(r));
+                     return;
+                   }
+                   if (!r.ok()) self->fail(r.error, name + ": " + r.message);
+                 });
   }
 
   void select(int db) {
@@ -454,7 +489,8 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
       for (std::size_t at = 0; at < keys.size(); at += k_watch_chunk) {
         std::vector<std::string> argv{"WATCH"};
         const std::size_t end = std::min(keys.size(), at + k_watch_chunk);
-        argv.insert(argv.end(), keys.begin() + static_cast<long>(at), keys.begin() + static_cast<long>(end));
+        argv.insert(argv.end(), keys.begin() + static_cast<long>(at),
+                    keys.begin() + static_cast<long>(end));
         tx_command(std::move(argv));
       }
     }
@@ -544,7 +580,9 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
       ++result_.aborted_execs;
       if (++retries_ > options_.max_retries) {
         for (std::size_t ui : apply_) {
-          if (!not_replayed(ui, {false, "the keeper kept changing these keys during the merge", {}})) return;
+          if (!not_replayed(ui,
+                            {false, "the keeper kept changing these keys during the merge", {}}))
+            return;
         }
         batch_done({});
         return;
@@ -603,7 +641,8 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
       for (const auto& [ui, ci] : refused) {
         if (static_cast<std::size_t>(ui) != i) continue;
         const auto& c = u.cmds[static_cast<std::size_t>(ci)];
-        MergeLedger::Judgement j{false, "the keeper refused it: " + refused_reasons_[reason_at++], {}};
+        MergeLedger::Judgement j{
+            false, "the keeper refused it: " + refused_reasons_[reason_at++], {}};
         if (!keep_commands(u, {static_cast<std::size_t>(ci)}, j)) return;
         ++result_.refused;
         std::vector<UnitCommand> uc{UnitCommand{c.db, c.keys}};
@@ -646,7 +685,8 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
     return keep_commands(u, all, j);
   }
 
-  bool keep_commands(const Unit& u, const std::vector<std::size_t>& which, const MergeLedger::Judgement& j) {
+  bool keep_commands(const Unit& u, const std::vector<std::size_t>& which,
+                     const MergeLedger::Judgement& j) {
     if (!conflicts_) {
       const std::string& path = request_.saved_path;
       const auto slash = path.rfind('/');
@@ -673,9 +713,11 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
       out += c.raw;
       ++result_.kept;
       if (result_.samples.size() < k_max_samples) {
-        const std::string key = !j.key.empty() ? j.key : (c.keys.keys.empty() ? std::string() : c.keys.keys.front());
-        result_.samples.push_back("db " + (c.db >= 0 ? std::to_string(c.db) : std::string("?")) + " " +
-                                  (key.empty() ? c.argv[0] : "key " + key.substr(0, 100)) + ": " + j.reason);
+        const std::string key =
+            !j.key.empty() ? j.key : (c.keys.keys.empty() ? std::string() : c.keys.keys.front());
+        result_.samples.push_back("db " + (c.db >= 0 ? std::to_string(c.db) : std::string("?")) +
+                                  " " + (key.empty() ? c.argv[0] : "key " + key.substr(0, 100)) +
+                                  ": " + j.reason);
       }
     }
     if (block) out += encode_command(std::vector<std::string>{"EXEC"});
@@ -728,20 +770,23 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
       ::close(fd_);
       fd_ = -1;
     }
-    const std::string counts = "replayed " + std::to_string(result_.replayed) + " commands, kept " +
-                               std::to_string(result_.kept) + " (" + std::to_string(result_.refused) +
-                               " refused by the keeper)" +
-                               (result_.conflicts_path.empty() ? std::string() : " in " + result_.conflicts_path) +
-                               "; the keeper wrote " + std::to_string(result_.keeper_commands) + " commands on " +
-                               std::to_string(result_.keeper_keys) + " keys since the fork";
+    const std::string counts =
+        "replayed " + std::to_string(result_.replayed) + " commands, kept " +
+        std::to_string(result_.kept) + " (" + std::to_string(result_.refused) +
+        " refused by the keeper)" +
+        (result_.conflicts_path.empty() ? std::string() : " in " + result_.conflicts_path) +
+        "; the keeper wrote " + std::to_string(result_.keeper_commands) + " commands on " +
+        std::to_string(result_.keeper_keys) + " keys since the fork";
     if (result_.ok()) {
       result_.message = counts;
       log(Level::notice, options_.instance, "merge of {}: {}", request_.saved_path, counts);
     } else {
       result_.message += "; " + counts;
-      log(Level::error, options_.instance, "merge of {} failed: {}", request_.saved_path, result_.message);
+      log(Level::error, options_.instance, "merge of {} failed: {}", request_.saved_path,
+          result_.message);
     }
-    asio::post(io_, [done = std::move(done_), r = std::move(result_)]() mutable { done(std::move(r)); });
+    asio::post(io_,
+               [done = std::move(done_), r = std::move(result_)]() mutable { done(std::move(r)); });
   }
 
   asio::io_context& io_;
@@ -799,10 +844,11 @@ class DivergedMerge : public std::enable_shared_from_this<DivergedMerge> {
   DivergedMergeResult result_;
 };
 
-std::shared_ptr<DivergedMerge> merge_diverged_writes(asio::io_context& io, DivergedMergeRequest request,
-                                                     DivergedMergeOptions options,
-                                                     std::function<void(DivergedMergeResult)> done) {
-  auto m = std::make_shared<DivergedMerge>(io, std::move(request), std::move(options), std::move(done));
+std::shared_ptr<DivergedMerge> merge_diverged_writes(
+    asio::io_context& io, DivergedMergeRequest request, DivergedMergeOptions options,
+    std::function<void(DivergedMergeResult)> done) {
+  auto m =
+      std::make_shared<DivergedMerge>(io, std::move(request), std::move(options), std::move(done));
   m->start();
   return m;
 }

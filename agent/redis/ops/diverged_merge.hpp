@@ -37,20 +37,20 @@
 namespace redvip::agent {
 
 struct DivergedMergeRequest {
-  std::string saved_path;                         // SavedWrites::path (a stream file)
-  RedisConnectionOptions keeper;                  // the keeper's Redis, with its auth
-  PsyncStart keeper_from;                         // psync_since_fork(keeper's history, fork)
-  std::optional<long long> keeper_context_from;   // db_context_start(keeper's history, ...)
+  std::string saved_path;                        // SavedWrites::path (a stream file)
+  RedisConnectionOptions keeper;                 // the keeper's Redis, with its auth
+  PsyncStart keeper_from;                        // psync_since_fork(keeper's history, fork)
+  std::optional<long long> keeper_context_from;  // db_context_start(keeper's history, ...)
 };
 
 struct DivergedMergeOptions {
   std::string instance = "redis";
   StreamLimits limits;
   std::size_t batch_units = 64;
-  std::size_t max_keys = 1'000'000;     // keeper's changed keys plus keys of kept units
-  std::size_t max_pending = 10'000;     // keeper commands waiting for their keys: reading
-                                        // the keeper's stream pauses there
-  int max_retries = 5;                  // aborted EXECs of one batch before its units are kept
+  std::size_t max_keys = 1'000'000;  // keeper's changed keys plus keys of kept units
+  std::size_t max_pending = 10'000;  // keeper commands waiting for their keys: reading
+                                     // the keeper's stream pauses there
+  int max_retries = 5;               // aborted EXECs of one batch before its units are kept
   // The database of saved commands before the file's first SELECT, when the save could not learn
   // it (SavedWrites::db_at_fork empty). nullopt: such commands are kept, not replayed.
   std::optional<int> unknown_db_as;
@@ -61,19 +61,20 @@ struct DivergedMergeOptions {
 struct DivergedMergeResult {
   std::error_code error;
   std::string message;
-  long long replayed = 0;         // commands replayed onto the keeper
-  long long kept = 0;             // commands in the conflicts file (refused ones included)
-  long long refused = 0;          // commands the keeper answered with an error inside EXEC
-  long long aborted_execs = 0;    // batches judged again: a client wrote a watched key
-  long long keeper_commands = 0;  // the keeper's own write commands since the fork
-  std::size_t keeper_keys = 0;    // keys they touched
-  std::string conflicts_path;     // empty when nothing was kept
+  long long replayed = 0;            // commands replayed onto the keeper
+  long long kept = 0;                // commands in the conflicts file (refused ones included)
+  long long refused = 0;             // commands the keeper answered with an error inside EXEC
+  long long aborted_execs = 0;       // batches judged again: a client wrote a watched key
+  long long keeper_commands = 0;     // the keeper's own write commands since the fork
+  std::size_t keeper_keys = 0;       // keys they touched
+  std::string conflicts_path;        // empty when nothing was kept
   std::vector<std::string> samples;  // up to 20 "db N key K: reason" lines for the report
   bool ok() const { return !error; }
 };
 
 class DivergedMerge;
-std::shared_ptr<DivergedMerge> merge_diverged_writes(boost::asio::io_context& io, DivergedMergeRequest request,
+std::shared_ptr<DivergedMerge> merge_diverged_writes(boost::asio::io_context& io,
+                                                     DivergedMergeRequest request,
                                                      DivergedMergeOptions options,
                                                      std::function<void(DivergedMergeResult)> done);
 void cancel(const std::shared_ptr<DivergedMerge>& merge);

@@ -28,18 +28,25 @@ constexpr std::size_t k_db_scan_work_factor = 64;
 
 std::string_view to_string(SavedKind k) {
   switch (k) {
-    case SavedKind::stream: return "stream";
-    case SavedKind::rdb: return "rdb";
-    case SavedKind::none: break;
+    case SavedKind::stream:
+      return "stream";
+    case SavedKind::rdb:
+      return "rdb";
+    case SavedKind::none:
+      break;
   }
   return "none";
 }
 
 class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSave> {
  public:
-  DivergedWritesSave(asio::io_context& io, DivergedWritesRequest request, DivergedWritesOptions options,
-                     std::function<void(SavedWrites)> done)
-      : io_(io), request_(std::move(request)), options_(std::move(options)), done_(std::move(done)), timer_(io) {
+  DivergedWritesSave(asio::io_context& io, DivergedWritesRequest request,
+                     DivergedWritesOptions options, std::function<void(SavedWrites)> done)
+      : io_(io),
+        request_(std::move(request)),
+        options_(std::move(options)),
+        done_(std::move(done)),
+        timer_(io) {
     if (options_.instance.empty()) options_.instance = "redis";
   }
 
@@ -50,9 +57,11 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
       finish();
       return;
     }
-    stem_ = safe_file_part(options_.instance) + "-" + utc_stamp() + "-" + safe_file_part(from.replid, 12);
+    stem_ = safe_file_part(options_.instance) + "-" + utc_stamp() + "-" +
+            safe_file_part(from.replid, 12);
     std::string error;
-    file_ = PrivateFile::create(options_.directory, stem_ + "-" + std::to_string(from.offset), error);
+    file_ =
+        PrivateFile::create(options_.directory, stem_ + "-" + std::to_string(from.offset), error);
     if (!file_) {
       fail(RedisErrc::server_error, "cannot create the file for the saved writes: " + error);
       return;
@@ -60,21 +69,31 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
     auto self = shared_from_this();
     timer_.expires_after(options_.timeout);
     timer_.async_wait([self](boost::system::error_code ec) {
-      if (!ec) self->fail(RedisErrc::operation_timeout, "not saved within " + std::to_string(self->options_.timeout.count()) + " ms");
+      if (!ec)
+        self->fail(RedisErrc::operation_timeout,
+                   "not saved within " + std::to_string(self->options_.timeout.count()) + " ms");
     });
     PsyncStart psync = from;
-    if (request_.context_from && *request_.context_from < from.offset && *request_.context_from > 0) {
+    if (request_.context_from && *request_.context_from<from.offset&& * request_.context_from> 0) {
       psync.offset = *request_.context_from;
       context_wanted_ = true;
     }
     ReplicationLink::Events ev;
     ev.continued = [self](const std::string& id) { self->result_.replid = id; };
-    ev.full_resync = [self](const std::string& id, long long offset) { self->on_full_resync(id, offset); };
+    ev.full_resync = [self](const std::string& id, long long offset) {
+      self->on_full_resync(id, offset);
+    };
     ev.raw = [self](std::string_view bytes) { return self->on_raw(bytes); };
-    ev.command = [self](const StreamCommand& c, long long last) { return self->on_command(c, last); };
+    ev.command = [self](const StreamCommand& c, long long last) {
+      return self->on_command(c, last);
+    };
     ev.rdb_data = [self](std::string_view bytes) { return self->on_rdb_data(bytes); };
-    ev.rdb_end = [self] { self->commit(self->stem_ + "-full-" + std::to_string(self->result_.first_offset) + ".rdb"); };
-    ev.failed = [self](RedisOpResult r) { self->fail(r.error, "reading the replication stream: " + r.message); };
+    ev.rdb_end = [self] {
+      self->commit(self->stem_ + "-full-" + std::to_string(self->result_.first_offset) + ".rdb");
+    };
+    ev.failed = [self](RedisOpResult r) {
+      self->fail(r.error, "reading the replication stream: " + r.message);
+    };
     link_ = ReplicationLink::create(io_, request_.server, options_.limits);
     link_->start(psync, from.offset, std::move(ev));
   }
@@ -83,7 +102,8 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
 
  private:
   bool on_raw(std::string_view bytes) {
-    if (context_.size() + bytes.size() > static_cast<std::size_t>(options_.db_context_bytes) + (1U << 20)) {
+    if (context_.size() + bytes.size() >
+        static_cast<std::size_t>(options_.db_context_bytes) + (1U << 20)) {
       fail(RedisErrc::protocol_error, "more bytes before the fork than asked for");
       return false;
     }
@@ -95,19 +115,23 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
   bool begin_file() {
     begun_ = true;
     if (context_wanted_) {
-      const auto found = find_db_at_end(context_, options_.limits, k_db_scan_work_factor * (context_.size() + 1));
+      const auto found =
+          find_db_at_end(context_, options_.limits, k_db_scan_work_factor * (context_.size() + 1));
       result_.db_at_fork = found.db;
       if (!found.db) {
         log(Level::warning, options_.instance,
-            "the database selected at offset {} is unknown ({}): commands before the first SELECT replay "
+            "the database selected at offset {} is unknown ({}): commands before the first SELECT "
+            "replay "
             "into the replaying client's database",
-            request_.from.offset, found.aligned ? "no SELECT in the bytes before it" : "no command boundary found");
+            request_.from.offset,
+            found.aligned ? "no SELECT in the bytes before it" : "no command boundary found");
       }
     }
     context_.clear();
     context_.shrink_to_fit();
     if (result_.db_at_fork) {
-      return write(encode_command(std::vector<std::string>{"SELECT", std::to_string(*result_.db_at_fork)}));
+      return write(
+          encode_command(std::vector<std::string>{"SELECT", std::to_string(*result_.db_at_fork)}));
     }
     return true;
   }
@@ -130,13 +154,16 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
     if (finished_) return false;
     if (last > request_.to) {
       fail(RedisErrc::protocol_error, "offset " + std::to_string(request_.to) +
-                                          " is not a command boundary (a command ends at " + std::to_string(last) + ")");
+                                          " is not a command boundary (a command ends at " +
+                                          std::to_string(last) + ")");
       return false;
     }
     if (!begun_ && !begin_file()) return false;
     if (result_.first_offset < 0) result_.first_offset = request_.from.offset;
     switch (classify_stream_command(cmd.argv)) {
-      case StreamCommandKind::keepalive: ++result_.keepalives; break;
+      case StreamCommandKind::keepalive:
+        ++result_.keepalives;
+        break;
       case StreamCommandKind::multi:
         in_multi_ = true;
         if (!write(cmd.raw)) return false;
@@ -163,18 +190,21 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
 
   void finish_stream() {
     if (in_multi_) {
-      fail(RedisErrc::protocol_error, "the stream ends inside MULTI at offset " + std::to_string(request_.to));
+      fail(RedisErrc::protocol_error,
+           "the stream ends inside MULTI at offset " + std::to_string(request_.to));
       return;
     }
     if (result_.commands == 0) {
       file_->discard();
-      result_.message = "no client write in offsets " + std::to_string(request_.from.offset) + ".." +
-                        std::to_string(request_.to) + " (" + std::to_string(result_.keepalives) + " keep-alives)";
+      result_.message = "no client write in offsets " + std::to_string(request_.from.offset) +
+                        ".." + std::to_string(request_.to) + " (" +
+                        std::to_string(result_.keepalives) + " keep-alives)";
       finish();
       return;
     }
     result_.kind = SavedKind::stream;
-    commit(stem_ + "-" + std::to_string(request_.from.offset) + "-" + std::to_string(request_.to) + ".resp");
+    commit(stem_ + "-" + std::to_string(request_.from.offset) + "-" + std::to_string(request_.to) +
+           ".resp");
   }
 
   void on_full_resync(const std::string& id, long long offset) {
@@ -183,7 +213,8 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
     result_.first_offset = offset;
     result_.last_offset = offset;
     log(Level::warning, options_.instance,
-        "the backlog of {} no longer holds offset {}: saving its whole data set (an RDB at offset {}) instead",
+        "the backlog of {} no longer holds offset {}: saving its whole data set (an RDB at offset "
+        "{}) instead",
         request_.server.endpoint.to_string(), request_.from.offset, offset);
   }
 
@@ -225,18 +256,21 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
     if (link_) link_->close();
     if (result_.ok() && result_.kind != SavedKind::none) {
       result_.message = "saved " + std::to_string(result_.commands) + " commands since offset " +
-                        std::to_string(request_.from.offset - 1) + " (" + std::to_string(result_.bytes) +
-                        " bytes, " + std::string(to_string(result_.kind)) + ") to " + result_.path;
+                        std::to_string(request_.from.offset - 1) + " (" +
+                        std::to_string(result_.bytes) + " bytes, " +
+                        std::string(to_string(result_.kind)) + ") to " + result_.path;
       if (result_.kind == SavedKind::rdb) {
-        result_.message = "saved the whole data set (" + std::to_string(result_.bytes) + " bytes, rdb at offset " +
-                          std::to_string(result_.first_offset) + ") to " + result_.path;
+        result_.message = "saved the whole data set (" + std::to_string(result_.bytes) +
+                          " bytes, rdb at offset " + std::to_string(result_.first_offset) +
+                          ") to " + result_.path;
       }
       log(Level::notice, options_.instance, "{}", result_.message);
     } else if (!result_.ok()) {
       log(Level::error, options_.instance, "saving the writes since offset {} of {} failed: {}",
           request_.from.offset - 1, request_.server.endpoint.to_string(), result_.message);
     }
-    asio::post(io_, [done = std::move(done_), r = std::move(result_)]() mutable { done(std::move(r)); });
+    asio::post(io_,
+               [done = std::move(done_), r = std::move(result_)]() mutable { done(std::move(r)); });
   }
 
   asio::io_context& io_;
@@ -256,10 +290,12 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
   SavedWrites result_;
 };
 
-std::shared_ptr<DivergedWritesSave> save_diverged_writes(asio::io_context& io, DivergedWritesRequest request,
+std::shared_ptr<DivergedWritesSave> save_diverged_writes(asio::io_context& io,
+                                                         DivergedWritesRequest request,
                                                          DivergedWritesOptions options,
                                                          std::function<void(SavedWrites)> done) {
-  auto op = std::make_shared<DivergedWritesSave>(io, std::move(request), std::move(options), std::move(done));
+  auto op = std::make_shared<DivergedWritesSave>(io, std::move(request), std::move(options),
+                                                 std::move(done));
   op->start();
   return op;
 }
@@ -268,8 +304,8 @@ void cancel(const std::shared_ptr<DivergedWritesSave>& save) {
   if (save) save->cancel();
 }
 
-void count_stream_writes(asio::io_context& io, RedisConnectionOptions server, PsyncStart from, long long to,
-                         std::chrono::milliseconds timeout, StreamLimits limits,
+void count_stream_writes(asio::io_context& io, RedisConnectionOptions server, PsyncStart from,
+                         long long to, std::chrono::milliseconds timeout, StreamLimits limits,
                          std::function<void(StreamWrites)> done) {
   struct Count {
     StreamWrites result;
@@ -299,15 +335,19 @@ void count_stream_writes(asio::io_context& io, RedisConnectionOptions server, Ps
   }
   c->timer = std::make_unique<asio::steady_timer>(io, timeout);
   c->timer->async_wait([c, &io, timeout](boost::system::error_code ec) {
-    if (!ec) c->fail(io, RedisErrc::operation_timeout, "not counted within " + std::to_string(timeout.count()) + " ms");
+    if (!ec)
+      c->fail(io, RedisErrc::operation_timeout,
+              "not counted within " + std::to_string(timeout.count()) + " ms");
   });
   ReplicationLink::Events ev;
   ev.full_resync = [c, &io, from](const std::string&, long long) {
-    c->fail(io, RedisErrc::unexpected_reply, "the backlog no longer holds offset " + std::to_string(from.offset));
+    c->fail(io, RedisErrc::unexpected_reply,
+            "the backlog no longer holds offset " + std::to_string(from.offset));
   };
   ev.command = [c, &io, to](const StreamCommand& cmd, long long last) {
     if (last > to) {
-      c->fail(io, RedisErrc::protocol_error, "offset " + std::to_string(to) + " is not a command boundary");
+      c->fail(io, RedisErrc::protocol_error,
+              "offset " + std::to_string(to) + " is not a command boundary");
       return false;
     }
     const auto kind = classify_stream_command(cmd.argv);

@@ -32,19 +32,19 @@
 namespace redvip::agent {
 
 struct DivergedWritesOptions {
-  std::string directory;                       // where saved files go
-  std::string instance = "redis";              // in file names and log lines
-  std::uint64_t max_file_bytes = 1ULL << 30;   // a save that would exceed it fails
-  StreamLimits limits;                         // one command, one line
-  long long db_context_bytes = 1 << 20;        // read at most this much before the fork
-  std::chrono::milliseconds timeout{60000};    // the whole save; a full resync waits
-                                               // repl-diskless-sync-delay (5 s by default) first
+  std::string directory;                      // where saved files go
+  std::string instance = "redis";             // in file names and log lines
+  std::uint64_t max_file_bytes = 1ULL << 30;  // a save that would exceed it fails
+  StreamLimits limits;                        // one command, one line
+  long long db_context_bytes = 1 << 20;       // read at most this much before the fork
+  std::chrono::milliseconds timeout{60000};   // the whole save; a full resync waits
+                                              // repl-diskless-sync-delay (5 s by default) first
 };
 
 struct DivergedWritesRequest {
-  RedisConnectionOptions server;    // the yielding side's Redis, with its auth
-  PsyncStart from;                  // DivergenceVerdict::save_from
-  long long to = -1;                // its master_repl_offset, read with its writes paused
+  RedisConnectionOptions server;          // the yielding side's Redis, with its auth
+  PsyncStart from;                        // DivergenceVerdict::save_from
+  long long to = -1;                      // its master_repl_offset, read with its writes paused
   std::optional<long long> context_from;  // db_context_start(): where to start reading to learn
                                           // the database selected at `from`; nullopt: don't
 };
@@ -54,13 +54,13 @@ std::string_view to_string(SavedKind k);
 
 struct SavedWrites {
   std::error_code error;
-  std::string message;      // what happened (for logs), or why it failed
+  std::string message;               // what happened (for logs), or why it failed
   SavedKind kind = SavedKind::none;  // none: nothing to save (no client write in the range)
-  std::string path;         // the file, when kind != none
-  long long commands = 0;   // data commands saved (keep-alives, SELECT, MULTI/EXEC not counted)
-  long long keepalives = 0; // PING / REPLCONF skipped
-  std::uint64_t bytes = 0;  // file size
-  std::string replid;       // +CONTINUE / +FULLRESYNC id
+  std::string path;                  // the file, when kind != none
+  long long commands = 0;       // data commands saved (keep-alives, SELECT, MULTI/EXEC not counted)
+  long long keepalives = 0;     // PING / REPLCONF skipped
+  std::uint64_t bytes = 0;      // file size
+  std::string replid;           // +CONTINUE / +FULLRESYNC id
   long long first_offset = -1;  // stream: offsets covered; rdb: the RDB's offset in both
   long long last_offset = -1;
   std::optional<int> db_at_fork;  // the database selected at the fork, when known
@@ -70,7 +70,8 @@ struct SavedWrites {
 // Reads and saves; done() once, on the io_context. The returned handle cancels (done() then
 // reports cancelled); dropping it does not.
 class DivergedWritesSave;
-std::shared_ptr<DivergedWritesSave> save_diverged_writes(boost::asio::io_context& io, DivergedWritesRequest request,
+std::shared_ptr<DivergedWritesSave> save_diverged_writes(boost::asio::io_context& io,
+                                                         DivergedWritesRequest request,
                                                          DivergedWritesOptions options,
                                                          std::function<void(SavedWrites)> done);
 void cancel(const std::shared_ptr<DivergedWritesSave>& save);
@@ -86,8 +87,8 @@ struct StreamWrites {
   long long bytes = 0;
   bool ok() const { return !error; }
 };
-void count_stream_writes(boost::asio::io_context& io, RedisConnectionOptions server, PsyncStart from, long long to,
-                         std::chrono::milliseconds timeout, StreamLimits limits,
-                         std::function<void(StreamWrites)> done);
+void count_stream_writes(boost::asio::io_context& io, RedisConnectionOptions server,
+                         PsyncStart from, long long to, std::chrono::milliseconds timeout,
+                         StreamLimits limits, std::function<void(StreamWrites)> done);
 
 }  // namespace redvip::agent

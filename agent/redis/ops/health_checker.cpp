@@ -24,7 +24,7 @@ RedisHealthChecker::~RedisHealthChecker() { stop(); }
 void RedisHealthChecker::start() {
   if (running_) return;
   running_ = true;
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = lifetime_.watch();
   connection_->set_lost_handler([this, alive](const std::string& why) {
     if (!alive.expired() && running_) on_lost(why);
   });
@@ -50,7 +50,8 @@ void RedisHealthChecker::on_lost(const std::string& why) {
     last_failure_ = "connection lost: " + reason;
     if (auto changed = counter_.record_lost()) {
       lost_ = true;
-      log(Level::warning, connection_->options().log_name, "redis {}: {}", to_string(*changed), last_failure_);
+      log(Level::warning, connection_->options().log_name, "redis {}: {}", to_string(*changed),
+          last_failure_);
       if (on_change_) on_change_(*changed, last_failure_);
     }
   };
@@ -68,12 +69,13 @@ void RedisHealthChecker::on_lost(const std::string& why) {
     boost::system::error_code ignored;
     if (!ec) probe->close(ignored);
   });
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = lifetime_.watch();
   probe->async_connect({address, endpoint.port},
                        [this, alive, probe, deadline, why, lost](boost::system::error_code ec) {
                          deadline->cancel();
                          if (alive.expired() || !running_) return;
-                         if (ec == boost::asio::error::connection_refused) lost(why + "; a new connection is refused");
+                         if (ec == boost::asio::error::connection_refused)
+                           lost(why + "; a new connection is refused");
                        });
 }
 
@@ -84,7 +86,7 @@ void RedisHealthChecker::arm_timer() {
   const auto now = Clock::now();
   if (next_tick_ + options_.interval < now) next_tick_ = now + options_.interval;
   timer_.expires_at(next_tick_);
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = lifetime_.watch();
   timer_.async_wait([this, alive](boost::system::error_code ec) {
     if (ec || alive.expired() || !running_) return;
     run_check();
@@ -95,7 +97,7 @@ void RedisHealthChecker::arm_timer() {
 void RedisHealthChecker::run_check() {
   auto check = std::make_shared<Check>();
   check->started = Clock::now();
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = lifetime_.watch();
   connection_->command({"PING"}, options_.timeout, [check](RedisResult r) {
     if (r.ok() && r.reply.is_status("PONG")) {
       check->ping_ok = true;
@@ -139,7 +141,7 @@ void RedisHealthChecker::finish(const Check& check, const RedisResult& info) {
     ++stats_.failures;
     last_failure_ = reason;
   }
-  std::weak_ptr<bool> alive = alive_;
+  const auto alive = lifetime_.watch();
   if (on_result_) on_result_(ok, ok ? std::string("ok") : reason);
   if (alive.expired()) return;
   if (auto changed = counter_.record(ok)) {

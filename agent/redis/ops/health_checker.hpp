@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "support/lifetime.hpp"
 #include "agent/redis/client/connection.hpp"
 #include "agent/redis/model/health_counter.hpp"
 #include "agent/redis/model/replication_info.hpp"
@@ -80,7 +81,7 @@ class RedisHealthChecker {
   std::string last_failure_;
   bool lost_ = false;
   Stats stats_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Lifetime lifetime_;
 };
 
 }  // namespace redvip::agent

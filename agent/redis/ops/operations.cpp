@@ -11,7 +11,9 @@ using Argv = std::vector<std::string>;
 using Conn = std::shared_ptr<RedisConnection>;
 
 RedisOpResult success(std::string message) { return {{}, std::move(message)}; }
-RedisOpResult failure(RedisErrc e, std::string message) { return {make_error_code(e), std::move(message)}; }
+RedisOpResult failure(RedisErrc e, std::string message) {
+  return {make_error_code(e), std::move(message)};
+}
 RedisOpResult failure(const RedisResult& r, const std::string& what) {
   return {r.error, what + ": " + r.message};
 }
@@ -23,7 +25,9 @@ std::optional<Ms> left(Clock::time_point deadline) {
   return std::max(Ms(1), std::chrono::ceil<Ms>(deadline - now));
 }
 
-std::string endpoint_text(const std::string& host, int port) { return host + ":" + std::to_string(port); }
+std::string endpoint_text(const std::string& host, int port) {
+  return host + ":" + std::to_string(port);
+}
 
 // The operations below are free functions holding the connection by value, never `this`: a
 // frame that outlives its RedisOperations object still only touches what it owns. Commands are
@@ -39,22 +43,24 @@ Awaitable<RedisResult> send(Conn conn, Argv argv, Ms timeout) {
 // Several commands pipelined on one connection within one timeout; a result for each, in order
 // (replies come in order, and a broken connection fails what is in flight in order too).
 Awaitable<std::vector<RedisResult>> send_all(Conn conn, std::vector<Argv> commands, Ms timeout) {
-  return await_callback<std::vector<RedisResult>>([conn, commands = std::move(commands), timeout](auto resume) {
-    auto results = std::make_shared<std::vector<RedisResult>>();
-    for (std::size_t i = 0; i < commands.size(); ++i) {
-      const bool last = i + 1 == commands.size();
-      conn->command(commands[i], timeout, [results, last, resume](RedisResult r) {
-        results->push_back(std::move(r));
-        if (last) resume(std::move(*results));
+  return await_callback<std::vector<RedisResult>>(
+      [conn, commands = std::move(commands), timeout](auto resume) {
+        auto results = std::make_shared<std::vector<RedisResult>>();
+        for (std::size_t i = 0; i < commands.size(); ++i) {
+          const bool last = i + 1 == commands.size();
+          conn->command(commands[i], timeout, [results, last, resume](RedisResult r) {
+            results->push_back(std::move(r));
+            if (last) resume(std::move(*results));
+          });
+        }
       });
-    }
-  });
 }
 
 InfoResult parsed_info(const RedisResult& r) {
   if (!r.ok()) return {failure(r, "INFO replication"), {}};
   auto info = r.reply.is_text() ? parse_info(r.reply.str) : std::nullopt;
-  if (!info) return {failure(RedisErrc::unexpected_reply, "INFO replication: unparsable reply"), {}};
+  if (!info)
+    return {failure(RedisErrc::unexpected_reply, "INFO replication: unparsable reply"), {}};
   return {success("ok"), std::move(*info)};
 }
 
@@ -66,7 +72,9 @@ Awaitable<InfoResult> replication_info(Conn conn, Ms timeout) {
 // ROLE, merged into a ReplicationInfo, within what is left of `deadline`.
 Awaitable<InfoResult> fetch_role(Conn conn, Clock::time_point deadline) {
   auto t = left(deadline);
-  if (!t) co_return InfoResult{failure(RedisErrc::operation_timeout, "no time left to confirm the role"), {}};
+  if (!t)
+    co_return InfoResult{failure(RedisErrc::operation_timeout, "no time left to confirm the role"),
+                         {}};
   Argv role{"ROLE"};
   const auto r = co_await send(conn, std::move(role), *t);
   InfoResult out;
@@ -88,8 +96,8 @@ Awaitable<RedisOpResult> promote(Conn conn, Ms timeout) {
   const auto role = co_await fetch_role(conn, deadline);
   if (!role.ok()) co_return role.status;
   if (role.info.role != RedisRole::master) {
-    co_return failure(RedisErrc::not_confirmed,
-                      "REPLICAOF NO ONE answered but ROLE says " + std::string(to_string(role.info.role)));
+    co_return failure(RedisErrc::not_confirmed, "REPLICAOF NO ONE answered but ROLE says " +
+                                                    std::string(to_string(role.info.role)));
   }
   co_return success("promoted to master at offset " + std::to_string(role.info.master_repl_offset));
 }
@@ -114,8 +122,9 @@ Awaitable<RedisOpResult> follow(Conn conn, std::string host, int port, Ms timeou
   if (got.role != RedisRole::replica || got.master_host != host || got.master_port != port) {
     co_return failure(RedisErrc::not_confirmed,
                       "REPLICAOF answered but ROLE says " + std::string(to_string(got.role)) +
-                          (got.role == RedisRole::replica ? " of " + endpoint_text(got.master_host, got.master_port)
-                                                          : std::string()));
+                          (got.role == RedisRole::replica
+                               ? " of " + endpoint_text(got.master_host, got.master_port)
+                               : std::string()));
   }
   co_return success("following " + endpoint_text(host, port));
 }
@@ -124,7 +133,8 @@ Awaitable<RedisOpResult> kill_clients(Conn conn, Ms timeout) {
   std::vector<Argv> kills{{"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"},
                           {"CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"}};
   const auto rs = co_await send_all(conn, std::move(kills), timeout);
-  if (rs.size() != 2) co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL: incomplete answer");
+  if (rs.size() != 2)
+    co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL: incomplete answer");
   const auto& normal = rs[0];
   const auto& pubsub = rs[1];
   if (!normal.ok()) co_return failure(normal, "CLIENT KILL TYPE normal");
@@ -151,7 +161,8 @@ Awaitable<RedisOpResult> unpause(Conn conn, Ms timeout) {
 }
 
 Awaitable<PeerData> peer_data(Conn conn, Ms timeout) {
-  std::vector<Argv> sections{{"INFO", "replication"}, {"INFO", "persistence"}, {"INFO", "keyspace"}};
+  std::vector<Argv> sections{
+      {"INFO", "replication"}, {"INFO", "persistence"}, {"INFO", "keyspace"}};
   const auto rs = co_await send_all(conn, std::move(sections), timeout);
   PeerData data;
   auto failed = std::find_if(rs.begin(), rs.end(), [](const RedisResult& x) { return !x.ok(); });
@@ -169,7 +180,8 @@ Awaitable<PeerData> peer_data(Conn conn, Ms timeout) {
 
 class ConnectionOperations final : public RedisOperations {
  public:
-  ConnectionOperations(Conn conn, bool close_on_release) : conn_(std::move(conn)), close_(close_on_release) {}
+  ConnectionOperations(Conn conn, bool close_on_release)
+      : conn_(std::move(conn)), close_(close_on_release) {}
   ~ConnectionOperations() override {
     if (close_) conn_->close();
   }
@@ -180,9 +192,13 @@ class ConnectionOperations final : public RedisOperations {
     return agent::follow(conn_, std::move(host), port, t);
   }
   Awaitable<RedisOpResult> kill_clients(Ms t) override { return agent::kill_clients(conn_, t); }
-  Awaitable<RedisOpResult> pause_writes(Ms pause, Ms t) override { return agent::pause_writes(conn_, pause, t); }
+  Awaitable<RedisOpResult> pause_writes(Ms pause, Ms t) override {
+    return agent::pause_writes(conn_, pause, t);
+  }
   Awaitable<RedisOpResult> unpause(Ms t) override { return agent::unpause(conn_, t); }
-  Awaitable<InfoResult> replication_info(Ms t) override { return agent::replication_info(conn_, t); }
+  Awaitable<InfoResult> replication_info(Ms t) override {
+    return agent::replication_info(conn_, t);
+  }
   Awaitable<PeerData> peer_data(Ms t) override { return agent::peer_data(conn_, t); }
 
  private:
@@ -202,9 +218,13 @@ class StopGuardedOperations final : public RedisOperations,
     return wrap(inner_->follow(std::move(host), port, t));
   }
   Awaitable<RedisOpResult> kill_clients(Ms t) override { return wrap(inner_->kill_clients(t)); }
-  Awaitable<RedisOpResult> pause_writes(Ms pause, Ms t) override { return wrap(inner_->pause_writes(pause, t)); }
+  Awaitable<RedisOpResult> pause_writes(Ms pause, Ms t) override {
+    return wrap(inner_->pause_writes(pause, t));
+  }
   Awaitable<RedisOpResult> unpause(Ms t) override { return wrap(inner_->unpause(t)); }
-  Awaitable<InfoResult> replication_info(Ms t) override { return wrap(inner_->replication_info(t)); }
+  Awaitable<InfoResult> replication_info(Ms t) override {
+    return wrap(inner_->replication_info(t));
+  }
   Awaitable<PeerData> peer_data(Ms t) override { return wrap(inner_->peer_data(t)); }
 
  private:
@@ -224,11 +244,13 @@ std::shared_ptr<RedisOperations> operations_on(std::shared_ptr<RedisConnection> 
   return std::make_shared<ConnectionOperations>(std::move(connection), close_on_release);
 }
 
-std::shared_ptr<RedisOperations> stop_guarded(std::shared_ptr<RedisOperations> ops, std::stop_token stop) {
+std::shared_ptr<RedisOperations> stop_guarded(std::shared_ptr<RedisOperations> ops,
+                                              std::stop_token stop) {
   return std::make_shared<StopGuardedOperations>(std::move(ops), std::move(stop));
 }
 
-ConnectedRedisNodes::ConnectedRedisNodes(boost::asio::io_context& io, RedisConnectionOptions options)
+ConnectedRedisNodes::ConnectedRedisNodes(boost::asio::io_context& io,
+                                         RedisConnectionOptions options)
     : io_(io), options_(std::move(options)) {
   local_ = RedisConnection::create(io_, options_);
   local_ops_ = operations_on(local_, false);
@@ -236,7 +258,8 @@ ConnectedRedisNodes::ConnectedRedisNodes(boost::asio::io_context& io, RedisConne
 
 ConnectedRedisNodes::~ConnectedRedisNodes() { close(); }
 
-std::shared_ptr<RedisOperations> ConnectedRedisNodes::connect(const std::string& host, std::uint16_t port) {
+std::shared_ptr<RedisOperations> ConnectedRedisNodes::connect(const std::string& host,
+                                                              std::uint16_t port) {
   std::erase_if(peers_, [](const auto& p) { return p.expired(); });
   auto o = options_;
   o.endpoint.host = host;

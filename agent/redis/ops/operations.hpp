@@ -63,7 +63,8 @@ std::shared_ptr<RedisOperations> operations_on(std::shared_ptr<RedisConnection> 
 
 // `ops` whose every operation throws Stopped (awaitable.hpp) instead of starting or returning
 // once `stop` was requested, and keeps `ops` alive while it runs.
-std::shared_ptr<RedisOperations> stop_guarded(std::shared_ptr<RedisOperations> ops, std::stop_token stop);
+std::shared_ptr<RedisOperations> stop_guarded(std::shared_ptr<RedisOperations> ops,
+                                              std::stop_token stop);
 
 // Where the role controller finds Redis servers: this node's, and any other by address.
 class RedisNodes {

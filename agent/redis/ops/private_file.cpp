@@ -28,7 +28,8 @@ std::string ensure_private_directory(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return errno_text("stat " + path);
   if (!S_ISDIR(st.st_mode)) return path + " is not a directory";
-  if (st.st_uid != ::geteuid()) return path + " is not owned by this user (uid " + std::to_string(st.st_uid) + ")";
+  if (st.st_uid != ::geteuid())
+    return path + " is not owned by this user (uid " + std::to_string(st.st_uid) + ")";
   // Nobody else may plant or replace files where we keep data that was about to be discarded.
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) return path + " is writable by group or others";
   return {};
@@ -37,20 +38,21 @@ std::string ensure_private_directory(const std::string& path) {
 std::string safe_file_part(std::string_view text, std::size_t max) {
   std::string out;
   for (char c : text.substr(0, max)) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
     out += ok ? c : '_';
   }
   if (out.empty() || out.front() == '.') out.insert(out.begin(), '_');
   return out;
 }
 
-std::unique_ptr<PrivateFile> PrivateFile::create(const std::string& directory, const std::string& name,
-                                                 std::string& error) {
+std::unique_ptr<PrivateFile> PrivateFile::create(const std::string& directory,
+                                                 const std::string& name, std::string& error) {
   error = ensure_private_directory(directory);
   if (!error.empty()) return nullptr;
   const std::string partial = directory + "/." + name + ".partial";
-  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const int fd =
+      ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     error = errno_text("create " + partial);
     return nullptr;
@@ -109,8 +111,8 @@ void PrivateFile::commit(boost::asio::io_context& io, const std::string& final_n
   const int fd = std::exchange(fd_, -1);
   std::string partial = std::exchange(partial_, {});
   std::string path = directory_ + "/" + final_name;
-  std::thread([guard = boost::asio::make_work_guard(io), &io, fd, partial = std::move(partial), path = std::move(path),
-               directory = directory_, done = std::move(done)]() mutable {
+  std::thread([guard = boost::asio::make_work_guard(io), &io, fd, partial = std::move(partial),
+               path = std::move(path), directory = directory_, done = std::move(done)]() mutable {
     std::string err;
     if (::fsync(fd) != 0) err = errno_text("fsync " + partial);
     ::close(fd);

@@ -17,13 +17,19 @@ void wipe(std::string& s) {
 
 }  // namespace
 
-std::shared_ptr<ReplicationLink> ReplicationLink::create(asio::io_context& io, RedisConnectionOptions server,
+std::shared_ptr<ReplicationLink> ReplicationLink::create(asio::io_context& io,
+                                                         RedisConnectionOptions server,
                                                          StreamLimits limits) {
   return std::shared_ptr<ReplicationLink>(new ReplicationLink(io, std::move(server), limits));
 }
 
-ReplicationLink::ReplicationLink(asio::io_context& io, RedisConnectionOptions server, StreamLimits limits)
-    : io_(io), server_(std::move(server)), limits_(limits), resolver_(io), read_buffer_(64 * 1024),
+ReplicationLink::ReplicationLink(asio::io_context& io, RedisConnectionOptions server,
+                                 StreamLimits limits)
+    : io_(io),
+      server_(std::move(server)),
+      limits_(limits),
+      resolver_(io),
+      read_buffer_(64 * 1024),
       parser_(limits) {
   if (server_.log_name.empty()) server_.log_name = "redis " + server_.endpoint.to_string();
 }
@@ -51,17 +57,18 @@ void ReplicationLink::start(PsyncStart from, long long parse_from, Events events
     return;
   }
   auto self = shared_from_this();
-  resolver_.async_resolve(ep.host, std::to_string(ep.port),
-                          [self](boost::system::error_code rec, asio::ip::tcp::resolver::results_type results) {
-                            if (self->state_ == State::closed) return;
-                            if (rec || results.empty()) {
-                              self->fail(RedisErrc::connect_failed,
-                                         "cannot resolve " + self->server_.endpoint.host + ": " +
-                                             (rec ? rec.message() : std::string("no address")));
-                              return;
-                            }
-                            self->connect_to(generic_endpoint(results.begin()->endpoint()));
-                          });
+  resolver_.async_resolve(
+      ep.host, std::to_string(ep.port),
+      [self](boost::system::error_code rec, asio::ip::tcp::resolver::results_type results) {
+        if (self->state_ == State::closed) return;
+        if (rec || results.empty()) {
+          self->fail(RedisErrc::connect_failed,
+                     "cannot resolve " + self->server_.endpoint.host + ": " +
+                         (rec ? rec.message() : std::string("no address")));
+          return;
+        }
+        self->connect_to(generic_endpoint(results.begin()->endpoint()));
+      });
 }
 
 void ReplicationLink::connect_to(const generic_endpoint& endpoint) {
@@ -110,15 +117,20 @@ void ReplicationLink::send_next_handshake() {
           state_ = State::capa;
           continue;
         }
-        send(encode_command(std::vector<std::string>{"CLIENT", "SETNAME", server_.client_name}), false);
+        send(encode_command(std::vector<std::string>{"CLIENT", "SETNAME", server_.client_name}),
+             false);
         return;
       case State::capa:
-        send(encode_command(std::vector<std::string>{"REPLCONF", "capa", "eof", "capa", "psync2"}), false);
+        send(encode_command(std::vector<std::string>{"REPLCONF", "capa", "eof", "capa", "psync2"}),
+             false);
         return;
       case State::psync:
-        send(encode_command(std::vector<std::string>{"PSYNC", from_.replid, std::to_string(from_.offset)}), false);
+        send(encode_command(
+                 std::vector<std::string>{"PSYNC", from_.replid, std::to_string(from_.offset)}),
+             false);
         return;
-      default: return;
+      default:
+        return;
     }
   }
 }
@@ -129,12 +141,14 @@ void ReplicationLink::send(std::string wire, bool secret) {
   out_ = std::move(wire);
   out_secret_ = secret;
   auto self = shared_from_this();
-  asio::async_write(*socket_, asio::buffer(out_), [self](boost::system::error_code ec, std::size_t) {
-    if (self->out_secret_) wipe(self->out_);
-    self->out_secret_ = false;
-    if (self->state_ == State::closed) return;
-    if (ec) self->fail(RedisErrc::connection_lost, "write failed: " + ec.message());
-  });
+  asio::async_write(*socket_, asio::buffer(out_),
+                    [self](boost::system::error_code ec, std::size_t) {
+                      if (self->out_secret_) wipe(self->out_);
+                      self->out_secret_ = false;
+                      if (self->state_ == State::closed) return;
+                      if (ec)
+                        self->fail(RedisErrc::connection_lost, "write failed: " + ec.message());
+                    });
 }
 
 void ReplicationLink::read_next() {
@@ -149,18 +163,20 @@ void ReplicationLink::resume_reading() {
 void ReplicationLink::read() {
   reading_ = true;
   auto self = shared_from_this();
-  socket_->async_read_some(asio::buffer(read_buffer_), [self](boost::system::error_code ec, std::size_t n) {
-    self->reading_ = false;
-    if (self->state_ == State::closed) return;
-    if (ec) {
-      self->fail(RedisErrc::connection_lost, ec == asio::error::eof ? std::string("server closed the connection")
-                                                                     : "read failed: " + ec.message());
-      return;
-    }
-    self->in_.append(self->read_buffer_.data(), n);
-    self->process();
-    self->read_next();
-  });
+  socket_->async_read_some(
+      asio::buffer(read_buffer_), [self](boost::system::error_code ec, std::size_t n) {
+        self->reading_ = false;
+        if (self->state_ == State::closed) return;
+        if (ec) {
+          self->fail(RedisErrc::connection_lost, ec == asio::error::eof
+                                                     ? std::string("server closed the connection")
+                                                     : "read failed: " + ec.message());
+          return;
+        }
+        self->in_.append(self->read_buffer_.data(), n);
+        self->process();
+        self->read_next();
+      });
 }
 
 void ReplicationLink::process() {
@@ -174,15 +190,16 @@ void ReplicationLink::process() {
 bool ReplicationLink::process_lines() {
   std::size_t pos = 0;
   for (;;) {
-    if (state_ != State::auth && state_ != State::name && state_ != State::capa && state_ != State::psync &&
-        state_ != State::rdb_header) {
+    if (state_ != State::auth && state_ != State::name && state_ != State::capa &&
+        state_ != State::psync && state_ != State::rdb_header) {
       in_.erase(0, pos);
       return state_ != State::closed;
     }
     std::string_view line;
     const auto status = take_line(in_, pos, limits_.max_line, line);
     if (status == LineStatus::too_long) {
-      fail(RedisErrc::protocol_error, "a reply line longer than " + std::to_string(limits_.max_line) + " bytes");
+      fail(RedisErrc::protocol_error,
+           "a reply line longer than " + std::to_string(limits_.max_line) + " bytes");
       return false;
     }
     if (status == LineStatus::need_more) {
@@ -190,9 +207,12 @@ bool ReplicationLink::process_lines() {
       return false;
     }
     const auto refused = [&](RedisErrc fallback, const std::string& what) {
-      const RedisErrc e = line.empty() || line.front() != '-' ? RedisErrc::unexpected_reply : fallback;
-      const RedisErrc why = e == RedisErrc::unexpected_reply ? e : classify_server_error(line.substr(1));
-      fail(why == RedisErrc::server_error ? fallback : why, what + ": " + std::string(line.substr(0, 200)));
+      const RedisErrc e =
+          line.empty() || line.front() != '-' ? RedisErrc::unexpected_reply : fallback;
+      const RedisErrc why =
+          e == RedisErrc::unexpected_reply ? e : classify_server_error(line.substr(1));
+      fail(why == RedisErrc::server_error ? fallback : why,
+           what + ": " + std::string(line.substr(0, 200)));
     };
     switch (state_) {
       case State::auth:
@@ -205,7 +225,8 @@ bool ReplicationLink::process_lines() {
         break;
       case State::name:
         // Only a label for CLIENT LIST; an ACL user may lack the right to set it.
-        if (line != "+OK") log(Level::debug, server_.log_name, "CLIENT SETNAME: {}", line.substr(0, 200));
+        if (line != "+OK")
+          log(Level::debug, server_.log_name, "CLIENT SETNAME: {}", line.substr(0, 200));
         state_ = State::capa;
         send_next_handshake();
         break;
@@ -240,14 +261,16 @@ bool ReplicationLink::process_lines() {
       case State::rdb_header: {
         auto header = parse_rdb_header(line);
         if (!header) {
-          fail(RedisErrc::protocol_error, "full resync: not an RDB header: " + std::string(line.substr(0, 60)));
+          fail(RedisErrc::protocol_error,
+               "full resync: not an RDB header: " + std::string(line.substr(0, 60)));
           return false;
         }
         rdb_ = std::make_unique<RdbPayload>(std::move(*header));
         state_ = State::rdb;
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 }
@@ -271,7 +294,8 @@ void ReplicationLink::process_rdb() {
 void ReplicationLink::process_stream() {
   if (state_ == State::raw) {
     const long long raw_left = parse_from_ - (from_.offset + stream_bytes_);
-    const auto n = static_cast<std::size_t>(std::min<long long>(raw_left, static_cast<long long>(in_.size())));
+    const auto n =
+        static_cast<std::size_t>(std::min<long long>(raw_left, static_cast<long long>(in_.size())));
     if (n > 0) {
       stream_bytes_ += static_cast<long long>(n);
       if (events_.raw && !events_.raw(std::string_view(in_).substr(0, n))) {
@@ -295,7 +319,8 @@ void ReplicationLink::process_stream() {
     if (s == ParseStatus::need_more) break;
     if (s == ParseStatus::error) {
       fail(RedisErrc::protocol_error, "replication stream at offset " +
-                                          std::to_string(parse_from_ + before) + ": " + parser_.error());
+                                          std::to_string(parse_from_ + before) + ": " +
+                                          parser_.error());
       return;
     }
     const long long last = parse_from_ + parser_.consumed() - 1;

@@ -42,7 +42,8 @@ class ReplicationLink : public std::enable_shared_from_this<ReplicationLink> {
     std::function<void(RedisOpResult)> failed;
   };
 
-  static std::shared_ptr<ReplicationLink> create(boost::asio::io_context& io, RedisConnectionOptions server,
+  static std::shared_ptr<ReplicationLink> create(boost::asio::io_context& io,
+                                                 RedisConnectionOptions server,
                                                  StreamLimits limits = {});
   ~ReplicationLink();
   ReplicationLink(const ReplicationLink&) = delete;
@@ -62,7 +63,19 @@ class ReplicationLink : public std::enable_shared_from_this<ReplicationLink> {
   const RedisConnectionOptions& server() const { return server_; }
 
  private:
-  enum class State { idle, connecting, auth, name, capa, psync, rdb_header, rdb, raw, stream, closed };
+  enum class State {
+    idle,
+    connecting,
+    auth,
+    name,
+    capa,
+    psync,
+    rdb_header,
+    rdb,
+    raw,
+    stream,
+    closed
+  };
   using Socket = boost::asio::generic::stream_protocol::socket;
 
   ReplicationLink(boost::asio::io_context& io, RedisConnectionOptions server, StreamLimits limits);

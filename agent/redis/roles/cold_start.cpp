@@ -13,7 +13,8 @@ void RedisRoleController::maybe_cold_start() {
   if (last_cold_check_) since_last = std::chrono::duration_cast<Ms>(now - *last_cold_check_);
   const auto since_start = std::chrono::duration_cast<Ms>(now - started_);
   if (cold_check_in_flight_ ||
-      !cold_check_due(since_start, since_last, std::chrono::duration_cast<Ms>(settings_.advert_interval))) {
+      !cold_check_due(since_start, since_last,
+                      std::chrono::duration_cast<Ms>(settings_.advert_interval))) {
     return;
   }
   cold_check_in_flight_ = true;
@@ -34,7 +35,8 @@ Awaitable<void> RedisRoleController::cold_start_check() {
     servers.push_back(peer(p.to_string(), redis_.peer_port));
     questions.push_back(servers.back()->peer_data(timeout));
   }
-  auto answers = co_await gather(std::move(questions), [](const PeerData&) { return false; }, stop_.get_token());
+  auto answers = co_await gather(
+      std::move(questions), [](const PeerData&) { return false; }, stop_.get_token());
   cold_check_in_flight_ = false;
   // Meanwhile a master was heard (we follow it), or our Redis synced.
   if (master_heard_ || gate_.open) co_return;
@@ -44,7 +46,8 @@ Awaitable<void> RedisRoleController::cold_start_check() {
   for (std::size_t i = 0; i < peers.size(); ++i) {
     others.push_back({peers[i].to_string(), answers[i + 1].value_or(PeerData{})});
   }
-  const auto verdict = judge_cold_start(self, others, std::chrono::duration_cast<Ms>(Clock::now() - started_));
+  const auto verdict =
+      judge_cold_start(self, others, std::chrono::duration_cast<Ms>(Clock::now() - started_));
   if (verdict.promote) {
     set_gate(PromotionGate{true, "", verdict.why}, true);
   } else {

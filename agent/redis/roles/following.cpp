@@ -24,7 +24,8 @@ void RedisRoleController::follow(const vrrp::IpAddress& master) {
   FollowState state;
   state.in_flight = follow_in_flight_;
   state.following_it = following_ == master;
-  if (last_follow_target_ == master) state.since_last_attempt = std::chrono::duration_cast<Ms>(now - last_follow_);
+  if (last_follow_target_ == master)
+    state.since_last_attempt = std::chrono::duration_cast<Ms>(now - last_follow_);
   if (!should_follow(state, latest_, master.to_string(), redis_.peer_port)) return;
   follow_in_flight_ = true;
   last_follow_ = now;
@@ -39,15 +40,18 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
     // Retried every kFollowRetry: one line per master per 10 s, and the cause is what status
     // says keeps us from being master until it changes.
     // The operation's message names the command and target ("REPLICAOF host:port: ERR ...").
-    const auto why = r.message.rfind("REPLICAOF", 0) == 0
-                         ? r.message
-                         : fmt::format("REPLICAOF {}:{}: {}", master.to_string(), redis_.peer_port, r.message);
-    redis_error_log_.log(Level::warning, settings_.name, "REPLICAOF " + master.to_string(), "{}", why);
+    const auto why =
+        r.message.rfind("REPLICAOF", 0) == 0
+            ? r.message
+            : fmt::format("REPLICAOF {}:{}: {}", master.to_string(), redis_.peer_port, r.message);
+    redis_error_log_.log(Level::warning, settings_.name, "REPLICAOF " + master.to_string(), "{}",
+                         why);
     if (!gate_.open) set_gate(PromotionGate{false, gate_.history, why}, false);
     co_return;
   }
   if (following_ != master) {
-    log(Level::info, settings_.name, "redis replicates from {}:{}", master.to_string(), redis_.peer_port);
+    log(Level::info, settings_.name, "redis replicates from {}:{}", master.to_string(),
+        redis_.peer_port);
   }
   following_ = master;
 }
@@ -65,12 +69,13 @@ void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announce
 Awaitable<void> RedisRoleController::leaving_master(std::optional<vrrp::IpAddress> new_master) {
   bool follows = false;
   if (new_master) {
-    const auto r = co_await local_->follow(new_master->to_string(), redis_.peer_port, kRoleChangeTimeout);
+    const auto r =
+        co_await local_->follow(new_master->to_string(), redis_.peer_port, kRoleChangeTimeout);
     follows = r.ok();
     if (follows) {
       following_ = *new_master;
-      log(Level::info, settings_.name, "redis demoted: replicates from {}:{}", new_master->to_string(),
-          redis_.peer_port);
+      log(Level::info, settings_.name, "redis demoted: replicates from {}:{}",
+          new_master->to_string(), redis_.peer_port);
     } else {
       redis_error_log_.log(Level::error, settings_.name, "demotion " + new_master->to_string(),
                            "redis demotion (REPLICAOF {} {}) failed: {}", new_master->to_string(),
@@ -81,13 +86,16 @@ Awaitable<void> RedisRoleController::leaving_master(std::optional<vrrp::IpAddres
   // in its handshake; that sequence drops the clients itself once our Redis follows.
   if (split_hold_) co_return;
   const auto killed = co_await local_->kill_clients(kRoleChangeTimeout);
-  if (!killed.ok()) log(Level::warning, settings_.name, "CLIENT KILL failed: {}", killed.message);
-  else log(Level::info, settings_.name, "redis clients dropped so they reconnect through the VIP");
+  if (!killed.ok())
+    log(Level::warning, settings_.name, "CLIENT KILL failed: {}", killed.message);
+  else
+    log(Level::info, settings_.name, "redis clients dropped so they reconnect through the VIP");
   // The new master paused our writes to catch up; a paused Redis does not apply its master's
   // stream either, so lift it now that we are a replica and no writer is left.
   if (follows) {
     const auto resumed = co_await local_->unpause(kRoleChangeTimeout);
-    if (!resumed.ok()) log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
+    if (!resumed.ok())
+      log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
   }
 }
 

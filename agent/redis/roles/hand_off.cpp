@@ -15,7 +15,8 @@
 
 namespace redvip::agent {
 
-void RedisRoleController::master_released(const vrrp::IpAddress& old_master, std::function<void()> handed_to_us) {
+void RedisRoleController::master_released(const vrrp::IpAddress& old_master,
+                                          std::function<void()> handed_to_us) {
   // It is no master any more: our Redis being master from now on is no stale history.
   if (master_heard_ == old_master) master_heard_.reset();
   spawn(made_master_by_release(), false, [handed_to_us = std::move(handed_to_us)](bool ours) {
@@ -26,7 +27,8 @@ void RedisRoleController::master_released(const vrrp::IpAddress& old_master, std
 Awaitable<bool> RedisRoleController::made_master_by_release() {
   const auto promotions = promotions_;
   const auto master = co_await poll_until(
-      Clock::now() + kHandOffWait, kHandOffPoll, stop_.get_token(), [&]() -> Awaitable<std::optional<ReplicationInfo>> {
+      Clock::now() + kHandOffWait, kHandOffPoll, stop_.get_token(),
+      [&]() -> Awaitable<std::optional<ReplicationInfo>> {
         // We took over by the skew timer meanwhile: what we see now is our own promotion.
         if (promotions_ != promotions) co_return ReplicationInfo{};
         const auto ours = co_await local_->replication_info(redis_.check_timeout);
@@ -37,7 +39,8 @@ Awaitable<bool> RedisRoleController::made_master_by_release() {
   // What promote() decides from: our Redis is master now, no REPLICAOF of ours is pending.
   latest_ = *master;
   following_.reset();
-  log(Level::notice, settings_.name, "redis was made master by the releasing master: taking over now");
+  log(Level::notice, settings_.name,
+      "redis was made master by the releasing master: taking over now");
   co_return true;
 }
 
@@ -53,7 +56,8 @@ Awaitable<void> RedisRoleController::promote_best_replica(std::vector<ConnectedR
     replicas.push_back(peer(r.ip, static_cast<std::uint16_t>(r.port)));
     questions.push_back(replicas.back()->replication_info(redis_.check_timeout));
   }
-  const auto answers = co_await gather(std::move(questions), [](const InfoResult&) { return false; }, stop_.get_token());
+  const auto answers = co_await gather(
+      std::move(questions), [](const InfoResult&) { return false; }, stop_.get_token());
   std::optional<std::size_t> best;
   for (std::size_t i = 0; i < answers.size(); ++i) {
     const auto& a = answers[i];
@@ -61,15 +65,18 @@ Awaitable<void> RedisRoleController::promote_best_replica(std::vector<ConnectedR
     if (!best || a->info.slave_repl_offset > answers[*best]->info.slave_repl_offset) best = i;
   }
   if (!best) {
-    log(Level::warning, settings_.name, "redis lost: no replica answers; the backups take over after their skew time");
+    log(Level::warning, settings_.name,
+        "redis lost: no replica answers; the backups take over after their skew time");
     co_return;
   }
   const auto promoted = co_await replicas[*best]->promote(kRoleChangeTimeout);
   if (!promoted.ok()) {
-    log(Level::warning, settings_.name, "redis lost: promoting {} failed: {}", replicas[*best]->name(), promoted.message);
+    log(Level::warning, settings_.name, "redis lost: promoting {} failed: {}",
+        replicas[*best]->name(), promoted.message);
     co_return;
   }
-  log(Level::notice, settings_.name, "redis lost: promoted {} (offset {}), the replica holding the most data",
+  log(Level::notice, settings_.name,
+      "redis lost: promoted {} (offset {}), the replica holding the most data",
       replicas[*best]->name(), answers[*best]->info.slave_repl_offset);
 }
 

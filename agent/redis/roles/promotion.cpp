@@ -16,7 +16,9 @@ namespace redvip::agent {
 namespace {
 
 // The old master still answers as a master: writes may still reach it, and through it us.
-bool still_master(const InfoResult& theirs) { return theirs.ok() && theirs.info.role == RedisRole::master; }
+bool still_master(const InfoResult& theirs) {
+  return theirs.ok() && theirs.info.role == RedisRole::master;
+}
 
 }  // namespace
 
@@ -77,31 +79,35 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
 // Unpaused, our replica first gets close to the old master's offset on its own
 // (decisions.hpp: close_enough_to_pause), for at most handover_timeout. An old master that does
 // not answer as a master ends the approach at once: the pause finds out what became of it.
-Awaitable<void> RedisRoleController::approach(std::shared_ptr<RedisOperations> old, std::string old_host) {
+Awaitable<void> RedisRoleController::approach(std::shared_ptr<RedisOperations> old,
+                                              std::string old_host) {
   long long first_offset = -1;
-  co_await poll_until(
-      Clock::now() + redis_.handover_timeout, kApproachPoll, stop_.get_token(),
-      [&]() -> Awaitable<std::optional<bool>> {
-        const auto theirs = co_await old->replication_info(redis_.check_timeout);
-        if (!still_master(theirs)) co_return true;
-        const auto ours = co_await local_->replication_info(redis_.check_timeout);
-        if (!ours.ok()) co_return std::nullopt;
-        if (first_offset < 0 && streaming_from(ours.info, old_host)) first_offset = ours.info.slave_repl_offset;
-        if (close_enough_to_pause(ours.info, old_host, theirs.info.master_repl_offset, first_offset)) co_return true;
-        co_return std::nullopt;
-      });
+  co_await poll_until(Clock::now() + redis_.handover_timeout, kApproachPoll, stop_.get_token(),
+                      [&]() -> Awaitable<std::optional<bool>> {
+                        const auto theirs = co_await old->replication_info(redis_.check_timeout);
+                        if (!still_master(theirs)) co_return true;
+                        const auto ours = co_await local_->replication_info(redis_.check_timeout);
+                        if (!ours.ok()) co_return std::nullopt;
+                        if (first_offset < 0 && streaming_from(ours.info, old_host))
+                          first_offset = ours.info.slave_repl_offset;
+                        if (close_enough_to_pause(ours.info, old_host,
+                                                  theirs.info.master_repl_offset, first_offset))
+                          co_return true;
+                        co_return std::nullopt;
+                      });
 }
 
 // Approach, pause the old master's writes (for at most handover_timeout: Redis lifts the pause
 // itself should we vanish), then wait until our offset equals its offset (decisions.hpp:
 // caught_up). The old master stays paused unless it is gone.
-Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(std::shared_ptr<RedisOperations> old,
-                                                                      std::string old_host) {
+Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(
+    std::shared_ptr<RedisOperations> old, std::string old_host) {
   co_await approach(old, old_host);
   const auto paused = co_await old->pause_writes(redis_.handover_timeout, redis_.check_timeout);
   if (!paused.ok()) {
-    log(Level::warning, settings_.name, "old master's redis at {} unreachable ({}): promoting without catch-up",
-        old->name(), paused.message);
+    log(Level::warning, settings_.name,
+        "old master's redis at {} unreachable ({}): promoting without catch-up", old->name(),
+        paused.message);
     co_return CatchUpResult{CatchUp::old_master_gone, paused.message};
   }
   long long target = -1;
@@ -118,9 +124,10 @@ Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(std:
         co_return std::nullopt;
       });
   if (!outcome) {
-    co_return CatchUpResult{CatchUp::timed_out,
-                            fmt::format("did not catch up with {} (offset {} of {}) within handover_timeout",
-                                        old_host, ours_at, target)};
+    co_return CatchUpResult{
+        CatchUp::timed_out,
+        fmt::format("did not catch up with {} (offset {} of {}) within handover_timeout", old_host,
+                    ours_at, target)};
   }
   if (*outcome == CatchUp::caught_up) {
     log(Level::info, settings_.name, "caught up with {} at offset {}: promoting", old_host, target);
@@ -135,9 +142,11 @@ Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(std:
 Awaitable<void> RedisRoleController::make_replica_of_us(std::shared_ptr<RedisOperations> old) {
   const auto* self = instance_.source_address();
   if (self == nullptr) co_return;
-  const auto demoted = co_await old->follow(self->to_string(), redis_.peer_port, kRoleChangeTimeout);
+  const auto demoted =
+      co_await old->follow(self->to_string(), redis_.peer_port, kRoleChangeTimeout);
   if (!demoted.ok()) {
-    log(Level::warning, settings_.name, "could not demote the old master {}: {}", old->name(), demoted.message);
+    log(Level::warning, settings_.name, "could not demote the old master {}: {}", old->name(),
+        demoted.message);
   }
   co_await old->kill_clients(kRoleChangeTimeout);
   if (demoted.ok()) co_await old->unpause(kRoleChangeTimeout);

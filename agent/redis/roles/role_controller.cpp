@@ -17,7 +17,8 @@ RedisConnectionOptions redis_connection_options(const InstanceSettings& settings
   o.user = redis.user;
   o.password = redis.password.value_or("");
   o.connect_timeout = redis.check_timeout;
-  o.reconnect_min = std::min<std::chrono::milliseconds>(redis.check_interval, std::chrono::milliseconds(50));
+  o.reconnect_min =
+      std::min<std::chrono::milliseconds>(redis.check_interval, std::chrono::milliseconds(50));
   o.reconnect_max = std::chrono::milliseconds(1000);
   o.client_name = "redvip";
   o.log_name = settings.name;
@@ -36,8 +37,9 @@ void log_sequence_failure(const std::string& instance, std::exception_ptr e) {
 
 RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSettings& settings,
                                          InstanceControl& instance)
-    : RedisRoleController(io, settings, instance,
-                          std::make_shared<ConnectedRedisNodes>(io, redis_connection_options(settings))) {
+    : RedisRoleController(
+          io, settings, instance,
+          std::make_shared<ConnectedRedisNodes>(io, redis_connection_options(settings))) {
   network_ = static_cast<ConnectedRedisNodes*>(nodes_.get());
   auto connection = network_->local_connection();
   RedisHealthOptions health;
@@ -46,7 +48,8 @@ RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSet
   health.rise = static_cast<int>(redis_.rise);
   health.fall = static_cast<int>(redis_.fall);
   checker_ = std::make_unique<RedisHealthChecker>(
-      connection, health, [this](Health h, const std::string& why) { on_health(h, why, checker_->lost()); });
+      connection, health,
+      [this](Health h, const std::string& why) { on_health(h, why, checker_->lost()); });
   checker_->set_result_callback([this, connection](bool ok, const std::string& why) {
     // While unhealthy, the reason shown is the latest failure, not the one that tipped it.
     if (!ok && health_ == Health::unhealthy && why != health_reason_) {
@@ -63,7 +66,8 @@ RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSet
 }
 
 RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSettings& settings,
-                                         InstanceControl& instance, std::shared_ptr<RedisNodes> nodes)
+                                         InstanceControl& instance,
+                                         std::shared_ptr<RedisNodes> nodes)
     : io_(io),
       settings_(settings),
       redis_(*settings.redis),
@@ -94,17 +98,23 @@ void RedisRoleController::spawn(Awaitable<void> sequence) {
                  });
 }
 
-std::shared_ptr<RedisOperations> RedisRoleController::peer(const std::string& host, std::uint16_t port) {
+std::shared_ptr<RedisOperations> RedisRoleController::peer(const std::string& host,
+                                                           std::uint16_t port) {
   return stop_guarded(nodes_->connect(host, port), stop_.get_token());
 }
 
-void RedisRoleController::on_health(Health health, const std::string& reason, bool connection_lost) {
+void RedisRoleController::on_health(Health health, const std::string& reason,
+                                    bool connection_lost) {
   const bool healthy = health == Health::healthy;
   health_ = health;
   local_lost_ = !healthy && connection_lost;
   health_reason_ = reason;
-  if (healthy) log(Level::info, settings_.name, "redis at {}:{} healthy", redis_.address.to_string(), redis_.port);
-  else log(Level::warning, settings_.name, "redis at {}:{} unhealthy: {}", redis_.address.to_string(), redis_.port, reason);
+  if (healthy)
+    log(Level::info, settings_.name, "redis at {}:{} healthy", redis_.address.to_string(),
+        redis_.port);
+  else
+    log(Level::warning, settings_.name, "redis at {}:{} unhealthy: {}", redis_.address.to_string(),
+        redis_.port, reason);
   instance_.set_blocked("redis health", !healthy, reason);
 }
 
@@ -118,15 +128,19 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
       following_ ? std::optional<std::string>(following_->to_string()) : std::nullopt;
   // While a split brain is reconciled our Redis is a master beside another on purpose.
   const bool master_heard = master_heard_.has_value() && !split_hold_;
-  const auto verdict = judge_check(gate_, info, reconnected, following, redis_.peer_port, master_heard);
+  const auto verdict =
+      judge_check(gate_, info, reconnected, following, redis_.peer_port, master_heard);
   if (verdict.forget_following) following_.reset();
   set_gate(verdict.gate, verdict.decided);
   switch (verdict.then) {
     case AfterCheck::follow_master:
       if (master_heard_) follow(*master_heard_);
       break;
-    case AfterCheck::check_cold_start: maybe_cold_start(); break;
-    case AfterCheck::nothing: break;
+    case AfterCheck::check_cold_start:
+      maybe_cold_start();
+      break;
+    case AfterCheck::nothing:
+      break;
   }
 }
 

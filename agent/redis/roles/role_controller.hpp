@@ -69,7 +69,7 @@ class RedisRoleController : public RoleHooks {
     std::string message;
     std::optional<vrrp::IpAddress> successor;
     std::chrono::milliseconds writes_paused{0};  // CLIENT PAUSE until the successor is master
-    bool released = false;                        // the VIP was released
+    bool released = false;                       // the VIP was released
   };
   // Releases the VIP; `successor` is whom our Redis was handed to (nullopt: nobody).
   using HandOff = std::function<void(const std::optional<vrrp::IpAddress>& successor,
@@ -86,14 +86,17 @@ class RedisRoleController : public RoleHooks {
   // master, no such replica is connected, or none catches up within handover_timeout. (Should
   // the promotion fail after the release, the result says so and the backups take over after
   // their skew time, as after any release.)
-  void switchover(std::optional<std::string> to, HandOff release, std::function<void(SwitchoverResult)> done);
+  void switchover(std::optional<std::string> to, HandOff release,
+                  std::function<void(SwitchoverResult)> done);
 
   void promote(const std::optional<vrrp::IpAddress>& live_master,
                std::function<void(bool ok, const std::string& why)> done) override;
   void demoted(const std::optional<vrrp::IpAddress>& new_master) override;
   void master_seen(const vrrp::IpAddress& master) override;
-  void master_released(const vrrp::IpAddress& old_master, std::function<void()> handed_to_us) override;
-  void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority, bool we_yield) override;
+  void master_released(const vrrp::IpAddress& old_master,
+                       std::function<void()> handed_to_us) override;
+  void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority,
+                   bool we_yield) override;
 
   RedisStatusView view() const;
 
@@ -159,8 +162,10 @@ class RedisRoleController : public RoleHooks {
   Awaitable<void> cold_start_check();
   // switchover.cpp
   enum class Mode { refuse_unless_handed, stop };
-  Awaitable<SwitchoverResult> switchover_or_release(std::optional<std::string> to, Mode mode, HandOff release);
-  Awaitable<SwitchoverResult> planned_switchover(std::optional<std::string> to, Mode mode, const HandOff& release);
+  Awaitable<SwitchoverResult> switchover_or_release(std::optional<std::string> to, Mode mode,
+                                                    HandOff release);
+  Awaitable<SwitchoverResult> planned_switchover(std::optional<std::string> to, Mode mode,
+                                                 const HandOff& release);
   Awaitable<std::optional<std::size_t>> replica_with_every_write(
       const std::vector<std::shared_ptr<RedisOperations>>& replicas, long long target, Ms within);
   Awaitable<void> approach_ours(const std::vector<std::shared_ptr<RedisOperations>>& replicas);
@@ -175,10 +180,12 @@ class RedisRoleController : public RoleHooks {
   Awaitable<void> yield_redis(std::shared_ptr<RedisOperations> keeper_ops, vrrp::IpAddress keeper,
                               SplitHealPlan plan, bool leave_master);
   Awaitable<std::optional<SavedWrites>> save_diverged(std::shared_ptr<RedisOperations> yielder,
-                                                      std::string yielder_host, std::uint16_t yielder_port,
+                                                      std::string yielder_host,
+                                                      std::uint16_t yielder_port,
                                                       SplitHealPlan plan);
   Awaitable<void> merge_saved(SavedWrites saved, std::shared_ptr<RedisOperations> keeper,
-                              std::string keeper_host, std::uint16_t keeper_port, SplitHealPlan plan);
+                              std::string keeper_host, std::uint16_t keeper_port,
+                              SplitHealPlan plan);
 
   boost::asio::io_context& io_;
   InstanceSettings settings_;
@@ -193,8 +200,8 @@ class RedisRoleController : public RoleHooks {
 
   Health health_ = Health::unknown;
   std::string health_reason_;
-  bool local_lost_ = false;  // unhealthy because the connection to our Redis closed
-  std::uint64_t promotions_ = 0;  // promote() calls: a hand-off watch that sees one ends
+  bool local_lost_ = false;                // unhealthy because the connection to our Redis closed
+  std::uint64_t promotions_ = 0;           // promote() calls: a hand-off watch that sees one ends
   std::optional<ReplicationInfo> latest_;  // the last check's INFO replication
   std::uint64_t connects_seen_ = 0;
   PromotionGate gate_;

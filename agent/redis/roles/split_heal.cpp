@@ -101,7 +101,8 @@ Awaitable<void> RedisRoleController::split_hold(vrrp::IpAddress keeper) {
   if (made_replica && *made_replica) {
     following_ = keeper;
     set_gate(PromotionGate{false, "", "split brain: syncing from " + host}, true);
-    log(Level::notice, settings_.name, "split brain: {} kept its data; our redis is its replica", host);
+    log(Level::notice, settings_.name, "split brain: {} kept its data; our redis is its replica",
+        host);
     co_return;
   }
   log(Level::warning, settings_.name,
@@ -111,7 +112,8 @@ Awaitable<void> RedisRoleController::split_hold(vrrp::IpAddress keeper) {
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
   const auto theirs = co_await theirs_ops->replication_info(redis_.check_timeout);
   if (!ours.ok() || !theirs.ok()) {
-    log(Level::error, settings_.name, "split brain: cannot read both histories ({}; {}); our redis stays as it is",
+    log(Level::error, settings_.name,
+        "split brain: cannot read both histories ({}; {}); our redis stays as it is",
         ours.status.message, theirs.status.message);
     co_return;
   }
@@ -120,30 +122,35 @@ Awaitable<void> RedisRoleController::split_hold(vrrp::IpAddress keeper) {
   DivergenceSide theirs_side{ReplicationHistory::from(theirs.info), {}, std::nullopt};
   const auto plan = plan_forced_yield(ours_side, theirs_side, !redis_.diverged_writes_dir.empty(),
                                       redis_.diverged_writes_merge);
-  log(plan.discards ? Level::error : Level::notice, settings_.name, "split brain with {}: {}", host, plan.reason);
+  log(plan.discards ? Level::error : Level::notice, settings_.name, "split brain with {}: {}", host,
+      plan.reason);
   co_await yield_redis(theirs_ops, keeper, plan, false);
 }
 
 // On the node VRRP kept as master: compare, then act on the plan.
-Awaitable<void> RedisRoleController::split_heal(vrrp::IpAddress other, std::uint8_t other_priority) {
+Awaitable<void> RedisRoleController::split_heal(vrrp::IpAddress other,
+                                                std::uint8_t other_priority) {
   const auto host = other.to_string();
   auto theirs_ops = peer(host, redis_.peer_port);
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
   const auto theirs = co_await theirs_ops->replication_info(redis_.check_timeout);
   if (!ours.ok() || !theirs.ok()) {
-    log(Level::error, settings_.name, "split brain with {}: cannot read both histories ({}; {})", host,
-        ours.ok() ? "ours ok" : ours.status.message, theirs.ok() ? "theirs ok" : theirs.status.message);
+    log(Level::error, settings_.name, "split brain with {}: cannot read both histories ({}; {})",
+        host, ours.ok() ? "ours ok" : ours.status.message,
+        theirs.ok() ? "theirs ok" : theirs.status.message);
     split_heal_in_flight_ = false;
     co_return;
   }
   const auto* self = instance_.source_address();
   DivergenceSide a{ReplicationHistory::from(ours.info),
                    standing_of(settings_.priority, self ? *self : vrrp::IpAddress{}), std::nullopt};
-  DivergenceSide b{ReplicationHistory::from(theirs.info), standing_of(other_priority, other), std::nullopt};
-  const auto plan = plan_split_heal(a, b, theirs.info.role == RedisRole::master,
-                                    !redis_.diverged_writes_dir.empty(), redis_.diverged_writes_merge);
-  log(plan.discards ? Level::error : Level::notice, settings_.name, "split brain with {}: {}: {}", host,
-      to_string(plan.action), plan.reason);
+  DivergenceSide b{ReplicationHistory::from(theirs.info), standing_of(other_priority, other),
+                   std::nullopt};
+  const auto plan =
+      plan_split_heal(a, b, theirs.info.role == RedisRole::master,
+                      !redis_.diverged_writes_dir.empty(), redis_.diverged_writes_merge);
+  log(plan.discards ? Level::error : Level::notice, settings_.name, "split brain with {}: {}: {}",
+      host, to_string(plan.action), plan.reason);
   switch (plan.action) {
     case SplitHealAction::nothing:
       break;
@@ -183,7 +190,8 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
   }
   const auto r = co_await local_->follow(host, redis_.peer_port, kRoleChangeTimeout);
   if (!r.ok()) {
-    log(Level::error, settings_.name, "split brain: REPLICAOF {} {} failed: {}", host, redis_.peer_port, r.message);
+    log(Level::error, settings_.name, "split brain: REPLICAOF {} {} failed: {}", host,
+        redis_.peer_port, r.message);
     co_return;
   }
   following_ = keeper;
@@ -191,8 +199,8 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
   co_await local_->kill_clients(kRoleChangeTimeout);
   co_await local_->unpause(kRoleChangeTimeout);
   if (split_hold_ == keeper) split_hold_.reset();
-  log(Level::notice, settings_.name, "split brain: our redis yielded, it replicates from {}:{}", host,
-      redis_.peer_port);
+  log(Level::notice, settings_.name, "split brain: our redis yielded, it replicates from {}:{}",
+      host, redis_.peer_port);
   if (leave_master) instance_.set_blocked("split brain", false);
   co_await merge_saved(*saved, keeper_ops, host, redis_.peer_port, plan);
 }
@@ -201,16 +209,15 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
 // and its clients were dropped; the pause holds anything still connected to it directly). An
 // empty SavedWrites: nothing to save, or nowhere to (the plan's `discards`, logged by the
 // caller). nullopt: the save failed, and the yielder must not be made a replica.
-Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(std::shared_ptr<RedisOperations> yielder,
-                                                                         std::string yielder_host,
-                                                                         std::uint16_t yielder_port,
-                                                                         SplitHealPlan plan) {
+Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(
+    std::shared_ptr<RedisOperations> yielder, std::string yielder_host, std::uint16_t yielder_port,
+    SplitHealPlan plan) {
   if (!plan.save) co_return SavedWrites{};
   const auto& v = plan.verdict;
   const auto paused = co_await yielder->pause_writes(kSaveTimeout, redis_.check_timeout);
   if (!paused.ok()) {
-    log(Level::error, settings_.name, "split brain: cannot pause {} to save its writes: {}", yielder->name(),
-        paused.message);
+    log(Level::error, settings_.name, "split brain: cannot pause {} to save its writes: {}",
+        yielder->name(), paused.message);
     co_return std::nullopt;
   }
   const auto now = co_await yielder->replication_info(redis_.check_timeout);
@@ -234,16 +241,17 @@ Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(std::sh
   options.timeout = kSaveTimeout;
   auto saved = co_await save_async(io_, request, options);
   if (!saved.ok()) {
-    log(Level::error, settings_.name, "split brain: saving the writes of {} failed: {}", yielder->name(),
-        saved.message);
+    log(Level::error, settings_.name, "split brain: saving the writes of {} failed: {}",
+        yielder->name(), saved.message);
     co_return std::nullopt;
   }
   if (saved.kind == SavedKind::none) {
-    log(Level::notice, settings_.name, "split brain: {} took no client write since the fork ({})", yielder->name(),
-        saved.message);
+    log(Level::notice, settings_.name, "split brain: {} took no client write since the fork ({})",
+        yielder->name(), saved.message);
   } else {
     log(Level::warning, settings_.name,
-        "split brain: saved the writes {} took since the fork: {} commands, {} bytes ({}) in {}; replay with "
+        "split brain: saved the writes {} took since the fork: {} commands, {} bytes ({}) in {}; "
+        "replay with "
         "redis-cli --pipe",
         yielder->name(), saved.commands, saved.bytes, to_string(saved.kind), saved.path);
   }
@@ -252,7 +260,8 @@ Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(std::sh
 
 // diverged_writes_merge on: replays the saved writes onto the keeper, except those on keys the
 // keeper changed since the fork (kept in a conflicts file; diverged_merge.hpp).
-Awaitable<void> RedisRoleController::merge_saved(SavedWrites saved, std::shared_ptr<RedisOperations> keeper,
+Awaitable<void> RedisRoleController::merge_saved(SavedWrites saved,
+                                                 std::shared_ptr<RedisOperations> keeper,
                                                  std::string keeper_host, std::uint16_t keeper_port,
                                                  SplitHealPlan plan) {
   if (!plan.merge || saved.kind != SavedKind::stream) co_return;
@@ -260,7 +269,8 @@ Awaitable<void> RedisRoleController::merge_saved(SavedWrites saved, std::shared_
   const auto kh = ReplicationHistory::from(keeper_now.info);
   const auto from = psync_since_fork(kh, plan.verdict.fork);
   if (!keeper_now.ok() || !from) {
-    log(Level::warning, settings_.name, "split brain: no merge: the keeper's stream since the fork is unknown");
+    log(Level::warning, settings_.name,
+        "split brain: no merge: the keeper's stream since the fork is unknown");
     co_return;
   }
   DivergedMergeRequest merge;
@@ -274,12 +284,14 @@ Awaitable<void> RedisRoleController::merge_saved(SavedWrites saved, std::shared_
   merge_options.instance = settings_.name;
   const auto merged = co_await merge_async(io_, merge, merge_options);
   if (!merged.ok()) {
-    log(Level::error, settings_.name, "split brain: merging {} onto {} failed: {} (the file keeps every write)",
-        saved.path, keeper->name(), merged.message);
+    log(Level::error, settings_.name,
+        "split brain: merging {} onto {} failed: {} (the file keeps every write)", saved.path,
+        keeper->name(), merged.message);
     co_return;
   }
-  log(Level::warning, settings_.name, "split brain: merged {} onto {}: {} commands replayed, {} kept back{}{}",
-      saved.path, keeper->name(), merged.replayed, merged.kept, merged.conflicts_path.empty() ? "" : " in ",
+  log(Level::warning, settings_.name,
+      "split brain: merged {} onto {}: {} commands replayed, {} kept back{}{}", saved.path,
+      keeper->name(), merged.replayed, merged.kept, merged.conflicts_path.empty() ? "" : " in ",
       merged.conflicts_path);
 }
 

@@ -41,7 +41,9 @@ RedisRoleController::SwitchoverResult refused(std::string why) {
 
 void RedisRoleController::handover(Release release, std::function<void()> done) {
   HandOff hand_off = [release = std::move(release)](const std::optional<vrrp::IpAddress>&,
-                                                     std::function<void()> released) { release(std::move(released)); };
+                                                    std::function<void()> released) {
+    release(std::move(released));
+  };
   spawn(switchover_or_release(std::nullopt, Mode::stop, std::move(hand_off)), SwitchoverResult{},
         [done = std::move(done)](SwitchoverResult) { done(); });
 }
@@ -80,17 +82,20 @@ Awaitable<RedisRoleController::SwitchoverResult> RedisRoleController::planned_sw
   const bool stopping = mode == Mode::stop;
   SwitchoverResult result;
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
-  if (!ours.ok()) co_return refused("cannot read our redis's replication state: " + ours.status.message);
+  if (!ours.ok())
+    co_return refused("cannot read our redis's replication state: " + ours.status.message);
   if (ours.info.role != RedisRole::master) co_return refused("our redis is not master");
   std::vector<ConnectedReplica> candidates;
   for (const auto& r : ours.info.replicas) {
     if (!to || r.ip == *to) candidates.push_back(r);
   }
   if (candidates.empty()) {
-    co_return refused(to ? fmt::format("{} is not a replica of our redis", *to) : std::string("no replica connected"));
+    co_return refused(to ? fmt::format("{} is not a replica of our redis", *to)
+                         : std::string("no replica connected"));
   }
   std::vector<std::shared_ptr<RedisOperations>> replicas;
-  for (const auto& r : candidates) replicas.push_back(peer(r.ip, static_cast<std::uint16_t>(r.port)));
+  for (const auto& r : candidates)
+    replicas.push_back(peer(r.ip, static_cast<std::uint16_t>(r.port)));
 
   const auto started = Clock::now();
   co_await approach_ours(replicas);
@@ -101,21 +106,25 @@ Awaitable<RedisRoleController::SwitchoverResult> RedisRoleController::planned_sw
   const auto final_offset = co_await local_->replication_info(redis_.check_timeout);
   std::optional<std::size_t> chosen;
   if (final_offset.ok()) {
-    const auto left = redis_.handover_timeout - std::chrono::duration_cast<Ms>(Clock::now() - started);
-    chosen = co_await replica_with_every_write(replicas, final_offset.info.master_repl_offset, std::max(left, Ms{0}));
+    const auto left =
+        redis_.handover_timeout - std::chrono::duration_cast<Ms>(Clock::now() - started);
+    chosen = co_await replica_with_every_write(replicas, final_offset.info.master_repl_offset,
+                                               std::max(left, Ms{0}));
   }
   if (!final_offset.ok() || !chosen) {
     if (!stopping) co_await local_->unpause(kRoleChangeTimeout);
     co_return refused(
-        !final_offset.ok() ? "cannot read our redis's offset: " + final_offset.status.message
-                           : fmt::format("no replica caught up with offset {} within handover_timeout ({} ms)",
-                                         final_offset.info.master_repl_offset, redis_.handover_timeout.count()));
+        !final_offset.ok()
+            ? "cannot read our redis's offset: " + final_offset.status.message
+            : fmt::format("no replica caught up with offset {} within handover_timeout ({} ms)",
+                          final_offset.info.master_repl_offset, redis_.handover_timeout.count()));
   }
 
   const auto& successor = replicas[*chosen];
   result.successor = vrrp::IpAddress::parse(candidates[*chosen].ip);
-  log(Level::notice, settings_.name, "handover: {} holds every write (offset {}) after {} ms: releasing",
-      successor->name(), final_offset.info.master_repl_offset,
+  log(Level::notice, settings_.name,
+      "handover: {} holds every write (offset {}) after {} ms: releasing", successor->name(),
+      final_offset.info.master_repl_offset,
       std::chrono::duration_cast<Ms>(Clock::now() - started).count());
   co_await guarded(stop_.get_token(), nullptr, await_callback<Finished>([&](auto resume) {
                      release(result.successor, [resume] { resume(Finished{}); });
@@ -126,33 +135,40 @@ Awaitable<RedisRoleController::SwitchoverResult> RedisRoleController::planned_sw
   const auto promoted = co_await successor->promote(kRoleChangeTimeout);
   result.writes_paused = std::chrono::duration_cast<Ms>(Clock::now() - pause_started);
   if (!promoted.ok()) {
-    result.message = fmt::format("released, but REPLICAOF NO ONE on {} failed ({}): the backups take over after "
-                                 "their skew time, catching up with our paused redis",
-                                 successor->name(), promoted.message);
+    result.message = fmt::format(
+        "released, but REPLICAOF NO ONE on {} failed ({}): the backups take over after "
+        "their skew time, catching up with our paused redis",
+        successor->name(), promoted.message);
     log(Level::error, settings_.name, "handover: {}", result.message);
     co_await become_replica_after_release(std::nullopt);
     co_return result;
   }
-  log(Level::notice, settings_.name, "handover: {} is master (writes paused {} ms)", successor->name(),
-      result.writes_paused.count());
+  log(Level::notice, settings_.name, "handover: {} is master (writes paused {} ms)",
+      successor->name(), result.writes_paused.count());
   co_await become_replica_after_release(result.successor);
   result.ok = true;
-  result.message = fmt::format("handed over to {} (writes paused {} ms)", successor->name(), result.writes_paused.count());
+  result.message = fmt::format("handed over to {} (writes paused {} ms)", successor->name(),
+                               result.writes_paused.count());
   co_return result;
 }
 #pragma GCC diagnostic pop
 
 // Step 1: for at most handover_timeout, until one replica is within kCloseEnoughBytes of our
 // (still moving) offset. Not reaching it is no refusal: the paused wait decides.
-Awaitable<void> RedisRoleController::approach_ours(const std::vector<std::shared_ptr<RedisOperations>>& replicas) {
+Awaitable<void> RedisRoleController::approach_ours(
+    const std::vector<std::shared_ptr<RedisOperations>>& replicas) {
   co_await poll_until(
-      Clock::now() + redis_.handover_timeout, kApproachPoll, stop_.get_token(), [&]() -> Awaitable<std::optional<bool>> {
+      Clock::now() + redis_.handover_timeout, kApproachPoll, stop_.get_token(),
+      [&]() -> Awaitable<std::optional<bool>> {
         const auto ours = co_await local_->replication_info(redis_.check_timeout);
         if (!ours.ok()) co_return true;
         const long long near_offset = ours.info.master_repl_offset - kCloseEnoughBytes;
-        const auto near_enough = [near_offset](const InfoResult& a) { return a.ok() && has_every_write(a.info, near_offset); };
+        const auto near_enough = [near_offset](const InfoResult& a) {
+          return a.ok() && has_every_write(a.info, near_offset);
+        };
         std::vector<Awaitable<InfoResult>> questions;
-        for (const auto& r : replicas) questions.push_back(r->replication_info(redis_.check_timeout));
+        for (const auto& r : replicas)
+          questions.push_back(r->replication_info(redis_.check_timeout));
         const auto answers = co_await gather(std::move(questions), near_enough, stop_.get_token());
         for (const auto& a : answers) {
           if (a && near_enough(*a)) co_return true;
@@ -165,44 +181,54 @@ Awaitable<void> RedisRoleController::approach_ours(const std::vector<std::shared
 // replicas each round (a hung one does not hold up the others' answers); nullopt after `within`.
 Awaitable<std::optional<std::size_t>> RedisRoleController::replica_with_every_write(
     const std::vector<std::shared_ptr<RedisOperations>>& replicas, long long target, Ms within) {
-  const auto holds_all = [target](const InfoResult& a) { return a.ok() && has_every_write(a.info, target); };
-  co_return co_await poll_until(
-      Clock::now() + within, kCatchUpPoll, stop_.get_token(), [&]() -> Awaitable<std::optional<std::size_t>> {
-        std::vector<Awaitable<InfoResult>> questions;
-        for (const auto& r : replicas) questions.push_back(r->replication_info(redis_.check_timeout));
-        const auto answers = co_await gather(std::move(questions), holds_all, stop_.get_token());
-        for (std::size_t i = 0; i < answers.size(); ++i) {
-          if (answers[i] && holds_all(*answers[i])) co_return i;
-        }
-        co_return std::nullopt;
-      });
+  const auto holds_all = [target](const InfoResult& a) {
+    return a.ok() && has_every_write(a.info, target);
+  };
+  co_return co_await poll_until(Clock::now() + within, kCatchUpPoll, stop_.get_token(),
+                                [&]() -> Awaitable<std::optional<std::size_t>> {
+                                  std::vector<Awaitable<InfoResult>> questions;
+                                  for (const auto& r : replicas)
+                                    questions.push_back(r->replication_info(redis_.check_timeout));
+                                  const auto answers = co_await gather(
+                                      std::move(questions), holds_all, stop_.get_token());
+                                  for (std::size_t i = 0; i < answers.size(); ++i) {
+                                    if (answers[i] && holds_all(*answers[i])) co_return i;
+                                  }
+                                  co_return std::nullopt;
+                                });
 }
 
 // Step 6. With a successor we point our Redis at it ourselves; without one (a stop that found
 // nobody caught up) we wait, bounded, for the new master to make our Redis its replica. Either
 // way the clients are dropped before the pause is lifted.
-Awaitable<void> RedisRoleController::become_replica_after_release(std::optional<vrrp::IpAddress> successor) {
+Awaitable<void> RedisRoleController::become_replica_after_release(
+    std::optional<vrrp::IpAddress> successor) {
   if (successor) {
-    const auto r = co_await local_->follow(successor->to_string(), redis_.peer_port, kRoleChangeTimeout);
+    const auto r =
+        co_await local_->follow(successor->to_string(), redis_.peer_port, kRoleChangeTimeout);
     if (r.ok()) {
       following_ = *successor;
-      log(Level::notice, settings_.name, "handover: redis now replicates from {}:{}", successor->to_string(), redis_.peer_port);
+      log(Level::notice, settings_.name, "handover: redis now replicates from {}:{}",
+          successor->to_string(), redis_.peer_port);
     } else {
-      log(Level::error, settings_.name, "handover: REPLICAOF {} {} failed: {}", successor->to_string(), redis_.peer_port, r.message);
+      log(Level::error, settings_.name, "handover: REPLICAOF {} {} failed: {}",
+          successor->to_string(), redis_.peer_port, r.message);
     }
   } else {
-    const auto replica = co_await poll_until(
-        Clock::now() + redis_.handover_timeout, kReplicaWaitPoll, stop_.get_token(),
-        [&]() -> Awaitable<std::optional<ReplicationInfo>> {
-          auto now = co_await local_->replication_info(redis_.check_timeout);
-          if (now.ok() && now.info.role == RedisRole::replica) co_return now.info;
-          co_return std::nullopt;
-        });
+    const auto replica =
+        co_await poll_until(Clock::now() + redis_.handover_timeout, kReplicaWaitPoll,
+                            stop_.get_token(), [&]() -> Awaitable<std::optional<ReplicationInfo>> {
+                              auto now = co_await local_->replication_info(redis_.check_timeout);
+                              if (now.ok() && now.info.role == RedisRole::replica)
+                                co_return now.info;
+                              co_return std::nullopt;
+                            });
     if (replica) {
-      log(Level::notice, settings_.name, "handover: redis now replicates from {}:{}", replica->master_host,
-          replica->master_port);
+      log(Level::notice, settings_.name, "handover: redis now replicates from {}:{}",
+          replica->master_host, replica->master_port);
     } else {
-      log(Level::warning, settings_.name, "handover: no new master took over our redis within handover_timeout");
+      log(Level::warning, settings_.name,
+          "handover: no new master took over our redis within handover_timeout");
     }
   }
   co_await local_->kill_clients(kRoleChangeTimeout);

@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
   if (auto text = args.get("mac")) {
     redvip::netlink::MacAddress parsed{};
     unsigned b[6];
-    if (std::sscanf(text->c_str(), "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4],
-                    &b[5]) != 6) {
+    if (std::sscanf(text->c_str(), "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) !=
+        6) {
       nls::Args::fail("bad --mac " + *text);
     }
     for (int i = 0; i < 6; ++i) parsed[i] = static_cast<std::uint8_t>(b[i]);

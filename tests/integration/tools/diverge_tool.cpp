@@ -63,7 +63,8 @@ T wait_for(asio::io_context& io, std::optional<T>& slot, Ms limit = 120s) {
     if (io.stopped()) io.restart();
   }
   if (!slot) {
-    std::fprintf(stderr, "tool: no completion within %lld ms\n", static_cast<long long>(limit.count()));
+    std::fprintf(stderr, "tool: no completion within %lld ms\n",
+                 static_cast<long long>(limit.count()));
     std::exit(1);
   }
   return *slot;
@@ -82,7 +83,8 @@ ReplicationHistory history(asio::io_context& io, const Server& port) {
   auto r = command(io, port, {"INFO", "replication"});
   auto info = r.ok() && r.reply.is_text() ? parse_info(r.reply.str) : std::nullopt;
   if (!info) {
-    std::fprintf(stderr, "INFO replication on %s:%d: %s\n", port.host.c_str(), port.port, r.message.c_str());
+    std::fprintf(stderr, "INFO replication on %s:%d: %s\n", port.host.c_str(), port.port,
+                 r.message.c_str());
     std::exit(1);
   }
   return ReplicationHistory::from(*info);
@@ -94,8 +96,12 @@ struct Sides {
   DivergenceVerdict verdict;
   const Server& keeper_port() const { return port[verdict.keeper == Side::a ? 0 : 1]; }
   const Server& yielder_port() const { return port[verdict.yielder == Side::a ? 0 : 1]; }
-  const ReplicationHistory& keeper() const { return side[verdict.keeper == Side::a ? 0 : 1].history; }
-  const ReplicationHistory& yielder() const { return side[verdict.yielder == Side::a ? 0 : 1].history; }
+  const ReplicationHistory& keeper() const {
+    return side[verdict.keeper == Side::a ? 0 : 1].history;
+  }
+  const ReplicationHistory& yielder() const {
+    return side[verdict.yielder == Side::a ? 0 : 1].history;
+  }
 };
 
 Sides judge(asio::io_context& io, const Server& a, const Server& b, bool count) {
@@ -121,13 +127,14 @@ Sides judge(asio::io_context& io, const Server& a, const Server& b, bool count) 
   }
   s.verdict = decide_divergence(s.side[0], s.side[1]);
   const auto& v = s.verdict;
-  std::printf("fork_kind=%s\nfork=%lld\ncommon=%s\na_bytes=%lld\nb_bytes=%lld\nkeeper=%s\nby_data=%d\n"
-              "yielder_has_writes=%d\nsave_whole=%d\npartial_resync=%d\nsave_from=%lld\nsave_to=%lld\n"
-              "save_from_backlog=%d\nreason=%s\n",
-              std::string(to_string(v.fork.kind)).c_str(), v.fork.fork_offset, v.fork.common_replid.c_str(),
-              v.fork.a_bytes, v.fork.b_bytes, std::string(to_string(v.keeper)).c_str(), v.by_data,
-              v.yielder_has_writes, v.save_whole_data_set, v.partial_resync,
-              v.save_from ? v.save_from->offset : -1, v.save_to, v.save_from_backlog, v.reason.c_str());
+  std::printf(
+      "fork_kind=%s\nfork=%lld\ncommon=%s\na_bytes=%lld\nb_bytes=%lld\nkeeper=%s\nby_data=%d\n"
+      "yielder_has_writes=%d\nsave_whole=%d\npartial_resync=%d\nsave_from=%lld\nsave_to=%lld\n"
+      "save_from_backlog=%d\nreason=%s\n",
+      std::string(to_string(v.fork.kind)).c_str(), v.fork.fork_offset, v.fork.common_replid.c_str(),
+      v.fork.a_bytes, v.fork.b_bytes, std::string(to_string(v.keeper)).c_str(), v.by_data,
+      v.yielder_has_writes, v.save_whole_data_set, v.partial_resync,
+      v.save_from ? v.save_from->offset : -1, v.save_to, v.save_from_backlog, v.reason.c_str());
   return s;
 }
 
@@ -162,11 +169,13 @@ int cmd_save(const Server& a, const Server& b, const std::string& dir, bool coun
   const auto r = wait_for(io, out);
   const auto ms = std::chrono::duration_cast<Ms>(Clock::now() - started).count();
   command(io, port, {"CLIENT", "UNPAUSE"});
-  std::printf("result=%s\nkind=%s\npath=%s\ncommands=%lld\nkeepalives=%lld\nbytes=%llu\nfirst=%lld\nlast=%lld\n"
-              "db_at_fork=%d\nsave_ms=%lld\nmessage=%s\n",
-              r.ok() ? "ok" : "failed", std::string(to_string(r.kind)).c_str(), r.path.c_str(), r.commands,
-              r.keepalives, static_cast<unsigned long long>(r.bytes), r.first_offset, r.last_offset,
-              r.db_at_fork.value_or(-1), static_cast<long long>(ms), r.message.c_str());
+  std::printf(
+      "result=%s\nkind=%s\npath=%s\ncommands=%lld\nkeepalives=%lld\nbytes=%llu\nfirst=%lld\nlast=%"
+      "lld\n"
+      "db_at_fork=%d\nsave_ms=%lld\nmessage=%s\n",
+      r.ok() ? "ok" : "failed", std::string(to_string(r.kind)).c_str(), r.path.c_str(), r.commands,
+      r.keepalives, static_cast<unsigned long long>(r.bytes), r.first_offset, r.last_offset,
+      r.db_at_fork.value_or(-1), static_cast<long long>(ms), r.message.c_str());
   return r.ok() ? 0 : 1;
 }
 
@@ -191,15 +200,18 @@ int cmd_merge(const Server& a, const Server& b, const std::string& saved) {
   merge_diverged_writes(io, req, opts, [&](DivergedMergeResult r) { out = std::move(r); });
   const auto r = wait_for(io, out, 180s);
   const auto ms = std::chrono::duration_cast<Ms>(Clock::now() - started).count();
-  std::printf("result=%s\nreplayed=%lld\nkept=%lld\nrefused=%lld\naborted_execs=%lld\nkeeper_commands=%lld\n"
-              "keeper_keys=%zu\nconflicts=%s\nmerge_ms=%lld\nmessage=%s\n",
-              r.ok() ? "ok" : "failed", r.replayed, r.kept, r.refused, r.aborted_execs, r.keeper_commands, r.keeper_keys,
-              r.conflicts_path.c_str(), static_cast<long long>(ms), r.message.c_str());
+  std::printf(
+      "result=%s\nreplayed=%lld\nkept=%lld\nrefused=%lld\naborted_execs=%lld\nkeeper_commands=%"
+      "lld\n"
+      "keeper_keys=%zu\nconflicts=%s\nmerge_ms=%lld\nmessage=%s\n",
+      r.ok() ? "ok" : "failed", r.replayed, r.kept, r.refused, r.aborted_execs, r.keeper_commands,
+      r.keeper_keys, r.conflicts_path.c_str(), static_cast<long long>(ms), r.message.c_str());
   for (const auto& line : r.samples) std::printf("sample=%s\n", line.c_str());
   return r.ok() ? 0 : 1;
 }
 
-int cmd_write(const Server& server, const std::string& keys_file, const std::string& value, long interval_us) {
+int cmd_write(const Server& server, const std::string& keys_file, const std::string& value,
+              long interval_us) {
   std::vector<std::string> keys;
   if (FILE* f = std::fopen(keys_file.c_str(), "r")) {
     char line[4096];
@@ -242,9 +254,10 @@ int cmd_write(const Server& server, const std::string& keys_file, const std::str
 }
 
 [[noreturn]] void usage() {
-  std::fprintf(stderr,
-               "usage: diverge_tool verdict A B [count] | save A B DIR [count] | merge A B SAVED_FILE |\n"
-               "       write S KEYS_FILE VALUE [INTERVAL_US]\n");
+  std::fprintf(
+      stderr,
+      "usage: diverge_tool verdict A B [count] | save A B DIR [count] | merge A B SAVED_FILE |\n"
+      "       write S KEYS_FILE VALUE [INTERVAL_US]\n");
   std::exit(2);
 }
 
@@ -260,8 +273,10 @@ int main(int argc, char** argv) {
     judge(io, a, b, argc > 4 && std::string(argv[4]) == "count");
     return 0;
   }
-  if (what == "save" && argc >= 5) return cmd_save(a, b, argv[4], argc > 5 && std::string(argv[5]) == "count");
+  if (what == "save" && argc >= 5)
+    return cmd_save(a, b, argv[4], argc > 5 && std::string(argv[5]) == "count");
   if (what == "merge" && argc >= 5) return cmd_merge(a, b, argv[4]);
-  if (what == "write" && argc >= 6) return cmd_write(a, argv[3], argv[4], argc > 5 ? std::atol(argv[5]) : 1000);
+  if (what == "write" && argc >= 6)
+    return cmd_write(a, argv[3], argv[4], argc > 5 ? std::atol(argv[5]) : 1000);
   usage();
 }

@@ -64,18 +64,18 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   });
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGUSR1);
-  std::function<void(boost::system::error_code, int)> on_signal =
-      [&](boost::system::error_code ec, int number) {
-        if (ec) return;
-        if (number != SIGUSR1) {
-          io.stop();
-          return;
-        }
-        std::printf("busy\n");
-        std::fflush(stdout);
-        ::sleep(2);  // deliberately blocking: this is the slow reader the test needs
-        signals.async_wait(on_signal);
-      };
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int number) {
+    if (ec) return;
+    if (number != SIGUSR1) {
+      io.stop();
+      return;
+    }
+    std::printf("busy\n");
+    std::fflush(stdout);
+    ::sleep(2);  // deliberately blocking: this is the slow reader the test needs
+    signals.async_wait(on_signal);
+  };
   signals.async_wait(on_signal);
   std::printf("ready\n");
   std::fflush(stdout);

@@ -29,7 +29,8 @@ bool parse_vip(const std::string& text, const std::string& device, nl::Vip& vip)
   if (!address) return false;
   vip.address = *address;
   vip.prefix_len = address->family == redvip::vrrp::Family::ipv4 ? 32 : 128;
-  if (slash != std::string::npos) vip.prefix_len = static_cast<std::uint8_t>(std::stoi(text.substr(slash + 1)));
+  if (slash != std::string::npos)
+    vip.prefix_len = static_cast<std::uint8_t>(std::stoi(text.substr(slash + 1)));
   vip.device = device;
   return true;
 }
@@ -41,7 +42,9 @@ std::chrono::nanoseconds thread_cpu() {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: vip_tool add|remove|present ADDR/PREFIX DEV [LABEL] | stale DEV VIP... | stall DEV COUNT BASE\n");
+  std::fprintf(stderr,
+               "usage: vip_tool add|remove|present ADDR/PREFIX DEV [LABEL] | stale DEV VIP... | "
+               "stall DEV COUNT BASE\n");
   return 2;
 }
 
@@ -158,8 +161,9 @@ int main(int argc, char** argv) {
     const auto result = manager->remove_stale(configured);
     for (const auto& vip : result.removed) std::printf("removed %s\n", nl::to_string(vip).c_str());
     for (const auto& [vip, error] : result.failed) {
-      std::fprintf(stderr, "%s\n",
-                   nl::AddressManager::describe_error(vip, error, nl::VipOperation::remove).c_str());
+      std::fprintf(
+          stderr, "%s\n",
+          nl::AddressManager::describe_error(vip, error, nl::VipOperation::remove).c_str());
     }
     return result.failed.empty() ? 0 : 1;
   }

@@ -96,8 +96,9 @@ redisContext* open(const Endpoint& e, const Options& o, std::string& error) {
   redisSetTimeout(c, to_timeval(o.timeout_ms));
   if (!o.password.empty()) {
     redisReply* r = o.user.empty()
-        ? static_cast<redisReply*>(redisCommand(c, "AUTH %s", o.password.c_str()))
-        : static_cast<redisReply*>(redisCommand(c, "AUTH %s %s", o.user.c_str(), o.password.c_str()));
+                        ? static_cast<redisReply*>(redisCommand(c, "AUTH %s", o.password.c_str()))
+                        : static_cast<redisReply*>(
+                              redisCommand(c, "AUTH %s %s", o.user.c_str(), o.password.c_str()));
     const bool ok = r != nullptr && r->type == REDIS_REPLY_STATUS;
     error = r == nullptr ? std::string(c->errstr) : (r->str ? r->str : "AUTH failed");
     if (r) freeReplyObject(r);
@@ -113,13 +114,15 @@ std::string key_of(const Options& o, long seq) { return o.prefix + ":" + std::to
 
 // Counts the acknowledged keys missing (or holding another value) on the server.
 // Returns -1 when the server could not be read.
-long count_missing(const Endpoint& e, const Options& o, const std::vector<long>& acked, long& extra_checked) {
+long count_missing(const Endpoint& e, const Options& o, const std::vector<long>& acked,
+                   long& extra_checked) {
   Options vo = o;
   vo.timeout_ms = 5000;
   std::string error;
   redisContext* c = open(e, vo, error);
   if (c == nullptr) {
-    std::fprintf(stderr, "verify: cannot connect to %s:%d: %s\n", e.host.c_str(), e.port, error.c_str());
+    std::fprintf(stderr, "verify: cannot connect to %s:%d: %s\n", e.host.c_str(), e.port,
+                 error.c_str());
     return -1;
   }
   long missing = 0;
@@ -155,7 +158,8 @@ long count_missing(const Endpoint& e, const Options& o, const std::vector<long>&
     freeReplyObject(r);
   }
   // Keys of ours the server holds in total (acknowledged or not): a sanity figure.
-  auto* r = static_cast<redisReply*>(redisCommand(c, "EVAL %s 0 %s",
+  auto* r = static_cast<redisReply*>(redisCommand(
+      c, "EVAL %s 0 %s",
       "local n=0 local cur='0' repeat local r=redis.call('SCAN',cur,'MATCH',ARGV[1],'COUNT',1000) "
       "cur=r[1] n=n+#r[2] until cur=='0' return n",
       (o.prefix + ":*").c_str()));
@@ -163,17 +167,19 @@ long count_missing(const Endpoint& e, const Options& o, const std::vector<long>&
   if (r) freeReplyObject(r);
   redisFree(c);
   if (missing > 0) {
-    std::fprintf(stderr, "verify: %ld acknowledged writes missing (first seq %ld)\n", missing, first_missing);
+    std::fprintf(stderr, "verify: %ld acknowledged writes missing (first seq %ld)\n", missing,
+                 first_missing);
   }
   return missing;
 }
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: vip_writer --target HOST[:PORT] [--duration S] [--interval-us N] [--timeout-ms N]\n"
-               "                  [--prefix P] [--user U] [--password-file F] [--verify HOST[:PORT]]\n"
-               "                  [--acked-file F] [--events]\n"
-               "       vip_writer --verify-only HOST[:PORT] --acked-file F [--prefix P] [auth options]\n");
+  std::fprintf(
+      stderr,
+      "usage: vip_writer --target HOST[:PORT] [--duration S] [--interval-us N] [--timeout-ms N]\n"
+      "                  [--prefix P] [--user U] [--password-file F] [--verify HOST[:PORT]]\n"
+      "                  [--acked-file F] [--events]\n"
+      "       vip_writer --verify-only HOST[:PORT] --acked-file F [--prefix P] [auth options]\n");
 }
 
 bool parse(int argc, char** argv, Options& o) {
@@ -244,7 +250,8 @@ int main(int argc, char** argv) {
   }
 
   const auto start = Clock::now();
-  const auto end = start + duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration_s));
+  const auto end =
+      start + duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration_s));
   std::vector<long> acked;
   acked.reserve(200000);
   long seq = 0;
@@ -293,7 +300,8 @@ int main(int argc, char** argv) {
         longest_gap_at_s = std::chrono::duration<double>(now - start).count();
       }
       if (in_outage && o.events) {
-        const long gap = last_ok ? static_cast<long>(duration_cast<milliseconds>(now - *last_ok).count()) : -1;
+        const long gap =
+            last_ok ? static_cast<long>(duration_cast<milliseconds>(now - *last_ok).count()) : -1;
         std::printf("%s writer: writes resumed after %ld ms without an acknowledged write\n",
                     wall_clock().c_str(), gap);
         std::fflush(stdout);
@@ -326,11 +334,16 @@ int main(int argc, char** argv) {
   long lost = -1, present = -1;
   if (o.verify) lost = count_missing(*o.verify, o, acked, present);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("summary: %zu acknowledged of %ld attempts in %.1f s, %ld errors, %ld connects; last error: %s\n",
-              acked.size(), attempts, elapsed, errors, reconnects, last_error.empty() ? "-" : last_error.c_str());
-  std::printf("RESULT acked=%zu outage_ms=%ld lost=%ld attempts=%ld errors=%ld outage_end_s=%.3f keys_on_server=%ld\n",
-              acked.size(), static_cast<long>(duration_cast<milliseconds>(longest_gap).count()), lost,
-              attempts, errors, longest_gap_at_s, present);
+  std::printf(
+      "summary: %zu acknowledged of %ld attempts in %.1f s, %ld errors, %ld connects; last error: "
+      "%s\n",
+      acked.size(), attempts, elapsed, errors, reconnects,
+      last_error.empty() ? "-" : last_error.c_str());
+  std::printf(
+      "RESULT acked=%zu outage_ms=%ld lost=%ld attempts=%ld errors=%ld outage_end_s=%.3f "
+      "keys_on_server=%ld\n",
+      acked.size(), static_cast<long>(duration_cast<milliseconds>(longest_gap).count()), lost,
+      attempts, errors, longest_gap_at_s, present);
   if (acked.empty()) return 1;
   return lost > 0 ? 3 : (lost < 0 && o.verify ? 1 : 0);
 }

@@ -13,8 +13,8 @@ namespace nl = redvip::netlink;
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "create" && (argc == 6 || argc == 7)) {
-    const auto family = std::string(argv[5]) == "6" ? redvip::vrrp::Family::ipv6
-                                                     : redvip::vrrp::Family::ipv4;
+    const auto family =
+        std::string(argv[5]) == "6" ? redvip::vrrp::Family::ipv6 : redvip::vrrp::Family::ipv4;
     nl::VmacOptions options;
     if (argc == 7 && std::string(argv[6]) == "bridge") options.mode = nl::MacvlanMode::bridge;
     const auto vrid = static_cast<std::uint8_t>(std::atoi(argv[4]));
@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  std::fprintf(stderr, "usage: vmac_tool create PARENT NAME VRID 4|6 [private|bridge] | remove NAME\n");
+  std::fprintf(stderr,
+               "usage: vmac_tool create PARENT NAME VRID 4|6 [private|bridge] | remove NAME\n");
   return 2;
 }

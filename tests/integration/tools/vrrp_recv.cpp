@@ -16,14 +16,12 @@ namespace {
 
 std::string describe(const redvip::vrrp::Advert& advert, const redvip::vrrp::IpMeta& meta) {
   std::string line = "advert src=" + meta.source.to_string() +
-                     " dst=" + meta.destination.to_string() +
-                     " ttl=" + std::to_string(meta.ttl) +
+                     " dst=" + meta.destination.to_string() + " ttl=" + std::to_string(meta.ttl) +
                      " version=" + std::to_string(static_cast<int>(advert.version)) +
                      " vrid=" + std::to_string(advert.vrid) +
                      " priority=" + std::to_string(advert.priority) +
                      " interval_cs=" + std::to_string(advert.interval.count()) +
-                     " auth=" + std::to_string(static_cast<int>(advert.auth_type)) +
-                     " addresses=";
+                     " auth=" + std::to_string(static_cast<int>(advert.auth_type)) + " addresses=";
   for (std::size_t i = 0; i < advert.addresses.size(); ++i) {
     if (i > 0) line += ',';
     line += advert.addresses[i].to_string();

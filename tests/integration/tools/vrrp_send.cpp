@@ -61,8 +61,7 @@ bool hostile_send(int fd, const redvip::vrrp::IpAddress& destination, unsigned i
     sin6->sin6_scope_id = index;
     length = sizeof *sin6;
   }
-  return ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&to), length) >=
-         0;
+  return ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&to), length) >= 0;
 }
 
 }  // namespace
