@@ -13,6 +13,7 @@
 // While a split is being reconciled our Redis follows nobody on its own (follow() and the
 // check's "another master took over" rule are held back): a REPLICAOF before the save would
 // discard exactly the writes the save is for.
+#include <algorithm>
 #include <fmt/format.h>
 
 // g++ 12 inlines Asio's coroutine frame allocation into these sequences and then reports its
@@ -67,6 +68,17 @@ Standing standing_of(int priority, const vrrp::IpAddress& address) {
 
 void RedisRoleController::split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority,
                                       bool we_yield) {
+  // A master that is no configured peer (a forged advert) may cost the VIP, never a connection
+  // to its Redis: yielding to it is a plain demotion (which counts it and keeps our data).
+  const auto& peers = redis_.peers;
+  if (std::find(peers.begin(), peers.end(), other) == peers.end()) {
+    if (we_yield) {
+      demoted(other);
+    } else {
+      configured_peer(other, "reconciling a split brain with");
+    }
+    return;
+  }
   if (we_yield) {
     // The VIP is gone already (the instance removed it). Our Redis stays as it is until the
     // node that kept the VIP has compared the data.
