@@ -76,34 +76,40 @@ local_vip $VIP || fail "VIP gone after reload"
 grep -q "^Deleted.*$VIP" /tmp/addr-monitor.log && { cat /tmp/addr-monitor.log; fail "the VIP flapped during the reload"; }
 pass "reload: same PID $pid, still active, VIP kept (no address event)"
 
+# systemd grants LimitNOFILE=65536 up to its own hard limit (a container's may be lower).
+ceiling=$(awk '/^Max open files/ {print $5}' /proc/1/limits)
+want=$(( ceiling == 0 || ceiling > 65536 ? 65536 : ceiling ))
+[[ $ceiling == unlimited ]] && want=65536
 nofile=$(awk '/^Max open files/ {print $4 " " $5}' "/proc/$pid/limits")
-[[ $nofile == "65536 65536" ]] || fail "the daemon's descriptor limit is '$nofile', not the unit's LimitNOFILE=65536"
-pass "descriptor limit 65536 (LimitNOFILE)"
+[[ $nofile == "$want $want" ]] || fail "the daemon's descriptor limit is '$nofile', not the unit's LimitNOFILE=65536 (capped at systemd's $ceiling)"
+pass "descriptor limit $want (LimitNOFILE=65536, systemd's own limit $ceiling)"
 
 step "vrrp_rt_priority and vrrp_no_swap work under the unit's limits"
 journal_mark
 { printf 'global_defs {\n    vrrp_rt_priority 10\n    vrrp_no_swap\n}\n'; node_config 150; } >"$CONF"
-# A kernel with RT_GROUP_SCHED on cgroup v1 gives the service's cpu cgroup no real-time budget
-# whatever the unit's limits say (this CI kernel is one): then the daemon must say so, keep the
-# memory lock and keep running; the scheduler itself is tested on the host (realtime_options).
-rt_budget=$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ {print $2 ":" $3}' "/proc/$pid/cgroup" | {
-  IFS=: read -r ctrl path && cat "/sys/fs/cgroup/$ctrl$path/cpu.rt_runtime_us" 2>/dev/null; } || true)
+# systemd grants LimitRTPRIO=/LimitMEMLOCK= only up to its own hard limits: in a container
+# whose PID 1 has none (this CI's), the daemon must say what failed and what permits it, and keep
+# running; SCHED_RR and the lock themselves are tested on the host (realtime_options).
+pid1_hard() { awk -v k="$1" 'index($0, k) == 1 {print $(NF-1)}' /proc/1/limits; }
+rtprio_hard=$(pid1_hard "Max realtime priority")
+memlock_hard=$(pid1_hard "Max locked memory")
 systemctl reload redvip || fail "systemctl reload failed"
-if [[ $rt_budget == 0 ]]; then
-  wait_journal 3 "cannot run SCHED_RR at priority 10: Operation not permitted .the kernel gives this process.s cpu cgroup no real-time budget"
-  wait_journal 3 "memory locked"
-  [[ $(main_pid) == "$pid" ]] && local_vip $VIP || fail "the refused scheduler disturbed the daemon"
-  echo "note: this kernel gives the service's cgroup no real-time budget (cpu.rt_runtime_us 0); SCHED_RR is not checked here"
+if [[ $rtprio_hard != unlimited && $rtprio_hard -lt 10 ]] || [[ $memlock_hard != unlimited ]]; then
+  wait_journal 3 "cannot (run SCHED_RR|lock memory).*needs root"
+  [[ $(main_pid) == "$pid" ]] && local_vip $VIP || fail "the refused request disturbed the daemon"
+  echo "note: systemd here may grant RTPRIO up to $rtprio_hard and MEMLOCK up to $memlock_hard: the refusal is checked, not SCHED_RR"
+  granted=0
 else
   wait_journal 3 "scheduler SCHED_RR 10, memory locked"
   chrt -p "$pid" | grep -q "SCHED_RR" || fail "not SCHED_RR: $(chrt -p "$pid")"
+  (( $(proc_field "$pid" VmLck | tr -dc 0-9) > 0 )) || fail "no memory locked: $(proc_field "$pid" VmLck)"
+  granted=1
 fi
-(( $(proc_field "$pid" VmLck | tr -dc 0-9) > 0 )) || fail "no memory locked: $(proc_field "$pid" VmLck)"
 node_config 150 >"$CONF"
 systemctl reload redvip || fail "systemctl reload failed"
 wait_until 3 bash -c "chrt -p $pid | grep -q SCHED_OTHER" || fail "still $(chrt -p "$pid") after removing vrrp_rt_priority"
 wait_until 3 bash -c "(( \$(grep VmLck /proc/$pid/status | tr -dc 0-9) == 0 ))" || fail "memory still locked after removing vrrp_no_swap"
-pass "vrrp_no_swap locks memory as the redvip user$([[ $rt_budget == 0 ]] && echo ", SCHED_RR refused with the cgroup named" || echo " and SCHED_RR 10 runs"), back to normal on reload"
+pass "$( ((granted)) && echo "SCHED_RR 10 and locked memory as the redvip user" || echo "refused with what permits it, daemon unharmed"), back to normal on reload"
 
 step "a reload with a broken config keeps the running one"
 journal_mark

@@ -35,11 +35,11 @@ redis_start n1
 redis_start n2
 # nopreempt, as the packaged example: the upgraded n1 stays BACKUP rather than taking the master
 # role back with a second switchover.
-cp "$(redis_node_conf n1 150 "nopreempt unicast_peer { 10.77.0.2 }")" /etc/redvip/redvip.conf
+cp "$(redis_node_conf n1 150 $'nopreempt\n    unicast_peer {\n        10.77.0.2\n    }')" /etc/redvip/redvip.conf
 chmod 0644 /etc/redvip/redvip.conf
 systemctl enable --now redvip || { journalctl -u redvip -b --no-pager | tail -20; fail "enable --now redvip"; }
 systemd-run --quiet --unit=redvip-n2 --collect -p Type=notify -p NotifyAccess=main \
-  -p NetworkNamespacePath="/run/netns/$(topo_ns n2)" "$REDVIPD" -f "$(redis_node_conf n2 100 "nopreempt unicast_peer { 10.77.0.1 }")"
+  -p NetworkNamespacePath="/run/netns/$(topo_ns n2)" "$REDVIPD" -f "$(redis_node_conf n2 100 $'nopreempt\n    unicast_peer {\n        10.77.0.1\n    }')"
 wait_until 10 only_holder n1 n1 n2 || fail "n1 did not become the only VIP holder: '$(vip_holders $VIP n1 n2)'"
 wait_until 10 redis_follows n2 10.77.0.1 || fail "n2's Redis does not follow n1"
 [[ $(redis_info_field n1 role) == master ]] || fail "n1's Redis is not master"
