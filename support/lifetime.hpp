@@ -19,8 +19,8 @@ class Lifetime {
 
    private:
     friend class Lifetime;
-    explicit Watch(std::weak_ptr<const char> token) : token_(std::move(token)) {}
-    std::weak_ptr<const char> token_;
+    explicit Watch(std::weak_ptr<char> token) : token_(std::move(token)) {}
+    std::weak_ptr<char> token_;
   };
 
   Lifetime() = default;
@@ -32,7 +32,7 @@ class Lifetime {
   void end() { token_.reset(); }
 
  private:
-  std::shared_ptr<const char> token_ = std::make_shared<const char>();
+  std::shared_ptr<char> token_ = std::make_shared<char>();
 };
 
 }  // namespace redvip
