@@ -23,6 +23,15 @@
 
 namespace redvip::test {
 
+// The fake group's addresses: this node and two peers.
+inline constexpr const char* k_us = "10.0.0.1";
+inline constexpr const char* k_n2 = "10.0.0.2";
+inline constexpr const char* k_n3 = "10.0.0.3";
+
+inline redvip::vrrp::IpAddress ip(const char* text) {
+  return *redvip::vrrp::IpAddress::parse(text);
+}
+
 namespace asio = boost::asio;
 using agent::Awaitable;
 using agent::ConnectedReplica;

@@ -18,12 +18,6 @@ namespace vrrp = redvip::vrrp;
 
 namespace {
 
-constexpr const char* k_us = "10.0.0.1";
-constexpr const char* k_n2 = "10.0.0.2";
-constexpr const char* k_n3 = "10.0.0.3";
-
-vrrp::IpAddress ip(const char* text) { return *vrrp::IpAddress::parse(text); }
-
 struct SwitchRig {
   SwitchRig() {
     settings.name = "vi_test";
