@@ -60,8 +60,8 @@ struct FakeNode {
   // Script.
   bool syncs = true;               // REPLICAOF to a reachable master completes its sync at once
   bool confirms_promotion = true;  // false: REPLICAOF NO ONE answers +OK, ROLE still says replica
-  bool hold_promotion =
-      false;  // REPLICAOF NO ONE is received, its confirmation waits for release()
+  // REPLICAOF NO ONE is executed, its confirmation (the reply, then ROLE) waits for release()
+  bool hold_promotion = false;
   long long writes_per_look = 0;   // as an unpaused master: new bytes per INFO
   long long stream_per_look = -1;  // as a replica: bytes per INFO toward its master (-1: all)
   std::string refuses_replicaof;   // non-empty: REPLICAOF <host> answers this error
@@ -206,18 +206,21 @@ class FakeOperations final : public RedisOperations {
     FakeNode* n = co_await reach();
     if (n == nullptr) co_return refused();
     note(*n, "REPLICAOF NO ONE");
+    if (n->confirms_promotion) {
+      // Redis has executed it: any other connection's INFO already says master.
+      if (n->role == RedisRole::replica) n->replid = "promoted-" + n->host;
+      n->role = RedisRole::master;
+      n->master_host.clear();
+      n->link_up = false;
+      n->last_write_offset = n->offset;
+      n->promoted_at = n->offset;
+    }
     if (n->hold_promotion) {
       co_await agent::await_callback<int>([n](auto resume) { n->held = [resume] { resume(0); }; });
     }
     if (!n->confirms_promotion) {
       co_return RedisOpResult{make_error_code(RedisErrc::not_confirmed), "ROLE says replica"};
     }
-    if (n->role == RedisRole::replica) n->replid = "promoted-" + n->host;
-    n->role = RedisRole::master;
-    n->master_host.clear();
-    n->link_up = false;
-    n->last_write_offset = n->offset;
-    n->promoted_at = n->offset;
     co_return RedisOpResult{{}, "promoted"};
   }
 

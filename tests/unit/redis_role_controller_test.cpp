@@ -215,6 +215,21 @@ TEST_CASE("role controller: the VIP waits until REPLICAOF NO ONE is confirmed") 
     REQUIRE(rig.run([&] { return rig.answered(); }));
     CHECK(rig.answer->first);
   }
+  SECTION("a check that sees our Redis master before the confirmation keeps the gate open") {
+    // The health check's INFO can answer between REPLICAOF NO ONE and its confirmation: that is
+    // our own promotion, not "another master took over" (it closed the gate as the VIP went up,
+    // and the new master went straight to FAULT).
+    rig.group->local_node().hold_promotion = true;
+    rig.promote();
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF NO ONE"); }));
+    rig.check();
+    CHECK_FALSE(rig.instance.is_blocked("redis sync"));
+    rig.group->local_node().release();
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    CHECK(rig.answer->first);
+    rig.check();
+    CHECK_FALSE(rig.instance.is_blocked("redis sync"));
+  }
   SECTION("never when ROLE does not confirm it") {
     rig.group->local_node().confirms_promotion = false;
     rig.promote();

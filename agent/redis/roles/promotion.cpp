@@ -53,6 +53,11 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announce
 Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
     std::optional<vrrp::IpAddress> live_master) {
   // The old master, paused and caught up with, while it still has to be dealt with.
+  promoting_ = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done_promoting{promoting_};
   std::shared_ptr<RedisOperations> old;
   if (live_master) {
     old = peer(live_master->to_string(), redis_.peer_port);

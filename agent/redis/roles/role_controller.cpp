@@ -126,8 +126,9 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   connects_seen_ = connects;
   const std::optional<std::string> following =
       following_ ? std::optional<std::string>(following_->to_string()) : std::nullopt;
-  // While a split brain is reconciled our Redis is a master beside another on purpose.
-  const bool master_heard = master_heard_.has_value() && !split_hold_;
+  // While a split brain is reconciled our Redis is a master beside another on purpose; while
+  // we promote it, the master we heard is the one we replace.
+  const bool master_heard = master_heard_.has_value() && !split_hold_ && !promoting_;
   const auto verdict =
       judge_check(gate_, info, reconnected, following, redis_.peer_port, master_heard);
   if (verdict.forget_following) following_.reset();

@@ -211,6 +211,9 @@ class RedisRoleController : public RoleHooks {
   std::optional<vrrp::IpAddress> last_follow_target_;
   Clock::time_point started_{};
   std::optional<vrrp::IpAddress> master_heard_;  // the VRRP master, while we are backup
+  // A promotion is under way: a check that finds our Redis master may be seeing its
+  // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
+  bool promoting_ = false;
   bool cold_check_in_flight_ = false;
   std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
