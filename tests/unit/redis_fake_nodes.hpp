@@ -70,6 +70,7 @@ struct FakeNode {
   long long last_write_offset = 0;  // the offset of the last write this node accepted as master
   long long promoted_at = -1;       // our offset when REPLICAOF NO ONE was confirmed
   std::function<void()> held;       // a held confirmation; call release() to let it answer
+  std::vector<std::string> killed_through;  // the endpoints of the last CLIENT KILL
 
   std::string name() const { return host + ":" + std::to_string(port); }
   void release() {
@@ -244,9 +245,10 @@ class FakeOperations final : public RedisOperations {
     co_return RedisOpResult{{}, "following"};
   }
 
-  Awaitable<RedisOpResult> kill_clients(Ms) override {
+  Awaitable<RedisOpResult> kill_clients(std::vector<std::string> through, Ms) override {
     FakeNode* n = co_await reach();
     if (n == nullptr) co_return refused();
+    n->killed_through = std::move(through);
     note(*n, "CLIENT KILL normal pubsub");
     co_return RedisOpResult{{}, "killed"};
   }

@@ -95,25 +95,40 @@ TEST_CASE(
   CHECK(sent);
 }
 
-TEST_CASE("operations: kill_clients never kills our own connection") {
+TEST_CASE("operations: kill_clients drops only the VIP's clients, never our own connection") {
   boost::asio::io_context io;
   FakeRedis fake(io, [&](const std::vector<std::string>& argv) -> std::optional<std::string> {
     if (argv[0] == "CLIENT" && argv[1] == "KILL") return std::string(":2\r\n");
     return ok_for_all(argv);
   });
   auto ops = operations_on(connect_to(io, fake.port()), false);
-  auto r = run_op(io, ops->kill_clients(1s));
+  auto r = run_op(io, ops->kill_clients({"10.0.0.100:6379", "[fd00::100]:6379"}, 1s));
   CHECK(r.ok());
-  int kills = 0;
+  CHECK(r.message == "killed 8 clients of the VIP");
+  std::vector<std::vector<std::string>> kills;
   for (const auto& argv : fake.received) {
-    if (argv.size() >= 2 && argv[1] == "KILL") {
-      ++kills;
-      REQUIRE(argv.size() == 6);
-      CHECK(argv[4] == "SKIPME");
-      CHECK(argv[5] == "yes");
-    }
+    if (argv.size() >= 2 && argv[1] == "KILL") kills.push_back(argv);
   }
-  CHECK(kills == 2);
+  using Argv = std::vector<std::string>;
+  CHECK(kills ==
+        std::vector<Argv>{
+            {"CLIENT", "KILL", "LADDR", "10.0.0.100:6379", "TYPE", "normal", "SKIPME", "yes"},
+            {"CLIENT", "KILL", "LADDR", "10.0.0.100:6379", "TYPE", "pubsub", "SKIPME", "yes"},
+            {"CLIENT", "KILL", "LADDR", "[fd00::100]:6379", "TYPE", "normal", "SKIPME", "yes"},
+            {"CLIENT", "KILL", "LADDR", "[fd00::100]:6379", "TYPE", "pubsub", "SKIPME", "yes"},
+        });
+}
+
+TEST_CASE("operations: kill_clients names the endpoint a Redis refused") {
+  boost::asio::io_context io;
+  FakeRedis fake(io, [&](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "CLIENT" && argv[1] == "KILL") return std::string("-ERR syntax error\r\n");
+    return ok_for_all(argv);
+  });
+  auto ops = operations_on(connect_to(io, fake.port()), false);
+  auto r = run_op(io, ops->kill_clients({"10.0.0.100:6379"}, 1s));
+  CHECK_FALSE(r.ok());
+  CHECK(r.message == "CLIENT KILL LADDR 10.0.0.100:6379: ERR syntax error");
 }
 
 TEST_CASE("operations: peer_data asks three INFO sections at once and judges them") {

@@ -24,6 +24,11 @@ InstanceSettings settings_for_test(std::vector<vrrp::IpAddress> unicast_peers = 
   s.name = "vi_test";
   s.advert_interval = vrrp::Centiseconds{1};
   s.unicast_peers = std::move(unicast_peers);
+  for (const char* vip : {"10.0.0.100", "fd00::100"}) {
+    VirtualAddress v;
+    v.address = ip(vip);
+    s.vips.push_back(v);
+  }
   RedisSettings r;
   // As the parser resolves it: the unicast peers, else the block's peers { }.
   r.peers =
@@ -285,7 +290,7 @@ TEST_CASE("role controller: preempting a live master takes its last write first"
   }
 }
 
-TEST_CASE("role controller: leaving master follows the new master, then drops every client") {
+TEST_CASE("role controller: leaving master follows the new master, then drops the VIP's clients") {
   Rig rig;
   rig.group->add(k_us, RedisRole::master, 1000, 10);
   rig.group->add(k_n2, RedisRole::master, 1000, 10);
@@ -304,6 +309,9 @@ TEST_CASE("role controller: leaving master follows the new master, then drops ev
   rig.group->journal.clear();
   rig.controller->demoted(std::nullopt);
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT KILL normal pubsub"); }));
+  // Only the clients that came through a VIP: the other daemon's connections stay.
+  CHECK(rig.group->local_node().killed_through ==
+        std::vector<std::string>{"10.0.0.100:6379", "[fd00::100]:6379"});
 }
 
 TEST_CASE(

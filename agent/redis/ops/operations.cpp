@@ -129,21 +129,28 @@ Awaitable<RedisOpResult> follow(Conn conn, std::string host, int port, Ms timeou
   co_return success("following " + endpoint_text(host, port));
 }
 
-Awaitable<RedisOpResult> kill_clients(Conn conn, Ms timeout) {
-  std::vector<Argv> kills{{"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"},
-                          {"CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"}};
-  const auto rs = co_await send_all(conn, std::move(kills), timeout);
-  if (rs.size() != 2)
-    co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL: incomplete answer");
-  const auto& normal = rs[0];
-  const auto& pubsub = rs[1];
-  if (!normal.ok()) co_return failure(normal, "CLIENT KILL TYPE normal");
-  if (!pubsub.ok()) co_return failure(pubsub, "CLIENT KILL TYPE pubsub");
-  if (!normal.reply.is_integer() || !pubsub.reply.is_integer()) {
-    co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL: unexpected reply");
+// Only connections that came in through a VIP (their local address is VIP:port): another
+// daemon's checks and clients that chose this node's own address are not ours to cut.
+Awaitable<RedisOpResult> kill_clients(Conn conn, std::vector<std::string> through, Ms timeout) {
+  std::vector<Argv> kills;
+  for (const auto& laddr : through) {
+    for (const char* type : {"normal", "pubsub"})
+      kills.push_back(Argv{"CLIENT", "KILL", "LADDR", laddr, "TYPE", type, "SKIPME", "yes"});
   }
-  co_return success("killed " + std::to_string(normal.reply.integer) + " normal and " +
-                    std::to_string(pubsub.reply.integer) + " pubsub clients");
+  if (kills.empty()) co_return success("no VIP: no client to drop");
+  const auto expected = kills.size();
+  const auto rs = co_await send_all(conn, std::move(kills), timeout);
+  if (rs.size() != expected)
+    co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL: incomplete answer");
+  long long killed = 0;
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    const auto& what = through[i / 2];
+    if (!rs[i].ok()) co_return failure(rs[i], "CLIENT KILL LADDR " + what);
+    if (!rs[i].reply.is_integer())
+      co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL LADDR " + what + ": not a count");
+    killed += rs[i].reply.integer;
+  }
+  co_return success("killed " + std::to_string(killed) + " clients of the VIP");
 }
 
 Awaitable<RedisOpResult> pause_writes(Conn conn, Ms pause, Ms timeout) {
@@ -191,7 +198,9 @@ class ConnectionOperations final : public RedisOperations {
   Awaitable<RedisOpResult> follow(std::string host, int port, Ms t) override {
     return agent::follow(conn_, std::move(host), port, t);
   }
-  Awaitable<RedisOpResult> kill_clients(Ms t) override { return agent::kill_clients(conn_, t); }
+  Awaitable<RedisOpResult> kill_clients(std::vector<std::string> through, Ms t) override {
+    return agent::kill_clients(conn_, std::move(through), t);
+  }
   Awaitable<RedisOpResult> pause_writes(Ms pause, Ms t) override {
     return agent::pause_writes(conn_, pause, t);
   }
@@ -217,7 +226,9 @@ class StopGuardedOperations final : public RedisOperations,
   Awaitable<RedisOpResult> follow(std::string host, int port, Ms t) override {
     return wrap(inner_->follow(std::move(host), port, t));
   }
-  Awaitable<RedisOpResult> kill_clients(Ms t) override { return wrap(inner_->kill_clients(t)); }
+  Awaitable<RedisOpResult> kill_clients(std::vector<std::string> through, Ms t) override {
+    return wrap(inner_->kill_clients(std::move(through), t));
+  }
   Awaitable<RedisOpResult> pause_writes(Ms pause, Ms t) override {
     return wrap(inner_->pause_writes(pause, t));
   }

@@ -4,8 +4,9 @@
 // trusting "+OK". RedisOperations is the seam of the role controller: in production it runs over
 // a RedisConnection (operations_on), in unit tests over a scripted fake.
 //
-// kill_clients() relies on CLIENT KILL's SKIPME (the default), which spares only the connection
-// that sends it: the local Redis's operations use the health checker's connection.
+// kill_clients() cuts only connections made to a VIP (CLIENT KILL LADDR, Redis 6.2+), so the
+// health checker's connection, which the local Redis's operations share, and every other
+// daemon's connections survive it.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -44,8 +45,11 @@ class RedisOperations {
   // REPLICAOF host port, then ROLE must name that master. Skipped (ok, message says so) when
   // Redis already replicates from host:port with the link up.
   virtual Awaitable<RedisOpResult> follow(std::string host, int port, Ms timeout) = 0;
-  // CLIENT KILL TYPE normal, then TYPE pubsub (SKIPME yes: our own connection survives).
-  virtual Awaitable<RedisOpResult> kill_clients(Ms timeout) = 0;
+  // Drops the clients that came in through a VIP: CLIENT KILL LADDR <endpoint> TYPE normal,
+  // then TYPE pubsub, for each endpoint of `through` ("10.0.0.9:6379", "[fd00::9]:6379", as
+  // Redis writes laddr); SKIPME yes. Connections to the node's own address stay: another
+  // daemon's health check or role change, and clients that chose this node.
+  virtual Awaitable<RedisOpResult> kill_clients(std::vector<std::string> through, Ms timeout) = 0;
   // CLIENT PAUSE ms WRITE / CLIENT UNPAUSE.
   virtual Awaitable<RedisOpResult> pause_writes(Ms pause, Ms timeout) = 0;
   virtual Awaitable<RedisOpResult> unpause(Ms timeout) = 0;

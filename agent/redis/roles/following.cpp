@@ -85,7 +85,7 @@ Awaitable<void> RedisRoleController::leaving_master(std::optional<vrrp::IpAddres
   // Yielding in a split brain (split_heal.cpp): the save's replica connection must not be cut
   // in its handshake; that sequence drops the clients itself once our Redis follows.
   if (split_hold_) co_return;
-  const auto killed = co_await local_->kill_clients(kRoleChangeTimeout);
+  const auto killed = co_await local_->kill_clients(vip_endpoints(redis_.port), kRoleChangeTimeout);
   if (!killed.ok())
     log(Level::warning, settings_.name, "CLIENT KILL failed: {}", killed.message);
   else

@@ -153,7 +153,7 @@ Awaitable<void> RedisRoleController::make_replica_of_us(std::shared_ptr<RedisOpe
     log(Level::warning, settings_.name, "could not demote the old master {}: {}", old->name(),
         demoted.message);
   }
-  co_await old->kill_clients(kRoleChangeTimeout);
+  co_await old->kill_clients(vip_endpoints(redis_.peer_port), kRoleChangeTimeout);
   if (demoted.ok()) co_await old->unpause(kRoleChangeTimeout);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "agent/config/values.hpp"
 #include "agent/log/log.hpp"
 
 namespace redvip::agent {
@@ -96,6 +97,12 @@ void RedisRoleController::spawn(Awaitable<void> sequence) {
                  [stop = stop_.get_token(), name = settings_.name](std::exception_ptr e) {
                    if (e && !stop.stop_requested()) log_sequence_failure(name, e);
                  });
+}
+
+std::vector<std::string> RedisRoleController::vip_endpoints(std::uint16_t port) const {
+  std::vector<std::string> out;
+  for (const auto& vip : settings_.vips) out.push_back(to_string(HostPort{vip.address, port}));
+  return out;
 }
 
 std::shared_ptr<RedisOperations> RedisRoleController::peer(const std::string& host,

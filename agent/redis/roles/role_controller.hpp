@@ -147,6 +147,9 @@ class RedisRoleController : public RoleHooks {
   template <typename T, typename Then>
   void spawn(Awaitable<T> sequence, T failed, Then then);
   void spawn(Awaitable<void> sequence);
+  // "VIP:port" for each VIP, as Redis writes a client's laddr: the connections kill_clients
+  // drops on a Redis listening on `port`.
+  std::vector<std::string> vip_endpoints(std::uint16_t port) const;
   // promotion.cpp
   Awaitable<Verdict> promotion(std::optional<vrrp::IpAddress> live_master);
   Awaitable<void> approach(std::shared_ptr<RedisOperations> old, std::string old_host);

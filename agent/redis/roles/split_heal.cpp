@@ -208,7 +208,7 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
   }
   following_ = keeper;
   set_gate(PromotionGate{false, "", "split brain: syncing from " + host}, true);
-  co_await local_->kill_clients(kRoleChangeTimeout);
+  co_await local_->kill_clients(vip_endpoints(redis_.port), kRoleChangeTimeout);
   co_await local_->unpause(kRoleChangeTimeout);
   if (split_hold_ == keeper) split_hold_.reset();
   log(Level::notice, settings_.name, "split brain: our redis yielded, it replicates from {}:{}",

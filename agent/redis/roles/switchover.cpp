@@ -231,7 +231,7 @@ Awaitable<void> RedisRoleController::become_replica_after_release(
           "handover: no new master took over our redis within handover_timeout");
     }
   }
-  co_await local_->kill_clients(kRoleChangeTimeout);
+  co_await local_->kill_clients(vip_endpoints(redis_.port), kRoleChangeTimeout);
   co_await local_->unpause(kRoleChangeTimeout);
 }
 
