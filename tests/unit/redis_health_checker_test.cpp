@@ -57,8 +57,7 @@ TEST_CASE("health checker: rise successes make it healthy and INFO is exposed") 
   CHECK(fake.received[2] == std::vector<std::string>{"INFO", "replication"});
 }
 
-TEST_CASE(
-    "health checker: a silent server fails checks at their deadline and checks keep their rate") {
+TEST_CASE("health checker: a silent server fails one check per deadline, never several at once") {
   boost::asio::io_context io;
   FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
     if (argv[0] == "INFO") return bulk(k_replica_info);
@@ -66,7 +65,7 @@ TEST_CASE(
   });
   std::optional<Clock::time_point> unhealthy_at;
   const auto interval = 30ms;
-  const auto timeout = 60ms;
+  const auto timeout = 60ms;  // longer than the interval: checks must not overlap
   RedisHealthChecker checker(connect_to(io, fake.port()),
                              RedisHealthOptions{interval, timeout, 1, 2},
                              [&](Health h, const std::string&) {
@@ -82,16 +81,21 @@ TEST_CASE(
       io, [&] { return unhealthy_at.has_value(); }, 2s));
   const auto detect =
       std::chrono::duration_cast<std::chrono::milliseconds>(*unhealthy_at - stopped);
-  // fall=2: the check in flight and the next one both die at the first deadline, at the
-  // latest timeout + interval after the server stopped answering (+ scheduling slack).
-  CHECK(detect.count() <= (timeout + interval + 80ms).count());
-  CHECK(detect.count() >= timeout.count() - 5);
+  // fall=2: two checks, one after the other, each failing at its own deadline (the second one
+  // waits for the reconnection instead of failing at once): at least 2 × timeout after the
+  // server stopped answering, at most one interval more (+ scheduling slack).
+  CHECK(detect.count() >= (2 * timeout).count() - 5);
+  CHECK(detect.count() <= (2 * timeout + interval + 80ms).count());
 
-  // While the server stays silent, checks keep starting every interval: ~10 in 300 ms.
+  // While the server stays silent checks go on, one at a time (a check waiting for a
+  // reconnection fails at its deadline; while the connection backs off, a check fails at once):
+  // between one per deadline and about one per interval in 300 ms, never a spin.
   REQUIRE_FALSE(run_until(
       io, [] { return false; }, 300ms));
   const auto ran = checker.stats().checks - checks_before;
-  CHECK(ran >= 6);
+  CHECK(ran >= 3);
+  CHECK(ran <= 15);
+  CHECK(checker.stats().delayed > 0);
   CHECK(checker.stats().successes + checker.stats().failures == checker.stats().checks);
   CHECK(checker.health() == Health::unhealthy);
   CHECK_FALSE(checker.last_failure().empty());
@@ -99,6 +103,38 @@ TEST_CASE(
   fake.hang_all = false;  // new connections answer again (SIGCONT after the old ones closed)
   REQUIRE(run_until(
       io, [&] { return checker.health() == Health::healthy; }, 2s));
+}
+
+TEST_CASE("health checker: a stall shorter than fall deadlines is one failed check") {
+  boost::asio::io_context io;
+  bool stalled = false;
+  FakeRedis fake(io, [&](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (stalled && (argv[0] == "PING" || argv[0] == "INFO")) return std::nullopt;
+    if (argv[0] == "INFO") return bulk(k_replica_info);
+    return ok_for_all(argv);
+  });
+  int unhealthy = 0;
+  RedisHealthChecker checker(connect_to(io, fake.port()), RedisHealthOptions{30ms, 60ms, 1, 2},
+                             [&](Health h, const std::string&) {
+                               if (h == Health::unhealthy) ++unhealthy;
+                             });
+  // The stall ends as the first check fails at its deadline: the next check, on the new
+  // connection, is answered. (Before, the next check had already been sent on the stalled
+  // connection and failed with it, or failed at once while the connection backed off.)
+  checker.set_result_callback([&](bool ok, const std::string&) {
+    if (!ok) stalled = false;
+  });
+  checker.start();
+  REQUIRE(run_until(io, [&] { return checker.health() == Health::healthy; }));
+  const auto failures_before = checker.stats().failures;
+  stalled = true;
+  REQUIRE(run_until(
+      io, [&] { return checker.stats().failures > failures_before; }, 1s));
+  REQUIRE_FALSE(run_until(
+      io, [] { return false; }, 200ms));
+  CHECK(checker.stats().failures == failures_before + 1);
+  CHECK(unhealthy == 0);
+  CHECK(checker.health() == Health::healthy);
 }
 
 TEST_CASE("health checker: LOADING is a failure and sets the loading flag") {

@@ -288,6 +288,8 @@ void RedisConnection::become_ready() {
 void RedisConnection::fail_connection(RedisErrc why, const std::string& text) {
   if (state_ == State::closed) return;
   const bool lost = state_ == State::ready && why == RedisErrc::connection_lost;
+  // A reply that missed its deadline on a working connection: try again at once (below).
+  const bool stalled = state_ == State::ready && why == RedisErrc::command_timeout;
   ++generation_;
   if (socket_) {
     boost::system::error_code ignored;
@@ -302,15 +304,24 @@ void RedisConnection::fail_connection(RedisErrc why, const std::string& text) {
     const std::string server = options_.endpoint.to_string();
     failure_log().log(Level::warning, options_.log_name,
                       options_.log_name + " " + server + " " + text,
-                      "redis {}: {}; reconnecting in {}", server, text, ms_text(backoff_));
+                      "redis {}: {}; reconnecting {}", server, text,
+                      stalled ? std::string("at once") : "in " + ms_text(backoff_));
     last_logged_error_ = text;
   }
   auto in_flight = std::move(in_flight_);
   auto waiting = std::move(waiting_);
   in_flight_.clear();
   waiting_.clear();
-  state_ = State::backoff;
-  schedule_reconnect();
+  if (stalled) {
+    // A Redis that was slow once is asked again at once, so commands sent now wait for the new
+    // connection (up to their deadlines) instead of failing: a stall of one command timeout
+    // costs one failed health check, not that one and the next. Each round costs at least a
+    // timeout, so this cannot spin; a refused or failed attempt then backs off as usual.
+    connect();
+  } else {
+    state_ = State::backoff;
+    schedule_reconnect();
+  }
 
   // Callbacks last: they may call back into this object (which is kept alive by the handler
   // that called us).

@@ -9,6 +9,8 @@
 // - Connects lazily on the first command (or start()), with a connect timeout covering TCP
 //   connect + AUTH. After a failure it reconnects with exponential backoff (capped); while
 //   waiting, commands fail at once with not_connected rather than queueing behind a dead server.
+//   After a deadline missed on a working connection it reconnects at once, and commands wait
+//   for that connection (a Redis slow once is not treated as a dead one).
 // - Every reply is bounded (bytes, array elements: reply_reader.hpp); one past a bound closes the
 //   connection with that reason, so nothing a Redis sends blocks the loop or grows memory.
 // - AUTH [user] password is sent on every connect. The secret is never logged, and the buffer

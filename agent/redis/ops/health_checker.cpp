@@ -89,12 +89,19 @@ void RedisHealthChecker::arm_timer() {
   const auto alive = lifetime_.watch();
   timer_.async_wait([this, alive](boost::system::error_code ec) {
     if (ec || alive.expired() || !running_) return;
-    run_check();
+    if (in_flight_) {
+      ++stats_.delayed;
+      due_ = true;
+    } else {
+      run_check();
+    }
     arm_timer();
   });
 }
 
 void RedisHealthChecker::run_check() {
+  in_flight_ = true;
+  due_ = false;
   auto check = std::make_shared<Check>();
   check->started = Clock::now();
   const auto alive = lifetime_.watch();
@@ -116,6 +123,7 @@ void RedisHealthChecker::run_check() {
 }
 
 void RedisHealthChecker::finish(const Check& check, const RedisResult& info) {
+  in_flight_ = false;
   std::optional<ReplicationInfo> parsed;
   if (info.ok() && info.reply.is_text()) parsed = parse_info(info.reply.str);
   if (parsed) {
@@ -150,7 +158,9 @@ void RedisHealthChecker::finish(const Check& check, const RedisResult& info) {
     // The role controller logs the change with the address ("redis at HOST:PORT healthy").
     log(Level::debug, connection_->options().log_name, "redis {}: {}", to_string(*changed), why);
     if (on_change_) on_change_(*changed, why);
+    if (alive.expired()) return;
   }
+  if (due_ && running_) run_check();
 }
 
 }  // namespace redvip::agent

@@ -1,7 +1,10 @@
 #pragma once
 // Checks the local Redis every `interval`: PING and INFO replication, pipelined, each with
-// `timeout`. Results go through a HealthCounter (rise/fall). Checks start on a fixed rate:
-// a check that hangs (Redis stopped) fails at its deadline and never delays the next one.
+// `timeout`. Results go through a HealthCounter (rise/fall). Checks start on a fixed rate, one
+// at a time: a tick that finds the previous check still waiting (Redis stalled, `timeout` longer
+// than `interval`) starts the next one as soon as that check ends. Overlapping checks would all
+// fail together when the first misses its deadline (that closes the connection), so one stall
+// would count as several failed checks and `fall` would protect less than it says.
 // A connection the server closes or resets, when a new one is then refused (Redis killed), is
 // unhealthy at once, without waiting for `fall` failed checks.
 #include <chrono>
@@ -36,6 +39,7 @@ class RedisHealthChecker {
     std::uint64_t checks = 0;
     std::uint64_t successes = 0;
     std::uint64_t failures = 0;
+    std::uint64_t delayed = 0;
     std::chrono::microseconds last_latency{0};  // PING sent -> INFO answered, last success
     std::chrono::microseconds max_latency{0};
   };
@@ -77,6 +81,8 @@ class RedisHealthChecker {
   boost::asio::steady_timer timer_;
   Clock::time_point next_tick_{};
   bool running_ = false;
+  bool in_flight_ = false;  // a check waits for its answer
+  bool due_ = false;        // a tick came meanwhile: the next check starts when it ends
   std::optional<ReplicationInfo> latest_;
   std::string last_failure_;
   bool lost_ = false;
