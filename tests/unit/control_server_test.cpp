@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <future>
@@ -304,29 +306,51 @@ int lowest_free_fd() {
   return fd;
 }
 
-// The child's findings, one bit each, as its exit code.
-enum ChildFailure {
-  kStart = 1,
-  kConnect = 2,
-  kSpins = 4,
-  kNotRecovered = 8,
-  kLoggedTooOften = 16,
-  kNeverExhausted = 32,
+// Restores what a test changed in the process (the descriptor limit, stderr) however it ends.
+struct DescriptorLimit {
+  rlimit original{};
+  DescriptorLimit() { ::getrlimit(RLIMIT_NOFILE, &original); }
+  ~DescriptorLimit() { ::setrlimit(RLIMIT_NOFILE, &original); }
+  void tighten_to(rlim_t count) {
+    rlimit tight = original;
+    tight.rlim_cur = count;
+    ::setrlimit(RLIMIT_NOFILE, &tight);
+  }
+  void restore() { ::setrlimit(RLIMIT_NOFILE, &original); }
+};
+struct StderrTo {
+  int saved;
+  explicit StderrTo(const std::string& path) : saved(::dup(STDERR_FILENO)) {
+    const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    ::dup2(fd, STDERR_FILENO);
+    ::close(fd);
+  }
+  ~StderrTo() {
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+  }
 };
 }  // namespace
 
 TEST_CASE("Control socket out of descriptors: backs off instead of spinning, logs once, recovers",
           "[control]") {
-  // In a child: it lowers its own descriptor limit, which the test process must keep.
+#if defined(__SANITIZE_ADDRESS__)
+  // Catch2 v2 has no SKIP: exit 77, which CTest reports as skipped. UBSan checks a polymorphic
+  // type the first time it meets it by writing the object to a pipe; with no descriptor left it
+  // cannot, and reports every such call (fmt's buffer, shared_ptr's control block) as invalid.
+  // The default build runs this test.
+  std::fprintf(stderr, "SKIPPED: %s exhausts descriptors, which UBSan's own checks need\n",
+               Catch::getResultCapture().getCurrentTestName().c_str());
+  std::exit(77);
+#endif
+  // In this process, with the limit and stderr restored however it ends.
   const auto path = temp_socket_path();
   const auto log_path = "/tmp/redvip-ctl-emfile-" + std::to_string(::getpid()) + ".log";
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    const int log_fd = ::open(log_path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
-    ::dup2(log_fd, STDERR_FILENO);
-    ::close(log_fd);
-    int failures = 0;
+  double used = 0;
+  bool answered = false;
+  {
+    StderrTo log_file(log_path);
+    DescriptorLimit limit;
     asio::io_context io;
     EndpointLimits limits;
     limits.deadline = 300ms;
@@ -334,59 +358,42 @@ TEST_CASE("Control socket out of descriptors: backs off instead of spinning, log
     limits.backoff_max = 100ms;
     ControlServer server(
         io, path, [](const std::string&) { return std::string("ok\n"); }, limits);
-    if (server.start()) ::_exit(kStart);
+    REQUIRE_FALSE(server.start());
     std::vector<int> clients;
     for (int i = 0; i < 30; ++i) {
       const int fd = connect_unix(path);
-      if (fd < 0) ::_exit(kConnect);
+      REQUIRE(fd >= 0);
       clients.push_back(fd);
     }
     // Room for two accepted connections, then EMFILE: the 28 others wait in the backlog and keep
     // the listening socket readable.
-    rlimit original{};
-    ::getrlimit(RLIMIT_NOFILE, &original);
-    rlimit tight = original;
-    tight.rlim_cur = static_cast<rlim_t>(lowest_free_fd() + 2);
-    ::setrlimit(RLIMIT_NOFILE, &tight);
+    limit.tighten_to(static_cast<rlim_t>(lowest_free_fd() + 2));
     const double before = cpu_seconds();
     io.run_for(1500ms);
-    const double used = cpu_seconds() - before;
-    if (used > 0.5) failures |= kSpins;  // a spinning loop burns all of the 1.5 s
+    used = cpu_seconds() - before;
     for (const int fd : clients) ::close(fd);
-    ::setrlimit(RLIMIT_NOFILE, &original);
+    limit.restore();
     io.run_for(300ms);  // the closed clients still queued are accepted and dropped
     // A request now is served.
     const int fd = connect_unix(path);
     const bool sent = fd >= 0 && ::write(fd, "status\n", 7) == 7;
     io.run_for(300ms);
     char reply[16] = {};
-    const bool answered =
-        sent && ::read(fd, reply, sizeof(reply)) == 3 && std::string(reply) == "ok\n";
-    if (!answered) failures |= kNotRecovered;
+    answered = sent && ::read(fd, reply, sizeof(reply)) == 3 && std::string(reply) == "ok\n";
+    if (fd >= 0) ::close(fd);
     server.stop();
-    std::ifstream in(log_path);
-    std::string line;
-    int cannot_accept = 0;
-    while (std::getline(in, line)) {
-      if (line.find("cannot accept a connection: Too many open files") != std::string::npos)
-        ++cannot_accept;
-    }
-    if (cannot_accept == 0) failures |= kNeverExhausted;
-    if (cannot_accept > 1) failures |= kLoggedTooOften;
-    ::_exit(failures);
   }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  const int failures = WEXITSTATUS(status);
-  INFO("child log:\n" << read_file(log_path));
-  CHECK((failures & kStart) == 0);
-  CHECK((failures & kConnect) == 0);
-  CHECK((failures & kNeverExhausted) == 0);
-  CHECK((failures & kSpins) == 0);
-  CHECK((failures & kLoggedTooOften) == 0);
-  CHECK((failures & kNotRecovered) == 0);
+  const std::string log = read_file(log_path);
   ::unlink(log_path.c_str());
+  INFO("log:\n" << log);
+  int cannot_accept = 0;
+  for (std::size_t at = 0;
+       (at = log.find("cannot accept a connection: Too many open files", at)) != std::string::npos;
+       ++at)
+    ++cannot_accept;
+  CHECK(cannot_accept == 1);  // exhausted, and said so once
+  CHECK(used < 0.5);          // a spinning loop burns all of the 1.5 s
+  CHECK(answered);
 }
 
 TEST_CASE("Control socket waits for a handler that answers later (a switchover)", "[control]") {

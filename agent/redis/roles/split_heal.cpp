@@ -109,24 +109,30 @@ Awaitable<void> RedisRoleController::split_hold(vrrp::IpAddress keeper) {
         co_return std::nullopt;
       });
   if (split_hold_ != keeper) co_return;
-  split_hold_.reset();
   if (made_replica && *made_replica) {
+    split_hold_.reset();
     following_ = keeper;
     set_gate(PromotionGate{false, "", "split brain: syncing from " + host}, true);
     log(Level::notice, settings_.name, "split brain: {} kept its data; our redis is its replica",
         host);
     co_return;
   }
+  // The hold stays on until yield_redis has saved our writes and made our Redis a replica: a
+  // REPLICAOF from follow() in between would discard them before the save could read them.
   log(Level::warning, settings_.name,
       "split brain: {} did not reconcile within {} s; yielding our redis to it ourselves", host,
       std::chrono::duration_cast<std::chrono::seconds>(kSplitHold).count());
   auto theirs_ops = peer(host, redis_.peer_port);
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
   const auto theirs = co_await theirs_ops->replication_info(redis_.check_timeout);
+  if (split_hold_ != keeper) co_return;  // promoted meanwhile, or another split
   if (!ours.ok() || !theirs.ok()) {
     log(Level::error, settings_.name,
-        "split brain: cannot read both histories ({}; {}); our redis stays as it is",
-        ours.status.message, theirs.status.message);
+        "split brain: cannot read both histories ({}; {}); our redis keeps its writes, trying "
+        "again in {} s",
+        ours.status.message, theirs.status.message,
+        std::chrono::duration_cast<std::chrono::seconds>(kSplitHold).count());
+    spawn(split_hold(keeper));
     co_return;
   }
   // We yield whatever the data says: the VIP is there and nothing on that side acts.
