@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "agent/instance/vrrp_instance.hpp"
+#include "agent/log/log.hpp"
 #include "vrrp/codec.hpp"
 
 namespace redvip::agent::test {
@@ -166,6 +167,16 @@ class FakeHooks final : public RoleHooks {
   Transcript& out_;
   std::function<void(bool, const std::string&)> pending_;
   std::optional<vrrp::IpAddress> last_seen_;
+};
+
+// The other routers of the tests: a higher and a lower address than ours (10.0.0.5).
+inline const vrrp::IpAddress kHigher = vrrp::IpAddress::v4(10, 0, 0, 6);
+inline const vrrp::IpAddress kLower = vrrp::IpAddress::v4(10, 0, 0, 4);
+
+// Only errors are logged while it lives (the instance logs every transition).
+struct QuietLogs {
+  QuietLogs() { set_log_level(Level::error); }
+  ~QuietLogs() { set_log_level(Level::info); }
 };
 
 inline InstanceSettings golden_settings() {

@@ -2,22 +2,11 @@
 // counts it; the yielder removes the VIPs, sends its last advert, follows and counts it.
 #include <catch2/catch.hpp>
 
-#include "agent/log/log.hpp"
 #include "instance_fakes.hpp"
 
 using namespace redvip::agent;
 using namespace redvip::agent::test;
-using redvip::vrrp::IpAddress;
 using Lines = std::vector<std::string>;
-
-namespace {
-const IpAddress kHigher = IpAddress::v4(10, 0, 0, 6);
-const IpAddress kLower = IpAddress::v4(10, 0, 0, 4);
-struct QuietLogs {
-  QuietLogs() { set_log_level(Level::error); }
-  ~QuietLogs() { set_log_level(Level::info); }
-};
-}  // namespace
 
 TEST_CASE("split brain: the keeper answers and announces at once, counted once",
           "[instance][split_brain]") {

@@ -43,6 +43,12 @@ inline Action take(std::optional<IpAddress> live_master = std::nullopt) {
   return TakeVips{std::move(live_master)};
 }
 
+// The states, one letter each, as the tables write them.
+inline constexpr auto I = State::initialize;
+inline constexpr auto B = State::backup;
+inline constexpr auto M = State::master;
+inline constexpr auto F = State::fault;
+
 inline constexpr auto kAdvert = TimerKind::advert;
 inline constexpr auto kMasterDown = TimerKind::master_down;
 inline constexpr auto kPreemptDelay = TimerKind::preempt_delay;

@@ -6,13 +6,6 @@
 using namespace redvip::vrrp;
 using namespace redvip::vrrp::test;
 
-namespace {
-constexpr auto I = State::initialize;
-constexpr auto B = State::backup;
-constexpr auto M = State::master;
-constexpr auto F = State::fault;
-}  // namespace
-
 TEST_CASE("Fault from backup cancels its timers; leaving Fault forgets the learned interval",
           "[state_machine][eligibility]") {
   StateMachine m(config(Version::v3, 100));

@@ -10,9 +10,6 @@ using namespace redvip::vrrp;
 using namespace redvip::vrrp::test;
 
 namespace {
-constexpr auto I = State::initialize;
-constexpr auto B = State::backup;
-constexpr auto M = State::master;
 
 // Priority 150, interval 100: skew 10600/256 = 41; master-down 341.
 StateMachine master_at_360(std::uint8_t priority = 150) {

@@ -7,13 +7,6 @@
 using namespace redvip::vrrp;
 using namespace redvip::vrrp::test;
 
-namespace {
-constexpr auto I = State::initialize;
-constexpr auto B = State::backup;
-constexpr auto M = State::master;
-constexpr auto F = State::fault;
-}  // namespace
-
 TEST_CASE("TakeVips names no live master after the master went silent",
           "[state_machine][promotion]") {
   StateMachine m(config(Version::v3, 100));

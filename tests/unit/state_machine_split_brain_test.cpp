@@ -12,10 +12,6 @@ using namespace redvip::vrrp::test;
 
 namespace {
 
-constexpr auto I = State::initialize;
-constexpr auto B = State::backup;
-constexpr auto M = State::master;
-
 Action split(SplitBrain::Phase phase, const IpAddress& other, std::uint8_t priority,
              std::int64_t centiseconds = 0) {
   return SplitBrain{phase, other, priority, Centiseconds{centiseconds}};

@@ -8,13 +8,6 @@
 using namespace redvip::vrrp;
 using namespace redvip::vrrp::test;
 
-namespace {
-constexpr auto I = State::initialize;
-constexpr auto B = State::backup;
-constexpr auto M = State::master;
-constexpr auto F = State::fault;
-}  // namespace
-
 TEST_CASE("Backup times out after 3 * interval + skew and becomes master in order",
           "[state_machine]") {
   StateMachine m(config(Version::v3, 100));
