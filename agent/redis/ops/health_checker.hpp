@@ -39,7 +39,7 @@ class RedisHealthChecker {
     std::uint64_t checks = 0;
     std::uint64_t successes = 0;
     std::uint64_t failures = 0;
-    std::uint64_t delayed = 0;
+    std::uint64_t delayed = 0;                  // ticks that found the previous check still waiting
     std::chrono::microseconds last_latency{0};  // PING sent -> INFO answered, last success
     std::chrono::microseconds max_latency{0};
   };

@@ -132,9 +132,10 @@ Awaitable<RedisOpResult> follow(Conn conn, std::string host, int port, Ms timeou
 // Only connections that came in through a VIP (their local address is VIP:port): another
 // daemon's checks and clients that chose this node's own address are not ours to cut.
 Awaitable<RedisOpResult> kill_clients(Conn conn, std::vector<std::string> through, Ms timeout) {
+  static constexpr const char* kTypes[] = {"normal", "pubsub"};
   std::vector<Argv> kills;
   for (const auto& laddr : through) {
-    for (const char* type : {"normal", "pubsub"})
+    for (const char* type : kTypes)
       kills.push_back(Argv{"CLIENT", "KILL", "LADDR", laddr, "TYPE", type, "SKIPME", "yes"});
   }
   if (kills.empty()) co_return success("no VIP: no client to drop");
@@ -144,7 +145,7 @@ Awaitable<RedisOpResult> kill_clients(Conn conn, std::vector<std::string> throug
     co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL: incomplete answer");
   long long killed = 0;
   for (std::size_t i = 0; i < rs.size(); ++i) {
-    const auto& what = through[i / 2];
+    const auto& what = through[i / std::size(kTypes)];
     if (!rs[i].ok()) co_return failure(rs[i], "CLIENT KILL LADDR " + what);
     if (!rs[i].reply.is_integer())
       co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL LADDR " + what + ": not a count");
