@@ -223,6 +223,21 @@ TEST_CASE(
   CHECK(us.promoted_at == n2.last_write_offset);
 }
 
+TEST_CASE("role controller: a backup's Redis left paused is unpaused once it follows the master") {
+  // A takeover's CLIENT PAUSE queued while our Redis hung runs when it resumes: paused, it would
+  // apply none of the new master's stream (and stay ineligible) until the pause expired.
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 1000, 10);
+  rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  us.paused = true;
+  rig.start();
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT UNPAUSE"); }));
+  CHECK(rig.group->position("10.0.0.1 REPLICAOF 10.0.0.2 6379") <
+        rig.group->position("10.0.0.1 CLIENT UNPAUSE"));
+  CHECK_FALSE(us.paused);
+}
+
 TEST_CASE("role controller: a backup whose master's Redis does not answer stays promotable") {
   // The lag cannot be measured without the master: the completed sync stands (a failover must
   // not wait for a dead master).
