@@ -230,6 +230,14 @@ TEST_CASE("decisions: catching up compares offsets only while streaming from the
   }
 }
 
+TEST_CASE("decisions: following another master closes the gate until synced from it") {
+  const auto other = gate_on_follow(k_open, "10.0.0.2", 6379, false);
+  CHECK_FALSE(other.open);
+  CHECK(other.why == "following 10.0.0.2:6379: must sync from it first");
+  CHECK(gate_on_follow(k_open, "10.0.0.2", 6379, true) == k_open);
+  CHECK_FALSE(gate_on_follow(k_closed, "10.0.0.2", 6379, false).open);
+}
+
 TEST_CASE("decisions: judge_lag opens the gate only close to the live master's offset") {
   struct Row {
     const char* what;

@@ -223,6 +223,43 @@ TEST_CASE(
   CHECK(us.promoted_at == n2.last_write_offset);
 }
 
+TEST_CASE(
+    "role controller: a master whose link was down closes its gate as it follows the new one") {
+  // Its Redis stayed healthy: it is re-pointed the moment the new master is heard, before any
+  // check could see it a master beside another. An open gate let it preempt with a stale history.
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+  n2.reachable = false;
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  REQUIRE_FALSE(rig.instance.is_blocked("redis sync"));
+
+  // Link down: fault, VIP released; n2 took over with writes of its own. Link up: n2 is heard.
+  rig.controller->demoted(std::nullopt);
+  n2.reachable = true;
+  n2.replid = "n2-took-over";
+  n2.offset = us.offset + 100000;
+  us.resync_behind = 90000;
+  us.stream_per_look = 0;
+  rig.run_for(kFollowRetry);  // the link was down a while
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+  rig.run_for(5ms);
+  CHECK(rig.instance.is_blocked("redis sync"));  // no check has run since
+  rig.promote(ip(k_n2));
+  REQUIRE(rig.answered());
+  CHECK_FALSE(rig.answer->first);
+  // Synced but far behind: still closed; once close, open.
+  rig.check_until([] { return false; }, 50ms);
+  CHECK(rig.instance.is_blocked("redis sync"));
+  us.stream_per_look = -1;
+  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+}
+
 TEST_CASE("role controller: a backup's Redis left paused is unpaused once it follows the master") {
   // A takeover's CLIENT PAUSE queued while our Redis hung runs when it resumes: paused, it would
   // apply none of the new master's stream (and stay ineligible) until the pause expired.

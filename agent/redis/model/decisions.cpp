@@ -84,6 +84,14 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
   return v;
 }
 
+PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_host,
+                             int master_port, bool same_master) {
+  if (same_master) return gate;
+  return PromotionGate{false, "",
+                       "following " + std::string(master_host) + ":" + std::to_string(master_port) +
+                           ": must sync from it first"};
+}
+
 LagJudgement judge_lag(const ReplicationInfo& ours, std::string_view master_host,
                        const std::optional<ReplicationInfo>& master) {
   if (!master || master->role != RedisRole::master || master->master_repl_offset < 0)

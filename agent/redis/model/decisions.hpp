@@ -70,6 +70,16 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
                          const std::optional<std::string>& following, int peer_port,
                          bool master_heard);
 
+// ---- Pointing our Redis at another master -----------------------------------------------------
+// Once our Redis follows a master other than the one it already followed, what it holds is that
+// master's data: the gate closes until judge_check finds the sync from it completed and judge_lag
+// finds it close. A master that lost its link while another took over has a healthy Redis all
+// along: it re-points it the moment it hears the new master, before any check sees it a master
+// beside another, and an open gate let it preempt with a stale history (without catch-up if the
+// peer connection was not up yet: a split brain).
+PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_host,
+                             int master_port, bool same_master);
+
 // ---- Is a synced replica close enough to its master to take over? ---------------------------
 // A completed sync says our data belongs to the master's history, not that it holds the master's
 // recent writes: a returning node (its Redis hung or its link was down) resyncs partially in

@@ -54,6 +54,10 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
     log(Level::info, settings_.name, "redis replicates from {}:{}", master.to_string(),
         redis_.peer_port);
   }
+  // Our data is that master's from now on (decisions.hpp: gate_on_follow).
+  const auto gate =
+      gate_on_follow(gate_, master.to_string(), redis_.peer_port, following_ == master);
+  set_gate(gate, gate.open != gate_.open);
   following_ = master;
   // A replica takes no client writes, but a paused one applies none of its master's stream
   // either: a CLIENT PAUSE sent by a takeover while our Redis hung runs when it resumes and would
