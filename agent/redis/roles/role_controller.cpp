@@ -168,7 +168,14 @@ Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
     ~Done() { flag = false; }
   } done{lag_check_in_flight_};
   const auto host = master.to_string();
-  const auto theirs = co_await peer(host, redis_.peer_port)->replication_info(redis_.check_timeout);
+  // One connection per master, kept while we measure: a check every check_interval must not
+  // open a connection each time.
+  if (!lag_peer_ || lag_peer_of_ != master) {
+    lag_peer_ = peer(host, redis_.peer_port);
+    lag_peer_of_ = master;
+  }
+  const auto theirs =
+      co_await std::shared_ptr<RedisOperations>(lag_peer_)->replication_info(redis_.check_timeout);
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
   if (!ours.ok() || gate_.open || following_ != master) co_return;
   if (!judge_sync_completed(ours.info, host, redis_.peer_port).completed) co_return;
@@ -181,6 +188,7 @@ Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
              false);
     co_return;
   }
+  lag_peer_.reset();  // open: not measured again until we follow another master
   set_gate(PromotionGate{true, ours.info.master_replid,
                          "synced from " + host + ":" + std::to_string(redis_.peer_port) + ", " +
                              lag.why},

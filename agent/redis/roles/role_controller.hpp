@@ -220,7 +220,9 @@ class RedisRoleController : public RoleHooks {
   // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
   bool promoting_ = false;
   bool cold_check_in_flight_ = false;
-  bool lag_check_in_flight_ = false;  // measure_lag under way: one at a time
+  bool lag_check_in_flight_ = false;           // measure_lag under way: one at a time
+  std::shared_ptr<RedisOperations> lag_peer_;  // measure_lag's connection to lag_peer_of_
+  std::optional<vrrp::IpAddress> lag_peer_of_;
   std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
   // Adverts naming a non-peer as master (peers.cpp): counted, logged rate-limited, ignored.
