@@ -76,7 +76,8 @@ TEST_CASE("decisions: restarted needs a reconnect, a known history, a new id and
 }
 
 TEST_CASE(
-    "decisions: judge_check opens the gate only on a completed sync from the master we chose") {
+    "decisions: judge_check measures the lag only after a completed sync from the master we "
+    "chose") {
   struct Row {
     const char* what;
     PromotionGate gate;
@@ -91,8 +92,10 @@ TEST_CASE(
   auto loading = master("h1");
   loading.loading = true;
   const Row rows[] = {
-      {"synced from the master we pointed it at", k_closed, replica("10.0.0.2", 6379, true), false,
-       "10.0.0.2", true, true, true, AfterCheck::nothing},
+      // Synced is not enough: a returning node may be far behind (judge_lag opens the gate).
+      {"synced from the master we pointed it at: measure the lag, gate still closed", k_closed,
+       replica("10.0.0.2", 6379, true), false, "10.0.0.2", true, false, false,
+       AfterCheck::measure_lag},
       {"still syncing", k_closed, replica("10.0.0.2", 6379, false, -1, true), false, "10.0.0.2",
        true, false, false, AfterCheck::nothing},
       {"link down", k_closed, replica("10.0.0.2", 6379, false), false, "10.0.0.2", true, false,
@@ -136,10 +139,16 @@ TEST_CASE(
     "decisions: judge_check keeps the history of the data, forgets the master after a restart") {
   auto synced = judge_check(k_closed, replica("10.0.0.2", 6379, true, 100, false, "h7"), false,
                             "10.0.0.2", 6379, true);
-  CHECK(synced.gate.history == "h7");
-  CHECK(synced.gate.why == "synced from 10.0.0.2:6379");
+  CHECK_FALSE(synced.gate.open);
+  CHECK(synced.gate.why == "synced from 10.0.0.2:6379, catching up with its offset");
+  // The lag measurement's reason stays over the next checks until it is measured again.
+  const PromotionGate behind{false, "", "synced from 10.0.0.2:6379, 90000 bytes behind"};
+  CHECK(judge_check(behind, replica("10.0.0.2", 6379, true), false, "10.0.0.2", 6379, true)
+            .gate.why == behind.why);
+  // Opened by the lag measurement with the history of the data (role_controller.cpp).
+  const PromotionGate opened{true, "h7", "synced from 10.0.0.2:6379, caught up"};
   // Our own promotion moves the id along: the next restart compares with the new one.
-  auto promoted = judge_check(synced.gate, master("h8"), false, std::nullopt, 6379, false);
+  auto promoted = judge_check(opened, master("h8"), false, std::nullopt, 6379, false);
   CHECK(promoted.gate.history == "h8");
   auto restart = judge_check(promoted.gate, master("h9"), true, "10.0.0.2", 6379, false);
   CHECK_FALSE(restart.gate.open);
@@ -219,6 +228,60 @@ TEST_CASE("decisions: catching up compares offsets only while streaming from the
     CHECK(close_enough_to_pause(r.ours, "10.0.0.2", r.theirs, r.first) == r.close);
     CHECK(caught_up(r.ours, "10.0.0.2", r.theirs) == r.caught);
   }
+}
+
+TEST_CASE("decisions: following another master closes the gate until synced from it") {
+  const auto other = gate_on_follow(k_open, "10.0.0.2", 6379, false);
+  CHECK_FALSE(other.open);
+  CHECK(other.why == "following 10.0.0.2:6379: must sync from it first");
+  CHECK(gate_on_follow(k_open, "10.0.0.2", 6379, true) == k_open);
+  CHECK_FALSE(gate_on_follow(k_closed, "10.0.0.2", 6379, false).open);
+}
+
+TEST_CASE("decisions: judge_lag opens the gate only close to the live master's offset") {
+  struct Row {
+    const char* what;
+    ReplicationInfo ours;
+    std::optional<ReplicationInfo> master;
+    bool close;
+    long long behind;
+  };
+  const Row rows[] = {
+      {"at the master's offset", replica("10.0.0.2", 6379, true, 5000), master("h1", 5000), true,
+       0},
+      {"past it (ours read after theirs)", replica("10.0.0.2", 6379, true, 5100),
+       master("h1", 5000), true, 0},
+      {"kPromotableLag behind", replica("10.0.0.2", 6379, true, 5000),
+       master("h1", 5000 + kPromotableLag), true, kPromotableLag},
+      {"one byte more: not yet (a returning node preempting now would pause the master's writes "
+       "while it catches up)",
+       replica("10.0.0.2", 6379, true, 5000), master("h1", 5001 + kPromotableLag), false,
+       kPromotableLag + 1},
+      {"far behind (its Redis paused: it applies nothing)", replica("10.0.0.2", 6379, true, 5000),
+       master("h1", 900000), false, 895000},
+      {"link down", replica("10.0.0.2", 6379, false, 5000), master("h1", 5000), false, -1},
+      {"full sync in progress", replica("10.0.0.2", 6379, true, 0, true), master("h1", 5000), false,
+       -1},
+      {"streaming from another master", replica("10.0.0.3", 6379, true, 5000), master("h1", 5000),
+       false, -1},
+      {"the master's redis did not answer: nothing to catch up with, the sync stands",
+       replica("10.0.0.2", 6379, true, 5000), std::nullopt, true, -1},
+      {"the master's redis is no master any more", replica("10.0.0.2", 6379, true, 5000),
+       replica("10.0.0.9", 6379, true, 9000), true, -1},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    const auto j = judge_lag(r.ours, "10.0.0.2", r.master);
+    CHECK(j.close == r.close);
+    CHECK(j.behind == r.behind);
+    CHECK_FALSE(j.why.empty());
+  }
+}
+
+TEST_CASE("decisions: the catch-up pause is bounded by kMaxCatchUpPause, never handover_timeout") {
+  CHECK(catch_up_pause_limit(2000ms) == kMaxCatchUpPause);
+  CHECK(catch_up_pause_limit(100ms) == 100ms);
+  CHECK(kMaxCatchUpPause <= 200ms);
 }
 
 TEST_CASE("decisions: a handover needs a replica with the link up at our offset") {

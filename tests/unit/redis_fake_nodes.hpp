@@ -65,6 +65,9 @@ struct FakeNode {
   long long writes_per_look = 0;   // as an unpaused master: new bytes per INFO
   long long stream_per_look = -1;  // as a replica: bytes per INFO toward its master (-1: all)
   std::string refuses_replicaof;   // non-empty: REPLICAOF <host> answers this error
+  // REPLICAOF to a reachable master completes its sync this many bytes behind the master's
+  // offset (a partial resync whose stream has not arrived yet; a Redis left paused applies none).
+  long long resync_behind = 0;
 
   // Observations.
   long long last_write_offset = 0;  // the offset of the last write this node accepted as master
@@ -241,7 +244,10 @@ class FakeOperations final : public RedisOperations {
     n->master_port = port;
     n->link_up = false;
     FakeNode* m = group_.reachable(host);
-    if (n->syncs && m != nullptr) group_.replicate(n->host, m->host);
+    if (n->syncs && m != nullptr) {
+      group_.replicate(n->host, m->host);
+      n->offset -= n->resync_behind;
+    }
     co_return RedisOpResult{{}, "following"};
   }
 

@@ -115,10 +115,9 @@ TEST_CASE("role controller: an unsynced replica is never promoted") {
   rig.run_for(20ms);
   CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
 
-  // The sync completes: now it may be promoted.
+  // The sync completes and it is at the master's offset: now it may be promoted.
   rig.group->replicate(k_us, k_n2);
-  rig.check();
-  CHECK_FALSE(rig.instance.is_blocked("redis sync"));
+  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
   rig.promote();
   REQUIRE(rig.run([&] { return rig.answered(); }));
   CHECK(rig.answer->first);
@@ -183,6 +182,110 @@ TEST_CASE(
   REQUIRE(rig.run([&] { return rig.answered(); }));
   REQUIRE(rig.answer->first);
   CHECK(us.promoted_at == n2.last_write_offset);
+}
+
+TEST_CASE(
+    "role controller: a returning master is eligible only once close to the master's offset") {
+  // Its Redis hung (or its link was down) while n2 took over: it resyncs from n2 in milliseconds,
+  // but its Redis is still far behind (here: it applies nothing yet, as a Redis left paused).
+  // Eligible at the completed sync, it preempted (priority) and n2's writes stayed paused while
+  // it caught up: the outage of the return.
+  Rig rig;
+  rig.settings.redis->handover_timeout = 2s;
+  auto& us = rig.group->add(k_us, RedisRole::master, 50000, 10);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 900000, 100);
+  n2.replid = "n2-took-over";
+  n2.writes_per_look = 100;
+  rig.start();
+  us.resync_behind = 200000;
+  us.stream_per_look = 0;
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.check_until([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+  REQUIRE(rig.check_until([&] { return us.role == RedisRole::replica && us.link_up; }));
+  // Synced, but far behind: not eligible, and status says how far.
+  rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }, 200ms);
+  CHECK(rig.instance.is_blocked("redis sync"));
+  CHECK(rig.instance.details["redis sync"].find("bytes behind 10.0.0.2") != std::string::npos);
+  rig.promote(ip(k_n2));
+  REQUIRE(rig.answered());  // refused at once: n2 was never paused
+  CHECK_FALSE(rig.answer->first);
+  CHECK_FALSE(rig.group->has("10.0.0.2 CLIENT PAUSE WRITE"));
+
+  // The stream flows again: close to n2's offset, it may take over, pausing n2 only briefly.
+  us.stream_per_look = 20000;
+  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+  CHECK(rig.instance.details["redis sync"].find("caught up with 10.0.0.2") != std::string::npos);
+  const auto started = std::chrono::steady_clock::now();
+  rig.promote(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  CHECK(rig.answer->first);
+  CHECK(std::chrono::steady_clock::now() - started < kMaxCatchUpPause);
+  CHECK(us.promoted_at == n2.last_write_offset);
+}
+
+TEST_CASE(
+    "role controller: a master whose link was down closes its gate as it follows the new one") {
+  // Its Redis stayed healthy: it is re-pointed the moment the new master is heard, before any
+  // check could see it a master beside another. An open gate let it preempt with a stale history.
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+  n2.reachable = false;
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  REQUIRE_FALSE(rig.instance.is_blocked("redis sync"));
+
+  // Link down: fault, VIP released; n2 took over with writes of its own. Link up: n2 is heard.
+  rig.controller->demoted(std::nullopt);
+  n2.reachable = true;
+  n2.replid = "n2-took-over";
+  n2.offset = us.offset + 100000;
+  us.resync_behind = 90000;
+  us.stream_per_look = 0;
+  rig.run_for(kFollowRetry);  // the link was down a while
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+  rig.run_for(5ms);
+  CHECK(rig.instance.is_blocked("redis sync"));  // no check has run since
+  rig.promote(ip(k_n2));
+  REQUIRE(rig.answered());
+  CHECK_FALSE(rig.answer->first);
+  // Synced but far behind: still closed; once close, open.
+  rig.check_until([] { return false; }, 50ms);
+  CHECK(rig.instance.is_blocked("redis sync"));
+  us.stream_per_look = -1;
+  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+}
+
+TEST_CASE("role controller: a backup's Redis left paused is unpaused once it follows the master") {
+  // A takeover's CLIENT PAUSE queued while our Redis hung runs when it resumes: paused, it would
+  // apply none of the new master's stream (and stay ineligible) until the pause expired.
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 1000, 10);
+  rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  us.paused = true;
+  rig.start();
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT UNPAUSE"); }));
+  CHECK(rig.group->position("10.0.0.1 REPLICAOF 10.0.0.2 6379") <
+        rig.group->position("10.0.0.1 CLIENT UNPAUSE"));
+  CHECK_FALSE(us.paused);
+}
+
+TEST_CASE("role controller: a backup whose master's Redis does not answer stays promotable") {
+  // The lag cannot be measured without the master: the completed sync stands (a failover must
+  // not wait for a dead master).
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+  n2.reachable = false;
+  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
 }
 
 TEST_CASE("role controller: our own promotion is not mistaken for a restart") {
@@ -271,16 +374,37 @@ TEST_CASE("role controller: preempting a live master takes its last write first"
     CHECK(j.position("10.0.0.2 CLIENT KILL normal pubsub") < j.position("10.0.0.2 CLIENT UNPAUSE"));
     CHECK(n2.role == RedisRole::replica);
   }
-  SECTION("a replica that does not catch up is not promoted, and the old master is unpaused") {
+  SECTION("a replica that does not get close is not promoted, and the old master never paused") {
+    // Pausing it anyway held the clients' writes for handover_timeout, then refused all the same.
     rig.group->local_node().stream_per_look = 0;
     rig.promote(ip(k_n2));
     REQUIRE(rig.run([&] { return rig.answered(); }));
     CHECK_FALSE(rig.answer->first);
-    CHECK(rig.answer->second.find("did not catch up") != std::string::npos);
+    CHECK(rig.answer->second.find("not close") != std::string::npos);
     CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
-    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 CLIENT UNPAUSE"); }));
+    CHECK_FALSE(rig.group->has("10.0.0.2 CLIENT PAUSE WRITE"));
     CHECK_FALSE(n2.paused);
     CHECK(n2.role == RedisRole::master);
+  }
+  SECTION("a replica that stalls once the old master is paused: the pause is short, then lifted") {
+    // Close (the stream flows) when the pause starts, then a byte per look: catching up would
+    // take seconds. The pause ends after kMaxCatchUpPause, not handover_timeout.
+    auto& us = rig.group->local_node();
+    us.offset -= 5000;
+    us.stream_per_look = 1;
+    n2.writes_per_look = 0;
+    const auto started = std::chrono::steady_clock::now();
+    rig.promote(ip(k_n2));
+    REQUIRE(rig.run([&] { return rig.answered(); }, 5s));
+    const auto took = std::chrono::steady_clock::now() - started;
+    CHECK_FALSE(rig.answer->first);
+    CHECK(rig.answer->second.find("did not catch up") != std::string::npos);
+    CHECK(rig.group->has("10.0.0.2 CLIENT PAUSE WRITE"));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 CLIENT UNPAUSE"); }));
+    CHECK_FALSE(n2.paused);
+    CHECK(took < rig.settings.redis->handover_timeout);
+    CHECK(took < kMaxCatchUpPause + 150ms);
+    CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
   }
   SECTION("an old master that cannot be paused is gone: promote without it") {
     n2.reachable = false;
@@ -485,8 +609,9 @@ TEST_CASE("role controller: destroyed mid-sequence, it is never called back and 
   rig.synced_replica_of_n2();
 
   SECTION("during a catch-up") {
-    n2.writes_per_look = 100;
-    rig.group->local_node().stream_per_look = 0;  // never catches up: the sequence keeps polling
+    // Close enough to pause, then a byte per look: the sequence keeps polling while paused.
+    rig.group->local_node().offset -= 5000;
+    rig.group->local_node().stream_per_look = 1;
     rig.promote(ip(k_n2));
     REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 CLIENT PAUSE WRITE"); }));
     rig.controller.reset();

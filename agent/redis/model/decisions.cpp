@@ -1,5 +1,7 @@
 #include "agent/redis/model/decisions.hpp"
 
+#include <algorithm>
+
 namespace redvip::agent {
 
 bool restarted(std::string_view history, const ReplicationInfo& now, bool reconnected) {
@@ -66,9 +68,11 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
     if (!following || v.forget_following) return v;
     const auto sync = judge_sync_completed(info, *following, peer_port);
     if (sync.completed) {
-      v.gate = PromotionGate{true, info.master_replid,
-                             "synced from " + *following + ":" + std::to_string(peer_port)};
-      v.decided = true;
+      // Synced: the gate opens once our Redis is close to the master's offset (judge_lag).
+      // The last measurement's reason stays until the next one replaces it.
+      const auto synced = "synced from " + *following + ":" + std::to_string(peer_port);
+      if (gate.why.rfind(synced, 0) != 0) v.gate.why = synced + ", catching up with its offset";
+      v.then = AfterCheck::measure_lag;
     } else {
       v.gate.why = sync.reason;
     }
@@ -78,6 +82,29 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
     v.then = master_heard ? AfterCheck::follow_master : AfterCheck::check_cold_start;
   }
   return v;
+}
+
+PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_host,
+                             int master_port, bool same_master) {
+  if (same_master) return gate;
+  return PromotionGate{false, "",
+                       "following " + std::string(master_host) + ":" + std::to_string(master_port) +
+                           ": must sync from it first"};
+}
+
+LagJudgement judge_lag(const ReplicationInfo& ours, std::string_view master_host,
+                       const std::optional<ReplicationInfo>& master) {
+  if (!master || master->role != RedisRole::master || master->master_repl_offset < 0)
+    return {true, -1, "the master's redis does not answer as a master: nothing to catch up with"};
+  if (!streaming_from(ours, master_host))
+    return {false, -1, "not streaming from " + std::string(master_host)};
+  const long long behind = std::max(0LL, master->master_repl_offset - ours.slave_repl_offset);
+  if (behind > kPromotableLag)
+    return {false, behind,
+            std::to_string(behind) + " bytes behind " + std::string(master_host) + "'s offset"};
+  return {true, behind,
+          "caught up with " + std::string(master_host) + " (" + std::to_string(behind) +
+              " bytes behind)"};
 }
 
 PromotionPlan plan_promotion(const PromotionGate& gate,
@@ -100,6 +127,10 @@ bool close_enough_to_pause(const ReplicationInfo& ours, std::string_view master_
   if (ours.slave_repl_offset >= their_offset) return true;
   const bool flowing = first_offset >= 0 && ours.slave_repl_offset > first_offset;
   return flowing && their_offset - ours.slave_repl_offset <= kCloseEnoughBytes;
+}
+
+std::chrono::milliseconds catch_up_pause_limit(std::chrono::milliseconds handover_timeout) {
+  return std::min(handover_timeout, kMaxCatchUpPause);
 }
 
 bool caught_up(const ReplicationInfo& ours, std::string_view master_host, long long their_offset) {

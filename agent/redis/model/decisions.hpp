@@ -21,6 +21,10 @@ namespace redvip::agent {
 // master role (a restarted Redis starts as master).
 bool restarted(std::string_view history, const ReplicationInfo& now, bool reconnected);
 
+// Bytes of replication stream we wait for unpaused before pausing the old master's writes: a
+// LAN streams them in well under a millisecond, so the pause covers only that last stretch.
+inline constexpr long long kCloseEnoughBytes = 16 * 1024;
+
 // ---- Has a replica completed a sync from a master? -------------------------------------------
 struct SyncJudgement {
   bool completed = false;
@@ -48,6 +52,7 @@ enum class AfterCheck {
   nothing,
   follow_master,     // we are a master but a VRRP master is heard: replicate from it
   check_cold_start,  // we are a master and nobody is heard: ask the peers who holds data
+  measure_lag,       // synced from the master we follow: open the gate once close (judge_lag)
 };
 
 struct CheckVerdict {
@@ -59,10 +64,46 @@ struct CheckVerdict {
 
 // One health check's INFO replication. `following` is the master we pointed our Redis at
 // (host as given to REPLICAOF, and the peers' Redis port), `master_heard` whether a VRRP
-// master is currently heard.
+// master is currently heard. A completed sync does not open the gate by itself: it asks for
+// AfterCheck::measure_lag, and judge_lag opens it once our Redis is close to the master's offset.
 CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info, bool reconnected,
                          const std::optional<std::string>& following, int peer_port,
                          bool master_heard);
+
+// ---- Pointing our Redis at another master -----------------------------------------------------
+// Once our Redis follows a master other than the one it already followed, what it holds is that
+// master's data: the gate closes until judge_check finds the sync from it completed and judge_lag
+// finds it close. A master that lost its link while another took over has a healthy Redis all
+// along: it re-points it the moment it hears the new master, before any check sees it a master
+// beside another, and an open gate let it preempt with a stale history (without catch-up if the
+// peer connection was not up yet: a split brain).
+PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_host,
+                             int master_port, bool same_master);
+
+// ---- Is a synced replica close enough to its master to take over? ---------------------------
+// A completed sync says our data belongs to the master's history, not that it holds the master's
+// recent writes: a returning node (its Redis hung or its link was down) resyncs partially in
+// milliseconds, but its Redis may still be far behind (a full sync's stream starts only after the
+// replica's first ACK; a Redis left paused by a takeover attempt applies none of the stream).
+// Eligible then, a higher-priority node preempts at once and the current master's writes stay
+// paused while it catches up. So the gate opens only once our Redis is within kPromotableLag bytes
+// of the master's master_repl_offset, the same distance the promotion's approach waits for
+// unpaused: the pause that follows covers only the last stretch.
+//
+// Offsets, not master_last_io_seconds_ago: that says the link is alive (one-second resolution),
+// not how much of the stream is missing; the byte distance is exact. The master's offset is read
+// from its own INFO (the peer connection), before ours, so `ours` at or past it holds every write
+// the master had when asked.
+inline constexpr long long kPromotableLag = kCloseEnoughBytes;
+struct LagJudgement {
+  bool close = false;
+  long long behind = -1;  // bytes, when both offsets were known
+  std::string why;        // for logs and status
+};
+// `master` is the master's INFO, nullopt when its Redis did not answer: then there is no master
+// to catch up with (a dead master's backup must stay promotable), and the completed sync stands.
+LagJudgement judge_lag(const ReplicationInfo& ours, std::string_view master_host,
+                       const std::optional<ReplicationInfo>& master);
 
 // ---- What promote() does ----------------------------------------------------------------------
 enum class PromotionPlan {
@@ -83,8 +124,6 @@ PromotionPlan plan_promotion(const PromotionGate& gate,
 // Offsets compare only then (before the first sync both sides may read 0).
 bool streaming_from(const ReplicationInfo& ours, std::string_view master_host);
 
-// Bytes of replication stream we wait for unpaused before pausing the old master's writes.
-inline constexpr long long kCloseEnoughBytes = 16 * 1024;
 // Before the old master's writes are paused, our replica gets close on its own: after a diskless
 // full sync Redis streams nothing until the replica's first (once a second) ACK, and that wait
 // must not happen while clients are paused. Close means nothing is left, or the stream flows
@@ -92,6 +131,13 @@ inline constexpr long long kCloseEnoughBytes = 16 * 1024;
 // and at most kCloseEnoughBytes are left.
 bool close_enough_to_pause(const ReplicationInfo& ours, std::string_view master_host,
                            long long their_offset, long long first_offset);
+
+// The longest the old master's writes stay paused while we take its last writes: after the
+// approach got close, the rest streams in milliseconds; a replica that needs longer is not
+// applying the stream, and holding the clients' writes for handover_timeout would be the outage.
+// Past it the pause is lifted and the promotion refused (the instance retries later).
+inline constexpr std::chrono::milliseconds kMaxCatchUpPause{200};
+std::chrono::milliseconds catch_up_pause_limit(std::chrono::milliseconds handover_timeout);
 
 // With the old master's writes paused (its offset no longer moves): we hold all of them.
 bool caught_up(const ReplicationInfo& ours, std::string_view master_host, long long their_offset);

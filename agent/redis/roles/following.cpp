@@ -1,7 +1,8 @@
 // A backup's Redis replicates from the current VRRP master (the advert's source, on the peers'
 // Redis port), re-pointed when the master changes, at most once per kFollowRetry at the same
-// master (decisions.hpp: should_follow). Leaving master: (the instance removed the VIP) follow
-// the new master, drop every client so it reconnects through the VIP, lift the pause.
+// master (decisions.hpp: should_follow), and unpaused (a paused replica applies nothing).
+// Leaving master: (the instance removed the VIP) follow the new master, drop every client so it
+// reconnects through the VIP, lift the pause.
 #include <fmt/format.h>
 
 #include "agent/log/log.hpp"
@@ -53,7 +54,17 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
     log(Level::info, settings_.name, "redis replicates from {}:{}", master.to_string(),
         redis_.peer_port);
   }
+  // Our data is that master's from now on (decisions.hpp: gate_on_follow).
+  const auto gate =
+      gate_on_follow(gate_, master.to_string(), redis_.peer_port, following_ == master);
+  set_gate(gate, gate.open != gate_.open);
   following_ = master;
+  // A replica takes no client writes, but a paused one applies none of its master's stream
+  // either: a CLIENT PAUSE sent by a takeover while our Redis hung runs when it resumes and would
+  // hold it behind (and the gate closed, decisions.hpp: judge_lag) for handover_timeout.
+  const auto resumed = co_await local_->unpause(kRoleChangeTimeout);
+  if (!resumed.ok())
+    log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
 }
 
 void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announced) {

@@ -2,7 +2,10 @@
 //   1. only a Redis that may be promoted (decisions.hpp: plan_promotion and the gate);
 //   2. when the old master is still alive (it released with priority 0, or we preempt it):
 //      approach its offset unpaused, CLIENT PAUSE WRITE on it, wait until our offset equals
-//      its offset;
+//      its offset. The pause covers only the last stretch: an approach that does not get close
+//      within handover_timeout refuses without pausing, and a catch-up that needs longer than
+//      decisions.hpp's catch_up_pause_limit lifts the pause and refuses (the instance retries);
+//      the old master keeps serving meanwhile, so a return never costs the clients a long pause;
 //   3. REPLICAOF NO ONE, confirmed by ROLE; only then does done(true) let the instance add the
 //      VIP and announce;
 //   4. afterwards, without holding the VIP back: the old master becomes our replica, its
@@ -67,6 +70,7 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
   if (live_master) {
     old = peer(live_master->to_string(), redis_.peer_port);
     const auto caught = co_await catch_up(old, live_master->to_string());
+    if (caught.outcome == CatchUp::not_close) co_return Verdict{false, caught.detail};
     if (caught.outcome == CatchUp::timed_out) {
       spawn(unpause_abandoned(old));
       co_return Verdict{false, caught.detail};
@@ -88,31 +92,40 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
 
 // Unpaused, our replica first gets close to the old master's offset on its own
 // (decisions.hpp: close_enough_to_pause), for at most handover_timeout. An old master that does
-// not answer as a master ends the approach at once: the pause finds out what became of it.
-Awaitable<void> RedisRoleController::approach(std::shared_ptr<RedisOperations> old,
+// not answer as a master ends the approach at once (true): the pause finds out what became of
+// it. False: not close within handover_timeout, and nothing was paused.
+Awaitable<bool> RedisRoleController::approach(std::shared_ptr<RedisOperations> old,
                                               std::string old_host) {
   long long first_offset = -1;
-  co_await poll_until(Clock::now() + redis_.handover_timeout, kApproachPoll, stop_.get_token(),
-                      [&]() -> Awaitable<std::optional<bool>> {
-                        const auto theirs = co_await old->replication_info(redis_.check_timeout);
-                        if (!still_master(theirs)) co_return true;
-                        const auto ours = co_await local_->replication_info(redis_.check_timeout);
-                        if (!ours.ok()) co_return std::nullopt;
-                        if (first_offset < 0 && streaming_from(ours.info, old_host))
-                          first_offset = ours.info.slave_repl_offset;
-                        if (close_enough_to_pause(ours.info, old_host,
-                                                  theirs.info.master_repl_offset, first_offset))
-                          co_return true;
-                        co_return std::nullopt;
-                      });
+  const auto close = co_await poll_until(
+      Clock::now() + redis_.handover_timeout, kApproachPoll, stop_.get_token(),
+      [&]() -> Awaitable<std::optional<bool>> {
+        const auto theirs = co_await old->replication_info(redis_.check_timeout);
+        if (!still_master(theirs)) co_return true;
+        const auto ours = co_await local_->replication_info(redis_.check_timeout);
+        if (!ours.ok()) co_return std::nullopt;
+        if (first_offset < 0 && streaming_from(ours.info, old_host))
+          first_offset = ours.info.slave_repl_offset;
+        if (close_enough_to_pause(ours.info, old_host, theirs.info.master_repl_offset,
+                                  first_offset))
+          co_return true;
+        co_return std::nullopt;
+      });
+  co_return close.has_value();
 }
 
-// Approach, pause the old master's writes (for at most handover_timeout: Redis lifts the pause
-// itself should we vanish), then wait until our offset equals its offset (decisions.hpp:
-// caught_up). The old master stays paused unless it is gone.
+// Approach (not close: refuse, nothing paused), pause the old master's writes, then wait until
+// our offset equals its offset (decisions.hpp: caught_up) for at most catch_up_pause_limit.
+// Redis lifts the pause itself after handover_timeout should we vanish. The old master stays
+// paused unless it is gone.
 Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(
     std::shared_ptr<RedisOperations> old, std::string old_host) {
-  co_await approach(old, old_host);
+  if (!co_await approach(old, old_host)) {
+    co_return CatchUpResult{
+        CatchUp::not_close,
+        fmt::format("not close to {}'s offset within handover_timeout: not pausing its writes",
+                    old_host)};
+  }
   const auto paused = co_await old->pause_writes(redis_.handover_timeout, redis_.check_timeout);
   if (!paused.ok()) {
     log(Level::warning, settings_.name,
@@ -122,8 +135,9 @@ Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(
   }
   long long target = -1;
   long long ours_at = -1;
+  const auto paused_at = Clock::now();
   const auto outcome = co_await poll_until(
-      Clock::now() + redis_.handover_timeout, kCatchUpPoll, stop_.get_token(),
+      paused_at + catch_up_pause_limit(redis_.handover_timeout), kCatchUpPoll, stop_.get_token(),
       [&]() -> Awaitable<std::optional<CatchUp>> {
         const auto theirs = co_await old->replication_info(redis_.check_timeout);
         if (!still_master(theirs)) co_return CatchUp::old_master_gone;
@@ -136,11 +150,13 @@ Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(
   if (!outcome) {
     co_return CatchUpResult{
         CatchUp::timed_out,
-        fmt::format("did not catch up with {} (offset {} of {}) within handover_timeout", old_host,
-                    ours_at, target)};
+        fmt::format("did not catch up with {} (offset {} of {}) within {} ms of pausing its writes",
+                    old_host, ours_at, target,
+                    catch_up_pause_limit(redis_.handover_timeout).count())};
   }
   if (*outcome == CatchUp::caught_up) {
-    log(Level::info, settings_.name, "caught up with {} at offset {}: promoting", old_host, target);
+    log(Level::info, settings_.name, "caught up with {} at offset {} after {} ms paused: promoting",
+        old_host, target, std::chrono::duration_cast<Ms>(Clock::now() - paused_at).count());
   }
   co_return CatchUpResult{*outcome, ""};
 }

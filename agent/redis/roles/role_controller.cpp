@@ -147,9 +147,52 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
     case AfterCheck::check_cold_start:
       maybe_cold_start();
       break;
+    case AfterCheck::measure_lag:
+      if (following_ && !lag_check_in_flight_) {
+        lag_check_in_flight_ = true;
+        spawn(measure_lag(*following_));
+      }
+      break;
     case AfterCheck::nothing:
       break;
   }
+}
+
+// Synced from `master`: the gate opens once our Redis is close to its offset (decisions.hpp:
+// judge_lag). The master's INFO first, then ours: ours at or past the offset read holds every
+// write the master had then. Applied only if nothing changed meanwhile: the gate still closed,
+// still following that master, our Redis still synced from it.
+Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{lag_check_in_flight_};
+  const auto host = master.to_string();
+  // One connection per master, kept while we measure: a check every check_interval must not
+  // open a connection each time.
+  if (!lag_peer_ || lag_peer_of_ != master) {
+    lag_peer_ = peer(host, redis_.peer_port);
+    lag_peer_of_ = master;
+  }
+  const auto theirs =
+      co_await std::shared_ptr<RedisOperations>(lag_peer_)->replication_info(redis_.check_timeout);
+  const auto ours = co_await local_->replication_info(redis_.check_timeout);
+  if (!ours.ok() || gate_.open || following_ != master) co_return;
+  if (!judge_sync_completed(ours.info, host, redis_.peer_port).completed) co_return;
+  const auto lag = judge_lag(
+      ours.info, host, theirs.ok() ? std::optional<ReplicationInfo>(theirs.info) : std::nullopt);
+  if (!lag.close) {
+    set_gate(PromotionGate{false, gate_.history,
+                           "synced from " + host + ":" + std::to_string(redis_.peer_port) + ", " +
+                               lag.why},
+             false);
+    co_return;
+  }
+  lag_peer_.reset();  // open: not measured again until we follow another master
+  set_gate(PromotionGate{true, ours.info.master_replid,
+                         "synced from " + host + ":" + std::to_string(redis_.peer_port) + ", " +
+                             lag.why},
+           true);
 }
 
 // `decided`: the gate's state was judged (not only its reason text updated): tell the instance.

@@ -114,7 +114,8 @@ class RedisRoleController : public RoleHooks {
     std::string why;
   };
   struct Finished {};
-  enum class CatchUp { caught_up, old_master_gone, timed_out };
+  // not_close: the approach did not get close, nothing was paused.
+  enum class CatchUp { caught_up, old_master_gone, timed_out, not_close };
   struct CatchUpResult {
     CatchUp outcome = CatchUp::timed_out;
     std::string detail;  // why, when timed out
@@ -140,6 +141,7 @@ class RedisRoleController : public RoleHooks {
 
   // role_controller.cpp
   void set_gate(PromotionGate gate, bool decided);
+  Awaitable<void> measure_lag(vrrp::IpAddress master);
   std::shared_ptr<RedisOperations> peer(const std::string& host, std::uint16_t port);
   // peers.cpp: is `address` one of redis.peers? If not, the advert that named it is counted
   // and logged (rate-limited) and `what` is not done.
@@ -152,7 +154,7 @@ class RedisRoleController : public RoleHooks {
   std::vector<std::string> vip_endpoints(std::uint16_t port) const;
   // promotion.cpp
   Awaitable<Verdict> promotion(std::optional<vrrp::IpAddress> live_master);
-  Awaitable<void> approach(std::shared_ptr<RedisOperations> old, std::string old_host);
+  Awaitable<bool> approach(std::shared_ptr<RedisOperations> old, std::string old_host);
   Awaitable<CatchUpResult> catch_up(std::shared_ptr<RedisOperations> old, std::string old_host);
   Awaitable<void> make_replica_of_us(std::shared_ptr<RedisOperations> old);
   Awaitable<void> unpause_abandoned(std::shared_ptr<RedisOperations> old);
@@ -218,6 +220,9 @@ class RedisRoleController : public RoleHooks {
   // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
   bool promoting_ = false;
   bool cold_check_in_flight_ = false;
+  bool lag_check_in_flight_ = false;           // measure_lag under way: one at a time
+  std::shared_ptr<RedisOperations> lag_peer_;  // measure_lag's connection to lag_peer_of_
+  std::optional<vrrp::IpAddress> lag_peer_of_;
   std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
   // Adverts naming a non-peer as master (peers.cpp): counted, logged rate-limited, ignored.

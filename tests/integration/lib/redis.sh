@@ -143,5 +143,23 @@ two_nodes_up() {
   replica_keeps_up n2 n1 1 || fail "n2's Redis is linked to n1 but does not apply its stream (offset $(redis_info_field n2 slave_repl_offset) of $(redis_info_field n1 master_repl_offset)); paused? $(grep -E 'caught up|promot' "$TOPO_TMP/n1.log" | tail -2 | tr '\n' ' ')"
 }
 
+# Wall-clock milliseconds since midnight, as the writer's --events lines print them.
+ms_of_day() { local t=$1; echo $(( (10#${t:0:2} * 3600 + 10#${t:3:2} * 60 + 10#${t:6:2}) * 1000 + 10#${t:9:3} )); }
+clock_ms_of_day() { ms_of_day "$(date +%H:%M:%S.%3N)"; }
+# max_outage_between FROM [TO]: the longest gap without an acknowledged write (a writer run with
+# --events) among those that ended at or after ms-of-day FROM and before TO (default: any time
+# after); 0 when none.
+max_outage_between() {
+  local since=$1 until=${2:-99999999} t rest at g gap=0
+  while read -r t _ rest; do
+    [[ "$rest" == "writes resumed after "* ]] || continue
+    at=$(ms_of_day "$t")
+    (( at >= since && at < until )) || continue
+    g=$(sed -n 's/writes resumed after \([0-9]*\) ms.*/\1/p' <<<"$rest")
+    (( g > gap )) && gap=$g
+  done < <(grep 'writer: ' "$W_LOG")
+  echo "$gap"
+}
+
 # figures NAME: the one line the lead quotes.
 figures() { echo "FIGURES $1: outage_ms=$W_OUTAGE acked=$W_ACKED lost=$W_LOST ${2:-}"; }
