@@ -38,6 +38,12 @@ class FakeRedis {
     }
   }
 
+  // Closes the listening socket: new connections are refused, as when redis-server died.
+  void stop_listening() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  }
+
   std::vector<std::vector<std::string>> received;
   int accepts = 0;
   bool hang_all = false;  // every connection goes silent, like SIGSTOP (new ones included)

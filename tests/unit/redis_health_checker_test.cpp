@@ -137,6 +137,48 @@ TEST_CASE("health checker: a stall shorter than fall deadlines is one failed che
   CHECK(checker.health() == Health::healthy);
 }
 
+TEST_CASE(
+    "health checker: a server that closes our connection, then stops listening, is lost at once") {
+  // A SIGKILLed redis-server closes our connection and its listening socket in one exit, in
+  // either order: the refusal must be seen even when it comes a few ms after the close.
+  boost::asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "INFO") return bulk(k_replica_info);
+    return ok_for_all(argv);
+  });
+  std::string reason;
+  // Checks too rare to notice anything in this test: only the lost connection can.
+  RedisHealthChecker checker(connect_to(io, fake.port()), RedisHealthOptions{5s, 100ms, 1, 3},
+                             [&](Health, const std::string& why) { reason = why; });
+  checker.start();
+  REQUIRE(run_until(io, [&] { return checker.health() == Health::healthy; }));
+  fake.drop_clients();
+  boost::asio::steady_timer later(io, 3ms);
+  later.async_wait([&](boost::system::error_code) { fake.stop_listening(); });
+  REQUIRE(run_until(
+      io, [&] { return checker.health() == Health::unhealthy; }, 1s));
+  CHECK(reason.find("a new connection is refused") != std::string::npos);
+  CHECK(checker.lost());
+}
+
+TEST_CASE(
+    "health checker: a connection closed by someone else, the server still listening, is "
+    "not a loss") {
+  boost::asio::io_context io;
+  FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "INFO") return bulk(k_replica_info);
+    return ok_for_all(argv);
+  });
+  RedisHealthChecker checker(connect_to(io, fake.port()), RedisHealthOptions{5s, 100ms, 1, 3},
+                             [](Health, const std::string&) {});
+  checker.start();
+  REQUIRE(run_until(io, [&] { return checker.health() == Health::healthy; }));
+  fake.drop_clients();  // CLIENT KILL: Redis answers new connections
+  REQUIRE_FALSE(run_until(
+      io, [&] { return checker.health() != Health::healthy; }, 300ms));
+  CHECK_FALSE(checker.lost());
+}
+
 TEST_CASE("health checker: LOADING is a failure and sets the loading flag") {
   boost::asio::io_context io;
   FakeRedis fake(io, [](const std::vector<std::string>& argv) -> std::optional<std::string> {

@@ -43,40 +43,56 @@ void RedisHealthChecker::stop() {
 // A killed Redis refuses a new connection at once (its listening socket went with it); a
 // connection closed by someone else — a new master's CLIENT KILL dropping every client after a
 // failover — is not a dead Redis: it answers. So the loss counts only when a new connection is
-// refused (within the check timeout); anything else is left to the checks.
+// refused (within the check timeout); anything else is left to the checks. A process that dies
+// closes our connection and its listening socket in the same exit, in either order: a probe that
+// still connects is tried once more kProbeAgain later before the loss is left to the checks.
 void RedisHealthChecker::on_lost(const std::string& why) {
-  const auto lost = [this](const std::string& reason) {
-    ++stats_.failures;
-    last_failure_ = "connection lost: " + reason;
-    if (auto changed = counter_.record_lost()) {
-      lost_ = true;
-      log(Level::warning, connection_->options().log_name, "redis {}: {}", to_string(*changed),
-          last_failure_);
-      if (on_change_) on_change_(*changed, last_failure_);
-    }
-  };
   const auto& endpoint = connection_->options().endpoint;
   boost::system::error_code bad;
   const auto address = boost::asio::ip::make_address(endpoint.host, bad);
   if (!endpoint.unix_path.empty() || bad) {
-    lost(why);  // no cheap probe for these: the closed connection is the evidence
+    count_lost(why);  // no cheap probe for these: the closed connection is the evidence
     return;
   }
+  probe({address, endpoint.port}, why, true);
+}
+
+void RedisHealthChecker::count_lost(const std::string& reason) {
+  ++stats_.failures;
+  last_failure_ = "connection lost: " + reason;
+  if (auto changed = counter_.record_lost()) {
+    lost_ = true;
+    log(Level::warning, connection_->options().log_name, "redis {}: {}", to_string(*changed),
+        last_failure_);
+    if (on_change_) on_change_(*changed, last_failure_);
+  }
+}
+
+void RedisHealthChecker::probe(boost::asio::ip::tcp::endpoint at, std::string why, bool again) {
   auto& io = connection_->io();
-  auto probe = std::make_shared<boost::asio::ip::tcp::socket>(io);
+  auto socket = std::make_shared<boost::asio::ip::tcp::socket>(io);
   auto deadline = std::make_shared<boost::asio::steady_timer>(io, options_.timeout);
-  deadline->async_wait([probe](boost::system::error_code ec) {
+  deadline->async_wait([socket](boost::system::error_code ec) {
     boost::system::error_code ignored;
-    if (!ec) probe->close(ignored);
+    if (!ec) socket->close(ignored);
   });
   const auto alive = lifetime_.watch();
-  probe->async_connect({address, endpoint.port},
-                       [this, alive, probe, deadline, why, lost](boost::system::error_code ec) {
-                         deadline->cancel();
-                         if (alive.expired() || !running_) return;
-                         if (ec == boost::asio::error::connection_refused)
-                           lost(why + "; a new connection is refused");
-                       });
+  socket->async_connect(
+      at, [this, alive, socket, deadline, at, why, again](boost::system::error_code ec) {
+        deadline->cancel();
+        if (alive.expired() || !running_) return;
+        if (ec == boost::asio::error::connection_refused) {
+          count_lost(why + "; a new connection is refused");
+        } else if (!ec && again) {
+          boost::system::error_code ignored;
+          socket->close(ignored);
+          auto later = std::make_shared<boost::asio::steady_timer>(connection_->io(), kProbeAgain);
+          later->async_wait([this, alive, later, at, why](boost::system::error_code wait_ec) {
+            if (wait_ec || alive.expired() || !running_) return;
+            probe(at, why, false);
+          });
+        }
+      });
 }
 
 void RedisHealthChecker::arm_timer() {

@@ -72,6 +72,11 @@ class RedisHealthChecker {
   void run_check();
   void finish(const Check& check, const RedisResult& info);
   void on_lost(const std::string& why);
+  // Connects to the server once more: refused means it is gone (count_lost); `again`: a
+  // connection that still succeeds is tried once more kProbeAgain later.
+  void probe(boost::asio::ip::tcp::endpoint at, std::string why, bool again);
+  void count_lost(const std::string& reason);
+  static constexpr std::chrono::milliseconds kProbeAgain{10};
 
   std::shared_ptr<RedisConnection> connection_;
   RedisHealthOptions options_;
