@@ -146,6 +146,26 @@ two_nodes_up() {
 # Wall-clock milliseconds since midnight, as the writer's --events lines print them.
 ms_of_day() { local t=$1; echo $(( (10#${t:0:2} * 3600 + 10#${t:3:2} * 60 + 10#${t:6:2}) * 1000 + 10#${t:9:3} )); }
 clock_ms_of_day() { ms_of_day "$(date +%H:%M:%S.%3N)"; }
+# settled_after_return WHEN ACKED_FILE: after a fault on n1 and its return: exactly one VIP
+# holder ($holders) whose Redis is master, the other ($other) following it; the acknowledged
+# writes in ACKED_FILE verified on that master ($W_LOST, must be 0); n1's last promotion lines
+# shown. WHEN names the moment in failure messages ("after n1 resumed").
+settled_after_return() {
+  local when=$1 acked=$2 check
+  holders=$(vip_holders $VIP n1 n2)
+  [[ "$holders" == n1 || "$holders" == n2 ]] || fail "VIP holders $when: '$holders'"
+  other=n1; [[ $holders == n1 ]] && other=n2
+  r_m=$(redis_role "$holders"); r_o=$(redis_role "$other")
+  [[ "$r_m" == master && "$r_o" == slave ]] || fail "roles $when: $holders=$r_m $other=$r_o"
+  redis_follows "$other" "10.77.0.${holders#n}" || fail "$other's Redis does not follow the VIP holder $holders"
+  check=$(topo_exec c "$VIP_WRITER" --verify-only "10.77.0.${holders#n}:6379" --acked-file "$acked")
+  W_LOST=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$check")
+  grep -E "may be promoted|caught up|not close|did not catch up|promotion failed" "$TOPO_TMP/n1.log" |
+    tail -4 | sed 's/^/  n1: /'
+  (( W_LOST >= 0 )) || fail "could not verify on $holders"
+  (( W_LOST == 0 )) || fail "lost $W_LOST acknowledged writes"
+}
+
 # max_outage_between FROM [TO]: the longest gap without an acknowledged write (a writer run with
 # --events) among those that ended at or after ms-of-day FROM and before TO (default: any time
 # after); 0 when none.
