@@ -57,15 +57,7 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
     std::optional<vrrp::IpAddress> live_master) {
   // The old master, paused and caught up with, while it still has to be dealt with.
   promoting_ = true;
-  // Cleared however the sequence ends, except when it ends because the controller stopped (the
-  // frame may then be destroyed after the controller).
-  struct Done {
-    bool& flag;
-    std::stop_token stop;
-    ~Done() {
-      if (!stop.stop_requested()) flag = false;
-    }
-  } done_promoting{promoting_, stop_.get_token()};
+  const auto promoting = clear_on_exit(promoting_);
   std::shared_ptr<RedisOperations> old;
   if (live_master) {
     old = peer(live_master->to_string(), redis_.peer_port);

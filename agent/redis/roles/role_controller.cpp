@@ -163,10 +163,7 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
 // write the master had then. Applied only if nothing changed meanwhile: the gate still closed,
 // still following that master, our Redis still synced from it.
 Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
-  struct Done {
-    bool& flag;
-    ~Done() { flag = false; }
-  } done{lag_check_in_flight_};
+  const auto measuring = clear_on_exit(lag_check_in_flight_);
   const auto host = master.to_string();
   // One connection per master, kept while we measure: a check every check_interval must not
   // open a connection each time.
@@ -181,18 +178,13 @@ Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
   if (!judge_sync_completed(ours.info, host, redis_.peer_port).completed) co_return;
   const auto lag = judge_lag(
       ours.info, host, theirs.ok() ? std::optional<ReplicationInfo>(theirs.info) : std::nullopt);
+  const auto why = "synced from " + host + ":" + std::to_string(redis_.peer_port) + ", " + lag.why;
   if (!lag.close) {
-    set_gate(PromotionGate{false, gate_.history,
-                           "synced from " + host + ":" + std::to_string(redis_.peer_port) + ", " +
-                               lag.why},
-             false);
+    set_gate(PromotionGate{false, gate_.history, why}, false);
     co_return;
   }
   lag_peer_.reset();  // open: not measured again until we follow another master
-  set_gate(PromotionGate{true, ours.info.master_replid,
-                         "synced from " + host + ":" + std::to_string(redis_.peer_port) + ", " +
-                             lag.why},
-           true);
+  set_gate(PromotionGate{true, ours.info.master_replid, why}, true);
 }
 
 // `decided`: the gate's state was judged (not only its reason text updated): tell the instance.

@@ -149,6 +149,16 @@ class RedisRoleController : public RoleHooks {
   template <typename T, typename Then>
   void spawn(Awaitable<T> sequence, T failed, Then then);
   void spawn(Awaitable<void> sequence);
+  // Clears a sequence's in-flight flag however the sequence ends, except when it ended because
+  // the controller stopped: its frame may then be destroyed after the controller.
+  struct ClearOnExit {
+    bool& flag;
+    std::stop_token stop;
+    ~ClearOnExit() {
+      if (!stop.stop_requested()) flag = false;
+    }
+  };
+  ClearOnExit clear_on_exit(bool& flag) { return ClearOnExit{flag, stop_.get_token()}; }
   // "VIP:port" for each VIP, as Redis writes a client's laddr: the connections kill_clients
   // drops on a Redis listening on `port`.
   std::vector<std::string> vip_endpoints(std::uint16_t port) const;
