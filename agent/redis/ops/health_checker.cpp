@@ -45,7 +45,8 @@ void RedisHealthChecker::stop() {
 // failover — is not a dead Redis: it answers. So the loss counts only when a new connection is
 // refused (within the check timeout); anything else is left to the checks. A process that dies
 // closes our connection and its listening socket in the same exit, in either order: a probe that
-// still connects is tried once more kProbeAgain later before the loss is left to the checks.
+// does not meet a refusal is tried once more kProbeAgain later before the loss is left to the
+// checks.
 void RedisHealthChecker::on_lost(const std::string& why) {
   const auto& endpoint = connection_->options().endpoint;
   boost::system::error_code bad;
@@ -83,7 +84,9 @@ void RedisHealthChecker::probe(boost::asio::ip::tcp::endpoint at, std::string wh
         if (alive.expired() || !running_) return;
         if (ec == boost::asio::error::connection_refused) {
           count_lost(why + "; a new connection is refused");
-        } else if (!ec && again) {
+        } else if (again) {
+          // Connected, or reset or timed out on the way (the listener closed between the
+          // handshake and this handler): neither proves Redis alive, so look once more.
           boost::system::error_code ignored;
           socket->close(ignored);
           auto later = std::make_shared<boost::asio::steady_timer>(connection_->io(), kProbeAgain);
