@@ -414,6 +414,55 @@ TEST_CASE("role controller: preempting a live master takes its last write first"
   }
 }
 
+TEST_CASE(
+    "role controller: a silent master whose Redis still answers is paused and caught up with "
+    "first") {
+  // Master-down expired and nobody announced: its daemon may be dead (SIGKILL) while its Redis
+  // still takes writes. Promoting without pausing it lost the writes it took meanwhile.
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 100000, 100);
+  rig.start();
+  rig.synced_replica_of_n2();
+  n2.writes_per_look = 100;
+  auto& us = rig.group->local_node();
+  us.stream_per_look = 60;
+  const auto& j = *rig.group;
+
+  SECTION("pause, equal offsets, REPLICAOF NO ONE, the VIP; then it follows us, unpaused") {
+    rig.promote();
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    REQUIRE(rig.answer->first);
+    CHECK(j.position("10.0.0.2 CLIENT PAUSE WRITE") >= 0);
+    CHECK(j.position("10.0.0.2 CLIENT PAUSE WRITE") < j.position("10.0.0.1 REPLICAOF NO ONE"));
+    CHECK(us.promoted_at == n2.last_write_offset);
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 CLIENT UNPAUSE"); }));
+    CHECK(j.position("10.0.0.2 REPLICAOF 10.0.0.1 6379") < j.position("10.0.0.2 CLIENT UNPAUSE"));
+    CHECK(n2.role == RedisRole::replica);
+  }
+  SECTION(
+      "a catch-up that times out still promotes: nobody else will; it stays paused until it "
+      "follows us") {
+    us.offset -= 5000;
+    us.stream_per_look = 1;
+    n2.writes_per_look = 0;
+    rig.promote();
+    REQUIRE(rig.run([&] { return rig.answered(); }, 5s));
+    CHECK(rig.answer->first);
+    CHECK(j.position("10.0.0.2 CLIENT PAUSE WRITE") < j.position("10.0.0.1 REPLICAOF NO ONE"));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 CLIENT UNPAUSE"); }));
+    CHECK(j.position("10.0.0.2 REPLICAOF 10.0.0.1 6379") < j.position("10.0.0.2 CLIENT UNPAUSE"));
+    CHECK(n2.role == RedisRole::replica);
+  }
+  SECTION("a silent master whose Redis does not answer is gone: promoted without it") {
+    n2.reachable = false;
+    rig.promote();
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    CHECK(rig.answer->first);
+    CHECK_FALSE(rig.group->has("10.0.0.2 CLIENT PAUSE WRITE"));
+  }
+}
+
 TEST_CASE("role controller: leaving master follows the new master, then drops the VIP's clients") {
   Rig rig;
   rig.group->add(k_us, RedisRole::master, 1000, 10);

@@ -6,6 +6,10 @@
 //      within handover_timeout refuses without pausing, and a catch-up that needs longer than
 //      decisions.hpp's catch_up_pause_limit lifts the pause and refuses (the instance retries);
 //      the old master keeps serving meanwhile, so a return never costs the clients a long pause;
+//      A master that went silent (master-down expired) while our Redis still follows its Redis
+//      may be only a dead daemon beside a Redis that still takes writes: its Redis gets
+//      kSilentMasterProbe to accept the pause, then we catch up as above, but promote even when
+//      that times out (nobody else will); no answer: it is gone, promote at once;
 //   3. REPLICAOF NO ONE, confirmed by ROLE; only then does done(true) let the instance add the
 //      VIP and announce;
 //   4. afterwards, without holding the VIP back: the old master becomes our replica, its
@@ -37,6 +41,8 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announce
   // A non-peer master is never asked, paused or caught up with: promote as if it were gone.
   std::optional<vrrp::IpAddress> live_master = announced;
   if (live_master && !configured_peer(*live_master, "catching up with")) live_master.reset();
+  // Nobody announced: the master we follow went silent (following_ is only ever a peer).
+  const std::optional<vrrp::IpAddress> silent_master = live_master ? std::nullopt : following_;
   const bool follow_pending = following_.has_value() || follow_in_flight_;
   switch (plan_promotion(gate_, latest_, follow_pending, live_master.has_value())) {
     case PromotionPlan::refuse:
@@ -49,12 +55,12 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announce
     case PromotionPlan::catch_up_first:
       break;
   }
-  spawn(promotion(live_master), Verdict{false, "redis promotion failed"},
+  spawn(promotion(live_master, silent_master), Verdict{false, "redis promotion failed"},
         [done = std::move(done)](Verdict v) { done(v.ok, v.why); });
 }
 
 Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
-    std::optional<vrrp::IpAddress> live_master) {
+    std::optional<vrrp::IpAddress> live_master, std::optional<vrrp::IpAddress> silent_master) {
   // The old master, paused and caught up with, while it still has to be dealt with.
   promoting_ = true;
   const auto promoting = clear_on_exit(promoting_);
@@ -69,6 +75,18 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
     }
     // Gone or already demoted: nothing more can reach us from there, nothing to undo there.
     if (caught.outcome == CatchUp::old_master_gone) old.reset();
+  } else if (silent_master) {
+    const auto host = silent_master->to_string();
+    old = peer(host, redis_.peer_port);
+    const auto caught = co_await pause_and_catch_up(old, host, kSilentMasterProbe);
+    if (caught.outcome == CatchUp::old_master_gone) old.reset();
+    if (caught.outcome == CatchUp::timed_out) {
+      // It stays paused and becomes our replica below: nothing more is acknowledged there.
+      log(Level::warning, settings_.name,
+          "silent master: {}; promoting all the same (writes it acknowledged in that gap are "
+          "lost)",
+          caught.detail);
+    }
   }
   const auto promoted = co_await local_->promote(kRoleChangeTimeout);
   if (!promoted.ok()) {
@@ -118,7 +136,16 @@ Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up(
         fmt::format("not close to {}'s offset within handover_timeout: not pausing its writes",
                     old_host)};
   }
-  const auto paused = co_await old->pause_writes(redis_.handover_timeout, redis_.check_timeout);
+  // Two statements: with `co_return co_await` here, g++ 12 code traps (SIGILL) on resume.
+  auto caught = co_await pause_and_catch_up(old, old_host, redis_.check_timeout);
+  co_return caught;
+}
+
+// Pause the old master's writes (it has answer_within to accept), then wait until our offset
+// equals its offset (decisions.hpp: caught_up) for at most catch_up_pause_limit.
+Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::pause_and_catch_up(
+    std::shared_ptr<RedisOperations> old, std::string old_host, Ms answer_within) {
+  const auto paused = co_await old->pause_writes(redis_.handover_timeout, answer_within);
   if (!paused.ok()) {
     log(Level::warning, settings_.name,
         "old master's redis at {} unreachable ({}): promoting without catch-up", old->name(),

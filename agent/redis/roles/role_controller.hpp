@@ -133,6 +133,11 @@ class RedisRoleController : public RoleHooks {
   // Redis master (hand_off.cpp). Past that, the skew timer decides as usual.
   static constexpr Ms kHandOffPoll{1};
   static constexpr Ms kHandOffWait{300};
+  // A master that went silent (master-down expired, nobody announced) may be a dead host, or a
+  // dead daemon beside a Redis that still takes writes. Its Redis gets this long to accept a
+  // CLIENT PAUSE before we promote without it: a live Redis on the LAN answers in well under a
+  // millisecond, a crashed host never, so this is what a node crash adds to the failover.
+  static constexpr Ms kSilentMasterProbe{25};
   // Split brain: the longest a yielder's writes stay paused while they are saved, and how long
   // the node that yielded to VRRP waits for the other to reconcile before it yields its Redis.
   static constexpr Ms kSaveTimeout{20000};
@@ -163,9 +168,12 @@ class RedisRoleController : public RoleHooks {
   // drops on a Redis listening on `port`.
   std::vector<std::string> vip_endpoints(std::uint16_t port) const;
   // promotion.cpp
-  Awaitable<Verdict> promotion(std::optional<vrrp::IpAddress> live_master);
+  Awaitable<Verdict> promotion(std::optional<vrrp::IpAddress> live_master,
+                               std::optional<vrrp::IpAddress> silent_master);
   Awaitable<bool> approach(std::shared_ptr<RedisOperations> old, std::string old_host);
   Awaitable<CatchUpResult> catch_up(std::shared_ptr<RedisOperations> old, std::string old_host);
+  Awaitable<CatchUpResult> pause_and_catch_up(std::shared_ptr<RedisOperations> old,
+                                              std::string old_host, Ms answer_within);
   Awaitable<void> make_replica_of_us(std::shared_ptr<RedisOperations> old);
   Awaitable<void> unpause_abandoned(std::shared_ptr<RedisOperations> old);
   // following.cpp
