@@ -55,13 +55,15 @@ bench_redis_pair() {
 
 bench_redis_daemon_start() {  # HOST PRIORITY
   local host=$1 prio=$2 peer
+  [[ $host == "$A" ]] && peer=$(bench_addr "$B") || peer=$(bench_addr "$A")
   topo_exec "$host" ip addr del "$VIP/24" dev eth0 2>/dev/null || true
   if [[ $IMPL == redvipd ]]; then
+    # Its one peer: the keepalived pair's hosts run no Redis while redvipd's pair runs, and a
+    # peer that does not answer keeps a cold start from promoting (its data is unknown).
     # A split brain's yielder saves its writes since the fork and merges them onto the keeper.
-    start_redvipd "$host" "$(redis_node_conf "$host" "$prio" "" "diverged_writes_dir $TOPO_TMP/diverged-$host
+    REDIS_PEERS=$peer start_redvipd "$host" "$(REDIS_PEERS=$peer redis_node_conf "$host" "$prio" "" "diverged_writes_dir $TOPO_TMP/diverged-$host
         diverged_writes_merge on")"
   else
-    [[ $host == "$A" ]] && peer=$(bench_addr "$B") || peer=$(bench_addr "$A")
     write_keepalived_redis_conf "$TOPO_TMP/$host-ka.conf" "$host" "$prio" "$peer"
     start_keepalived "$host" "$TOPO_TMP/$host-ka.conf"
   fi
