@@ -100,6 +100,7 @@ void StateMachine::on(const AdvertReceived& advert, TimePoint now, Actions& out)
   if (advert.source != config_.primary_address) {
     last_heard_ = advert.source;
     last_heard_at_ = now;
+    last_heard_priority_ = advert.priority;
   }
   if (state_ == State::initialize || state_ == State::fault) {
     emit(out, DropAdvert{DropReason::not_active});
@@ -385,7 +386,7 @@ void StateMachine::become_master(std::string reason, TimePoint now, Actions& out
   preempted_ = live_master(now);
   preempted_heard_at_ = now;
   rivals_.clear();
-  emit(out, TakeVips{preempted_});
+  emit(out, TakeVips{preempted_, preempted_.has_value() && last_heard_priority_ == 0});
   emit(out, Announce{});
   emit(out, SendAdvert{priority_});
   arm(TimerKind::advert, now + config_.advert_interval, out);

@@ -107,9 +107,11 @@ struct CancelTimer {
 // The first action of a master entry. live_master: the router that was master until now when
 // it is still alive — it released (priority 0) or is being preempted, heard within two advert
 // intervals — so its data must reach us before we serve; nullopt when it went silent (or there
-// was none). The agent answers a failed promotion with PromotionFailed.
+// was none). released: its last advert had priority 0 (it is leaving); otherwise we preempt a
+// master that still serves. The agent answers a failed promotion with PromotionFailed.
 struct TakeVips {
   std::optional<IpAddress> live_master;
+  bool released = false;
   friend bool operator==(const TakeVips&, const TakeVips&) = default;
 };
 struct ReleaseVips {
@@ -232,6 +234,7 @@ class StateMachine {
   // The last other router heard advertising (any priority, any state of ours), and when.
   std::optional<IpAddress> last_heard_;
   TimePoint last_heard_at_{};
+  std::uint8_t last_heard_priority_ = 0;
   std::optional<IpAddress> released_by_;  // see released_by()
   bool handed_over_ = false;              // see handed_over()
   // Split brain (Master only): when we became master, the live master we knowingly took over

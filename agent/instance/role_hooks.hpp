@@ -19,8 +19,9 @@ class RoleHooks {
   // Before any VIP is added: make the service writable here. `live_master` is the router
   // that was master until now when it is still alive (it released with priority 0, or we are
   // preempting it): its writes must reach us before we take over. nullopt when it went silent.
+  // released: it released (priority 0); false when we preempt a master that still serves.
   // done(false, why) keeps the VIP off and the instance leaves Master.
-  virtual void promote(const std::optional<vrrp::IpAddress>& live_master,
+  virtual void promote(const std::optional<vrrp::IpAddress>& live_master, bool released,
                        std::function<void(bool ok, const std::string& why)> done) = 0;
   // After the VIPs are removed: follow `new_master` when known, drop clients so they reconnect
   // through the VIP.

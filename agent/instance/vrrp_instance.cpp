@@ -206,7 +206,7 @@ bool VrrpInstance::act(const vrrp::TakeVips& take) {
   // The service behind the VIP must be writable before the VIP points at it.
   waiting_ = true;
   const auto alive = lifetime_.watch();
-  hooks_->promote(take.live_master, [this, alive](bool ok, const std::string& why) {
+  hooks_->promote(take.live_master, take.released, [this, alive](bool ok, const std::string& why) {
     if (!alive.expired()) promoted(ok, why);
   });
   return false;

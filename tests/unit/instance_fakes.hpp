@@ -139,7 +139,7 @@ class FakeAnnouncer final : public AnnouncePort {
 class FakeHooks final : public RoleHooks {
  public:
   explicit FakeHooks(Transcript& out) : out_(out) {}
-  void promote(const std::optional<vrrp::IpAddress>& live_master,
+  void promote(const std::optional<vrrp::IpAddress>& live_master, bool,
                std::function<void(bool, const std::string&)> done) override {
     out_.add("redis promote live=" + (live_master ? live_master->to_string() : "none"));
     if (answer) {

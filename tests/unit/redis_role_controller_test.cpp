@@ -70,10 +70,11 @@ struct Rig {
   bool run(const std::function<bool()>& done, std::chrono::milliseconds limit = 2s) {
     return run_until(io, done, limit);
   }
-  // RoleHooks::promote as the instance calls it: the VIP goes up only on done(true).
-  void promote(std::optional<vrrp::IpAddress> live_master = std::nullopt) {
+  // RoleHooks::promote as the instance calls it: the VIP goes up only on done(true). A live
+  // master is one we preempt unless `released` (it sent priority 0).
+  void promote(std::optional<vrrp::IpAddress> live_master = std::nullopt, bool released = false) {
     answer.reset();
-    controller->promote(live_master, [this](bool ok, const std::string& why) {
+    controller->promote(live_master, released, [this](bool ok, const std::string& why) {
       answer = std::make_pair(ok, why);
       if (ok) group->journal.push_back("VIP added");
     });
@@ -406,11 +407,21 @@ TEST_CASE("role controller: preempting a live master takes its last write first"
     CHECK(took < kMaxCatchUpPause + 150ms);
     CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
   }
-  SECTION("an old master that cannot be paused is gone: promote without it") {
+  SECTION("an old master that released and cannot be paused is gone: promote without it") {
+    n2.reachable = false;
+    rig.promote(ip(k_n2), true);
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    CHECK(rig.answer->first);
+  }
+  SECTION("a master we preempt still serves: when its Redis does not answer, no promotion") {
+    // It still advertises, so its Redis takes writes we cannot reach (a link just back up):
+    // promoting made two masters and lost what it took. It keeps serving; the instance retries.
     n2.reachable = false;
     rig.promote(ip(k_n2));
     REQUIRE(rig.run([&] { return rig.answered(); }));
-    CHECK(rig.answer->first);
+    CHECK_FALSE(rig.answer->first);
+    CHECK(rig.answer->second.find("still serves") != std::string::npos);
+    CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
   }
 }
 

@@ -218,7 +218,7 @@ TEST_CASE("hand-off: the successor is told once the release made its Redis maste
   REQUIRE(rig.run([&] { return told; }));
   // promote() finds our Redis master: no REPLICAOF NO ONE, no pause of the old master.
   std::optional<bool> ok;
-  rig.controller->promote(ip(k_n2), [&](bool good, const std::string&) { ok = good; });
+  rig.controller->promote(ip(k_n2), true, [&](bool good, const std::string&) { ok = good; });
   REQUIRE(rig.run([&] { return ok.has_value(); }));
   CHECK(*ok);
   CHECK(rig.group->journal.empty());

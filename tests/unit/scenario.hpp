@@ -42,6 +42,10 @@ inline Event promotion_failed(std::string reason) { return PromotionFailed{std::
 inline Action take(std::optional<IpAddress> live_master = std::nullopt) {
   return TakeVips{std::move(live_master)};
 }
+// Taking over from a master that released (priority 0) and is still alive.
+inline Action take_released(IpAddress live_master) {
+  return TakeVips{std::move(live_master), true};
+}
 
 // The states, one letter each, as the tables write them.
 inline constexpr auto I = State::initialize;

@@ -69,15 +69,16 @@ TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down", "
               B},
          });
   CHECK(m.master_adver_interval() == Centiseconds{50});
-  run(m, {
-             // Priority 0: master-down = skew only, from the learned interval (30 cs).
-             {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180), follows_none()}, B},
-             {180,
-              fired(kMasterDown),
-              // Our own adverts keep our configured interval. The releasing master is alive.
-              {moved(B, M), take(kHigherAddress), Announce{}, send(100), arm(kAdvert, 280)},
-              M},
-         });
+  run(m,
+      {
+          // Priority 0: master-down = skew only, from the learned interval (30 cs).
+          {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180), follows_none()}, B},
+          {180,
+           fired(kMasterDown),
+           // Our own adverts keep our configured interval. The releasing master is alive.
+           {moved(B, M), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 280)},
+           M},
+      });
 }
 
 TEST_CASE("v2 drops an advert whose interval differs from ours (RFC 3768 7.1)", "[state_machine]") {
@@ -114,7 +115,7 @@ TEST_CASE("Backup hearing priority 0 takes over after skew time only", "[state_m
           // The master that released is alive: its data must reach us first.
           {171,
            fired(kMasterDown),
-           {moved(B, M), take(kHigherAddress), Announce{}, send(200), arm(kAdvert, 271)},
+           {moved(B, M), take_released(kHigherAddress), Announce{}, send(200), arm(kAdvert, 271)},
            M},
       });
 }

@@ -29,7 +29,7 @@ bool still_master(const InfoResult& theirs) {
 
 }  // namespace
 
-void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announced,
+void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announced, bool released,
                                   std::function<void(bool ok, const std::string& why)> done) {
   if (split_hold_) {
     // The other yielded by data (split_heal.cpp): our Redis keeps its data and is master
@@ -55,12 +55,15 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announce
     case PromotionPlan::catch_up_first:
       break;
   }
-  spawn(promotion(live_master, silent_master), Verdict{false, "redis promotion failed"},
+  // A master we preempt still advertises: its Redis serves, whatever we can or cannot reach.
+  const bool preempting = live_master.has_value() && !released;
+  spawn(promotion(live_master, preempting, silent_master), Verdict{false, "redis promotion failed"},
         [done = std::move(done)](Verdict v) { done(v.ok, v.why); });
 }
 
 Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
-    std::optional<vrrp::IpAddress> live_master, std::optional<vrrp::IpAddress> silent_master) {
+    std::optional<vrrp::IpAddress> live_master, bool preempting,
+    std::optional<vrrp::IpAddress> silent_master) {
   // The old master, paused and caught up with, while it still has to be dealt with.
   promoting_ = true;
   const auto promoting = clear_on_exit(promoting_);
@@ -73,13 +76,25 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
       spawn(unpause_abandoned(old));
       co_return Verdict{false, caught.detail};
     }
+    if (caught.outcome == CatchUp::unreachable && preempting) {
+      // It still advertises, so its Redis still takes writes we cannot reach: promoting now
+      // made two masters and lost what it took (a 60-minute soak: a link back up, the ARP
+      // entry not yet resolved). It keeps serving; the instance retries.
+      co_return Verdict{false, fmt::format("preempting {}, which still serves, but its redis does "
+                                           "not answer ({}): not promoting without its writes",
+                                           live_master->to_string(), caught.detail)};
+    }
+    if (caught.outcome == CatchUp::unreachable) log_unreachable(caught.detail);
     // Gone or already demoted: nothing more can reach us from there, nothing to undo there.
-    if (caught.outcome == CatchUp::old_master_gone) old.reset();
+    if (caught.outcome == CatchUp::old_master_gone || caught.outcome == CatchUp::unreachable)
+      old.reset();
   } else if (silent_master) {
     const auto host = silent_master->to_string();
     old = peer(host, redis_.peer_port);
     const auto caught = co_await pause_and_catch_up(old, host, kSilentMasterProbe);
-    if (caught.outcome == CatchUp::old_master_gone) old.reset();
+    if (caught.outcome == CatchUp::unreachable) log_unreachable(caught.detail);
+    if (caught.outcome == CatchUp::old_master_gone || caught.outcome == CatchUp::unreachable)
+      old.reset();
     if (caught.outcome == CatchUp::timed_out) {
       // It stays paused and becomes our replica below: nothing more is acknowledged there.
       log(Level::warning, settings_.name,
@@ -147,10 +162,8 @@ Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::pause_and_cat
     std::shared_ptr<RedisOperations> old, std::string old_host, Ms answer_within) {
   const auto paused = co_await old->pause_writes(redis_.handover_timeout, answer_within);
   if (!paused.ok()) {
-    log(Level::warning, settings_.name,
-        "old master's redis at {} unreachable ({}): promoting without catch-up", old->name(),
-        paused.message);
-    co_return CatchUpResult{CatchUp::old_master_gone, paused.message};
+    co_return CatchUpResult{CatchUp::unreachable,
+                            fmt::format("{} unreachable: {}", old->name(), paused.message)};
   }
   long long target = -1;
   long long ours_at = -1;
@@ -195,6 +208,11 @@ Awaitable<void> RedisRoleController::make_replica_of_us(std::shared_ptr<RedisOpe
   }
   co_await old->kill_clients(vip_endpoints(redis_.peer_port), kRoleChangeTimeout);
   if (demoted.ok()) co_await old->unpause(kRoleChangeTimeout);
+}
+
+void RedisRoleController::log_unreachable(const std::string& detail) {
+  log(Level::warning, settings_.name, "old master's redis at {}: promoting without catch-up",
+      detail);
 }
 
 // We paused the old master but do not take over: let its clients write again.

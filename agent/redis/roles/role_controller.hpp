@@ -89,7 +89,7 @@ class RedisRoleController : public RoleHooks {
   void switchover(std::optional<std::string> to, HandOff release,
                   std::function<void(SwitchoverResult)> done);
 
-  void promote(const std::optional<vrrp::IpAddress>& live_master,
+  void promote(const std::optional<vrrp::IpAddress>& live_master, bool released,
                std::function<void(bool ok, const std::string& why)> done) override;
   void demoted(const std::optional<vrrp::IpAddress>& new_master) override;
   void master_seen(const vrrp::IpAddress& master) override;
@@ -115,7 +115,8 @@ class RedisRoleController : public RoleHooks {
   };
   struct Finished {};
   // not_close: the approach did not get close, nothing was paused.
-  enum class CatchUp { caught_up, old_master_gone, timed_out, not_close };
+  // old_master_gone: it answers, but no longer as a master; unreachable: it does not answer.
+  enum class CatchUp { caught_up, old_master_gone, unreachable, timed_out, not_close };
   struct CatchUpResult {
     CatchUp outcome = CatchUp::timed_out;
     std::string detail;  // why, when timed out
@@ -168,8 +169,9 @@ class RedisRoleController : public RoleHooks {
   // drops on a Redis listening on `port`.
   std::vector<std::string> vip_endpoints(std::uint16_t port) const;
   // promotion.cpp
-  Awaitable<Verdict> promotion(std::optional<vrrp::IpAddress> live_master,
+  Awaitable<Verdict> promotion(std::optional<vrrp::IpAddress> live_master, bool preempting,
                                std::optional<vrrp::IpAddress> silent_master);
+  void log_unreachable(const std::string& detail);
   Awaitable<bool> approach(std::shared_ptr<RedisOperations> old, std::string old_host);
   Awaitable<CatchUpResult> catch_up(std::shared_ptr<RedisOperations> old, std::string old_host);
   Awaitable<CatchUpResult> pause_and_catch_up(std::shared_ptr<RedisOperations> old,
