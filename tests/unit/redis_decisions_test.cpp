@@ -194,6 +194,39 @@ TEST_CASE("decisions: plan_promotion refuses a closed gate whatever else holds")
   }
 }
 
+TEST_CASE("decisions: after_catch_up takes a live master over only with its writes") {
+  using enum CatchUp;
+  using enum OldMaster;
+  using enum AfterCatchUp;
+  struct Row {
+    const char* what;
+    CatchUp outcome;
+    OldMaster old;
+    AfterCatchUp then;
+  };
+  const Row rows[] = {
+      {"caught up with a releasing master", caught_up, released, promote_then_demote_it},
+      {"caught up with a preempted master", caught_up, preempted, promote_then_demote_it},
+      {"caught up with a silent master", caught_up, silent, promote_then_demote_it},
+      {"a releasing master already demoted", old_master_gone, released, promote_without_it},
+      {"a preempted master already demoted", old_master_gone, preempted, promote_without_it},
+      {"a silent master's redis a replica", old_master_gone, silent, promote_without_it},
+      {"a releasing master's redis died", unreachable, released, promote_without_it},
+      {"a silent master's host crashed", unreachable, silent, promote_without_it},
+      {"a preempted master still serves out of our reach", unreachable, preempted, refuse},
+      {"paused a releasing master, too slow to catch up", timed_out, released, refuse_and_unpause},
+      {"paused a preempted master, too slow to catch up", timed_out, preempted, refuse_and_unpause},
+      {"a silent master stays paused and becomes our replica", timed_out, silent,
+       promote_then_demote_it},
+      {"not close to a releasing master: nothing paused", not_close, released, refuse},
+      {"not close to a preempted master: nothing paused", not_close, preempted, refuse},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    CHECK(after_catch_up(r.outcome, r.old) == r.then);
+  }
+}
+
 TEST_CASE("decisions: catching up compares offsets only while streaming from the old master") {
   struct Row {
     const char* what;

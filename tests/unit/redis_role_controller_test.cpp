@@ -86,6 +86,15 @@ struct Rig {
     controller->master_seen(ip(k_n2));
     REQUIRE(check_until([&] { return !instance.is_blocked("redis sync"); }));
   }
+  // The usual start: our Redis (empty) and n2 (a master with `n2_offset` bytes of history and
+  // 100 keys), then ours a synced replica of n2 with the gate open. Returns n2.
+  FakeNode& start_synced_to_n2(long long n2_offset = 5000) {
+    group->add(k_us, RedisRole::master, 0, 0);
+    auto& n2 = group->add(k_n2, RedisRole::master, n2_offset, 100);
+    start();
+    synced_replica_of_n2();
+    return n2;
+  }
 
   boost::asio::io_context io;
   std::shared_ptr<FakeGroup> group = std::make_shared<FakeGroup>(k_us);
@@ -127,10 +136,7 @@ TEST_CASE("role controller: an unsynced replica is never promoted") {
 
 TEST_CASE("role controller: a replica whose Redis restarted empty is never promoted") {
   Rig rig;
-  rig.group->add(k_us, RedisRole::master, 0, 0);
-  rig.group->add(k_n2, RedisRole::master, 5000, 100);
-  rig.start();
-  rig.synced_replica_of_n2();
+  rig.start_synced_to_n2();
 
   // redis-server restarts without persistence: an empty master of a new history, on a new
   // connection. The old master is gone meanwhile.
@@ -150,10 +156,8 @@ TEST_CASE("role controller: a replica whose Redis restarted empty is never promo
 TEST_CASE(
     "role controller: a master whose Redis hung while another took over syncs from it first") {
   Rig rig;
-  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
-  auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
-  rig.start();
-  rig.synced_replica_of_n2();
+  auto& n2 = rig.start_synced_to_n2();
+  auto& us = rig.group->local_node();
   n2.reachable = false;  // n2 dies: we take over
   rig.promote();
   REQUIRE(rig.run([&] { return rig.answered(); }));
@@ -229,10 +233,8 @@ TEST_CASE(
   // Its Redis stayed healthy: it is re-pointed the moment the new master is heard, before any
   // check could see it a master beside another. An open gate let it preempt with a stale history.
   Rig rig;
-  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
-  auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
-  rig.start();
-  rig.synced_replica_of_n2();
+  auto& n2 = rig.start_synced_to_n2();
+  auto& us = rig.group->local_node();
   n2.reachable = false;
   rig.promote();
   REQUIRE(rig.run([&] { return rig.answered(); }));
@@ -291,10 +293,7 @@ TEST_CASE("role controller: a backup whose master's Redis does not answer stays 
 
 TEST_CASE("role controller: our own promotion is not mistaken for a restart") {
   Rig rig;
-  rig.group->add(k_us, RedisRole::master, 0, 0);
-  rig.group->add(k_n2, RedisRole::master, 5000, 100);
-  rig.start();
-  rig.synced_replica_of_n2();
+  rig.start_synced_to_n2();
   rig.group->node(k_n2).reachable = false;
   rig.promote();
   REQUIRE(rig.run([&] { return rig.answered(); }));
@@ -308,10 +307,7 @@ TEST_CASE("role controller: our own promotion is not mistaken for a restart") {
 
 TEST_CASE("role controller: the VIP waits until REPLICAOF NO ONE is confirmed") {
   Rig rig;
-  rig.group->add(k_us, RedisRole::master, 0, 0);
-  rig.group->add(k_n2, RedisRole::master, 5000, 100);
-  rig.start();
-  rig.synced_replica_of_n2();
+  rig.start_synced_to_n2();
   rig.group->node(k_n2).reachable = false;  // the master died: promote without catch-up
 
   SECTION("not before the confirmation arrives") {
@@ -351,10 +347,7 @@ TEST_CASE("role controller: the VIP waits until REPLICAOF NO ONE is confirmed") 
 
 TEST_CASE("role controller: preempting a live master takes its last write first") {
   Rig rig;
-  rig.group->add(k_us, RedisRole::master, 0, 0);
-  auto& n2 = rig.group->add(k_n2, RedisRole::master, 100000, 100);
-  rig.start();
-  rig.synced_replica_of_n2();
+  auto& n2 = rig.start_synced_to_n2(100000);
   // Clients keep writing to n2; our replica streams a little slower than they write.
   n2.writes_per_look = 100;
   rig.group->local_node().stream_per_look = 60;
@@ -431,10 +424,7 @@ TEST_CASE(
   // Master-down expired and nobody announced: its daemon may be dead (SIGKILL) while its Redis
   // still takes writes. Promoting without pausing it lost the writes it took meanwhile.
   Rig rig;
-  rig.group->add(k_us, RedisRole::master, 0, 0);
-  auto& n2 = rig.group->add(k_n2, RedisRole::master, 100000, 100);
-  rig.start();
-  rig.synced_replica_of_n2();
+  auto& n2 = rig.start_synced_to_n2(100000);
   n2.writes_per_look = 100;
   auto& us = rig.group->local_node();
   us.stream_per_look = 60;
@@ -663,10 +653,7 @@ TEST_CASE("role controller: cold start promotes only when no peer holds newer da
 
 TEST_CASE("role controller: destroyed mid-sequence, it is never called back and no step follows") {
   Rig rig;
-  rig.group->add(k_us, RedisRole::master, 0, 0);
-  auto& n2 = rig.group->add(k_n2, RedisRole::master, 100000, 100);
-  rig.start();
-  rig.synced_replica_of_n2();
+  auto& n2 = rig.start_synced_to_n2(100000);
 
   SECTION("during a catch-up") {
     // Close enough to pause, then a byte per look: the sequence keeps polling while paused.

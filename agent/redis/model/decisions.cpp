@@ -137,6 +137,23 @@ bool caught_up(const ReplicationInfo& ours, std::string_view master_host, long l
   return streaming_from(ours, master_host) && ours.slave_repl_offset >= their_offset;
 }
 
+AfterCatchUp after_catch_up(CatchUp outcome, OldMaster old) {
+  switch (outcome) {
+    case CatchUp::caught_up:
+      return AfterCatchUp::promote_then_demote_it;
+    case CatchUp::old_master_gone:
+      return AfterCatchUp::promote_without_it;
+    case CatchUp::unreachable:
+      return old == OldMaster::preempted ? AfterCatchUp::refuse : AfterCatchUp::promote_without_it;
+    case CatchUp::timed_out:
+      return old == OldMaster::silent ? AfterCatchUp::promote_then_demote_it
+                                      : AfterCatchUp::refuse_and_unpause;
+    case CatchUp::not_close:
+      return AfterCatchUp::refuse;
+  }
+  return AfterCatchUp::refuse;
+}
+
 bool has_every_write(const ReplicationInfo& replica, long long master_offset) {
   return replica.master_link_up && replica.slave_repl_offset >= master_offset;
 }

@@ -142,6 +142,30 @@ std::chrono::milliseconds catch_up_pause_limit(std::chrono::milliseconds handove
 // With the old master's writes paused (its offset no longer moves): we hold all of them.
 bool caught_up(const ReplicationInfo& ours, std::string_view master_host, long long their_offset);
 
+// What catching up with the old master came to. not_close: the approach did not get close,
+// nothing was paused; old_master_gone: it answers, but no longer as a master; unreachable: it
+// does not answer; timed_out: paused, but we did not catch up within catch_up_pause_limit.
+enum class CatchUp { caught_up, old_master_gone, unreachable, timed_out, not_close };
+
+// How the old master left: it released (advertised priority 0), we preempt it (it still
+// advertises, so its Redis still serves), or it went silent (master-down expired, nobody
+// announced: a dead host, or a dead daemon beside a Redis that still takes writes).
+enum class OldMaster { released, preempted, silent };
+
+enum class AfterCatchUp {
+  promote_then_demote_it,  // promote; then the old master (paused) becomes our replica
+  promote_without_it,      // promote; nothing left to undo there (gone, demoted, unreachable)
+  refuse,                  // nothing paused there: it keeps serving, the instance retries
+  refuse_and_unpause,      // we paused it but do not take over: let its clients write again
+};
+// A live master (released or preempted) is taken over only once we hold its writes; a silent
+// one is taken over whatever the catch-up did, since nobody else will (a timed-out catch-up
+// leaves it paused, and it becomes our replica: nothing more is acknowledged there). Only a
+// preempted master that does not answer refuses: it still advertises, so its Redis still takes
+// writes we cannot reach, and promoting would make two masters (a 60-minute soak: a link back
+// up, the ARP entry not yet resolved).
+AfterCatchUp after_catch_up(CatchUp outcome, OldMaster old);
+
 // Planned handover: a replica, asked directly (the master learns replica offsets only from
 // their once-a-second ACKs), holds every write up to our paused `master_offset`.
 bool has_every_write(const ReplicationInfo& replica, long long master_offset);

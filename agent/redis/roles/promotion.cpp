@@ -56,51 +56,53 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announce
       break;
   }
   // A master we preempt still advertises: its Redis serves, whatever we can or cannot reach.
-  const bool preempting = live_master.has_value() && !released;
-  spawn(promotion(live_master, preempting, silent_master), Verdict{false, "redis promotion failed"},
+  const OldMaster how = !live_master ? OldMaster::silent
+                        : released   ? OldMaster::released
+                                     : OldMaster::preempted;
+  spawn(promotion(live_master ? live_master : silent_master, how),
+        Verdict{false, "redis promotion failed"},
         [done = std::move(done)](Verdict v) { done(v.ok, v.why); });
 }
 
+// `old_master`: the live master (released or preempted) or the silent one we followed; nullopt:
+// nothing to catch up with.
 Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
-    std::optional<vrrp::IpAddress> live_master, bool preempting,
-    std::optional<vrrp::IpAddress> silent_master) {
-  // The old master, paused and caught up with, while it still has to be dealt with.
+    std::optional<vrrp::IpAddress> old_master, OldMaster how) {
   promoting_ = true;
   const auto promoting = clear_on_exit(promoting_);
+  // The old master, paused and caught up with, while it still has to be dealt with.
   std::shared_ptr<RedisOperations> old;
-  if (live_master) {
-    old = peer(live_master->to_string(), redis_.peer_port);
-    const auto caught = co_await catch_up(old, live_master->to_string());
-    if (caught.outcome == CatchUp::not_close) co_return Verdict{false, caught.detail};
-    if (caught.outcome == CatchUp::timed_out) {
-      spawn(unpause_abandoned(old));
-      co_return Verdict{false, caught.detail};
-    }
-    if (caught.outcome == CatchUp::unreachable && preempting) {
-      // It still advertises, so its Redis still takes writes we cannot reach: promoting now
-      // made two masters and lost what it took (a 60-minute soak: a link back up, the ARP
-      // entry not yet resolved). It keeps serving; the instance retries.
-      co_return Verdict{false, fmt::format("preempting {}, which still serves, but its redis does "
-                                           "not answer ({}): not promoting without its writes",
-                                           live_master->to_string(), caught.detail)};
-    }
-    if (caught.outcome == CatchUp::unreachable) log_unreachable(caught.detail);
-    // Gone or already demoted: nothing more can reach us from there, nothing to undo there.
-    if (caught.outcome == CatchUp::old_master_gone || caught.outcome == CatchUp::unreachable)
-      old.reset();
-  } else if (silent_master) {
-    const auto host = silent_master->to_string();
+  if (old_master) {
+    const auto host = old_master->to_string();
     old = peer(host, redis_.peer_port);
-    const auto caught = co_await pause_and_catch_up(old, host, kSilentMasterProbe);
-    if (caught.outcome == CatchUp::unreachable) log_unreachable(caught.detail);
-    if (caught.outcome == CatchUp::old_master_gone || caught.outcome == CatchUp::unreachable)
-      old.reset();
-    if (caught.outcome == CatchUp::timed_out) {
-      // It stays paused and becomes our replica below: nothing more is acknowledged there.
-      log(Level::warning, settings_.name,
-          "silent master: {}; promoting all the same (writes it acknowledged in that gap are "
-          "lost)",
-          caught.detail);
+    const auto caught = co_await catch_up_with(old, host, how);
+    switch (after_catch_up(caught.outcome, how)) {
+      case AfterCatchUp::refuse:
+        if (caught.outcome == CatchUp::unreachable) {
+          co_return Verdict{false,
+                            fmt::format("preempting {}, which still serves, but its redis does "
+                                        "not answer ({}): not promoting without its writes",
+                                        host, caught.detail)};
+        }
+        co_return Verdict{false, caught.detail};
+      case AfterCatchUp::refuse_and_unpause:
+        spawn(unpause_abandoned(old));
+        co_return Verdict{false, caught.detail};
+      case AfterCatchUp::promote_without_it:
+        if (caught.outcome == CatchUp::unreachable) {
+          log(Level::warning, settings_.name,
+              "old master's redis at {}: promoting without catch-up", caught.detail);
+        }
+        old.reset();
+        break;
+      case AfterCatchUp::promote_then_demote_it:
+        if (caught.outcome == CatchUp::timed_out) {
+          log(Level::warning, settings_.name,
+              "silent master: {}; promoting all the same (writes it acknowledged in that gap "
+              "are lost)",
+              caught.detail);
+        }
+        break;
     }
   }
   const auto promoted = co_await local_->promote(kRoleChangeTimeout);
@@ -113,6 +115,18 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
   log(Level::notice, settings_.name, "redis promoted to master");
   if (old) spawn(make_replica_of_us(old));
   co_return Verdict{true, "redis promoted"};
+}
+
+// A live master is approached unpaused first (it keeps serving until we are close); a silent one
+// gets kSilentMasterProbe to accept the pause, since a crashed host never answers.
+Awaitable<RedisRoleController::CatchUpResult> RedisRoleController::catch_up_with(
+    std::shared_ptr<RedisOperations> old, std::string old_host, OldMaster how) {
+  if (how == OldMaster::silent) {
+    auto caught = co_await pause_and_catch_up(old, old_host, kSilentMasterProbe);
+    co_return caught;
+  }
+  auto caught = co_await catch_up(old, old_host);
+  co_return caught;
 }
 
 // Unpaused, our replica first gets close to the old master's offset on its own
@@ -208,11 +222,6 @@ Awaitable<void> RedisRoleController::make_replica_of_us(std::shared_ptr<RedisOpe
   }
   co_await old->kill_clients(vip_endpoints(redis_.peer_port), kRoleChangeTimeout);
   if (demoted.ok()) co_await old->unpause(kRoleChangeTimeout);
-}
-
-void RedisRoleController::log_unreachable(const std::string& detail) {
-  log(Level::warning, settings_.name, "old master's redis at {}: promoting without catch-up",
-      detail);
 }
 
 // We paused the old master but do not take over: let its clients write again.

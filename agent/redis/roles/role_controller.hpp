@@ -114,9 +114,6 @@ class RedisRoleController : public RoleHooks {
     std::string why;
   };
   struct Finished {};
-  // not_close: the approach did not get close, nothing was paused.
-  // old_master_gone: it answers, but no longer as a master; unreachable: it does not answer.
-  enum class CatchUp { caught_up, old_master_gone, unreachable, timed_out, not_close };
   struct CatchUpResult {
     CatchUp outcome = CatchUp::timed_out;
     std::string detail;  // why, when timed out
@@ -169,9 +166,9 @@ class RedisRoleController : public RoleHooks {
   // drops on a Redis listening on `port`.
   std::vector<std::string> vip_endpoints(std::uint16_t port) const;
   // promotion.cpp
-  Awaitable<Verdict> promotion(std::optional<vrrp::IpAddress> live_master, bool preempting,
-                               std::optional<vrrp::IpAddress> silent_master);
-  void log_unreachable(const std::string& detail);
+  Awaitable<Verdict> promotion(std::optional<vrrp::IpAddress> old_master, OldMaster how);
+  Awaitable<CatchUpResult> catch_up_with(std::shared_ptr<RedisOperations> old, std::string old_host,
+                                         OldMaster how);
   Awaitable<bool> approach(std::shared_ptr<RedisOperations> old, std::string old_host);
   Awaitable<CatchUpResult> catch_up(std::shared_ptr<RedisOperations> old, std::string old_host);
   Awaitable<CatchUpResult> pause_and_catch_up(std::shared_ptr<RedisOperations> old,
