@@ -91,7 +91,17 @@ TEST_CASE(
   };
   auto loading = master("h1");
   loading.loading = true;
+  auto never = replica("10.0.0.2", 6379, true);
+  never.replica_priority = 0;
+  auto priority_1 = replica("10.0.0.2", 6379, true);
+  priority_1.replica_priority = 1;
   const Row rows[] = {
+      {"replica-priority 0, synced: never promoted, the lag not even measured", k_closed, never,
+       false, "10.0.0.2", true, false, true, AfterCheck::nothing},
+      {"replica-priority 0 closes an open gate", k_open, never, false, "10.0.0.2", true, false,
+       true, AfterCheck::nothing},
+      {"replica-priority 1 is eligible as any other", k_closed, priority_1, false, "10.0.0.2", true,
+       false, false, AfterCheck::measure_lag},
       // Synced is not enough: a returning node may be far behind (judge_lag opens the gate).
       {"synced from the master we pointed it at: measure the lag, gate still closed", k_closed,
        replica("10.0.0.2", 6379, true), false, "10.0.0.2", true, false, false,
@@ -272,6 +282,8 @@ TEST_CASE("decisions: following another master closes the gate until synced from
 }
 
 TEST_CASE("decisions: judge_lag opens the gate only close to the live master's offset") {
+  auto never = replica("10.0.0.2", 6379, true, 5000);
+  never.replica_priority = 0;
   struct Row {
     const char* what;
     ReplicationInfo ours;
@@ -301,6 +313,9 @@ TEST_CASE("decisions: judge_lag opens the gate only close to the live master's o
        replica("10.0.0.2", 6379, true, 5000), std::nullopt, true, -1},
       {"the master's redis is no master any more", replica("10.0.0.2", 6379, true, 5000),
        replica("10.0.0.9", 6379, true, 9000), true, -1},
+      {"at the master's offset, but replica-priority 0: never", never, master("h1", 5000), false,
+       -1},
+      {"replica-priority 0 and the master silent: never", never, std::nullopt, false, -1},
   };
   for (const auto& r : rows) {
     INFO(r.what);

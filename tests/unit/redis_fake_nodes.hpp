@@ -68,6 +68,7 @@ struct FakeNode {
   // REPLICAOF to a reachable master completes its sync this many bytes behind the master's
   // offset (a partial resync whose stream has not arrived yet; a Redis left paused applies none).
   long long resync_behind = 0;
+  long long replica_priority = 100;  // redis.conf's replica-priority, shown while a replica
 
   // Observations.
   long long last_write_offset = 0;  // the offset of the last write this node accepted as master
@@ -166,6 +167,7 @@ class FakeGroup : public agent::RedisNodes {
     i.master_sync_in_progress = !n.link_up;
     i.slave_repl_offset = n.offset;
     i.master_repl_offset = n.offset;
+    i.replica_priority = n.replica_priority;
     return i;
   }
 

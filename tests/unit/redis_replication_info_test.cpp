@@ -208,6 +208,7 @@ TEST_CASE("INFO replication of a master without replicas") {
   CHECK(info->master_repl_offset == 0);
   CHECK(info->replicas.empty());
   CHECK_FALSE(info->loading);
+  CHECK(info->replica_priority == -1);  // a master does not show it
 }
 
 TEST_CASE("INFO replication of a master with an online replica") {
@@ -242,6 +243,7 @@ TEST_CASE("INFO replication of a replica with the link up") {
   CHECK(info->master_link_up);
   CHECK_FALSE(info->master_sync_in_progress);
   CHECK(info->master_last_io_seconds_ago == 1);
+  CHECK(info->replica_priority == 100);
   CHECK(info->slave_repl_offset == 50);
   CHECK(info->master_repl_offset == 50);
   CHECK(info->master_replid == "7b84cbc99d847fd0694c977c71f9447e32bd4dbf");

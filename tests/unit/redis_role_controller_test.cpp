@@ -291,6 +291,34 @@ TEST_CASE("role controller: a backup whose master's Redis does not answer stays 
   REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
 }
 
+TEST_CASE("role controller: a replica with replica-priority 0 follows, and is never promoted") {
+  // The operator keeps this Redis for reads or another site (as Sentinel reads the setting).
+  Rig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
+  us.replica_priority = 0;
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  rig.start();
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+  rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }, 100ms);
+  CHECK(us.role == RedisRole::replica);
+  CHECK(us.offset == n2.offset);  // synced and caught up: only the setting keeps it closed
+  CHECK(rig.instance.is_blocked("redis sync"));
+  CHECK(rig.instance.details["redis sync"] == kNeverPromoted);
+  n2.reachable = false;  // the master died: still not us
+  rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }, 50ms);
+  rig.promote();
+  REQUIRE(rig.answered());
+  CHECK_FALSE(rig.answer->first);
+  CHECK(rig.answer->second.find(kNeverPromoted) != std::string::npos);
+  CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF NO ONE"));
+
+  // CONFIG SET replica-priority 100 at run time: eligible at the next checks.
+  n2.reachable = true;
+  us.replica_priority = 100;
+  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+}
+
 TEST_CASE("role controller: our own promotion is not mistaken for a restart") {
   Rig rig;
   rig.start_synced_to_n2();

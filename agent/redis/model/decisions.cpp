@@ -45,6 +45,12 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
     v.decided = true;
     return v;
   }
+  if (info.role == RedisRole::replica && info.replica_priority == 0) {
+    // The operator's word, as Sentinel reads it: this replica follows, it never takes over.
+    v.gate = PromotionGate{false, "", std::string(kNeverPromoted)};
+    v.decided = true;
+    return v;
+  }
   if (gate.open) {
     if (restarted(gate.history, info, reconnected)) {
       v.gate = PromotionGate{false, "", "redis restarted with a new replication history"};
@@ -94,6 +100,7 @@ PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_
 
 LagJudgement judge_lag(const ReplicationInfo& ours, std::string_view master_host,
                        const std::optional<ReplicationInfo>& master) {
+  if (ours.replica_priority == 0) return {false, -1, std::string(kNeverPromoted)};
   if (!master || master->role != RedisRole::master || master->master_repl_offset < 0)
     return {true, -1, "the master's redis does not answer as a master: nothing to catch up with"};
   if (!streaming_from(ours, master_host))

@@ -47,6 +47,12 @@ struct PromotionGate {
   friend bool operator==(const PromotionGate&, const PromotionGate&) = default;
 };
 
+// A replica whose redis.conf says replica-priority 0 is never promoted, as Sentinel reads it: the
+// operator keeps it for reads, backups or another site. Its gate stays closed (judge_check,
+// judge_lag) with this reason; it still follows the master.
+inline constexpr std::string_view kNeverPromoted =
+    "replica-priority 0 (redis.conf): this replica is never promoted";
+
 // What the controller does after a check, besides updating the gate.
 enum class AfterCheck {
   nothing,

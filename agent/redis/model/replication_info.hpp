@@ -31,6 +31,9 @@ struct ReplicationInfo {
   bool master_sync_in_progress = false;
   long long master_last_io_seconds_ago = -1;
   long long slave_repl_offset = -1;
+  // redis.conf's replica-priority (INFO's slave_priority, shown by a replica): 0 means this
+  // replica is never to be promoted (Sentinel honours it, and so do we); -1 when not shown.
+  long long replica_priority = -1;
   // Both sides.
   long long master_repl_offset = -1;
   std::string master_replid;
