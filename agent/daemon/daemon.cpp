@@ -129,6 +129,14 @@ void Daemon::stop_instance(const std::string& name, std::function<void()> done) 
     done();
     return;
   }
+  if (switching_.count(name)) {
+    // A redvipctl handover is under way (bounded by handover_timeout): the stop begins once it
+    // ended, from whatever role it left (a backup stops plainly, a master hands over).
+    log(Level::notice, name, "stop waits for the handover under way");
+    after_switchover_[name].push_back(
+        [this, name, done = std::move(done)]() mutable { stop_instance(name, std::move(done)); });
+    return;
+  }
   // Already on its way out (a reload or a shutdown while a master hands over): wait for the
   // stop under way instead of starting a second one.
   auto [waiting, first] = stopping_.try_emplace(name);
@@ -347,14 +355,24 @@ void Daemon::handover(const HandoverRequest& request, ControlServer::Reply reply
         released();
       },
       [this, name, reply = std::move(reply)](RedisRoleController::SwitchoverResult result) {
-        switching_.erase(name);
         if (result.ok) {
           log(Level::notice, name, "handover: {}", result.message);
           reply(fmt::format("{}: {}\n", name, result.message));
         } else {
           reply(fmt::format("{}{}: {}\n", kRefusedPrefix, name, result.message));
         }
+        switchover_ended(name);
       });
+}
+
+void Daemon::switchover_ended(const std::string& name) {
+  switching_.erase(name);
+  auto waiting = after_switchover_.extract(name);
+  if (waiting.empty()) return;
+  // Outside the controller's callback: a stop may destroy it.
+  asio::post(io_, [stops = std::move(waiting.mapped())] {
+    for (const auto& stop : stops) stop();
+  });
 }
 
 }  // namespace redvip::agent

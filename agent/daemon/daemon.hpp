@@ -88,8 +88,12 @@ class Daemon {
   std::map<std::string, std::unique_ptr<Tracker>> trackers_;
   // Instances releasing before they are destroyed, and who waits for each to be gone.
   std::map<std::string, std::vector<std::function<void()>>> stopping_;
-  // Instances in the middle of a redvipctl handover (a second one is refused).
+  // Instances in the middle of a redvipctl handover (a second one is refused), and the stops
+  // (SIGTERM, a reload removing the instance) that wait for it to end before they begin: two
+  // switchovers at once would pause, release and promote twice.
   std::set<std::string> switching_;
+  std::map<std::string, std::vector<std::function<void()>>> after_switchover_;
+  void switchover_ended(const std::string& name);
   bool signals_added_ = false;
   bool shutting_down_ = false;
   int exit_code_ = 0;
