@@ -108,8 +108,9 @@ TEST_CASE(
        AfterCheck::measure_lag},
       {"still syncing", k_closed, replica("10.0.0.2", 6379, false, -1, true), false, "10.0.0.2",
        true, false, false, AfterCheck::nothing},
-      {"link down", k_closed, replica("10.0.0.2", 6379, false), false, "10.0.0.2", true, false,
-       false, AfterCheck::nothing},
+      {"link down, no sync under way: ask the master why", k_closed,
+       replica("10.0.0.2", 6379, false), false, "10.0.0.2", true, false, false,
+       AfterCheck::explain_link_down},
       {"synced, but from another master than the one we chose", k_closed,
        replica("10.0.0.3", 6379, true), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
       {"synced, but on another port", k_closed, replica("10.0.0.2", 6380, true), false, "10.0.0.2",
@@ -202,6 +203,22 @@ TEST_CASE("decisions: plan_promotion refuses a closed gate whatever else holds")
     INFO(r.what);
     CHECK(plan_promotion(r.gate, r.latest, r.follow_pending, r.old_master_alive) == r.plan);
   }
+}
+
+TEST_CASE("decisions: explain_link_down names the master's answer, cleaned and bounded") {
+  CHECK(explain_link_down("master link down", "10.0.0.2:6379", "NOAUTH Authentication required.",
+                          false) ==
+        "master link down (10.0.0.2:6379 answers: NOAUTH Authentication required.)");
+  CHECK(explain_link_down("master link down", "10.0.0.2:6379", std::nullopt, false) ==
+        "master link down (10.0.0.2:6379 answers us: check masterauth/masteruser and the "
+        "replica's redis log)");
+  const auto hostile =
+      explain_link_down("master link down", "h", "A\r\nB\x1b[2J" + std::string(1000, 'z'), false);
+  CHECK(hostile.find_first_of("\r\n\x1b") == std::string::npos);
+  // Protected mode resets our connection: its DENIED is lost, the hint is not.
+  CHECK(explain_link_down("master link down", "h", "read failed: Connection reset by peer", true)
+            .find("protected mode?") != std::string::npos);
+  CHECK(hostile.size() <= std::string("master link down (h answers: )...").size() + kMaxPeerAnswer);
 }
 
 TEST_CASE("decisions: after_catch_up takes a live master over only with its writes") {

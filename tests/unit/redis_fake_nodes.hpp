@@ -69,6 +69,9 @@ struct FakeNode {
   // offset (a partial resync whose stream has not arrived yet; a Redis left paused applies none).
   long long resync_behind = 0;
   long long replica_priority = 100;  // redis.conf's replica-priority, shown while a replica
+  // Non-empty: every command answers this error (protected mode's DENIED); replicas cannot sync.
+  std::string denies;
+  bool auth_fails = false;  // as a replica: its master refuses its handshake (a wrong masterauth)
 
   // Observations.
   long long last_write_offset = 0;  // the offset of the last write this node accepted as master
@@ -164,7 +167,9 @@ class FakeGroup : public agent::RedisNodes {
     i.master_host = n.master_host;
     i.master_port = n.master_port;
     i.master_link_up = n.link_up;
-    i.master_sync_in_progress = !n.link_up;
+    // Down without a sync under way: its master denies it, or its handshake fails.
+    const bool refused = n.auth_fails || (m != nullptr && !m->denies.empty());
+    i.master_sync_in_progress = !n.link_up && !refused;
     i.slave_repl_offset = n.offset;
     i.master_repl_offset = n.offset;
     i.replica_priority = n.replica_priority;
@@ -246,7 +251,7 @@ class FakeOperations final : public RedisOperations {
     n->master_port = port;
     n->link_up = false;
     FakeNode* m = group_.reachable(host);
-    if (n->syncs && m != nullptr) {
+    if (n->syncs && !n->auth_fails && m != nullptr && m->denies.empty()) {
       group_.replicate(n->host, m->host);
       n->offset -= n->resync_behind;
     }
@@ -280,6 +285,9 @@ class FakeOperations final : public RedisOperations {
   Awaitable<InfoResult> replication_info(Ms) override {
     FakeNode* n = co_await reach();
     if (n == nullptr) co_return InfoResult{refused(), {}};
+    if (!n->denies.empty()) {
+      co_return InfoResult{{make_error_code(RedisErrc::server_error), n->denies}, {}};
+    }
     co_return InfoResult{{{}, "ok"}, group_.info(*n)};
   }
 

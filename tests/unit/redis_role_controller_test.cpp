@@ -319,6 +319,40 @@ TEST_CASE("role controller: a replica with replica-priority 0 follows, and is ne
   REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
 }
 
+TEST_CASE("role controller: a replica whose link stays down shows the master's own answer") {
+  // Redis says only "master_link_status:down"; a newcomer's pair sat in FAULT with that while
+  // the cause (protected mode) was in the other node's answer.
+  Rig rig;
+  rig.group->add(k_us, RedisRole::master, 0, 0);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
+  n2.denies = "DENIED Redis is running in protected mode because protected mode is enabled\r\n" +
+              std::string(500, 'x');
+  rig.start();
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+  const auto& why = rig.instance.details["redis sync"];
+  REQUIRE(rig.check_until([&] { return why.find("DENIED") != std::string::npos; }));
+  CHECK(why.find("master link down (10.0.0.2:6379 answers: DENIED Redis is running in protected "
+                 "mode") == 0);
+  CHECK(why.find('\r') == std::string::npos);
+  CHECK(why.size() < kMaxPeerAnswer + 100);  // a hostile peer's answer is cut
+  CHECK(rig.instance.is_blocked("redis sync"));
+
+  // The master answers us, yet the link stays down: the replica's own credentials.
+  n2.denies.clear();
+  rig.group->local_node().auth_fails = true;
+  REQUIRE(rig.check_until([&] { return why.find("masterauth") != std::string::npos; }));
+  // Asked at most once per kExplainLinkRetry, not at every check.
+  const auto asked = std::count(rig.group->connected.begin(), rig.group->connected.end(), k_n2);
+  rig.check_until([] { return false; }, 200ms);
+  CHECK(std::count(rig.group->connected.begin(), rig.group->connected.end(), k_n2) <= asked + 1);
+
+  // Synced at last: the gate opens, the explanation goes.
+  rig.group->local_node().auth_fails = false;
+  rig.group->replicate(k_us, k_n2);
+  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+}
+
 TEST_CASE("role controller: our own promotion is not mistaken for a restart") {
   Rig rig;
   rig.start_synced_to_n2();

@@ -81,6 +81,8 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
       v.then = AfterCheck::measure_lag;
     } else {
       v.gate.why = sync.reason;
+      if (!info.master_link_up && !info.master_sync_in_progress && !info.loading)
+        v.then = AfterCheck::explain_link_down;
     }
     return v;
   }
@@ -88,6 +90,25 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
     v.then = master_heard ? AfterCheck::follow_master : AfterCheck::check_cold_start;
   }
   return v;
+}
+
+std::string explain_link_down(std::string_view reason, std::string_view master,
+                              const std::optional<std::string>& master_error, bool closed_on_us) {
+  if (!master_error) {
+    return std::string(reason) + " (" + std::string(master) +
+           " answers us: check masterauth/masteruser and the replica's redis log)";
+  }
+  if (closed_on_us) {
+    return std::string(reason) + " (" + std::string(master) +
+           " closes connections from other hosts before answering: protected mode? It needs "
+           "bind and protected-mode no, or a password; the replica's redis log names the cause)";
+  }
+  std::string answer = master_error->substr(0, kMaxPeerAnswer);
+  for (char& c : answer) {
+    if (c < 0x20 || c == 0x7f) c = ' ';
+  }
+  if (master_error->size() > kMaxPeerAnswer) answer += "...";
+  return std::string(reason) + " (" + std::string(master) + " answers: " + answer + ")";
 }
 
 PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_host,

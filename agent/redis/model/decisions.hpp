@@ -56,9 +56,10 @@ inline constexpr std::string_view kNeverPromoted =
 // What the controller does after a check, besides updating the gate.
 enum class AfterCheck {
   nothing,
-  follow_master,     // we are a master but a VRRP master is heard: replicate from it
-  check_cold_start,  // we are a master and nobody is heard: ask the peers who holds data
-  measure_lag,       // synced from the master we follow: open the gate once close (judge_lag)
+  follow_master,      // we are a master but a VRRP master is heard: replicate from it
+  check_cold_start,   // we are a master and nobody is heard: ask the peers who holds data
+  measure_lag,        // synced from the master we follow: open the gate once close (judge_lag)
+  explain_link_down,  // its link to the master we follow is down: ask that master why
 };
 
 struct CheckVerdict {
@@ -75,6 +76,19 @@ struct CheckVerdict {
 CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info, bool reconnected,
                          const std::optional<std::string>& following, int peer_port,
                          bool master_heard);
+
+// ---- Why is our replica's link to its master down? ---------------------------------------------
+// Redis says only "master_link_status:down"; the cause is in the master's answer (protected
+// mode's DENIED, NOAUTH, a refused connection), which the controller asks for itself at most once
+// per kExplainLinkRetry. `master_error`: its error, nullopt when it answered us fine (then the
+// replica's own credentials are the usual cause). `closed_on_us`: it closed our connection before
+// any answer. That is protected mode: Redis writes DENIED the moment it accepts and closes at
+// once, and a close with our first command unread resets the connection, discarding the DENIED.
+// Bounded: a hostile peer's text is cut.
+inline constexpr std::chrono::milliseconds kExplainLinkRetry{1000};
+inline constexpr std::size_t kMaxPeerAnswer = 200;
+std::string explain_link_down(std::string_view reason, std::string_view master,
+                              const std::optional<std::string>& master_error, bool closed_on_us);
 
 // ---- Pointing our Redis at another master -----------------------------------------------------
 // Once our Redis follows a master other than the one it already followed, what it holds is that

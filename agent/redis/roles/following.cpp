@@ -3,6 +3,8 @@
 // master (decisions.hpp: should_follow), and unpaused (a paused replica applies nothing).
 // Leaving master: (the instance removed the VIP) follow the new master, drop every client so it
 // reconnects through the VIP, lift the pause.
+// A link that stays down: the master's own answer to us (protected mode's DENIED, NOAUTH, a
+// refused connection) becomes the reason status shows.
 #include <fmt/format.h>
 
 #include "agent/log/log.hpp"
@@ -108,6 +110,28 @@ Awaitable<void> RedisRoleController::leaving_master(std::optional<vrrp::IpAddres
     if (!resumed.ok())
       log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
   }
+}
+
+// The reason a check gives for a link that is down, with the master's own answer once we have
+// it (decisions.hpp: explain_link_down): "master link down" alone sent operators to Redis's log.
+std::string RedisRoleController::with_link_down_cause(const std::string& reason) {
+  if (!link_down_answer_ || link_down_answer_->master != following_) return reason;
+  return explain_link_down(
+      reason, link_down_answer_->master.to_string() + ":" + std::to_string(redis_.peer_port),
+      link_down_answer_->error, link_down_answer_->closed_on_us);
+}
+
+Awaitable<void> RedisRoleController::ask_why_link_down(vrrp::IpAddress master) {
+  const auto asking = clear_on_exit(link_down_in_flight_);
+  const auto theirs =
+      co_await peer(master.to_string(), redis_.peer_port)->replication_info(redis_.check_timeout);
+  if (following_ != master) co_return;
+  LinkDownAnswer answer{master, std::nullopt};
+  if (!theirs.ok()) {
+    answer.error = theirs.status.message;
+    answer.closed_on_us = theirs.status.error == make_error_code(RedisErrc::connection_lost);
+  }
+  link_down_answer_ = std::move(answer);
 }
 
 }  // namespace redvip::agent

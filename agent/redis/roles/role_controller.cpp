@@ -139,7 +139,13 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   const auto verdict =
       judge_check(gate_, info, reconnected, following, redis_.peer_port, master_heard);
   if (verdict.forget_following) following_.reset();
-  set_gate(verdict.gate, verdict.decided);
+  auto gate = verdict.gate;
+  if (verdict.then == AfterCheck::explain_link_down) {
+    gate.why = with_link_down_cause(gate.why);
+  } else {
+    link_down_answer_.reset();
+  }
+  set_gate(std::move(gate), verdict.decided);
   switch (verdict.then) {
     case AfterCheck::follow_master:
       if (master_heard_) follow(*master_heard_);
@@ -151,6 +157,14 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
       if (following_ && !lag_check_in_flight_) {
         lag_check_in_flight_ = true;
         spawn(measure_lag(*following_));
+      }
+      break;
+    case AfterCheck::explain_link_down:
+      if (following_ && !link_down_in_flight_ &&
+          (!link_down_asked_ || Clock::now() - *link_down_asked_ >= kExplainLinkRetry)) {
+        link_down_in_flight_ = true;
+        link_down_asked_ = Clock::now();
+        spawn(ask_why_link_down(*following_));
       }
       break;
     case AfterCheck::nothing:

@@ -177,6 +177,8 @@ class RedisRoleController : public RoleHooks {
   Awaitable<void> unpause_abandoned(std::shared_ptr<RedisOperations> old);
   // following.cpp
   void follow(const vrrp::IpAddress& master);
+  std::string with_link_down_cause(const std::string& reason);
+  Awaitable<void> ask_why_link_down(vrrp::IpAddress master);
   Awaitable<void> following(vrrp::IpAddress master);
   Awaitable<void> leaving_master(std::optional<vrrp::IpAddress> new_master);
   // cold_start.cpp
@@ -237,6 +239,16 @@ class RedisRoleController : public RoleHooks {
   // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
   bool promoting_ = false;
   bool cold_check_in_flight_ = false;
+  // Our replica's link to the master we follow is down: that master's answer to us (an error,
+  // or nullopt when it answered fine), asked at most once per kExplainLinkRetry.
+  struct LinkDownAnswer {
+    vrrp::IpAddress master;
+    std::optional<std::string> error;
+    bool closed_on_us = false;
+  };
+  std::optional<LinkDownAnswer> link_down_answer_;
+  std::optional<Clock::time_point> link_down_asked_;
+  bool link_down_in_flight_ = false;
   bool lag_check_in_flight_ = false;           // measure_lag under way: one at a time
   std::shared_ptr<RedisOperations> lag_peer_;  // measure_lag's connection to lag_peer_of_
   std::optional<vrrp::IpAddress> lag_peer_of_;
