@@ -130,8 +130,9 @@ void Daemon::stop_instance(const std::string& name, std::function<void()> done) 
     return;
   }
   if (switching_.count(name)) {
-    // A redvipctl handover is under way (bounded by handover_timeout): the stop begins once it
-    // ended, from whatever role it left (a backup stops plainly, a master hands over).
+    // A redvipctl handover is under way (about handover_timeout at most, plus its role changes):
+    // the stop begins once it ended, from whatever role it left (a backup stops plainly, a
+    // master that refused hands over again, as any stop does).
     log(Level::notice, name, "stop waits for the handover under way");
     after_switchover_[name].push_back(
         [this, name, done = std::move(done)]() mutable { stop_instance(name, std::move(done)); });

@@ -111,6 +111,9 @@ TEST_CASE(
       {"link down, no sync under way: ask the master why", k_closed,
        replica("10.0.0.2", 6379, false), false, "10.0.0.2", true, false, false,
        AfterCheck::explain_link_down},
+      {"link down, but at another master than the one we chose: not ours to explain", k_closed,
+       replica("10.0.0.3", 6379, false), false, "10.0.0.2", true, false, false,
+       AfterCheck::nothing},
       {"synced, but from another master than the one we chose", k_closed,
        replica("10.0.0.3", 6379, true), false, "10.0.0.2", true, false, false, AfterCheck::nothing},
       {"synced, but on another port", k_closed, replica("10.0.0.2", 6380, true), false, "10.0.0.2",
@@ -206,19 +209,33 @@ TEST_CASE("decisions: plan_promotion refuses a closed gate whatever else holds")
 }
 
 TEST_CASE("decisions: explain_link_down names the master's answer, cleaned and bounded") {
-  CHECK(explain_link_down("master link down", "10.0.0.2:6379", "NOAUTH Authentication required.",
-                          false) ==
+  using enum MasterAnswer;
+  CHECK(explain_link_down("master link down", "10.0.0.2:6379", error_reply,
+                          "NOAUTH Authentication required.") ==
         "master link down (10.0.0.2:6379 answers: NOAUTH Authentication required.)");
-  CHECK(explain_link_down("master link down", "10.0.0.2:6379", std::nullopt, false) ==
+  CHECK(explain_link_down("master link down", "10.0.0.2:6379", answers, "ok") ==
         "master link down (10.0.0.2:6379 answers us: check masterauth/masteruser and the "
         "replica's redis log)");
-  const auto hostile =
-      explain_link_down("master link down", "h", "A\r\nB\x1b[2J" + std::string(1000, 'z'), false);
-  CHECK(hostile.find_first_of("\r\n\x1b") == std::string::npos);
+  CHECK(explain_link_down("master link down", "10.0.0.2:6379", no_answer, "connection refused") ==
+        "master link down (10.0.0.2:6379 does not answer: connection refused)");
   // Protected mode resets our connection: its DENIED is lost, the hint is not.
-  CHECK(explain_link_down("master link down", "h", "read failed: Connection reset by peer", true)
+  CHECK(explain_link_down("master link down", "h", closed_on_us,
+                          "read failed: Connection reset by peer")
             .find("protected mode?") != std::string::npos);
+  const auto hostile = explain_link_down("master link down", "h", error_reply,
+                                         "A\r\nB\x1b[2J" + std::string(1000, 'z'));
+  CHECK(hostile.find_first_of("\r\n\x1b") == std::string::npos);
   CHECK(hostile.size() <= std::string("master link down (h answers: )...").size() + kMaxPeerAnswer);
+}
+
+TEST_CASE("decisions: a serving master's Redis turned replica is taken back only when alone") {
+  const auto rep = replica("10.0.0.2", 6379, true);
+  const auto mas = master("h1");
+  CHECK(serving_from_a_replica(true, rep, false, false));
+  CHECK_FALSE(serving_from_a_replica(false, rep, false, false));  // not serving: as asked
+  CHECK_FALSE(serving_from_a_replica(true, mas, false, false));   // still master
+  CHECK_FALSE(serving_from_a_replica(true, rep, true, false));    // another master is heard
+  CHECK_FALSE(serving_from_a_replica(true, rep, false, true));    // a split brain reconciled
 }
 
 TEST_CASE("decisions: after_catch_up takes a live master over only with its writes") {
@@ -355,6 +372,9 @@ TEST_CASE("decisions: a handover needs a replica with the link up at our offset"
   CHECK_FALSE(has_every_write(replica("10.0.0.1", 6379, true, 799), 800));
   CHECK_FALSE(has_every_write(replica("10.0.0.1", 6379, false, 800), 800));
   CHECK_FALSE(has_every_write(master("h1", 800), 800));
+  auto never = replica("10.0.0.1", 6379, true, 900);
+  never.replica_priority = 0;
+  CHECK_FALSE(has_every_write(never, 800));  // it holds them, but is never promoted
 }
 
 TEST_CASE("decisions: cold start — who holds newer data") {

@@ -353,6 +353,39 @@ TEST_CASE("role controller: a replica whose link stays down shows the master's o
   REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
 }
 
+TEST_CASE("role controller: a master whose Redis was made a replica takes it back") {
+  // A 60-minute soak: n1 took over from us, made our Redis its replica, then went to Fault
+  // (its own Redis had hung) and pointed its Redis at ours. Both replicas of each other, no
+  // master for 30 s, and n1 restarting empty then wiped ours.
+  Rig rig;
+  auto& n2 = rig.start_synced_to_n2();
+  n2.reachable = false;
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  n2.reachable = true;
+  auto& us = rig.group->local_node();
+
+  SECTION("made a replica while we serve and nobody else is master: promoted back") {
+    rig.group->replicate(k_us, k_n2);  // n2's abandoned make_replica_of_us
+    n2.role = RedisRole::replica;      // and n2's Redis follows ours
+    REQUIRE(rig.check_until([&] { return rig.group->count("10.0.0.1 REPLICAOF NO ONE") == 2; }));
+    CHECK(us.role == RedisRole::master);
+  }
+  SECTION("one check is not enough (a takeover's advert is heard within one interval)") {
+    rig.group->replicate(k_us, k_n2);
+    rig.check();
+    rig.run_for(20ms);
+    CHECK(rig.group->count("10.0.0.1 REPLICAOF NO ONE") == 1);
+  }
+  SECTION("after we left master, a replica is what we asked for") {
+    rig.controller->demoted(ip(k_n2));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+    rig.check_until([] { return false; }, 100ms);
+    CHECK(rig.group->count("10.0.0.1 REPLICAOF NO ONE") == 1);
+  }
+}
+
 TEST_CASE("role controller: our own promotion is not mistaken for a restart") {
   Rig rig;
   rig.start_synced_to_n2();

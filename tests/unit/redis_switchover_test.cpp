@@ -148,7 +148,17 @@ TEST_CASE("switchover: refused with nothing changed when it cannot hand over") {
     n2.stream_per_look = 0;  // its stream is stuck
     rig.switchover();
     REQUIRE(rig.run([&] { return rig.result.has_value(); }));
-    CHECK(rig.result->message.find("no replica caught up with offset 6000") == 0);
+    CHECK(rig.result->message.find("caught up with offset 6000") != std::string::npos);
+    CHECK(rig.group->journal ==
+          std::vector<std::string>{"10.0.0.1 CLIENT PAUSE WRITE", "10.0.0.1 CLIENT UNPAUSE"});
+  }
+  SECTION("the only replica has replica-priority 0: never chosen, writes resumed") {
+    rig.group->replicate(k_n2, k_us);
+    n2.replica_priority = 0;  // caught up, but the operator keeps it a replica
+    rig.switchover();
+    REQUIRE(rig.run([&] { return rig.result.has_value(); }));
+    CHECK(rig.result->message.find("replica-priority 0 never is") != std::string::npos);
+    CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
     CHECK(rig.group->journal ==
           std::vector<std::string>{"10.0.0.1 CLIENT PAUSE WRITE", "10.0.0.1 CLIENT UNPAUSE"});
   }
@@ -256,6 +266,14 @@ TEST_CASE(
     REQUIRE(rig.run([&] { return rig.group->has("10.0.0.3 REPLICAOF NO ONE"); }));
     CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
     CHECK(n3.role == RedisRole::master);
+  }
+  SECTION("the one with the most data has replica-priority 0: the other is promoted") {
+    n3.replica_priority = 0;
+    rig.controller->on_health(Health::unhealthy, "connection lost: server closed the connection",
+                              true);
+    rig.controller->demoted(std::nullopt);
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.2 REPLICAOF NO ONE"); }));
+    CHECK_FALSE(rig.group->has("10.0.0.3 REPLICAOF NO ONE"));
   }
   SECTION("failed checks (a hung Redis may come back): nobody is promoted") {
     rig.controller->on_health(Health::unhealthy, "PING: no reply before its deadline", false);

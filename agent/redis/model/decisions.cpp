@@ -81,7 +81,9 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
       v.then = AfterCheck::measure_lag;
     } else {
       v.gate.why = sync.reason;
-      if (!info.master_link_up && !info.master_sync_in_progress && !info.loading)
+      // Down at the master we chose, and no sync under way: only its answer says why.
+      if (info.master_host == *following && info.master_port == peer_port && !info.master_link_up &&
+          !info.master_sync_in_progress && !info.loading)
         v.then = AfterCheck::explain_link_down;
     }
     return v;
@@ -92,23 +94,32 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
   return v;
 }
 
-std::string explain_link_down(std::string_view reason, std::string_view master,
-                              const std::optional<std::string>& master_error, bool closed_on_us) {
-  if (!master_error) {
-    return std::string(reason) + " (" + std::string(master) +
-           " answers us: check masterauth/masteruser and the replica's redis log)";
-  }
-  if (closed_on_us) {
-    return std::string(reason) + " (" + std::string(master) +
-           " closes connections from other hosts before answering: protected mode? It needs "
-           "bind and protected-mode no, or a password; the replica's redis log names the cause)";
-  }
-  std::string answer = master_error->substr(0, kMaxPeerAnswer);
-  for (char& c : answer) {
+std::string explain_link_down(std::string_view reason, std::string_view master, MasterAnswer answer,
+                              std::string_view text) {
+  const std::string head = std::string(reason) + " (" + std::string(master);
+  std::string cleaned(text.substr(0, kMaxPeerAnswer));
+  for (char& c : cleaned) {
     if (c < 0x20 || c == 0x7f) c = ' ';
   }
-  if (master_error->size() > kMaxPeerAnswer) answer += "...";
-  return std::string(reason) + " (" + std::string(master) + " answers: " + answer + ")";
+  if (text.size() > kMaxPeerAnswer) cleaned += "...";
+  switch (answer) {
+    case MasterAnswer::answers:
+      return head + " answers us: check masterauth/masteruser and the replica's redis log)";
+    case MasterAnswer::error_reply:
+      return head + " answers: " + cleaned + ")";
+    case MasterAnswer::closed_on_us:
+      return head +
+             " closes connections from other hosts before answering: protected mode? It needs "
+             "bind and protected-mode no, or a password; the replica's redis log names the cause)";
+    case MasterAnswer::no_answer:
+      return head + " does not answer: " + cleaned + ")";
+  }
+  return std::string(reason);
+}
+
+bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool other_master_heard,
+                            bool reconciling) {
+  return serving && ours.role == RedisRole::replica && !other_master_heard && !reconciling;
 }
 
 PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_host,
@@ -183,7 +194,8 @@ AfterCatchUp after_catch_up(CatchUp outcome, OldMaster old) {
 }
 
 bool has_every_write(const ReplicationInfo& replica, long long master_offset) {
-  return replica.master_link_up && replica.slave_repl_offset >= master_offset;
+  return replica.master_link_up && replica.slave_repl_offset >= master_offset &&
+         replica.replica_priority != 0;
 }
 
 bool cold_check_due(std::chrono::milliseconds since_start,

@@ -79,16 +79,32 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
 
 // ---- Why is our replica's link to its master down? ---------------------------------------------
 // Redis says only "master_link_status:down"; the cause is in the master's answer (protected
-// mode's DENIED, NOAUTH, a refused connection), which the controller asks for itself at most once
-// per kExplainLinkRetry. `master_error`: its error, nullopt when it answered us fine (then the
-// replica's own credentials are the usual cause). `closed_on_us`: it closed our connection before
-// any answer. That is protected mode: Redis writes DENIED the moment it accepts and closes at
-// once, and a close with our first command unread resets the connection, discarding the DENIED.
-// Bounded: a hostile peer's text is cut.
+// mode's DENIED, NOAUTH, a refused connection). Once the link has been down for
+// kExplainLinkRetry (a normal handshake is shorter), the controller asks that master itself, at
+// most once per kExplainLinkRetry, and the reason carries its answer:
+//   answers       it answered us fine: the replica's own credentials are the usual cause;
+//   error_reply   its error (NOAUTH, DENIED, ...), cleaned and cut to kMaxPeerAnswer;
+//   closed_on_us  it closed our connection before any answer. That is protected mode: Redis
+//                 writes DENIED the moment it accepts and closes at once, and a close with our
+//                 first command unread resets the connection, discarding the DENIED;
+//   no_answer     refused, timed out: it is not there.
 inline constexpr std::chrono::milliseconds kExplainLinkRetry{1000};
 inline constexpr std::size_t kMaxPeerAnswer = 200;
-std::string explain_link_down(std::string_view reason, std::string_view master,
-                              const std::optional<std::string>& master_error, bool closed_on_us);
+enum class MasterAnswer { answers, error_reply, closed_on_us, no_answer };
+std::string explain_link_down(std::string_view reason, std::string_view master, MasterAnswer answer,
+                              std::string_view text);
+
+// ---- A VRRP master whose Redis was made a replica --------------------------------------------
+// While we hold the VIP on our promotion, our Redis must stay master. A promotion another node
+// abandoned (it promoted, made ours its replica, then went to Fault and follows ours) leaves
+// both Redis servers replicas of each other: no master, every write refused, and the next one
+// to restart empty wipes the other. Nobody else repairs it, so the master takes its Redis back
+// (REPLICAOF NO ONE: it keeps its history) once kReclaimAfterChecks checks in a row saw it a
+// replica while no other master is heard; a legitimate takeover is heard within one advert.
+// Not while a split brain is reconciled (the yielding Redis follows the keeper on purpose).
+inline constexpr int kReclaimAfterChecks = 2;
+bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool other_master_heard,
+                            bool reconciling);
 
 // ---- Pointing our Redis at another master -----------------------------------------------------
 // Once our Redis follows a master other than the one it already followed, what it holds is that
@@ -187,7 +203,8 @@ enum class AfterCatchUp {
 AfterCatchUp after_catch_up(CatchUp outcome, OldMaster old);
 
 // Planned handover: a replica, asked directly (the master learns replica offsets only from
-// their once-a-second ACKs), holds every write up to our paused `master_offset`.
+// their once-a-second ACKs), holds every write up to our paused `master_offset`. A replica with
+// replica-priority 0 never qualifies: it is never promoted (kNeverPromoted), not even by us.
 bool has_every_write(const ReplicationInfo& replica, long long master_offset);
 
 // ---- Cold start: who holds newer data? --------------------------------------------------------

@@ -82,7 +82,7 @@ void apply_field(ReplicationInfo& info, std::string_view key, std::string_view v
     info.master_sync_in_progress = value == "1";
   } else if (key == "master_last_io_seconds_ago") {
     number(info.master_last_io_seconds_ago);
-  } else if (key == "slave_priority" || key == "replica_priority") {
+  } else if (key == "slave_priority") {
     number(info.replica_priority);
   } else if (key == "slave_repl_offset") {
     number(info.slave_repl_offset);

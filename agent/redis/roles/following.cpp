@@ -74,6 +74,7 @@ void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announce
   std::optional<vrrp::IpAddress> new_master = announced;
   if (new_master && !configured_peer(*new_master, "replicating from")) new_master.reset();
   if (local_lost_) local_redis_lost_as_master();  // hand_off.cpp: name a successor at once
+  serving_ = false;
   master_heard_ = new_master;
   if (new_master) following_.reset();
   spawn(leaving_master(new_master));
@@ -118,20 +119,43 @@ std::string RedisRoleController::with_link_down_cause(const std::string& reason)
   if (!link_down_answer_ || link_down_answer_->master != following_) return reason;
   return explain_link_down(
       reason, link_down_answer_->master.to_string() + ":" + std::to_string(redis_.peer_port),
-      link_down_answer_->error, link_down_answer_->closed_on_us);
+      link_down_answer_->answer, link_down_answer_->text);
 }
 
 Awaitable<void> RedisRoleController::ask_why_link_down(vrrp::IpAddress master) {
   const auto asking = clear_on_exit(link_down_in_flight_);
   const auto theirs =
       co_await peer(master.to_string(), redis_.peer_port)->replication_info(redis_.check_timeout);
-  if (following_ != master) co_return;
-  LinkDownAnswer answer{master, std::nullopt};
-  if (!theirs.ok()) {
-    answer.error = theirs.status.message;
-    answer.closed_on_us = theirs.status.error == make_error_code(RedisErrc::connection_lost);
+  // Meanwhile the link came back (link_down_since_ reset), or we follow another master: stale.
+  if (following_ != master || !link_down_since_) co_return;
+  LinkDownAnswer answer{master, MasterAnswer::answers, theirs.status.message};
+  const auto& error = theirs.status.error;
+  if (error == make_error_code(RedisErrc::connection_lost)) {
+    answer.answer = MasterAnswer::closed_on_us;
+  } else if (error == make_error_code(RedisErrc::server_error) ||
+             error == make_error_code(RedisErrc::auth_failed) ||
+             error == make_error_code(RedisErrc::loading)) {
+    answer.answer = MasterAnswer::error_reply;
+  } else if (error) {
+    answer.answer = MasterAnswer::no_answer;
   }
   link_down_answer_ = std::move(answer);
+}
+
+// decisions.hpp: serving_from_a_replica. The other node's make_replica_of_us already ran when it
+// left Master; its Redis now follows ours, so ours taking its master role back ends the loop.
+Awaitable<void> RedisRoleController::reclaim_master(std::string made_replica_of) {
+  const auto reclaiming = clear_on_exit(reclaim_in_flight_);
+  log(Level::warning, settings_.name,
+      "our redis was made a replica of {} while we hold the VIP (a takeover that node abandoned): "
+      "promoting it back",
+      made_replica_of);
+  const auto promoted = co_await local_->promote(kRoleChangeTimeout);
+  replica_while_serving_ = 0;
+  if (!promoted.ok()) {
+    log(Level::error, settings_.name, "taking our redis back as master failed: {}",
+        promoted.message);
+  }
 }
 
 }  // namespace redvip::agent

@@ -61,7 +61,9 @@ Awaitable<void> RedisRoleController::promote_best_replica(std::vector<ConnectedR
   std::optional<std::size_t> best;
   for (std::size_t i = 0; i < answers.size(); ++i) {
     const auto& a = answers[i];
-    if (!a || !a->ok() || a->info.role != RedisRole::replica) continue;
+    // replica-priority 0: the operator's word that it is never promoted (decisions.hpp).
+    if (!a || !a->ok() || a->info.role != RedisRole::replica || a->info.replica_priority == 0)
+      continue;
     if (!best || a->info.slave_repl_offset > answers[*best]->info.slave_repl_offset) best = i;
   }
   if (!best) {

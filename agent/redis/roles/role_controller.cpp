@@ -139,10 +139,21 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   const auto verdict =
       judge_check(gate_, info, reconnected, following, redis_.peer_port, master_heard);
   if (verdict.forget_following) following_.reset();
+  if (serving_from_a_replica(serving_, info, master_heard_.has_value(),
+                             split_hold_.has_value() || split_heal_in_flight_ || promoting_)) {
+    if (++replica_while_serving_ >= kReclaimAfterChecks && !reclaim_in_flight_) {
+      reclaim_in_flight_ = true;
+      spawn(reclaim_master(info.master_host + ":" + std::to_string(info.master_port)));
+    }
+  } else {
+    replica_while_serving_ = 0;
+  }
   auto gate = verdict.gate;
   if (verdict.then == AfterCheck::explain_link_down) {
+    if (!link_down_since_) link_down_since_ = Clock::now();
     gate.why = with_link_down_cause(gate.why);
   } else {
+    link_down_since_.reset();
     link_down_answer_.reset();
   }
   set_gate(std::move(gate), verdict.decided);
@@ -160,7 +171,9 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
       }
       break;
     case AfterCheck::explain_link_down:
+      // A handshake takes less than kExplainLinkRetry: ask only about a link that stays down.
       if (following_ && !link_down_in_flight_ &&
+          Clock::now() - *link_down_since_ >= kExplainLinkRetry &&
           (!link_down_asked_ || Clock::now() - *link_down_asked_ >= kExplainLinkRetry)) {
         link_down_in_flight_ = true;
         link_down_asked_ = Clock::now();

@@ -177,6 +177,7 @@ class RedisRoleController : public RoleHooks {
   Awaitable<void> unpause_abandoned(std::shared_ptr<RedisOperations> old);
   // following.cpp
   void follow(const vrrp::IpAddress& master);
+  Awaitable<void> reclaim_master(std::string made_replica_of);
   std::string with_link_down_cause(const std::string& reason);
   Awaitable<void> ask_why_link_down(vrrp::IpAddress master);
   Awaitable<void> following(vrrp::IpAddress master);
@@ -238,15 +239,21 @@ class RedisRoleController : public RoleHooks {
   // A promotion is under way: a check that finds our Redis master may be seeing its
   // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
   bool promoting_ = false;
+  // The instance holds the VIP on our promotion (from promote()'s success to demoted()): our
+  // Redis must be master. Checks in a row that saw it a replica meanwhile (reclaim_master).
+  bool serving_ = false;
+  int replica_while_serving_ = 0;
+  bool reclaim_in_flight_ = false;
   bool cold_check_in_flight_ = false;
-  // Our replica's link to the master we follow is down: that master's answer to us (an error,
-  // or nullopt when it answered fine), asked at most once per kExplainLinkRetry.
+  // Our replica's link to the master we follow is down: that master's answer to us
+  // (decisions.hpp: explain_link_down), asked at most once per kExplainLinkRetry.
   struct LinkDownAnswer {
     vrrp::IpAddress master;
-    std::optional<std::string> error;
-    bool closed_on_us = false;
+    MasterAnswer answer = MasterAnswer::answers;
+    std::string text;
   };
   std::optional<LinkDownAnswer> link_down_answer_;
+  std::optional<Clock::time_point> link_down_since_;  // down at every check since then
   std::optional<Clock::time_point> link_down_asked_;
   bool link_down_in_flight_ = false;
   bool lag_check_in_flight_ = false;           // measure_lag under way: one at a time

@@ -116,7 +116,8 @@ Awaitable<RedisRoleController::SwitchoverResult> RedisRoleController::planned_sw
     co_return refused(
         !final_offset.ok()
             ? "cannot read our redis's offset: " + final_offset.status.message
-            : fmt::format("no replica caught up with offset {} within handover_timeout ({} ms)",
+            : fmt::format("no replica that may be promoted (replica-priority 0 never is) caught "
+                          "up with offset {} within handover_timeout ({} ms)",
                           final_offset.info.master_repl_offset, redis_.handover_timeout.count()));
   }
 
