@@ -12,8 +12,6 @@ source "$HERE/lib/topology.sh"
 source "$HERE/lib/redvipd.sh"
 source "$HERE/lib/redis.sh"
 
-ctl() { local host=$1; shift; "$REDVIPCTL" -s "$(node_sock "$host")" "$@"; }
-
 topo_init rhs
 two_nodes_up
 pass "n1 master, n2's Redis follows it"

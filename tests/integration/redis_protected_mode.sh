@@ -11,8 +11,6 @@ source "$HERE/lib/topology.sh"
 source "$HERE/lib/redvipd.sh"
 source "$HERE/lib/redis.sh"
 
-ctl() { local host=$1; shift; "$REDVIPCTL" -s "$(node_sock "$host")" "$@"; }
-
 topo_init rpm
 topo_host n1 10.77.0.1
 topo_host n2 10.77.0.2

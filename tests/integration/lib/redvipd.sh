@@ -25,4 +25,6 @@ vip_holders() {
   echo "${out[*]}"
 }
 
-state_of() { "$REDVIPCTL" -s "$(node_sock "$1")" status 2>/dev/null | awk '{print $2; exit}'; }
+# ctl HOST ARGS...: redvipctl against the node's control socket.
+ctl() { local host=$1; shift; "$REDVIPCTL" -s "$(node_sock "$host")" "$@"; }
+state_of() { ctl "$1" status 2>/dev/null | awk '{print $2; exit}'; }
