@@ -236,6 +236,10 @@ TEST_CASE("decisions: a serving master's Redis turned replica is taken back only
   CHECK_FALSE(serving_from_a_replica(true, mas, false, false));   // still master
   CHECK_FALSE(serving_from_a_replica(true, rep, true, false));    // another master is heard
   CHECK_FALSE(serving_from_a_replica(true, rep, false, true));    // a split brain reconciled
+  // Taken back only out of a loop: the Redis ours follows is a replica too.
+  CHECK(is_replication_loop(replica("10.0.0.1", 6379, true)));
+  CHECK_FALSE(is_replication_loop(mas));           // a takeover not heard yet
+  CHECK_FALSE(is_replication_loop(std::nullopt));  // no answer: wait
 }
 
 TEST_CASE("decisions: after_catch_up takes a live master over only with its writes") {

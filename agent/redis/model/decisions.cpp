@@ -122,6 +122,10 @@ bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool othe
   return serving && ours.role == RedisRole::replica && !other_master_heard && !reconciling;
 }
 
+bool is_replication_loop(const std::optional<ReplicationInfo>& theirs) {
+  return theirs && theirs->role == RedisRole::replica;
+}
+
 PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_host,
                              int master_port, bool same_master) {
   if (same_master) return gate;

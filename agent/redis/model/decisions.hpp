@@ -100,11 +100,17 @@ std::string explain_link_down(std::string_view reason, std::string_view master, 
 // both Redis servers replicas of each other: no master, every write refused, and the next one
 // to restart empty wipes the other. Nobody else repairs it, so the master takes its Redis back
 // (REPLICAOF NO ONE: it keeps its history) once kReclaimAfterChecks checks in a row saw it a
-// replica while no other master is heard; a legitimate takeover is heard within one advert.
+// replica while no other master is heard, and only when the Redis ours follows is a replica
+// itself (is_replication_loop): a master there is a takeover whose advert we have not heard
+// yet (lost, or a partition of the adverts alone), and taking ours back would make two masters.
 // Not while a split brain is reconciled (the yielding Redis follows the keeper on purpose).
+// Asked at most once per kReclaimRetry.
 inline constexpr int kReclaimAfterChecks = 2;
+inline constexpr std::chrono::milliseconds kReclaimRetry{500};
 bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool other_master_heard,
                             bool reconciling);
+// `theirs`: the INFO of the Redis ours follows, nullopt when it did not answer.
+bool is_replication_loop(const std::optional<ReplicationInfo>& theirs);
 
 // ---- Pointing our Redis at another master -----------------------------------------------------
 // Once our Redis follows a master other than the one it already followed, what it holds is that

@@ -142,14 +142,26 @@ Awaitable<void> RedisRoleController::ask_why_link_down(vrrp::IpAddress master) {
   link_down_answer_ = std::move(answer);
 }
 
-// decisions.hpp: serving_from_a_replica. The other node's make_replica_of_us already ran when it
-// left Master; its Redis now follows ours, so ours taking its master role back ends the loop.
-Awaitable<void> RedisRoleController::reclaim_master(std::string made_replica_of) {
+// decisions.hpp: serving_from_a_replica, is_replication_loop. The other node's
+// make_replica_of_us already ran when it left Master and its Redis now follows ours: ours taking
+// its master role back ends the loop. A master there instead is a takeover not heard yet.
+Awaitable<void> RedisRoleController::reclaim_master(std::string host, int port) {
   const auto reclaiming = clear_on_exit(reclaim_in_flight_);
+  const auto theirs =
+      co_await peer(host, static_cast<std::uint16_t>(port))->replication_info(redis_.check_timeout);
+  if (!serving_) co_return;  // we left master meanwhile: a replica is what we asked for
+  if (!is_replication_loop(theirs.ok() ? std::optional<ReplicationInfo>(theirs.info)
+                                       : std::nullopt)) {
+    redis_error_log_.log(Level::warning, settings_.name, "reclaim " + host,
+                         "our redis was made a replica of {}:{} while we hold the VIP, and that "
+                         "redis {}: not taking ours back (a takeover we have not heard yet?)",
+                         host, port, theirs.ok() ? "is master" : "does not answer");
+    co_return;
+  }
   log(Level::warning, settings_.name,
-      "our redis was made a replica of {} while we hold the VIP (a takeover that node abandoned): "
-      "promoting it back",
-      made_replica_of);
+      "our redis was made a replica of {}:{}, itself a replica, while we hold the VIP (a "
+      "takeover that node abandoned): promoting ours back",
+      host, port);
   const auto promoted = co_await local_->promote(kRoleChangeTimeout);
   replica_while_serving_ = 0;
   if (!promoted.ok()) {

@@ -141,9 +141,11 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   if (verdict.forget_following) following_.reset();
   if (serving_from_a_replica(serving_, info, master_heard_.has_value(),
                              split_hold_.has_value() || split_heal_in_flight_ || promoting_)) {
-    if (++replica_while_serving_ >= kReclaimAfterChecks && !reclaim_in_flight_) {
+    if (++replica_while_serving_ >= kReclaimAfterChecks && !reclaim_in_flight_ &&
+        (!reclaim_asked_ || Clock::now() - *reclaim_asked_ >= kReclaimRetry)) {
       reclaim_in_flight_ = true;
-      spawn(reclaim_master(info.master_host + ":" + std::to_string(info.master_port)));
+      reclaim_asked_ = Clock::now();
+      spawn(reclaim_master(info.master_host, info.master_port));
     }
   } else {
     replica_while_serving_ = 0;

@@ -177,7 +177,7 @@ class RedisRoleController : public RoleHooks {
   Awaitable<void> unpause_abandoned(std::shared_ptr<RedisOperations> old);
   // following.cpp
   void follow(const vrrp::IpAddress& master);
-  Awaitable<void> reclaim_master(std::string made_replica_of);
+  Awaitable<void> reclaim_master(std::string host, int port);
   std::string with_link_down_cause(const std::string& reason);
   Awaitable<void> ask_why_link_down(vrrp::IpAddress master);
   Awaitable<void> following(vrrp::IpAddress master);
@@ -244,6 +244,7 @@ class RedisRoleController : public RoleHooks {
   bool serving_ = false;
   int replica_while_serving_ = 0;
   bool reclaim_in_flight_ = false;
+  std::optional<Clock::time_point> reclaim_asked_;
   bool cold_check_in_flight_ = false;
   // Our replica's link to the master we follow is down: that master's answer to us
   // (decisions.hpp: explain_link_down), asked at most once per kExplainLinkRetry.
