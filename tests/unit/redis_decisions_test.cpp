@@ -242,6 +242,57 @@ TEST_CASE("decisions: a serving master's Redis turned replica is taken back only
   CHECK_FALSE(is_replication_loop(std::nullopt));  // no answer: wait
 }
 
+TEST_CASE("decisions: what asking a master whose link is down says") {
+  using enum MasterAnswer;
+  struct Row {
+    std::error_code asked;
+    MasterAnswer answer;
+  };
+  const Row rows[] = {
+      {{}, answers},
+      {make_error_code(RedisErrc::server_error), error_reply},  // DENIED, -ERR
+      {make_error_code(RedisErrc::auth_failed), error_reply},   // NOAUTH, WRONGPASS
+      {make_error_code(RedisErrc::loading), error_reply},
+      {make_error_code(RedisErrc::connection_lost), closed_on_us},  // protected mode's reset
+      {make_error_code(RedisErrc::refused), no_answer},
+      {make_error_code(RedisErrc::connect_failed), no_answer},
+      {make_error_code(RedisErrc::connect_timeout), no_answer},
+      {make_error_code(RedisErrc::command_timeout), no_answer},
+      {make_error_code(RedisErrc::not_connected), no_answer},
+      {make_error_code(RedisErrc::protocol_error), no_answer},
+      {make_error_code(RedisErrc::unexpected_reply), no_answer},
+      {std::make_error_code(std::errc::host_unreachable), no_answer},
+  };
+  for (const auto& row : rows) {
+    INFO(row.asked.message());
+    CHECK(master_answer(row.asked) == row.answer);
+  }
+}
+
+TEST_CASE("decisions: a release hands over only to the releaser's own replica") {
+  struct Row {
+    const char* what;
+    std::optional<RoleSightings> seen;
+    bool handed;
+  };
+  const Row rows[] = {
+      {"its replica until the release", RoleSightings{"10.0.0.2", 6379, std::nullopt}, true},
+      {"promoted just before the release, seen master by one check",
+       RoleSightings{"10.0.0.2", 6379, 40ms}, true},
+      {"at the edge of the window", RoleSightings{"10.0.0.2", 6379, kHandOffMasterWindow}, true},
+      {"master for long since it followed the releaser (stayed master)",
+       RoleSightings{"10.0.0.2", 6379, 1500ms}, false},
+      {"it followed another node", RoleSightings{"10.0.0.3", 6379, std::nullopt}, false},
+      {"it followed another port of the releaser's host",
+       RoleSightings{"10.0.0.2", 6380, std::nullopt}, false},
+      {"never seen a replica", std::nullopt, false},
+  };
+  for (const auto& row : rows) {
+    INFO(row.what);
+    CHECK(released_to_us("10.0.0.2", 6379, row.seen) == row.handed);
+  }
+}
+
 TEST_CASE("decisions: after_catch_up takes a live master over only with its writes") {
   using enum CatchUp;
   using enum OldMaster;

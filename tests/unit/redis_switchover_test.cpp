@@ -246,6 +246,43 @@ TEST_CASE("hand-off: a release that did not make our Redis master tells nothing"
   CHECK_FALSE(told);
 }
 
+TEST_CASE("hand-off: a release by a master ours did not follow hands nothing over") {
+  SwitchRig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
+  rig.group->add(k_n2, RedisRole::master, 7000, 70);
+  rig.group->add(k_n3, RedisRole::master, 0, 0);
+  rig.start();
+  rig.group->replicate(k_us, k_n2);
+  rig.controller->master_seen(ip(k_n2));
+  REQUIRE(rig.run([&] {
+    rig.check();
+    return !rig.instance.is_blocked("redis sync");
+  }));
+  bool told = false;
+
+  SECTION("the releaser is another node: our Redis followed n2, n3 released") {
+    rig.controller->master_released(ip(k_n3), [&] { told = true; });
+  }
+  SECTION("our Redis has been master long since it last followed the releaser") {
+    // We took over (n2 silent) and serve; n2 returns, and releases before it made ours its
+    // replica: our Redis was master all along, not made master by that release.
+    std::optional<bool> ok;
+    rig.controller->promote(std::nullopt, false, [&](bool good, const std::string&) { ok = good; });
+    REQUIRE(rig.run([&] { return ok.has_value(); }));
+    REQUIRE(*ok);
+    const auto until = std::chrono::steady_clock::now() + 2 * kHandOffMasterWindow;
+    while (std::chrono::steady_clock::now() < until) {
+      rig.check();  // seen master by the checks all along
+      rig.run_for(20ms);
+    }
+    rig.controller->master_released(ip(k_n2), [&] { told = true; });
+  }
+  us.role = RedisRole::master;  // whatever made it master, it was no hand-off
+  us.link_up = false;
+  rig.run_for(400ms);  // past kHandOffWait
+  CHECK_FALSE(told);
+}
+
 TEST_CASE(
     "hand-off: a master whose Redis connection closed promotes the replica with the most data") {
   SwitchRig rig;

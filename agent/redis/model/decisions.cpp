@@ -94,6 +94,16 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
   return v;
 }
 
+MasterAnswer master_answer(std::error_code asked) {
+  if (!asked) return MasterAnswer::answers;
+  if (asked == make_error_code(RedisErrc::connection_lost)) return MasterAnswer::closed_on_us;
+  if (asked == make_error_code(RedisErrc::server_error) ||
+      asked == make_error_code(RedisErrc::auth_failed) ||
+      asked == make_error_code(RedisErrc::loading))
+    return MasterAnswer::error_reply;
+  return MasterAnswer::no_answer;
+}
+
 std::string explain_link_down(std::string_view reason, std::string_view master, MasterAnswer answer,
                               std::string_view text) {
   const std::string head = std::string(reason) + " (" + std::string(master);
@@ -124,6 +134,12 @@ bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool othe
 
 bool is_replication_loop(const std::optional<ReplicationInfo>& theirs) {
   return theirs && theirs->role == RedisRole::replica;
+}
+
+bool released_to_us(std::string_view releaser, int releaser_port,
+                    const std::optional<RoleSightings>& seen) {
+  return seen && seen->followed_host == releaser && seen->followed_port == releaser_port &&
+         (!seen->master_for || *seen->master_for <= kHandOffMasterWindow);
 }
 
 PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_host,

@@ -7,10 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "agent/redis/model/peer_data.hpp"
 #include "agent/redis/model/replication_info.hpp"
+#include "agent/redis/model/reply.hpp"
 
 namespace redvip::agent {
 
@@ -91,6 +93,10 @@ CheckVerdict judge_check(const PromotionGate& gate, const ReplicationInfo& info,
 inline constexpr std::chrono::milliseconds kExplainLinkRetry{1000};
 inline constexpr std::size_t kMaxPeerAnswer = 200;
 enum class MasterAnswer { answers, error_reply, closed_on_us, no_answer };
+// What the outcome of asking it (INFO replication) says: an error reply of any kind (LOADING,
+// NOAUTH, DENIED, ...) is error_reply, a connection broken before the reply closed_on_us, any
+// other failure no_answer, success answers.
+MasterAnswer master_answer(std::error_code asked);
 std::string explain_link_down(std::string_view reason, std::string_view master, MasterAnswer answer,
                               std::string_view text);
 
@@ -111,6 +117,37 @@ bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool othe
                             bool reconciling);
 // `theirs`: the INFO of the Redis ours follows, nullopt when it did not answer.
 bool is_replication_loop(const std::optional<ReplicationInfo>& theirs);
+
+// ---- The master we just took over from -------------------------------------------------------
+// A promotion that caught up with a live master makes that master's Redis ours (REPLICAOF us);
+// the old master yields when it hears our first advert, and its own last advert (sent as it
+// yields) reaches us too. Should we leave Master at once (a health check that failed while the
+// promotion ran), that advert must not make our Redis follow it: both Redis servers would be
+// replicas of each other, both nodes in Fault waiting for a sync that never comes (a 60-minute
+// soak: 30 s without a master, then a restart wiped 857,480 writes). Its adverts are not followed
+// for kIgnoreDemotedMaster after our promotion; a real takeover by it makes our Redis its
+// replica itself (its own promotion's catch-up), and anything else is followed after.
+inline constexpr std::chrono::milliseconds kIgnoreDemotedMaster{2000};
+
+// ---- The direct hand-off: did the release make our Redis master? -----------------------------
+// A live master that releases has first promoted one of its replicas (a switchover, or the
+// replica holding the most data when its own Redis died), so a successor's Redis followed the
+// releaser until just before the release. A Redis that is master without that was handed
+// nothing: in a soak it had stayed master all along while the releaser's own takeover had not
+// yet made it a replica, and taking over at once left both Redis servers replicas of each other.
+// Accepted only when the last check that saw our Redis a replica saw it following the releaser,
+// and no check has seen it master since, but for kHandOffMasterWindow (a check may land between
+// the successor's promotion and the release). Otherwise the skew timer and promote() decide.
+inline constexpr std::chrono::milliseconds kHandOffMasterWindow{250};
+struct RoleSightings {
+  std::string followed_host;  // whom the last check that saw our Redis a replica saw it follow
+  int followed_port = 0;
+  // How long the checks have seen it master (since the first check after that replica one);
+  // nullopt: the last check saw a replica.
+  std::optional<std::chrono::milliseconds> master_for;
+};
+bool released_to_us(std::string_view releaser, int releaser_port,
+                    const std::optional<RoleSightings>& seen);
 
 // ---- Pointing our Redis at another master -----------------------------------------------------
 // Once our Redis follows a master other than the one it already followed, what it holds is that

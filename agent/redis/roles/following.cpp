@@ -14,6 +14,18 @@ namespace redvip::agent {
 
 void RedisRoleController::master_seen(const vrrp::IpAddress& master) {
   if (!configured_peer(master, "replicating from")) return;
+  // decisions.hpp: kIgnoreDemotedMaster. The master we just took over from, heard again soon
+  // after, is its last advert (it yields when it hears us), not a master to follow.
+  if (demoted_master_ && demoted_master_->address == master &&
+      Clock::now() - demoted_master_->at < kIgnoreDemotedMaster) {
+    redis_error_log_.log(
+        Level::info, settings_.name, "demoted " + master.to_string(),
+        "not following {}: we took over from it {} ms ago and made its redis "
+        "ours (its advert is the last one of a master that yields)",
+        master.to_string(),
+        std::chrono::duration_cast<Ms>(Clock::now() - demoted_master_->at).count());
+    return;
+  }
   master_heard_ = master;
   if (std::find(peers_heard_.begin(), peers_heard_.end(), master) == peers_heard_.end()) {
     peers_heard_.push_back(master);
@@ -123,30 +135,20 @@ std::string RedisRoleController::with_link_down_cause(const std::string& reason)
 }
 
 Awaitable<void> RedisRoleController::ask_why_link_down(vrrp::IpAddress master) {
-  const auto asking = clear_on_exit(link_down_in_flight_);
+  const auto asking = clear_on_exit(link_down_ask_.in_flight);
   const auto theirs =
       co_await peer(master.to_string(), redis_.peer_port)->replication_info(redis_.check_timeout);
   // Meanwhile the link came back (link_down_since_ reset), or we follow another master: stale.
   if (following_ != master || !link_down_since_) co_return;
-  LinkDownAnswer answer{master, MasterAnswer::answers, theirs.status.message};
-  const auto& error = theirs.status.error;
-  if (error == make_error_code(RedisErrc::connection_lost)) {
-    answer.answer = MasterAnswer::closed_on_us;
-  } else if (error == make_error_code(RedisErrc::server_error) ||
-             error == make_error_code(RedisErrc::auth_failed) ||
-             error == make_error_code(RedisErrc::loading)) {
-    answer.answer = MasterAnswer::error_reply;
-  } else if (error) {
-    answer.answer = MasterAnswer::no_answer;
-  }
-  link_down_answer_ = std::move(answer);
+  link_down_answer_ =
+      LinkDownAnswer{master, master_answer(theirs.status.error), theirs.status.message};
 }
 
 // decisions.hpp: serving_from_a_replica, is_replication_loop. The other node's
 // make_replica_of_us already ran when it left Master and its Redis now follows ours: ours taking
 // its master role back ends the loop. A master there instead is a takeover not heard yet.
 Awaitable<void> RedisRoleController::reclaim_master(std::string host, int port) {
-  const auto reclaiming = clear_on_exit(reclaim_in_flight_);
+  const auto reclaiming = clear_on_exit(reclaim_.in_flight);
   const auto theirs =
       co_await peer(host, static_cast<std::uint16_t>(port))->replication_info(redis_.check_timeout);
   if (!serving_) co_return;  // we left master meanwhile: a replica is what we asked for

@@ -4,7 +4,8 @@
 //   - The successor (RoleHooks::master_released): right after the master it followed released,
 //     look (every kHandOffPoll, for kHandOffWait) whether our Redis became master; if it did and
 //     we may be promoted, the instance takes over now (vrrp HandedOver) and promote() finds our
-//     Redis already master.
+//     Redis already master. Only when our Redis was that master's replica up to the release
+//     (decisions.hpp: released_to_us): a Redis that was master anyway was handed nothing.
 //   - A master whose Redis died (its connection closed: the health checker says so at once):
 //     the instance released; we promote the replica holding the most data (asked directly), so
 //     that node takes over at once. Only when the connection was lost, not after failed checks
@@ -19,6 +20,19 @@ void RedisRoleController::master_released(const vrrp::IpAddress& old_master,
                                           std::function<void()> handed_to_us) {
   // It is no master any more: our Redis being master from now on is no stale history.
   if (master_heard_ == old_master) master_heard_.reset();
+  std::optional<RoleSightings> seen;
+  if (last_followed_) {
+    seen = RoleSightings{last_followed_->first, last_followed_->second, std::nullopt};
+    if (master_since_)
+      seen->master_for = std::chrono::duration_cast<Ms>(Clock::now() - *master_since_);
+  }
+  if (!released_to_us(old_master.to_string(), redis_.peer_port, seen)) {
+    log(Level::info, settings_.name,
+        "{} released, but our redis was not its replica: no direct hand-off (the skew timer "
+        "decides)",
+        old_master.to_string());
+    return;
+  }
   spawn(made_master_by_release(), false, [handed_to_us = std::move(handed_to_us)](bool ours) {
     if (ours) handed_to_us();
   });

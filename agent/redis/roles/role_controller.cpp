@@ -129,6 +129,12 @@ void RedisRoleController::on_health(Health health, const std::string& reason,
 // have to follow the VRRP master or look for a cold start?
 void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t connects) {
   latest_ = info;
+  if (info.role == RedisRole::replica) {
+    last_followed_.emplace(info.master_host, info.master_port);
+    master_since_.reset();
+  } else if (info.role == RedisRole::master && !master_since_) {
+    master_since_ = Clock::now();
+  }
   const bool reconnected = connects != connects_seen_;
   connects_seen_ = connects;
   const std::optional<std::string> following =
@@ -141,10 +147,8 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   if (verdict.forget_following) following_.reset();
   if (serving_from_a_replica(serving_, info, master_heard_.has_value(),
                              split_hold_.has_value() || split_heal_in_flight_ || promoting_)) {
-    if (++replica_while_serving_ >= kReclaimAfterChecks && !reclaim_in_flight_ &&
-        (!reclaim_asked_ || Clock::now() - *reclaim_asked_ >= kReclaimRetry)) {
-      reclaim_in_flight_ = true;
-      reclaim_asked_ = Clock::now();
+    if (++replica_while_serving_ >= kReclaimAfterChecks &&
+        reclaim_.due(Clock::now(), kReclaimRetry)) {
       spawn(reclaim_master(info.master_host, info.master_port));
     }
   } else {
@@ -174,11 +178,8 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
       break;
     case AfterCheck::explain_link_down:
       // A handshake takes less than kExplainLinkRetry: ask only about a link that stays down.
-      if (following_ && !link_down_in_flight_ &&
-          Clock::now() - *link_down_since_ >= kExplainLinkRetry &&
-          (!link_down_asked_ || Clock::now() - *link_down_asked_ >= kExplainLinkRetry)) {
-        link_down_in_flight_ = true;
-        link_down_asked_ = Clock::now();
+      if (following_ && Clock::now() - *link_down_since_ >= kExplainLinkRetry &&
+          link_down_ask_.due(Clock::now(), kExplainLinkRetry)) {
         spawn(ask_why_link_down(*following_));
       }
       break;

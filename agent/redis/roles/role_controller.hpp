@@ -162,6 +162,18 @@ class RedisRoleController : public RoleHooks {
     }
   };
   ClearOnExit clear_on_exit(bool& flag) { return ClearOnExit{flag, stop_.get_token()}; }
+  // A question to a Redis that a check may ask: one at a time, at most once per `every`.
+  struct Asking {
+    bool in_flight = false;
+    std::optional<Clock::time_point> asked;
+    // True (and the question marked asked, in flight) when it may be asked now.
+    bool due(Clock::time_point now, Ms every) {
+      if (in_flight || (asked && now - *asked < every)) return false;
+      in_flight = true;
+      asked = now;
+      return true;
+    }
+  };
   // "VIP:port" for each VIP, as Redis writes a client's laddr: the connections kill_clients
   // drops on a Redis listening on `port`.
   std::vector<std::string> vip_endpoints(std::uint16_t port) const;
@@ -228,6 +240,11 @@ class RedisRoleController : public RoleHooks {
   bool local_lost_ = false;                // unhealthy because the connection to our Redis closed
   std::uint64_t promotions_ = 0;           // promote() calls: a hand-off watch that sees one ends
   std::optional<ReplicationInfo> latest_;  // the last check's INFO replication
+  // What the checks saw our Redis do, for the direct hand-off (decisions.hpp: released_to_us):
+  // whom it followed at the last check that saw it a replica, and since when checks have seen
+  // it master after that.
+  std::optional<std::pair<std::string, int>> last_followed_;
+  std::optional<Clock::time_point> master_since_;
   std::uint64_t connects_seen_ = 0;
   PromotionGate gate_;
   std::optional<vrrp::IpAddress> following_;  // the master our last successful REPLICAOF named
@@ -236,6 +253,13 @@ class RedisRoleController : public RoleHooks {
   std::optional<vrrp::IpAddress> last_follow_target_;
   Clock::time_point started_{};
   std::optional<vrrp::IpAddress> master_heard_;  // the VRRP master, while we are backup
+  // The live master our last promotion took over from and made our Redis's replica, and when:
+  // its adverts right after are not followed (decisions.hpp: kIgnoreDemotedMaster).
+  struct DemotedMaster {
+    vrrp::IpAddress address;
+    Clock::time_point at;
+  };
+  std::optional<DemotedMaster> demoted_master_;
   // A promotion is under way: a check that finds our Redis master may be seeing its
   // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
   bool promoting_ = false;
@@ -243,8 +267,7 @@ class RedisRoleController : public RoleHooks {
   // Redis must be master. Checks in a row that saw it a replica meanwhile (reclaim_master).
   bool serving_ = false;
   int replica_while_serving_ = 0;
-  bool reclaim_in_flight_ = false;
-  std::optional<Clock::time_point> reclaim_asked_;
+  Asking reclaim_;
   bool cold_check_in_flight_ = false;
   // Our replica's link to the master we follow is down: that master's answer to us
   // (decisions.hpp: explain_link_down), asked at most once per kExplainLinkRetry.
@@ -255,8 +278,7 @@ class RedisRoleController : public RoleHooks {
   };
   std::optional<LinkDownAnswer> link_down_answer_;
   std::optional<Clock::time_point> link_down_since_;  // down at every check since then
-  std::optional<Clock::time_point> link_down_asked_;
-  bool link_down_in_flight_ = false;
+  Asking link_down_ask_;
   bool lag_check_in_flight_ = false;           // measure_lag under way: one at a time
   std::shared_ptr<RedisOperations> lag_peer_;  // measure_lag's connection to lag_peer_of_
   std::optional<vrrp::IpAddress> lag_peer_of_;
