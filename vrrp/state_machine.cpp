@@ -133,6 +133,7 @@ void StateMachine::advert_in_backup(const AdvertReceived& advert, TimePoint now,
     // The master is leaving: take over after skew time, the highest priority first, or at
     // once when it handed its service to us (HandedOver).
     released_by_ = advert.source;
+    accepted_master_ = false;
     arm(TimerKind::master_down, now + skew(), out);
     follow(std::nullopt, out);
     return;
@@ -145,13 +146,16 @@ void StateMachine::advert_in_backup(const AdvertReceived& advert, TimePoint now,
     // Preempt: ignore the lower master, so master-down runs out and we take over. Until
     // then it is still the master (and the one holding the data).
     emit(out, DropAdvert{DropReason::lower_priority_ignored_in_backup});
+    accepted_master_ = false;
     follow(advert.source, out);
     return;
   }
   if (config_.version == Version::v3) master_adver_interval_ = advert.interval;
   arm(TimerKind::master_down, now + master_down(), out);
   track_preempt_delay(lower, now, out);
+  accepted_master_ = true;
   follow(advert.source, out);
+  want_master(false, out);  // a master we accept is there
 }
 
 // While preempt_delay holds, a lower-priority master is accepted like a better one.
@@ -205,6 +209,7 @@ void StateMachine::advert_in_master(const AdvertReceived& advert, TimePoint now,
                  out);
     yield_to_master(advert, now, out);
     arm(TimerKind::master_down, now + master_down(), out);
+    accepted_master_ = true;
     follow(advert.source, out);
     return;
   }
@@ -275,7 +280,7 @@ void StateMachine::on(const TimerFired& fired, TimePoint now, Actions& out) {
       return;
     case TimerKind::master_down:
       if (state_ != State::backup) return;
-      become_master("master down timer expired", now, out);
+      take_over("master down timer expired", now, out);
       return;
     case TimerKind::preempt_delay:
       if (preempt_delay_ == PreemptDelay::running) preempt_delay_ = PreemptDelay::expired;
@@ -305,6 +310,7 @@ void StateMachine::on(const HandOver& handover, TimePoint now, Actions& out) {
   transition(State::backup, "handed over to " + handover.successor.to_string(), out);
   cancel_all(out);
   emit(out, SendAdvert{kPriorityRelease});
+  accepted_master_ = true;  // the successor: not preempted while it is master
   follow(handover.successor, out);
   emit(out, ReleaseVips{});
   arm(TimerKind::master_down, now + master_down(), out);
@@ -315,7 +321,25 @@ void StateMachine::on(const HandOver& handover, TimePoint now, Actions& out) {
 // a late or foreign HandedOver does nothing (the skew timer decides as usual).
 void StateMachine::on(const HandedOver& handed, TimePoint now, Actions& out) {
   if (state_ != State::backup || released_by_ != handed.from) return;
-  become_master("handed over by " + handed.from.to_string(), now, out);
+  take_over("handed over by " + handed.from.to_string(), now, out);
+}
+
+// Held in Master: leave as a release does (the backups take over after their skew time) and
+// wait in Backup. Released in Backup while we want Master: take over now, as the expiry that
+// made us want it would have (the live master, if any, is still the one to catch up with).
+void StateMachine::on(const SyncHold& hold, TimePoint now, Actions& out) {
+  if (hold.held == held_) return;
+  held_ = hold.held;
+  if (owner()) return;
+  if (held_ && state_ == State::master) {
+    transition(State::backup, hold.reason, out);
+    cancel_all(out);
+    emit(out, SendAdvert{kPriorityRelease});
+    emit(out, ReleaseVips{});
+    arm(TimerKind::master_down, now + master_down(), out);
+  } else if (!held_ && state_ == State::backup && wants_master_) {
+    become_master(wanted_because_ + " (sync group ready)", now, out);
+  }
 }
 
 void StateMachine::leave_fault(TimePoint now, Actions& out) {
@@ -395,6 +419,23 @@ void StateMachine::become_master(std::string reason, TimePoint now, Actions& out
   preempt_delay_ = PreemptDelay::idle;
 }
 
+void StateMachine::take_over(std::string reason, TimePoint now, Actions& out) {
+  if (held_ && !owner()) {
+    // Backup keeps its master-down timer: each expiry while held says "still ready".
+    wanted_because_ = std::move(reason);
+    want_master(true, out);
+    arm(TimerKind::master_down, now + master_down(), out);
+    return;
+  }
+  become_master(std::move(reason), now, out);
+}
+
+void StateMachine::want_master(bool wants, Actions& out) {
+  if (wants == wants_master_) return;
+  wants_master_ = wants;
+  emit(out, WantsMaster{wants});
+}
+
 void StateMachine::become_backup(std::string reason, TimePoint now, Actions& out) {
   transition(State::backup, std::move(reason), out);
   preempt_delay_ = PreemptDelay::idle;
@@ -413,7 +454,9 @@ void StateMachine::leave_master(State to, std::string reason, Actions& out) {
 void StateMachine::transition(State to, std::string reason, Actions& out) {
   emit(out, Transition{state_, to, std::move(reason)});
   state_ = to;
-  master_.reset();  // Backup is entered knowing no master; other states follow none
+  accepted_master_ = false;
+  want_master(false, out);  // only Backup wants it
+  master_.reset();          // Backup is entered knowing no master; other states follow none
   released_by_.reset();
   // Kept through Backup and Fault (a short fault must not let us preempt the successor back);
   // ended when we become master again or stop. HandOver sets it after its transition.

@@ -84,8 +84,19 @@ struct HandOver {
 struct HandedOver {
   IpAddress from;
 };
+// keepalived's vrrp_sync_group keeps its members in one state (agent/instance/sync_group.hpp):
+// while another member follows a better master, this one may not be master. Held in Master:
+// release (priority-0 advert, VIPs removed) and wait in Backup. Held in Backup: what would make
+// us master (master-down running out after silence, a release or while preempting, a hand-off)
+// only makes us want it (WantsMaster; master-down re-armed, each expiry says so again); once the
+// hold lifts, a backup that wants Master takes over at once. The address owner is not held
+// (keepalived: a group mixing owners and others "won't work").
+struct SyncHold {
+  bool held = false;
+  std::string reason;  // for the transition a hold in Master makes
+};
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, EligibilityChanged,
-                           PriorityChanged, PromotionFailed, HandOver, HandedOver>;
+                           PriorityChanged, PromotionFailed, HandOver, HandedOver, SyncHold>;
 
 // Actions out, executed in order by the agent.
 struct SendAdvert {
@@ -159,8 +170,14 @@ struct SplitBrain {
   Clock::duration duration{};
   friend bool operator==(const SplitBrain&, const SplitBrain&) = default;
 };
+// Held by a sync group in Backup: we would take over now (wants), or no longer would (a master
+// we accept is heard again, or we left Backup). Only ever emitted while a hold is or was set.
+struct WantsMaster {
+  bool wants = false;
+  friend bool operator==(const WantsMaster&, const WantsMaster&) = default;
+};
 using Action = std::variant<SendAdvert, ArmTimer, CancelTimer, TakeVips, ReleaseVips, Announce,
-                            Transition, DropAdvert, MasterChanged, SplitBrain>;
+                            Transition, DropAdvert, MasterChanged, SplitBrain, WantsMaster>;
 
 class StateMachine {
  public:
@@ -184,6 +201,12 @@ class StateMachine {
   const std::optional<IpAddress>& released_by() const { return released_by_; }
   // In Backup after a HandOver: we do not preempt the successor while it is master.
   bool handed_over() const { return handed_over_; }
+  // A sync group holds us out of Master (SyncHold); in Backup, whether we would take over.
+  bool held() const { return held_; }
+  bool wants_master() const { return wants_master_; }
+  // In Backup, a master is heard that we accept (not one we are about to preempt, not a
+  // release): the router we follow is the better one.
+  bool follows_master() const { return state_ == State::backup && accepted_master_; }
 
  private:
   enum class PreemptDelay : std::uint8_t { idle, running, expired };
@@ -198,6 +221,7 @@ class StateMachine {
   void on(const PromotionFailed& failure, TimePoint now, Actions& out);
   void on(const HandOver& handover, TimePoint now, Actions& out);
   void on(const HandedOver& handed, TimePoint now, Actions& out);
+  void on(const SyncHold& hold, TimePoint now, Actions& out);
 
   void leave_fault(TimePoint now, Actions& out);
   std::optional<IpAddress> live_master(TimePoint now) const;
@@ -210,6 +234,9 @@ class StateMachine {
   void track_preempt_delay(bool lower, TimePoint now, Actions& out);
 
   void become_master(std::string reason, TimePoint now, Actions& out);
+  // become_master, unless a sync group holds us: then we only want it.
+  void take_over(std::string reason, TimePoint now, Actions& out);
+  void want_master(bool wants, Actions& out);
   void become_backup(std::string reason, TimePoint now, Actions& out);
   void leave_master(State to, std::string reason, Actions& out);
   void transition(State to, std::string reason, Actions& out);
@@ -237,6 +264,10 @@ class StateMachine {
   std::uint8_t last_heard_priority_ = 0;
   std::optional<IpAddress> released_by_;  // see released_by()
   bool handed_over_ = false;              // see handed_over()
+  bool held_ = false;                     // see held()
+  bool wants_master_ = false;             // see wants_master()
+  std::string wanted_because_;            // why we want Master: the reason of the takeover
+  bool accepted_master_ = false;          // see follows_master()
   // Split brain (Master only): when we became master, the live master we knowingly took over
   // from (not a rival), and the lower master we currently hear advertising.
   TimePoint master_since_{};

@@ -48,7 +48,6 @@ std::string unsupported_hint(const std::string& keyword) {
     return " (not supported: redvip runs notify, notify_master|backup|fault|stop and notify_fifo)";
   if (keyword == "virtual_ipaddress_excluded")
     return " (not supported: use one vrrp_instance per address family)";
-  if (keyword == "vrrp_sync_group") return " (not supported: use one vrrp_instance per VIP group)";
   return {};
 }
 
@@ -140,7 +139,8 @@ class Parser {
       if (st.keyword_quoted) {
         unknown(st, "");
       } else if (st.keyword == "global_defs" || st.keyword == "redvip_defs" ||
-                 st.keyword == "vrrp_script" || st.keyword == "vrrp_track_file") {
+                 st.keyword == "vrrp_script" || st.keyword == "vrrp_track_file" ||
+                 st.keyword == "vrrp_sync_group") {
         continue;
       } else if (st.keyword == "vrrp_instance") {
         if (st.args.size() != 1 || st.args[0].empty()) {
@@ -153,6 +153,10 @@ class Parser {
       } else {
         unknown(st, "");
       }
+    }
+    // Sync groups last: they name instances wherever those are written.
+    for (const Statement& st : top) {
+      if (!st.keyword_quoted && st.keyword == "vrrp_sync_group") parse_sync_group(st, config);
     }
     if (config.instances.empty() && out_.errors.empty())
       out_.errors.push_back({main_file, 0, "no vrrp_instance is configured"});
@@ -504,6 +508,103 @@ class Parser {
     check_old_recipe(p);
     if (out_.errors.size() != errors_before) return std::nullopt;
     return std::move(p.settings);
+  }
+
+  // --- vrrp_sync_group ---------------------------------------------------------------------
+  void parse_sync_group(const Statement& block, Config& config) {
+    const std::string ctx = "vrrp_sync_group" + (block.args.empty() ? "" : " " + block.args[0]);
+    if (block.args.size() != 1 || block.args[0].empty()) {
+      error(block, "", "vrrp_sync_group expects one name");
+      return;
+    }
+    if (!expect_block(block, ctx)) return;
+    for (const auto& other : config.sync_groups) {
+      if (other.name == block.args[0]) {
+        error(block, "",
+              ctx + " is defined twice (first at " + other.source_file + ":" +
+                  std::to_string(other.source_line) + ")");
+        return;
+      }
+    }
+    SyncGroupSettings g;
+    g.name = block.args[0];
+    g.source_file = block.file;
+    g.source_line = block.line;
+    SeenKeywords seen;
+    const std::size_t errors_before = out_.errors.size();
+    const Statement* group_st = nullptr;
+    std::vector<const Statement*> member_sts;
+    for (const Statement& st : block.block) {
+      const std::string& k = st.keyword;
+      if (st.keyword_quoted) {
+        unknown(st, ctx);
+      } else if (k == "group") {
+        if (!not_duplicate(seen, st, ctx) || !block_only(st, ctx)) continue;
+        group_st = &st;
+        for (const Statement& name : st.block) {
+          if (name.has_block || !name.args.empty()) {
+            error(name, ctx + ": group",
+                  "one vrrp_instance name a line, got " + quote(name.keyword));
+            continue;
+          }
+          g.members.push_back(name.keyword);
+          member_sts.push_back(&name);
+        }
+      } else if (k == "notify" || k == "notify_master" || k == "notify_backup" ||
+                 k == "notify_fault" || k == "notify_stop") {
+        if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 1, 3)) continue;
+        auto command = script_command(st, ctx, config.globals);
+        if (!command) continue;
+        auto& slot = k == "notify"          ? g.notify.any
+                     : k == "notify_master" ? g.notify.master
+                     : k == "notify_backup" ? g.notify.backup
+                     : k == "notify_fault"  ? g.notify.fault
+                                            : g.notify.stop;
+        slot = std::move(*command);
+      } else if (mail_keyword(k)) {
+        warn(st, ctx, k + " is ignored: redvip sends no e-mail (use a notify script to alert)");
+      } else if (k == "track_interface" || k == "track_script" || k == "track_file" ||
+                 k == "global_tracking" || k == "sync_group_tracking_weight") {
+        error(st, ctx,
+              "unknown keyword " + quote(k) +
+                  " (not supported in a sync group: track in each vrrp_instance; one member's "
+                  "fault already moves the whole group)");
+      } else {
+        unknown(st, ctx);
+      }
+    }
+    if (!group_st) {
+      error(block, ctx, "needs a group { } block naming its vrrp_instances");
+      return;
+    }
+    for (std::size_t i = 0; i < g.members.size(); ++i) {
+      const auto& name = g.members[i];
+      const auto& st = *member_sts[i];
+      if (std::find(g.members.begin(), g.members.begin() + static_cast<std::ptrdiff_t>(i), name) !=
+          g.members.begin() + static_cast<std::ptrdiff_t>(i)) {
+        error(st, ctx, "vrrp_instance " + name + " is listed twice");
+        continue;
+      }
+      auto instance = std::find_if(config.instances.begin(), config.instances.end(),
+                                   [&](const InstanceSettings& s) { return s.name == name; });
+      if (instance == config.instances.end()) {
+        error(st, ctx, "no vrrp_instance " + quote(name) + " is configured");
+        continue;
+      }
+      if (!instance->sync_group.empty()) {
+        error(st, ctx,
+              "vrrp_instance " + name + " is already in vrrp_sync_group " + instance->sync_group +
+                  " (an instance is in one group at most)");
+        continue;
+      }
+      instance->sync_group = g.name;
+    }
+    if (out_.errors.size() != errors_before) return;
+    if (g.members.size() == 1)
+      warn(*group_st, ctx, "has one member: it changes nothing (name two instances or more)");
+    g.notify.fifo = config.globals.notify_fifo;
+    g.notify.timeout = config.redvip.notify_timeout;
+    config.sync_groups.push_back(std::move(g));
   }
 
   // --- scripts (agent/notify/ runs them) ------------------------------------------------

@@ -174,14 +174,27 @@ struct InstanceSettings {
   NotifySettings notify;
   std::vector<TrackedScript> track_scripts;
   std::vector<TrackedFile> track_files;
+  std::string sync_group;  // the vrrp_sync_group it belongs to; empty: none
 
   friend bool operator==(const InstanceSettings&, const InstanceSettings&) = default;
+};
+
+// A vrrp_sync_group: instances that change state together (agent/instance/sync_group.hpp).
+struct SyncGroupSettings {
+  std::string name;
+  std::vector<std::string> members;  // vrrp_instance names, each in one group at most
+  NotifySettings notify;             // keepalived's: "notify" gets GROUP NAME STATE 0
+  std::string source_file;
+  int source_line = 0;
+
+  friend bool operator==(const SyncGroupSettings&, const SyncGroupSettings&) = default;
 };
 
 struct Config {
   GlobalSettings globals;
   RedvipSettings redvip;
   std::vector<InstanceSettings> instances;
+  std::vector<SyncGroupSettings> sync_groups;
 
   friend bool operator==(const Config&, const Config&) = default;
 };

@@ -141,6 +141,8 @@ std::string render_text(const std::vector<InstanceView>& instances) {
                        master_text(s));
     if (!s.not_eligible_because.empty())
       out += fmt::format(" (not eligible: {})", s.not_eligible_because);
+    if (!s.held_by_sync_group.empty() && s.state == vrrp::State::backup)
+      out += fmt::format(" (held: {})", s.held_by_sync_group);
     if (s.counters.split_brains > 0)
       out += fmt::format(" split brains {}", s.counters.split_brains);
     if (i.redis.present) {
@@ -177,6 +179,8 @@ std::string render_json(const std::vector<InstanceView>& instances,
         s.not_eligible_because.empty() ? "true" : "false", json_escape(s.not_eligible_because),
         json_escape(s.last_transition_reason), s.counters.adverts_sent, s.counters.adverts_received,
         s.counters.became_master, s.counters.split_brains);
+    if (!s.held_by_sync_group.empty())
+      out += fmt::format(",\"held_by_sync_group\":\"{}\"", json_escape(s.held_by_sync_group));
     if (i.redis.present) {
       out += fmt::format(",\"redis\":{{\"healthy\":{},\"role\":\"{}\",\"detail\":\"{}\"}}",
                          i.redis.healthy ? "true" : "false", json_escape(i.redis.role),

@@ -17,7 +17,11 @@ namespace asio = boost::asio;
 Daemon::Daemon(asio::io_context& io, std::string config_path)
     : io_(io), config_path_(std::move(config_path)), signals_(io) {}
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+  // An instance going away never calls into a group that went first.
+  for (auto& [name, instance] : instances_)
+    if (instance) instance->set_sync_listener(nullptr);
+}
 
 bool Daemon::start(Config config, std::string& error) {
   config_ = std::move(config);
@@ -56,6 +60,7 @@ bool Daemon::start(Config config, std::string& error) {
       return false;
     }
   }
+  rebuild_sync_groups();
   watch_signals();
   start_watchdog();
   return true;
@@ -117,6 +122,7 @@ std::error_code Daemon::start_instance(const InstanceSettings& settings, std::st
     controller->start();
   }
   attach_scripts(settings, *instance);
+  join_sync_group(settings, *instance);
   instance->start();
   if (controller) controllers_[settings.name] = std::move(controller);
   instances_[settings.name] = std::move(instance);
@@ -265,6 +271,7 @@ std::string Daemon::reload() {
     stop_instance(name, [this, name] { start_configured(name); });
   }
   for (const auto& name : plan.added) start_configured(name);
+  rebuild_sync_groups();
   log(Level::notice, "", "reloaded: {}", plan.summary());
   return fmt::format("reloaded: {}\n", plan.summary());
 }

@@ -19,6 +19,7 @@
 #include "agent/control/status_report.hpp"
 #include "agent/daemon/watchdog.hpp"
 #include "agent/instance/live_ports.hpp"
+#include "agent/instance/sync_group.hpp"
 #include "agent/instance/vrrp_instance.hpp"
 #include "netlink/address_manager.hpp"
 #include "netlink/asio.hpp"
@@ -61,6 +62,10 @@ class Daemon {
   void instance_stopped(const std::string& name, std::uint8_t priority);
   // done() once no notify script runs any more (each is bounded by its timeout).
   void wait_for_scripts(std::function<void()> done);
+  // daemon_sync_groups.cpp: the vrrp_sync_groups of config_ over the running instances (kept
+  // when unchanged, replaced or dropped otherwise), each looked at once.
+  void rebuild_sync_groups();
+  void join_sync_group(const InstanceSettings& settings, VrrpInstance& instance);
   void control(const std::string& request, ControlServer::Reply reply);
   void handover(const HandoverRequest& request, ControlServer::Reply reply);
 
@@ -86,6 +91,15 @@ class Daemon {
   std::map<std::string, std::unique_ptr<RedisRoleController>> controllers_;
   // Likewise: a tracker calls into its instance.
   std::map<std::string, std::unique_ptr<Tracker>> trackers_;
+  // The sync groups, after instances_ so they go first: a group finds its members by name in
+  // instances_ whenever it looks, so a member restarted by a reload is simply found again.
+  struct RunningSyncGroup {
+    SyncGroupSettings settings;
+    std::unique_ptr<SyncGroup> group;
+    // Shared with the group's callback, so a reload can swap the notifier under it.
+    std::shared_ptr<std::shared_ptr<Notifier>> notifier;
+  };
+  std::map<std::string, RunningSyncGroup> sync_groups_;
   // Instances releasing before they are destroyed, and who waits for each to be gone.
   std::map<std::string, std::vector<std::function<void()>>> stopping_;
   // Instances in the middle of a redvipctl handover (a second one is refused), and the stops

@@ -111,6 +111,11 @@ int report_config_test(const std::string& path, const redvip::agent::Config& con
       }
     }
   }
+  for (const auto& g : config.sync_groups) {
+    std::string members;
+    for (const auto& m : g.members) members += (members.empty() ? "" : ", ") + m;
+    fmt::print("{}: vrrp_sync_group {}: {} change state together\n", path, g.name, members);
+  }
   fmt::print("redvipd: configuration {} is valid ({} instance{})\n", path, config.instances.size(),
              config.instances.size() == 1 ? "" : "s");
   return 0;

@@ -30,6 +30,7 @@ struct InstanceStatus {
   std::uint8_t priority = 0;
   std::optional<vrrp::IpAddress> master;  // who we last heard as master (ourselves when master)
   std::string not_eligible_because;       // empty when eligible
+  std::string held_by_sync_group;         // why its vrrp_sync_group keeps it out of Master
   std::string last_transition_reason;
   InstanceCounters counters;
   netlink::SocketCounters socket;

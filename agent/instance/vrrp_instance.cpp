@@ -1,6 +1,7 @@
 #include "agent/instance/vrrp_instance.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "agent/instance/derived.hpp"
 #include "agent/instance/replication_rule.hpp"
@@ -64,6 +65,9 @@ void VrrpInstance::hand_over(const vrrp::IpAddress& successor) {
 
 void VrrpInstance::set_blocked(const std::string& cause, bool blocking, const std::string& detail) {
   const auto changed = eligibility_.set(cause, blocking, detail);
+  // A fault of our own (anything but the group's) is the group's business even before the
+  // machine acts on it.
+  if (cause != kSyncGroupCause && sync_listener_) sync_listener_();
   if (!changed || !started_ || stopping_) return;
   feed(
       vrrp::EligibilityChanged{*changed, *changed ? cause + " recovered" : eligibility_.summary()});
@@ -157,9 +161,15 @@ void VrrpInstance::feed(const vrrp::Event& event) { feed(event, ports_.timers->n
 
 void VrrpInstance::feed(const vrrp::Event& event, vrrp::TimePoint at) {
   event_at_ = at;  // when a transition's cause was seen
+  const auto before =
+      std::tuple(machine_.state(), machine_.wants_master(), machine_.follows_master());
   for (auto& action : machine_.handle(event, at)) {
     queue_.push_back(std::move(action));
   }
+  // The group hears of it now, also when the actions wait behind a Redis promotion.
+  if (sync_listener_ &&
+      std::tuple(machine_.state(), machine_.wants_master(), machine_.follows_master()) != before)
+    sync_listener_();
   run_queue();
 }
 
@@ -317,6 +327,31 @@ bool VrrpInstance::act(const vrrp::SplitBrain& split) {
   return true;
 }
 
+bool VrrpInstance::act(const vrrp::WantsMaster& wants) {
+  if (wants.wants)
+    log(Level::info, settings_.name,
+        "ready to take over; waits until every member of its sync group is");
+  return true;
+}
+
+SyncMemberView VrrpInstance::sync_view() const {
+  const auto& causes = eligibility_.causes();
+  const bool own_cause = std::any_of(causes.begin(), causes.end(), [](const auto& cause) {
+    return cause.first != kSyncGroupCause;
+  });
+  return SyncMemberView{settings_.name, machine_.state(),
+                        own_cause || !machine_.promotion_failure().empty(), machine_.wants_master(),
+                        machine_.follows_master()};
+}
+
+void VrrpInstance::set_sync_hold(bool held, const std::string& why) {
+  if (!started_ || stopping_) return;
+  sync_hold_reason_ = held ? why : std::string{};
+  if (held == machine_.held()) return;
+  log(Level::info, settings_.name, "{}", held ? why : "sync group: hold lifted");
+  feed(vrrp::SyncHold{held, why});
+}
+
 void VrrpInstance::add_vips() {
   for (const auto& vip : vips_) {
     if (auto ec = ports_.vips->add(vip)) {
@@ -362,6 +397,7 @@ InstanceStatus VrrpInstance::status() const {
     if (!s.not_eligible_because.empty()) s.not_eligible_because += "; ";
     s.not_eligible_because += "promotion: " + failure;
   }
+  if (machine_.held()) s.held_by_sync_group = sync_hold_reason_;
   s.last_transition_reason = last_reason_;
   s.counters = counters_;
   s.socket = ports_.adverts->counters();

@@ -17,6 +17,7 @@
 #include "agent/instance/instance_status.hpp"
 #include "agent/instance/ports.hpp"
 #include "agent/instance/role_hooks.hpp"
+#include "agent/instance/sync_group.hpp"
 #include "agent/log/log_limiter.hpp"
 #include "netlink/link_monitor.hpp"
 #include "vrrp/codec.hpp"
@@ -64,6 +65,12 @@ class VrrpInstance : public InstanceControl {
   using TransitionObserver = std::function<void(vrrp::State state, std::uint8_t priority)>;
   void set_transition_observer(TransitionObserver observer) { observer_ = std::move(observer); }
 
+  // sync_group.hpp: what the group sees of this member, its hold (SyncHold), and who hears of
+  // every change the group looks at (state, wanting Master, a fault of its own).
+  SyncMemberView sync_view() const;
+  void set_sync_hold(bool held, const std::string& why);
+  void set_sync_listener(std::function<void()> listener) { sync_listener_ = std::move(listener); }
+
   const InstanceSettings& settings() const { return settings_; }
   InstanceStatus status() const;
   vrrp::State state() const { return machine_.state(); }
@@ -84,6 +91,7 @@ class VrrpInstance : public InstanceControl {
   bool act(const vrrp::DropAdvert& drop);
   bool act(const vrrp::MasterChanged& changed);
   bool act(const vrrp::SplitBrain& split);
+  bool act(const vrrp::WantsMaster& wants);
   void promoted(bool ok, const std::string& why);
   void transition_settled();
   void add_vips();
@@ -116,6 +124,8 @@ class VrrpInstance : public InstanceControl {
   std::optional<Handling> handling_;
   Lifetime lifetime_;
   TransitionObserver observer_;
+  std::function<void()> sync_listener_;
+  std::string sync_hold_reason_;
   vrrp::TimePoint event_at_{};  // when the event being handled happened
   TimelineRecorder timeline_;
   vrrp::State settled_ = vrrp::State::initialize;  // the state the observer last heard

@@ -18,9 +18,13 @@ std::string_view to_string(NotifyState state) {
   return "UNKNOWN";
 }
 
+namespace {
+const char* kind_word(NotifyKind kind) { return kind == NotifyKind::group ? "GROUP" : "INSTANCE"; }
+}  // namespace
+
 std::vector<ScriptCall> notification_calls(const NotifySettings& settings,
                                            const std::string& instance, NotifyState state,
-                                           std::uint8_t priority) {
+                                           std::uint8_t priority, NotifyKind kind) {
   std::vector<ScriptCall> calls;
   const std::optional<ScriptCommand>* specific = nullptr;
   switch (state) {
@@ -51,12 +55,13 @@ std::vector<ScriptCall> notification_calls(const NotifySettings& settings,
     calls.push_back(
         {"notify",
          *settings.any,
-         {"INSTANCE", instance, std::string(to_string(state)), std::to_string(priority)}});
+         {kind_word(kind), instance, std::string(to_string(state)), std::to_string(priority)}});
   return calls;
 }
 
-std::string fifo_line(const std::string& instance, NotifyState state, std::uint8_t priority) {
-  return fmt::format("INSTANCE \"{}\" {} {}\n", instance, to_string(state), priority);
+std::string fifo_line(const std::string& instance, NotifyState state, std::uint8_t priority,
+                      NotifyKind kind) {
+  return fmt::format("{} \"{}\" {} {}\n", kind_word(kind), instance, to_string(state), priority);
 }
 
 }  // namespace redvip::agent

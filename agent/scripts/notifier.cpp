@@ -9,16 +9,20 @@
 
 namespace redvip::agent {
 
-Notifier::Notifier(ScriptRunner& runner, std::string instance, NotifySettings settings)
-    : runner_(runner), instance_(std::move(instance)), settings_(std::move(settings)) {}
+Notifier::Notifier(ScriptRunner& runner, std::string instance, NotifySettings settings,
+                   NotifyKind kind)
+    : runner_(runner),
+      instance_(std::move(instance)),
+      settings_(std::move(settings)),
+      kind_(kind) {}
 
 Notifier::~Notifier() {
   if (fifo_ >= 0) ::close(fifo_);
 }
 
 void Notifier::notify(NotifyState state, std::uint8_t priority) {
-  if (!settings_.fifo.empty()) write_fifo(fifo_line(instance_, state, priority));
-  for (auto& call : notification_calls(settings_, instance_, state, priority)) {
+  if (!settings_.fifo.empty()) write_fifo(fifo_line(instance_, state, priority, kind_));
+  for (auto& call : notification_calls(settings_, instance_, state, priority, kind_)) {
     if (queue_.size() >= kMaxQueued) {
       ++counters_.dropped;
       limiter_.log(Level::warning, instance_, "notify queue full",

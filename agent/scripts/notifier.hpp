@@ -29,7 +29,8 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
   // flapping instance must not queue without end behind a slow script.
   static constexpr std::size_t kMaxQueued = 32;
 
-  Notifier(ScriptRunner& runner, std::string instance, NotifySettings settings);
+  Notifier(ScriptRunner& runner, std::string instance, NotifySettings settings,
+           NotifyKind kind = NotifyKind::instance);
   ~Notifier();
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
@@ -45,6 +46,7 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
   ScriptRunner& runner_;
   std::string instance_;
   NotifySettings settings_;
+  NotifyKind kind_;
   std::deque<ScriptCall> queue_;
   bool running_ = false;
   int fifo_ = -1;

@@ -112,8 +112,28 @@ TEST_CASE("Config: top-level errors", "[config]") {
       {"notify_fifo twice",
        "global_defs {\n  notify_fifo /a\n  vrrp_notify_fifo /b\n}\n" + instance(""), 3,
        "a notify fifo is already given"},
-      {"vrrp_sync_group", "vrrp_sync_group G {\n}\n" + instance(""), 1,
-       "unknown keyword \"vrrp_sync_group\""},
+      {"vrrp_sync_group without group", "vrrp_sync_group G {\n}\n" + instance(""), 1,
+       "vrrp_sync_group G: needs a group { } block"},
+      {"vrrp_sync_group naming no instance",
+       "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_9\n  }\n}\n" + instance(""), 4,
+       "vrrp_sync_group G: no vrrp_instance \"VI_9\" is configured"},
+      {"vrrp_sync_group listing one twice",
+       "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_1\n  }\n}\n" + instance(""), 4,
+       "vrrp_instance VI_1 is listed twice"},
+      {"an instance in two sync groups",
+       "vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\nvrrp_sync_group H {\n  group {\n"
+       "    VI_1\n  }\n}\n" +
+           instance(""),
+       8, "vrrp_instance VI_1 is already in vrrp_sync_group G"},
+      {"vrrp_sync_group defined twice",
+       "vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\nvrrp_sync_group G {\n  group {\n"
+       "    VI_1\n  }\n}\n" +
+           instance(""),
+       6, "vrrp_sync_group G is defined twice"},
+      {"tracking in a sync group",
+       "vrrp_sync_group G {\n  group {\n    VI_1\n  }\n  track_interface {\n    eth1\n  }\n}\n" +
+           instance(""),
+       5, "not supported in a sync group: track in each vrrp_instance"},
       {"quoted keyword", "\"vrrp_instance\" X {\n}\n", 1, "unknown keyword \"vrrp_instance\""},
       {"instance without name", "vrrp_instance {\n}\n", 1, "vrrp_instance expects one name"},
       {"instance with two names", "vrrp_instance A B {\n}\n", 1, "vrrp_instance expects one name"},

@@ -502,3 +502,40 @@ TEST_CASE("Config: the fuzz seeds are accepted configs", "[config]") {
   }
   CHECK(seeds >= 4);
 }
+
+TEST_CASE("Config: keepalived's vrrp_sync_group sample reads unchanged", "[config]") {
+  const std::string path = std::string(REDVIP_FIXTURES_DIR) + "/keepalived_samples/vrrp_sync.conf";
+  const LoadResult result = load_config_file(path);
+  const Config& config = require_config(result);
+  CHECK(result.warnings.empty());
+  REQUIRE(config.sync_groups.size() == 2);
+  const SyncGroupSettings& g1 = config.sync_groups[0];
+  CHECK(g1.name == "G1");
+  CHECK(g1.source_line == 3);
+  CHECK(g1.members ==
+        std::vector<std::string>{"VI_1", "VI_2", "VI_5", "VI_6", "VI_7", "VI_8", "VI_9"});
+  REQUIRE(g1.notify.master);
+  CHECK(g1.notify.master->command == "/usr/local/bin/vrrp.mast arg1 arg2");
+  REQUIRE(g1.notify.backup);
+  REQUIRE(g1.notify.fault);
+  CHECK_FALSE(g1.notify.any);
+  CHECK(config.sync_groups[1].name == "G2");
+  CHECK(config.sync_groups[1].members == std::vector<std::string>{"VI_3", "VI_4"});
+  REQUIRE(config.instances.size() == 9);
+  for (const auto& instance : config.instances) {
+    INFO(instance.name);
+    CHECK(instance.sync_group ==
+          (instance.name == "VI_3" || instance.name == "VI_4" ? "G2" : "G1"));
+  }
+}
+
+TEST_CASE("Config: a sync group of one member is a warning", "[config]") {
+  const LoadResult result = parse_config_text(
+      "vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\n"
+      "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n"
+      "  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n",
+      "/x.conf");
+  const Config& config = require_config(result);
+  CHECK(config.sync_groups.size() == 1);
+  CHECK(has_warning(result, "/x.conf:2: ", "has one member"));
+}

@@ -26,6 +26,11 @@ inline Action cancel(TimerKind timer) { return CancelTimer{timer}; }
 inline Action drop(DropReason reason) { return DropAdvert{reason}; }
 inline Action follows(const IpAddress& master) { return MasterChanged{master}; }
 inline Action follows_none() { return MasterChanged{std::nullopt}; }
+inline Action wants(bool yes) { return WantsMaster{yes}; }
+inline Event sync_hold(bool held,
+                       std::string reason = "sync group G: VI_2 follows a better master") {
+  return SyncHold{held, std::move(reason)};
+}
 // An empty reason matches any reason: tables check from/to, dedicated tests check reasons.
 inline Action moved(State from, State to, std::string reason = {}) {
   return Transition{from, to, std::move(reason)};
@@ -98,6 +103,8 @@ inline std::string describe(const Action& action) {
           text << "SplitBrain(" << static_cast<int>(a.phase) << ", " << a.other.to_string() << ", "
                << int{a.other_priority} << ", "
                << std::chrono::duration_cast<Centiseconds>(a.duration).count() << "cs)";
+        } else if constexpr (std::is_same_v<A, WantsMaster>) {
+          text << "WantsMaster(" << (a.wants ? "yes" : "no") << ")";
         } else {
           text << "MasterChanged(" << (a.master ? a.master->to_string() : "none") << ")";
         }

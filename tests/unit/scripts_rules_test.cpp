@@ -35,6 +35,17 @@ TEST_CASE("Notifications: the fifo line is keepalived's", "[scripts]") {
   CHECK(fifo_line("redis", NotifyState::stop, 0) == "INSTANCE \"redis\" STOP 0\n");
 }
 
+TEST_CASE("Notifications: a sync group's say GROUP, with priority 0", "[scripts]") {
+  NotifySettings s;
+  s.any = ScriptCommand{"/n.sh", "", "", "t:1"};
+  s.fault = ScriptCommand{"/f.sh", "", "", "t:2"};
+  const auto calls = notification_calls(s, "G1", NotifyState::fault, 0, NotifyKind::group);
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].label == "notify_fault");
+  CHECK(calls[1].args == std::vector<std::string>{"GROUP", "G1", "FAULT", "0"});
+  CHECK(fifo_line("G1", NotifyState::master, 0, NotifyKind::group) == "GROUP \"G1\" MASTER 0\n");
+}
+
 TEST_CASE("Tracking: weights and faults as keepalived counts them", "[scripts]") {
   struct Case {
     const char* what;

@@ -18,6 +18,7 @@ struct Observer {
   State state = State::initialize;
   bool vips = false;
   std::optional<IpAddress> master;
+  bool wants = false;  // WantsMaster, as told
   std::array<std::optional<TimePoint>, kTimerKindCount> timers{};
 
   void apply(const std::vector<Action>& actions, const StateMachine& machine) {
@@ -47,6 +48,10 @@ struct Observer {
         REQUIRE(state == State::backup);
         REQUIRE(mc->master != master);
         master = mc->master;
+      } else if (const auto* w = std::get_if<WantsMaster>(&action)) {
+        REQUIRE(w->wants != wants);
+        wants = w->wants;
+        if (wants) REQUIRE(state == State::backup);
       } else if (const auto* s = std::get_if<SendAdvert>(&action)) {
         // Only a master advertises, except the priority-0 release on the way out and the
         // last advert of a master yielding to a better one (split brain).
@@ -56,6 +61,7 @@ struct Observer {
     REQUIRE(state == machine.state());
     REQUIRE(vips == (state == State::master));
     REQUIRE(master == machine.master());
+    REQUIRE(wants == machine.wants_master());
     for (std::size_t k = 0; k < kTimerKindCount; ++k) {
       INFO("timer " << to_string(static_cast<TimerKind>(k)));
       REQUIRE(timers[k] == machine.timer_deadline(static_cast<TimerKind>(k)));
@@ -268,7 +274,7 @@ TEST_CASE("Random event storms keep the daemon's view consistent", "[state_machi
     for (int step = 0; step < 3000; ++step) {
       now += pick(150);
       Event event;
-      switch (pick(9)) {
+      switch (pick(10)) {
         case 0:
           event = Startup{};
           break;
@@ -299,6 +305,9 @@ TEST_CASE("Random event storms keep the daemon's view consistent", "[state_machi
         case 7:
           event = eligibility(pick(3) != 0, "cause");
           break;
+        case 8:
+          event = sync_hold(pick(2) == 0);
+          break;
         default:
           event = priority_change(static_cast<std::uint8_t>(pick(256)));
           break;
@@ -308,6 +317,10 @@ TEST_CASE("Random event storms keep the daemon's view consistent", "[state_machi
       observer.apply(machine.handle(event, test::at(now)), machine);
       REQUIRE(machine.effective_priority() >= 1);
       REQUIRE(machine.master_adver_interval() > Centiseconds{0});
+      // A sync group's hold keeps everyone but the address owner out of Master; only a
+      // backup wants it.
+      if (machine.held() && c.priority != kPriorityOwner) REQUIRE(machine.state() != State::master);
+      if (machine.wants_master()) REQUIRE(machine.state() == State::backup);
     }
   }
 }
