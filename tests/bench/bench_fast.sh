@@ -8,10 +8,15 @@
 #    (the daemons' code included) is squeezed without starving anyone. A false takeover is a
 #    backup that enters MASTER while its master runs (counted in the backup's log; the master's
 #    falls back to BACKUP are counted too).
+#    Each load runs twice: as packaged (the normal scheduler, memory unlocked) and with both
+#    pairs configured vrrp_rt_priority 50 + vrrp_no_swap (keepalived's own options, the same in
+#    both configs), which redvip.conf(5) recommends below advert_int 0.1. BENCH_FAST_LOADS picks
+#    a subset of "busy memory busy_rt memory_rt" (all by default).
 # Needs lib/topology.sh, lib/redvipd.sh, lib/keepalived.sh and bench_lib.sh sourced, and hosts
 # r1 r2 k1 k2 made with topo_host.
 BENCH_FAST_LOOPS=${BENCH_FAST_LOOPS:-8}
 BENCH_FAST_RESERVE_MB=${BENCH_FAST_RESERVE_MB:-2048}
+BENCH_FAST_LOADS=${BENCH_FAST_LOADS:-"busy memory busy_rt memory_rt"}
 
 # A process we reaped leaves topo_cleanup's list: its number may be someone else's by the end
 # (PIDs wrap on a busy machine), and the cleanup SIGKILLs every number listed.
@@ -83,15 +88,29 @@ fast_backups() {  # IMPL LOG
   if [[ $1 == keepalived ]]; then grep -c "Entering BACKUP STATE" "$2"; else grep -c "MASTER -> " "$2"; fi || true
 }
 
-# bench_fast_takeovers SECONDS PRESSURE(0|1): both pairs at 0.01 under load; sets
+# fast_realtime FILE IMPL: the real-time options into a config written by write_vrrp_conf.
+fast_realtime() {
+  if [[ $2 == keepalived ]]; then
+    sed -i 's/^    router_id .*/&\n    vrrp_rt_priority 50\n    vrrp_no_swap/' "$1"
+  else
+    sed -i '1i global_defs {\n    vrrp_rt_priority 50\n    vrrp_no_swap\n}' "$1"
+  fi
+  grep -q '^    vrrp_no_swap' "$1" || fail "fast_realtime: $1 has no real-time options"
+}
+
+# bench_fast_takeovers SECONDS PRESSURE(0|1) REALTIME(0|1): both pairs at 0.01 under load; sets
 # FAST_TAKEOVERS["redvipd|keepalived"] = "takeovers falls" and FAST_HELD_MB.
 declare -A FAST_TAKEOVERS
 bench_fast_takeovers() {
-  local seconds=$1 pressure=$2 h impl
+  local seconds=$1 pressure=$2 realtime=$3 h impl pid_var p
   write_vrrp_conf "$TOPO_TMP/r1.fast.conf" redvipd r1 150 3 0.01 95 $BENCH_NET.205
   write_vrrp_conf "$TOPO_TMP/r2.fast.conf" redvipd r2 100 3 0.01 95 $BENCH_NET.205
   write_vrrp_conf "$TOPO_TMP/k1.fast.conf" keepalived k1 150 3 0.01 96 $BENCH_NET.206
   write_vrrp_conf "$TOPO_TMP/k2.fast.conf" keepalived k2 100 3 0.01 96 $BENCH_NET.206
+  if (( realtime )); then
+    for h in r1 r2; do fast_realtime "$TOPO_TMP/$h.fast.conf" redvipd; done
+    for h in k1 k2; do fast_realtime "$TOPO_TMP/$h.fast.conf" keepalived; done
+  fi
   for h in r2 r1; do
     # Info, as packaged (debug logs every advert timer: 100 lines a second here).
     topo_spawn "$h" "$TOPO_TMP/$h.fast.log" "$REDVIPD" -f "$TOPO_TMP/$h.fast.conf" -l info
@@ -116,7 +135,13 @@ bench_fast_takeovers() {
     wait_until 120 grep -q '^full' "$TOPO_TMP/mem_pressure.log" || echo "   (memory pressure: not full after 120 s)"
   fi
   busy_loops_start "$BENCH_FAST_LOOPS"
-  echo "-- 10 ms: $BENCH_FAST_LOOPS busy loops on $(nproc) cores$( (( pressure )) && echo " + memory pressure (held $(mem_pressure_held_mb) MB so far)") for $seconds s"
+  echo "-- 10 ms: $BENCH_FAST_LOOPS busy loops on $(nproc) cores$( (( pressure )) && echo " + memory pressure (held $(mem_pressure_held_mb) MB so far)")$( (( realtime )) && echo ", both pairs vrrp_rt_priority 50 + vrrp_no_swap") for $seconds s"
+  if (( realtime )); then  # the options took: the backups' loops run SCHED_RR
+    for h in r2 k2; do
+      pid_var=PID_$h; [[ $h == k2 ]] && p=$(keepalived_vrrp_pid $h) || p=${!pid_var}
+      [[ $(awk '{ print $41 }' "/proc/$p/stat") == 2 ]] || fail "$h (pid $p) does not run SCHED_RR"
+    done
+  fi
   sleep "$seconds"
   busy_loops_stop
   FAST_HELD_MB=""
@@ -125,7 +150,6 @@ bench_fast_takeovers() {
   FAST_TAKEOVERS[keepalived]="$(( $(fast_masters keepalived "$TOPO_TMP/k2.fast.log") - m0k )) $(( $(fast_backups keepalived "$TOPO_TMP/k1.fast.log") - f0k ))"
   echo "   redvipd: ${FAST_TAKEOVERS[redvipd]% *} takeovers by the backup, ${FAST_TAKEOVERS[redvipd]#* } falls of the master;" \
     "keepalived: ${FAST_TAKEOVERS[keepalived]% *} takeovers, ${FAST_TAKEOVERS[keepalived]#* } falls"
-  local pid_var
   for h in r1 r2 k1 k2; do bench_stop $h; pid_var=PID_$h; fast_forget_pid "${!pid_var}"; done
   for h in r1 k1; do topo_exec $h ip addr flush dev eth0 to $BENCH_NET.204/30 2>/dev/null || true; done
 }
@@ -160,11 +184,19 @@ bench_fast() {
       fi
     done
   done
-  bench_fast_takeovers "$seconds" 0
-  for impl in redvipd keepalived; do FAST_RESULT["$impl load"]=${FAST_TAKEOVERS[$impl]}; done
-  bench_fast_takeovers "$seconds" 1
-  for impl in redvipd keepalived; do FAST_RESULT["$impl memory"]=${FAST_TAKEOVERS[$impl]}; done
-  FAST_RESULT[held]=$FAST_HELD_MB
+  local load pressure realtime
+  for load in $BENCH_FAST_LOADS; do
+    case $load in
+      busy) pressure=0 realtime=0 ;;
+      memory) pressure=1 realtime=0 ;;
+      busy_rt) pressure=0 realtime=1 ;;
+      memory_rt) pressure=1 realtime=1 ;;
+      *) fail "BENCH_FAST_LOADS: unknown load $load (busy memory busy_rt memory_rt)" ;;
+    esac
+    bench_fast_takeovers "$seconds" $pressure $realtime
+    for impl in redvipd keepalived; do FAST_RESULT["$impl $load"]=${FAST_TAKEOVERS[$impl]}; done
+    if (( pressure )); then FAST_RESULT["$load held"]=$FAST_HELD_MB; fi
+  done
 }
 
 bench_fast_report() {
@@ -186,9 +218,12 @@ bench_fast_report() {
   printf '   %-56s %-56s %s\n' "$(fast_cell redvipd)" "$(fast_cell keepalived)" "$( (( ${rv%% *} <= 50 )) && echo yes || echo NO)"
   echo "   false takeovers (backup -> MASTER while the master runs; the master's falls to BACKUP after /),"
   echo "   both pairs side by side for $seconds s each; target: redvipd 0"
-  printf '   %-52s %-10s %-10s\n' load redvipd keepalived
-  printf '   %-52s %-10s %-10s\n' "$BENCH_FAST_LOOPS busy loops on $(nproc) cores" \
-    "${FAST_RESULT["redvipd load"]/ //}" "${FAST_RESULT["keepalived load"]/ //}"
-  printf '   %-52s %-10s %-10s\n' "$BENCH_FAST_LOOPS busy loops + memory pressure (${FAST_RESULT[held]:-?} MB held)" \
-    "${FAST_RESULT["redvipd memory"]/ //}" "${FAST_RESULT["keepalived memory"]/ //}"
+  printf '   %-66s %-10s %-10s\n' load redvipd keepalived
+  local load what
+  for load in $BENCH_FAST_LOADS; do
+    what="$BENCH_FAST_LOOPS busy loops on $(nproc) cores"
+    [[ $load == memory* ]] && what="$BENCH_FAST_LOOPS busy loops + memory pressure (${FAST_RESULT["$load held"]:-?} MB held)"
+    [[ $load == *_rt ]] && what+=", rt + no_swap"
+    printf '   %-66s %-10s %-10s\n' "$what" "${FAST_RESULT["redvipd $load"]/ //}" "${FAST_RESULT["keepalived $load"]/ //}"
+  done
 }
