@@ -480,18 +480,8 @@ class Parser {
           p.redis_st = &st;
           s.redis = parse_redis(st, ctx + ": redis", p.redis_peer_sts);
         }
-      } else if (k == "notify" || k == "notify_master" || k == "notify_backup" ||
-                 k == "notify_fault" || k == "notify_stop") {
-        if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 1, 3)) continue;
-        auto command = script_command(st, ctx, globals);
-        if (!command) continue;
-        p.notify_sts.push_back(&st);
-        auto& slot = k == "notify"          ? s.notify.any
-                     : k == "notify_master" ? s.notify.master
-                     : k == "notify_backup" ? s.notify.backup
-                     : k == "notify_fault"  ? s.notify.fault
-                                            : s.notify.stop;
-        slot = std::move(*command);
+      } else if (notify_keyword(k)) {
+        if (notify_line(st, ctx, seen, globals, s.notify)) p.notify_sts.push_back(&st);
       } else if (k == "track_script") {
         if (block_only(st, ctx)) parse_track_scripts(st, p);
       } else if (k == "track_file") {
@@ -508,6 +498,27 @@ class Parser {
     check_old_recipe(p);
     if (out_.errors.size() != errors_before) return std::nullopt;
     return std::move(p.settings);
+  }
+
+  // notify, notify_master|backup|fault|stop in a vrrp_instance or a vrrp_sync_group: false
+  // when the line is refused (reported).
+  static bool notify_keyword(const std::string& k) {
+    return k == "notify" || k == "notify_master" || k == "notify_backup" || k == "notify_fault" ||
+           k == "notify_stop";
+  }
+  bool notify_line(const Statement& st, const std::string& ctx, SeenKeywords& seen,
+                   const GlobalSettings& globals, NotifySettings& notify) {
+    if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 1, 3)) return false;
+    auto command = script_command(st, ctx, globals);
+    if (!command) return false;
+    const std::string& k = st.keyword;
+    auto& slot = k == "notify"          ? notify.any
+                 : k == "notify_master" ? notify.master
+                 : k == "notify_backup" ? notify.backup
+                 : k == "notify_fault"  ? notify.fault
+                                        : notify.stop;
+    slot = std::move(*command);
+    return true;
   }
 
   // --- vrrp_sync_group ---------------------------------------------------------------------
@@ -550,17 +561,8 @@ class Parser {
           g.members.push_back(name.keyword);
           member_sts.push_back(&name);
         }
-      } else if (k == "notify" || k == "notify_master" || k == "notify_backup" ||
-                 k == "notify_fault" || k == "notify_stop") {
-        if (!not_duplicate(seen, st, ctx) || !expect_values(st, ctx, 1, 3)) continue;
-        auto command = script_command(st, ctx, config.globals);
-        if (!command) continue;
-        auto& slot = k == "notify"          ? g.notify.any
-                     : k == "notify_master" ? g.notify.master
-                     : k == "notify_backup" ? g.notify.backup
-                     : k == "notify_fault"  ? g.notify.fault
-                                            : g.notify.stop;
-        slot = std::move(*command);
+      } else if (notify_keyword(k)) {
+        notify_line(st, ctx, seen, config.globals, g.notify);
       } else if (mail_keyword(k)) {
         warn(st, ctx, k + " is ignored: redvip sends no e-mail (use a notify script to alert)");
       } else if (k == "track_interface" || k == "track_script" || k == "track_file" ||

@@ -56,8 +56,8 @@ void Daemon::rebuild_sync_groups() {
     if (sync_groups_.count(settings.name)) continue;
     auto notifier = std::make_shared<std::shared_ptr<Notifier>>();
     if (!settings.notify.empty())
-      *notifier = std::make_shared<Notifier>(*scripts_, settings.name, settings.notify,
-                                             NotifyKind::group);
+      *notifier =
+          std::make_shared<Notifier>(*scripts_, settings.name, settings.notify, NotifyKind::group);
     auto group = std::make_unique<SyncGroup>(
         io_, settings.name, settings.members,
         [this](const std::string& name) -> VrrpInstance* {

@@ -64,6 +64,7 @@ class SyncGroup {
   void changed();
   const std::string& name() const { return name_; }
   const std::vector<std::string>& members() const { return members_; }
+
  private:
   void evaluate();
 

@@ -65,7 +65,9 @@ TEST_CASE("A held master releases and waits in Backup; released, it preempts the
               {drop(DropReason::lower_priority_ignored_in_backup), follows(kLowerAddress)},
               B},
              {791, fired(kMasterDown), {wants(true), arm(kMasterDown, 1132)}, B},
-             {800, advert(kLowerAddress, 100), {drop(DropReason::lower_priority_ignored_in_backup)},
+             {800,
+              advert(kLowerAddress, 100),
+              {drop(DropReason::lower_priority_ignored_in_backup)},
               B},
              {850,
               sync_hold(false),
@@ -77,13 +79,14 @@ TEST_CASE("A held master releases and waits in Backup; released, it preempts the
 
 TEST_CASE("A held backup handed the service over only wants Master", "[state_machine][sync]") {
   StateMachine m(config(Version::v3, 150));
-  run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {100, advert(kHigherAddress, 200), {arm(kMasterDown, 441), follows(kHigherAddress)}, B},
-             {150, sync_hold(true), {}, B},
-             {200, advert(kHigherAddress, 0), {arm(kMasterDown, 241), follows_none()}, B},
-             {210, HandedOver{kHigherAddress}, {wants(true), arm(kMasterDown, 551)}, B},
-         });
+  run(m,
+      {
+          {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+          {100, advert(kHigherAddress, 200), {arm(kMasterDown, 441), follows(kHigherAddress)}, B},
+          {150, sync_hold(true), {}, B},
+          {200, advert(kHigherAddress, 0), {arm(kMasterDown, 241), follows_none()}, B},
+          {210, HandedOver{kHigherAddress}, {wants(true), arm(kMasterDown, 551)}, B},
+      });
 }
 
 TEST_CASE("Leaving Backup forgets wanting Master", "[state_machine][sync]") {
@@ -104,10 +107,7 @@ TEST_CASE("Leaving Backup forgets wanting Master", "[state_machine][sync]") {
 TEST_CASE("The address owner is never held", "[state_machine][sync]") {
   StateMachine m(config(Version::v3, kPriorityOwner));
   run(m, {
-             {0,
-              Startup{},
-              {moved(I, M), take(), Announce{}, send(255), arm(kAdvert, 100)},
-              M},
+             {0, Startup{}, {moved(I, M), take(), Announce{}, send(255), arm(kAdvert, 100)}, M},
              {10, sync_hold(true), {}, M},
          });
   CHECK(m.held());

@@ -14,7 +14,9 @@ SyncMemberView member(const char* name, State state, bool own_fault = false, boo
                       bool follows = false) {
   return SyncMemberView{name, state, own_fault, wants, follows};
 }
-SyncMemberView following(const char* name) { return member(name, State::backup, false, false, true); }
+SyncMemberView following(const char* name) {
+  return member(name, State::backup, false, false, true);
+}
 SyncMemberView ready(const char* name) { return member(name, State::backup, false, true); }
 }  // namespace
 
