@@ -212,6 +212,9 @@ void Daemon::shutdown(const std::string& why) {
   shutting_down_ = true;
   notify_stopping();
   log(Level::notice, "", "{}: releasing every instance", why);
+  // The groups look no more (their members are on their way out); their notify_stop runs.
+  for (auto& [name, running] : sync_groups_)
+    if (*running.notifier) (*running.notifier)->notify(NotifyState::stop, 0);
   auto remaining = std::make_shared<std::size_t>(instances_.size());
   auto finish = [this] {
     if (control_) control_->stop();

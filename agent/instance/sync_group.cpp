@@ -103,6 +103,7 @@ void SyncGroup::evaluate() {
                             orders[i].fault_because);
     running[i]->set_sync_hold(!orders[i].held_because.empty(), orders[i].held_because);
   }
+  if (views.empty()) return;  // no member running (starting, or every one stopping)
   const auto state = sync_group_state(views);
   if (state_ == state) return;
   state_ = state;

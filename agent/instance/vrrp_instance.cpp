@@ -64,10 +64,11 @@ void VrrpInstance::hand_over(const vrrp::IpAddress& successor) {
 }
 
 void VrrpInstance::set_blocked(const std::string& cause, bool blocking, const std::string& detail) {
+  const bool own_before = sync_view().own_fault;
   const auto changed = eligibility_.set(cause, blocking, detail);
   // A fault of our own (anything but the group's) is the group's business even before the
   // machine acts on it.
-  if (cause != kSyncGroupCause && sync_listener_) sync_listener_();
+  if (sync_listener_ && sync_view().own_fault != own_before) sync_listener_();
   if (!changed || !started_ || stopping_) return;
   feed(
       vrrp::EligibilityChanged{*changed, *changed ? cause + " recovered" : eligibility_.summary()});
@@ -227,6 +228,7 @@ void VrrpInstance::promoted(bool ok, const std::string& why) {
   timeline_.step(ok ? "redis promoted" : "redis promotion failed", ports_.timers->now());
   if (ok) {
     add_vips();
+    if (sync_listener_) sync_listener_();  // Master for its group from now on
     run_queue();
     return;
   }
@@ -339,9 +341,12 @@ SyncMemberView VrrpInstance::sync_view() const {
   const bool own_cause = std::any_of(causes.begin(), causes.end(), [](const auto& cause) {
     return cause.first != kSyncGroupCause;
   });
-  return SyncMemberView{settings_.name, machine_.state(),
-                        own_cause || !machine_.promotion_failure().empty(), machine_.wants_master(),
-                        machine_.follows_master()};
+  // Master for the group only once its VIPs are up: a member still promoting its Redis (the
+  // catch-up may take up to handover_timeout, and be refused) keeps its partners waiting.
+  const bool promoting = machine_.state() == vrrp::State::master && waiting_;
+  return SyncMemberView{settings_.name, promoting ? vrrp::State::backup : machine_.state(),
+                        own_cause || !machine_.promotion_failure().empty(),
+                        !promoting && machine_.wants_master(), machine_.follows_master()};
 }
 
 void VrrpInstance::set_sync_hold(bool held, const std::string& why) {

@@ -10,8 +10,8 @@
 #    falls back to BACKUP are counted too).
 #    Each load runs twice: as packaged (the normal scheduler, memory unlocked) and with both
 #    pairs configured vrrp_rt_priority 50 + vrrp_no_swap (keepalived's own options, the same in
-#    both configs), which redvip.conf(5) recommends below advert_int 0.1. BENCH_FAST_LOADS picks
-#    a subset of "busy memory busy_rt memory_rt" (all by default).
+#    both configs). BENCH_FAST_LOADS picks a subset of "busy memory busy_rt memory_rt" (all by
+#    default).
 # Needs lib/topology.sh, lib/redvipd.sh, lib/keepalived.sh and bench_lib.sh sourced, and hosts
 # r1 r2 k1 k2 made with topo_host.
 BENCH_FAST_LOOPS=${BENCH_FAST_LOOPS:-8}

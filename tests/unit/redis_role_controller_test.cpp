@@ -569,7 +569,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("role controller: leaving master right after a preemption never follows the old master") {
+TEST_CASE("role controller: our Redis never follows a Redis that replicates from ours") {
   // The soak's loop: we preempt n2 (its Redis made ours), go to Fault at once (a health check
   // failed while the promotion ran), and n2's last advert, sent as it yields, reaches us in Fault.
   Rig rig;
@@ -588,6 +588,12 @@ TEST_CASE("role controller: leaving master right after a preemption never follow
   }
   CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
   CHECK(rig.group->local_node().role == RedisRole::master);
+  // Once n2's Redis is a master (its own takeover), ours follows it.
+  n2.role = RedisRole::master;
+  REQUIRE(rig.check_until([&] {
+    rig.controller->master_seen(ip(k_n2));
+    return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379");
+  }));
 }
 
 TEST_CASE("role controller: leaving master follows the new master, then drops the VIP's clients") {

@@ -240,6 +240,7 @@ TEST_CASE("hand-off: a release that did not make our Redis master tells nothing"
   rig.group->add(k_n2, RedisRole::master, 7000, 70);
   rig.start();
   rig.group->replicate(k_us, k_n2);
+  rig.check();  // seen following n2: the release is n2's to hand over, and it did not
   bool told = false;
   rig.controller->master_released(ip(k_n2), [&] { told = true; });
   rig.run_for(400ms);  // past kHandOffWait

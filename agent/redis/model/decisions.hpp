@@ -118,26 +118,27 @@ bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool othe
 // `theirs`: the INFO of the Redis ours follows, nullopt when it did not answer.
 bool is_replication_loop(const std::optional<ReplicationInfo>& theirs);
 
-// ---- The master we just took over from -------------------------------------------------------
-// A promotion that caught up with a live master makes that master's Redis ours (REPLICAOF us);
-// the old master yields when it hears our first advert, and its own last advert (sent as it
-// yields) reaches us too. Should we leave Master at once (a health check that failed while the
-// promotion ran), that advert must not make our Redis follow it: both Redis servers would be
-// replicas of each other, both nodes in Fault waiting for a sync that never comes (a 60-minute
-// soak: 30 s without a master, then a restart wiped 857,480 writes). Its adverts are not followed
-// for kIgnoreDemotedMaster after our promotion; a real takeover by it makes our Redis its
-// replica itself (its own promotion's catch-up), and anything else is followed after.
-inline constexpr std::chrono::milliseconds kIgnoreDemotedMaster{2000};
+// ---- Never close a replication loop ----------------------------------------------------------
+// Our Redis never follows a Redis that replicates from ours: both would be replicas, no master
+// left, every write refused, and the next one to restart empty wipes the other. A 60-minute soak
+// got there: we preempted n2 (its Redis made ours), went to Fault in the same millisecond (a
+// health check failed during the promotion), and n2's last advert as it yielded made ours
+// follow n2; both nodes then waited in Fault for a sync that never came, and a restart wiped
+// 857,480 writes. The master's Redis is asked first; when it follows ours the REPLICAOF waits
+// (retried every kFollowRetry): its own promotion makes ours its replica. Not answering is no
+// loop (a REPLICAOF at a Redis that cannot answer closes none).
+bool following_would_loop(const std::optional<ReplicationInfo>& theirs, std::string_view our_host);
 
 // ---- The direct hand-off: did the release make our Redis master? -----------------------------
-// A live master that releases has first promoted one of its replicas (a switchover, or the
-// replica holding the most data when its own Redis died), so a successor's Redis followed the
-// releaser until just before the release. A Redis that is master without that was handed
-// nothing: in a soak it had stayed master all along while the releaser's own takeover had not
-// yet made it a replica, and taking over at once left both Redis servers replicas of each other.
-// Accepted only when the last check that saw our Redis a replica saw it following the releaser,
-// and no check has seen it master since, but for kHandOffMasterWindow (a check may land between
-// the successor's promotion and the release). Otherwise the skew timer and promote() decide.
+// A live master that releases hands its Redis to one of its replicas: a switchover releases and
+// then promotes its successor, a master whose Redis died promotes the replica holding the most
+// data. So a successor's Redis followed the releaser up to the release. A Redis that was master
+// without that was handed nothing: in a soak it had stayed master all along while the
+// releaser's own takeover had not yet made it a replica, and taking over at once left both
+// Redis servers replicas of each other. Accepted only when the last check that saw our Redis a
+// replica saw it following the releaser, and no check has seen it master since, but for
+// kHandOffMasterWindow (a promotion may come just before the release is heard). Otherwise the
+// skew timer and promote() decide, which costs the skew time, never data.
 inline constexpr std::chrono::milliseconds kHandOffMasterWindow{250};
 struct RoleSightings {
   std::string followed_host;  // whom the last check that saw our Redis a replica saw it follow

@@ -14,18 +14,6 @@ namespace redvip::agent {
 
 void RedisRoleController::master_seen(const vrrp::IpAddress& master) {
   if (!configured_peer(master, "replicating from")) return;
-  // decisions.hpp: kIgnoreDemotedMaster. The master we just took over from, heard again soon
-  // after, is its last advert (it yields when it hears us), not a master to follow.
-  if (demoted_master_ && demoted_master_->address == master &&
-      Clock::now() - demoted_master_->at < kIgnoreDemotedMaster) {
-    redis_error_log_.log(
-        Level::info, settings_.name, "demoted " + master.to_string(),
-        "not following {}: we took over from it {} ms ago and made its redis "
-        "ours (its advert is the last one of a master that yields)",
-        master.to_string(),
-        std::chrono::duration_cast<Ms>(Clock::now() - demoted_master_->at).count());
-    return;
-  }
   master_heard_ = master;
   if (std::find(peers_heard_.begin(), peers_heard_.end(), master) == peers_heard_.end()) {
     peers_heard_.push_back(master);
@@ -49,6 +37,20 @@ void RedisRoleController::follow(const vrrp::IpAddress& master) {
 }
 
 Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
+  // decisions.hpp: following_would_loop.
+  if (const auto* self = instance_.source_address()) {
+    const auto theirs =
+        co_await peer(master.to_string(), redis_.peer_port)->replication_info(redis_.check_timeout);
+    if (following_would_loop(theirs.ok() ? std::optional(theirs.info) : std::nullopt,
+                             self->to_string())) {
+      follow_in_flight_ = false;
+      redis_error_log_.log(Level::info, settings_.name, "loop " + master.to_string(),
+                           "not following {}: its redis replicates from ours (both would be "
+                           "replicas); asked again in {} ms",
+                           master.to_string(), kFollowRetry.count());
+      co_return;
+    }
+  }
   const auto r = co_await local_->follow(master.to_string(), redis_.peer_port, kRoleChangeTimeout);
   follow_in_flight_ = false;
   if (!r.ok()) {

@@ -1,6 +1,7 @@
-// The direct hand-off: when a live master releases (priority 0) it has already made one
-// replica's Redis master, so that node's redvipd takes over at once instead of after the skew
-// time (RFC 5798's wait exists only to let the best backup win; the releasing master knows it).
+// The direct hand-off: a live master that releases (priority 0) makes one replica's Redis master
+// (a switchover: right after its release; a dead Redis: the replica holding the most data), so
+// that node's redvipd takes over at once instead of after the skew time (RFC 5798's wait exists
+// only to let the best backup win; the releasing master knows it).
 //   - The successor (RoleHooks::master_released): right after the master it followed released,
 //     look (every kHandOffPoll, for kHandOffWait) whether our Redis became master; if it did and
 //     we may be promoted, the instance takes over now (vrrp HandedOver) and promote() finds our

@@ -115,10 +115,7 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
   master_heard_.reset();
   serving_ = true;
   log(Level::notice, settings_.name, "redis promoted to master");
-  if (old) {
-    demoted_master_ = DemotedMaster{*old_master, Clock::now()};
-    spawn(make_replica_of_us(old));
-  }
+  if (old) spawn(make_replica_of_us(old));
   co_return Verdict{true, "redis promoted"};
 }
 

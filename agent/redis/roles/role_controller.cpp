@@ -148,7 +148,7 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   if (serving_from_a_replica(serving_, info, master_heard_.has_value(),
                              split_hold_.has_value() || split_heal_in_flight_ || promoting_)) {
     if (++replica_while_serving_ >= kReclaimAfterChecks &&
-        reclaim_.due(Clock::now(), kReclaimRetry)) {
+        reclaim_.try_start(Clock::now(), kReclaimRetry)) {
       spawn(reclaim_master(info.master_host, info.master_port));
     }
   } else {
@@ -179,7 +179,7 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
     case AfterCheck::explain_link_down:
       // A handshake takes less than kExplainLinkRetry: ask only about a link that stays down.
       if (following_ && Clock::now() - *link_down_since_ >= kExplainLinkRetry &&
-          link_down_ask_.due(Clock::now(), kExplainLinkRetry)) {
+          link_down_ask_.try_start(Clock::now(), kExplainLinkRetry)) {
         spawn(ask_why_link_down(*following_));
       }
       break;

@@ -166,8 +166,8 @@ class RedisRoleController : public RoleHooks {
   struct Asking {
     bool in_flight = false;
     std::optional<Clock::time_point> asked;
-    // True (and the question marked asked, in flight) when it may be asked now.
-    bool due(Clock::time_point now, Ms every) {
+    // When it may be asked now: marks it asked and in flight, and says true.
+    bool try_start(Clock::time_point now, Ms every) {
       if (in_flight || (asked && now - *asked < every)) return false;
       in_flight = true;
       asked = now;
@@ -253,13 +253,6 @@ class RedisRoleController : public RoleHooks {
   std::optional<vrrp::IpAddress> last_follow_target_;
   Clock::time_point started_{};
   std::optional<vrrp::IpAddress> master_heard_;  // the VRRP master, while we are backup
-  // The live master our last promotion took over from and made our Redis's replica, and when:
-  // its adverts right after are not followed (decisions.hpp: kIgnoreDemotedMaster).
-  struct DemotedMaster {
-    vrrp::IpAddress address;
-    Clock::time_point at;
-  };
-  std::optional<DemotedMaster> demoted_master_;
   // A promotion is under way: a check that finds our Redis master may be seeing its
   // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
   bool promoting_ = false;
