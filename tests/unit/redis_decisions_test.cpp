@@ -242,16 +242,6 @@ TEST_CASE("decisions: a serving master's Redis turned replica is taken back only
   CHECK_FALSE(is_replication_loop(std::nullopt));  // no answer: wait
 }
 
-TEST_CASE("decisions: our Redis never follows one that replicates from ours") {
-  CHECK(following_would_loop(replica("10.0.0.1", 6379, false), "10.0.0.1"));
-  CHECK(following_would_loop(replica("10.0.0.1", 6379, true), "10.0.0.1"));
-  CHECK_FALSE(following_would_loop(replica("10.0.0.3", 6379, true), "10.0.0.1"));  // a chain
-  ReplicationInfo master;
-  master.role = RedisRole::master;
-  CHECK_FALSE(following_would_loop(master, "10.0.0.1"));
-  CHECK_FALSE(following_would_loop(std::nullopt, "10.0.0.1"));  // no answer: no loop known
-}
-
 TEST_CASE("decisions: what asking a master whose link is down says") {
   using enum MasterAnswer;
   struct Row {

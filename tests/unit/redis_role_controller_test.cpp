@@ -569,33 +569,6 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("role controller: our Redis never follows a Redis that replicates from ours") {
-  // The soak's loop: we preempt n2 (its Redis made ours), go to Fault at once (a health check
-  // failed while the promotion ran), and n2's last advert, sent as it yields, reaches us in Fault.
-  Rig rig;
-  auto& n2 = rig.start_synced_to_n2();
-  rig.promote(ip(k_n2));
-  REQUIRE(rig.run([&] { return rig.answered(); }));
-  REQUIRE(rig.answer->first);
-  REQUIRE(rig.run([&] { return n2.role == RedisRole::replica; }));
-  rig.controller->demoted(std::nullopt);  // Fault
-  rig.group->journal.clear();
-  // Heard again and again for 800 ms (past kFollowRetry since our last REPLICAOF at it).
-  for (int i = 0; i < 16; ++i) {
-    rig.controller->master_seen(ip(k_n2));
-    rig.check();
-    rig.run_for(50ms);
-  }
-  CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
-  CHECK(rig.group->local_node().role == RedisRole::master);
-  // Once n2's Redis is a master (its own takeover), ours follows it.
-  n2.role = RedisRole::master;
-  REQUIRE(rig.check_until([&] {
-    rig.controller->master_seen(ip(k_n2));
-    return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379");
-  }));
-}
-
 TEST_CASE("role controller: leaving master follows the new master, then drops the VIP's clients") {
   Rig rig;
   rig.group->add(k_us, RedisRole::master, 1000, 10);

@@ -136,10 +136,6 @@ bool is_replication_loop(const std::optional<ReplicationInfo>& theirs) {
   return theirs && theirs->role == RedisRole::replica;
 }
 
-bool following_would_loop(const std::optional<ReplicationInfo>& theirs, std::string_view our_host) {
-  return theirs && theirs->role == RedisRole::replica && theirs->master_host == our_host;
-}
-
 bool released_to_us(std::string_view releaser, int releaser_port,
                     const std::optional<RoleSightings>& seen) {
   return seen && seen->followed_host == releaser && seen->followed_port == releaser_port &&

@@ -118,17 +118,6 @@ bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool othe
 // `theirs`: the INFO of the Redis ours follows, nullopt when it did not answer.
 bool is_replication_loop(const std::optional<ReplicationInfo>& theirs);
 
-// ---- Never close a replication loop ----------------------------------------------------------
-// Our Redis never follows a Redis that replicates from ours: both would be replicas, no master
-// left, every write refused, and the next one to restart empty wipes the other. A 60-minute soak
-// got there: we preempted n2 (its Redis made ours), went to Fault in the same millisecond (a
-// health check failed during the promotion), and n2's last advert as it yielded made ours
-// follow n2; both nodes then waited in Fault for a sync that never came, and a restart wiped
-// 857,480 writes. The master's Redis is asked first; when it follows ours the REPLICAOF waits
-// (retried every kFollowRetry): its own promotion makes ours its replica. Not answering is no
-// loop (a REPLICAOF at a Redis that cannot answer closes none).
-bool following_would_loop(const std::optional<ReplicationInfo>& theirs, std::string_view our_host);
-
 // ---- The direct hand-off: did the release make our Redis master? -----------------------------
 // A live master that releases hands its Redis to one of its replicas: a switchover releases and
 // then promotes its successor, a master whose Redis died promotes the replica holding the most

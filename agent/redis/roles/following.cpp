@@ -37,20 +37,6 @@ void RedisRoleController::follow(const vrrp::IpAddress& master) {
 }
 
 Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
-  // decisions.hpp: following_would_loop.
-  if (const auto* self = instance_.source_address()) {
-    const auto theirs =
-        co_await peer(master.to_string(), redis_.peer_port)->replication_info(redis_.check_timeout);
-    if (following_would_loop(theirs.ok() ? std::optional(theirs.info) : std::nullopt,
-                             self->to_string())) {
-      follow_in_flight_ = false;
-      redis_error_log_.log(Level::info, settings_.name, "loop " + master.to_string(),
-                           "not following {}: its redis replicates from ours (both would be "
-                           "replicas); asked again in {} ms",
-                           master.to_string(), kFollowRetry.count());
-      co_return;
-    }
-  }
   const auto r = co_await local_->follow(master.to_string(), redis_.peer_port, kRoleChangeTimeout);
   follow_in_flight_ = false;
   if (!r.ok()) {
