@@ -236,10 +236,42 @@ TEST_CASE("decisions: a serving master's Redis turned replica is taken back only
   CHECK_FALSE(serving_from_a_replica(true, mas, false, false));   // still master
   CHECK_FALSE(serving_from_a_replica(true, rep, true, false));    // another master is heard
   CHECK_FALSE(serving_from_a_replica(true, rep, false, true));    // a split brain reconciled
-  // Taken back only out of a loop: the Redis ours follows is a replica too.
-  CHECK(is_replication_loop(replica("10.0.0.1", 6379, true)));
-  CHECK_FALSE(is_replication_loop(mas));           // a takeover not heard yet
-  CHECK_FALSE(is_replication_loop(std::nullopt));  // no answer: wait
+  // Taken back out of a loop at once, otherwise once no takeover was announced for 4 advert
+  // intervals (400 ms at 0.1 s).
+  using enum Reclaim;
+  struct Row {
+    std::optional<ReplicationInfo> theirs;
+    std::chrono::milliseconds replica_for;
+    Reclaim verdict;
+  };
+  const Row rows[] = {
+      {replica("10.0.0.1", 6379, true), 0ms, loop},
+      {replica("10.0.0.1", 6379, false), 100ms, loop},
+      {mas, 100ms, wait},  // a takeover whose advert may still come
+      {mas, 399ms, wait},
+      {mas, 400ms, unannounced},  // nobody announced it: an abandoned promotion
+      {std::nullopt, 100ms, wait},
+      {std::nullopt, 2000ms, unannounced},  // following a Redis that is gone
+  };
+  for (const auto& row : rows) {
+    INFO(row.replica_for.count());
+    CHECK(judge_reclaim(row.theirs, row.replica_for, 100ms) == row.verdict);
+  }
+}
+
+TEST_CASE("decisions: a master not heard for 4 advert intervals is forgotten") {
+  CHECK(master_still_heard(0ms, 100ms));
+  CHECK(master_still_heard(399ms, 100ms));  // master-down (3 intervals and the skew) not over
+  CHECK_FALSE(master_still_heard(400ms, 100ms));
+  CHECK_FALSE(master_still_heard(45ms, 10ms));
+}
+
+TEST_CASE("decisions: our Redis never follows one that replicates from ours") {
+  CHECK(following_would_loop(replica("10.0.0.1", 6379, false), "10.0.0.1"));
+  CHECK(following_would_loop(replica("10.0.0.1", 6379, true), "10.0.0.1"));
+  CHECK_FALSE(following_would_loop(replica("10.0.0.3", 6379, true), "10.0.0.1"));  // a chain
+  CHECK_FALSE(following_would_loop(master("h1"), "10.0.0.1"));
+  CHECK_FALSE(following_would_loop(std::nullopt, "10.0.0.1"));  // no answer: no loop known
 }
 
 TEST_CASE("decisions: what asking a master whose link is down says") {

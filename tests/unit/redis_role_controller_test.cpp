@@ -180,8 +180,12 @@ TEST_CASE(
   REQUIRE(rig.answered());
   CHECK_FALSE(rig.answer->first);
 
-  // Once it follows n2 and synced, it may take over again, by catching up.
-  REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+  // Once it follows n2 and synced, it may take over again, by catching up. (n2 advertises
+  // all along: a master not heard for 4 intervals is forgotten.)
+  REQUIRE(rig.check_until([&] {
+    rig.controller->master_seen(ip(k_n2));
+    return !rig.instance.is_blocked("redis sync");
+  }));
   CHECK(us.role == RedisRole::replica);
   rig.promote(ip(k_n2));
   REQUIRE(rig.run([&] { return rig.answered(); }));
@@ -379,10 +383,22 @@ TEST_CASE("role controller: a master whose Redis was made a replica takes it bac
     rig.run_for(20ms);
     CHECK(rig.group->count("10.0.0.1 REPLICAOF NO ONE") == 1);
   }
-  SECTION("made a replica of a master whose advert we have not heard: never taken back") {
-    // A preemption whose first advert was lost: taking ours back would make two masters.
+  SECTION("made a replica of a master: taken back only once no takeover was announced") {
+    // A takeover announces itself the moment it is promoted (4 intervals here: 40 ms); the
+    // first ask (at the second check) finds n2 a master and waits, the next (kReclaimRetry
+    // later) finds nobody announced it: an abandoned promotion, ours is taken back.
     rig.group->replicate(k_us, k_n2);  // n2 stays master
     rig.check_until([] { return false; }, 300ms);
+    CHECK(rig.group->count("10.0.0.1 REPLICAOF NO ONE") == 1);
+    CHECK(us.role == RedisRole::replica);
+    REQUIRE(rig.check_until([&] { return rig.group->count("10.0.0.1 REPLICAOF NO ONE") == 2; }));
+    CHECK(us.role == RedisRole::master);
+  }
+  SECTION("made a replica by a takeover that is announced: we leave master, ours stays replica") {
+    rig.group->replicate(k_us, k_n2);
+    rig.check_until([] { return false; }, 100ms);
+    rig.controller->demoted(ip(k_n2));  // its advert came
+    rig.check_until([] { return false; }, 700ms);
     CHECK(rig.group->count("10.0.0.1 REPLICAOF NO ONE") == 1);
     CHECK(us.role == RedisRole::replica);
   }
@@ -393,6 +409,46 @@ TEST_CASE("role controller: a master whose Redis was made a replica takes it bac
     n2.role = RedisRole::replica;
     rig.check_until([] { return false; }, 100ms);
     CHECK(rig.group->count("10.0.0.1 REPLICAOF NO ONE") == 1);
+  }
+}
+
+TEST_CASE("role controller: our Redis never follows a Redis that replicates from ours") {
+  // The soak's loop: we preempt n2 (its Redis made ours), go to Fault at once (a health check
+  // failed while the promotion ran), and n2's last advert, sent as it yields, reaches us in Fault.
+  Rig rig;
+  auto& n2 = rig.start_synced_to_n2();
+  rig.promote(ip(k_n2));
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  REQUIRE(rig.run([&] { return n2.role == RedisRole::replica; }));
+  rig.controller->demoted(std::nullopt);  // Fault
+  rig.group->journal.clear();
+
+  SECTION("heard again and again: never followed; once n2's Redis is master, followed") {
+    // For 800 ms (past kFollowRetry since our last REPLICAOF at it).
+    for (int i = 0; i < 16; ++i) {
+      rig.controller->master_seen(ip(k_n2));
+      rig.check();
+      rig.run_for(50ms);
+    }
+    CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
+    CHECK(rig.group->local_node().role == RedisRole::master);
+    n2.role = RedisRole::master;  // n2 took over: its Redis is master now
+    REQUIRE(rig.check_until([&] {
+      rig.controller->master_seen(ip(k_n2));
+      return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379");
+    }));
+  }
+  SECTION("heard once, then silent: ours is master with nobody heard, and n2 holds nothing newer") {
+    // A successor whose Redis was handed over while it sat in Fault heard the old master last;
+    // waiting for a sync from it (it had stopped) left nobody with the VIP.
+    rig.controller->master_seen(ip(k_n2));
+    rig.check();
+    rig.run_for(5ms);
+    CHECK(rig.instance.is_blocked("redis sync"));  // another master took over, it seemed
+    REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
+    CHECK(rig.controller->view().detail.empty());
+    CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
   }
 }
 

@@ -132,8 +132,21 @@ bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool othe
   return serving && ours.role == RedisRole::replica && !other_master_heard && !reconciling;
 }
 
-bool is_replication_loop(const std::optional<ReplicationInfo>& theirs) {
-  return theirs && theirs->role == RedisRole::replica;
+bool master_still_heard(std::chrono::milliseconds since_heard,
+                        std::chrono::milliseconds advert_interval) {
+  return since_heard < kSilentAdverts * advert_interval;
+}
+
+bool following_would_loop(const std::optional<ReplicationInfo>& theirs, std::string_view our_host) {
+  return theirs && theirs->role == RedisRole::replica && theirs->master_host == our_host;
+}
+
+Reclaim judge_reclaim(const std::optional<ReplicationInfo>& theirs,
+                      std::chrono::milliseconds replica_for,
+                      std::chrono::milliseconds advert_interval) {
+  if (theirs && theirs->role == RedisRole::replica) return Reclaim::loop;
+  if (replica_for >= kSilentAdverts * advert_interval) return Reclaim::unannounced;
+  return Reclaim::wait;
 }
 
 bool released_to_us(std::string_view releaser, int releaser_port,

@@ -1,6 +1,8 @@
 // A backup's Redis replicates from the current VRRP master (the advert's source, on the peers'
 // Redis port), re-pointed when the master changes, at most once per kFollowRetry at the same
-// master (decisions.hpp: should_follow), and unpaused (a paused replica applies nothing).
+// master (decisions.hpp: should_follow), never when that master's Redis replicates from ours
+// (following_would_loop), and unpaused (a paused replica applies nothing). A master not heard
+// for kSilentAdverts intervals is forgotten (master_still_heard).
 // Leaving master: (the instance removed the VIP) follow the new master, drop every client so it
 // reconnects through the VIP, lift the pause.
 // A link that stays down: the master's own answer to us (protected mode's DENIED, NOAUTH, a
@@ -14,11 +16,27 @@ namespace redvip::agent {
 
 void RedisRoleController::master_seen(const vrrp::IpAddress& master) {
   if (!configured_peer(master, "replicating from")) return;
-  master_heard_ = master;
+  heard(master);
   if (std::find(peers_heard_.begin(), peers_heard_.end(), master) == peers_heard_.end()) {
     peers_heard_.push_back(master);
   }
   follow(master);
+}
+
+void RedisRoleController::heard(const vrrp::IpAddress& master) {
+  master_heard_ = master;
+  master_heard_at_ = Clock::now();
+}
+
+// decisions.hpp: master_still_heard. Not while a split brain is reconciled: the master heard
+// then is the one we wait for, adverts or not.
+void RedisRoleController::forget_silent_master() {
+  if (!master_heard_ || split_hold_) return;
+  const auto silent = std::chrono::duration_cast<Ms>(Clock::now() - master_heard_at_);
+  if (master_still_heard(silent, std::chrono::duration_cast<Ms>(settings_.advert_interval))) return;
+  log(Level::info, settings_.name, "{} not heard for {} ms: no longer taken for the master",
+      master_heard_->to_string(), silent.count());
+  master_heard_.reset();
 }
 
 void RedisRoleController::follow(const vrrp::IpAddress& master) {
@@ -37,6 +55,20 @@ void RedisRoleController::follow(const vrrp::IpAddress& master) {
 }
 
 Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
+  // decisions.hpp: following_would_loop.
+  if (const auto* self = instance_.source_address()) {
+    const auto theirs =
+        co_await peer(master.to_string(), redis_.peer_port)->replication_info(redis_.check_timeout);
+    if (following_would_loop(theirs.ok() ? std::optional(theirs.info) : std::nullopt,
+                             self->to_string())) {
+      follow_in_flight_ = false;
+      redis_error_log_.log(Level::info, settings_.name, "loop " + master.to_string(),
+                           "not following {}: its redis replicates from ours (both would be "
+                           "replicas); asked again in {} ms",
+                           master.to_string(), kFollowRetry.count());
+      co_return;
+    }
+  }
   const auto r = co_await local_->follow(master.to_string(), redis_.peer_port, kRoleChangeTimeout);
   follow_in_flight_ = false;
   if (!r.ok()) {
@@ -75,8 +107,11 @@ void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announce
   if (new_master && !configured_peer(*new_master, "replicating from")) new_master.reset();
   if (local_lost_) local_redis_lost_as_master();  // hand_off.cpp: name a successor at once
   serving_ = false;
-  master_heard_ = new_master;
-  if (new_master) following_.reset();
+  master_heard_.reset();
+  if (new_master) {
+    heard(*new_master);
+    following_.reset();
+  }
   spawn(leaving_master(new_master));
 }
 
@@ -132,26 +167,43 @@ Awaitable<void> RedisRoleController::ask_why_link_down(vrrp::IpAddress master) {
       LinkDownAnswer{master, master_answer(theirs.status.error), theirs.status.message};
 }
 
-// decisions.hpp: serving_from_a_replica, is_replication_loop. The other node's
-// make_replica_of_us already ran when it left Master and its Redis now follows ours: ours taking
-// its master role back ends the loop. A master there instead is a takeover not heard yet.
+// decisions.hpp: serving_from_a_replica, judge_reclaim. A loop: the other node's
+// make_replica_of_us already ran when it left Master and its Redis now follows ours. A master
+// there whose takeover nobody announced: a promotion that node abandoned. Either way ours taking
+// its master role back is the only repair; a master whose advert may still come is waited for.
 Awaitable<void> RedisRoleController::reclaim_master(std::string host, int port) {
   const auto reclaiming = clear_on_exit(reclaim_.in_flight);
   const auto theirs =
       co_await peer(host, static_cast<std::uint16_t>(port))->replication_info(redis_.check_timeout);
   if (!serving_) co_return;  // we left master meanwhile: a replica is what we asked for
-  if (!is_replication_loop(theirs.ok() ? std::optional<ReplicationInfo>(theirs.info)
-                                       : std::nullopt)) {
-    redis_error_log_.log(Level::warning, settings_.name, "reclaim " + host,
-                         "our redis was made a replica of {}:{} while we hold the VIP, and that "
-                         "redis {}: not taking ours back (a takeover we have not heard yet?)",
-                         host, port, theirs.ok() ? "is master" : "does not answer");
-    co_return;
+  const auto replica_for =
+      std::chrono::duration_cast<Ms>(Clock::now() - replica_while_serving_since_);
+  const auto advert_interval = std::chrono::duration_cast<Ms>(settings_.advert_interval);
+  const auto verdict =
+      judge_reclaim(theirs.ok() ? std::optional<ReplicationInfo>(theirs.info) : std::nullopt,
+                    replica_for, advert_interval);
+  switch (verdict) {
+    case Reclaim::wait:
+      redis_error_log_.log(Level::warning, settings_.name, "reclaim " + host,
+                           "our redis was made a replica of {}:{} while we hold the VIP, and that "
+                           "redis {}: not taking ours back yet (a takeover we have not heard? "
+                           "taken back unless announced within {} ms)",
+                           host, port, theirs.ok() ? "is master" : "does not answer",
+                           (kSilentAdverts * advert_interval).count());
+      co_return;
+    case Reclaim::loop:
+      log(Level::warning, settings_.name,
+          "our redis was made a replica of {}:{}, itself a replica, while we hold the VIP (a "
+          "takeover that node abandoned): promoting ours back",
+          host, port);
+      break;
+    case Reclaim::unannounced:
+      log(Level::warning, settings_.name,
+          "our redis has been a replica of {}:{} for {} ms while we hold the VIP, and no "
+          "takeover was announced (one that node abandoned): promoting ours back",
+          host, port, replica_for.count());
+      break;
   }
-  log(Level::warning, settings_.name,
-      "our redis was made a replica of {}:{}, itself a replica, while we hold the VIP (a "
-      "takeover that node abandoned): promoting ours back",
-      host, port);
   const auto promoted = co_await local_->promote(kRoleChangeTimeout);
   replica_while_serving_ = 0;
   if (!promoted.ok()) {

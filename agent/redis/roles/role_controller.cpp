@@ -129,6 +129,7 @@ void RedisRoleController::on_health(Health health, const std::string& reason,
 // have to follow the VRRP master or look for a cold start?
 void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t connects) {
   latest_ = info;
+  forget_silent_master();
   if (info.role == RedisRole::replica) {
     last_followed_.emplace(info.master_host, info.master_port);
     master_since_.reset();
@@ -147,7 +148,8 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   if (verdict.forget_following) following_.reset();
   if (serving_from_a_replica(serving_, info, master_heard_.has_value(),
                              split_hold_.has_value() || split_heal_in_flight_ || promoting_)) {
-    if (++replica_while_serving_ >= kReclaimAfterChecks &&
+    if (replica_while_serving_++ == 0) replica_while_serving_since_ = Clock::now();
+    if (replica_while_serving_ >= kReclaimAfterChecks &&
         reclaim_.try_start(Clock::now(), kReclaimRetry)) {
       spawn(reclaim_master(info.master_host, info.master_port));
     }

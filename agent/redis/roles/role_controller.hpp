@@ -188,6 +188,8 @@ class RedisRoleController : public RoleHooks {
   Awaitable<void> make_replica_of_us(std::shared_ptr<RedisOperations> old);
   Awaitable<void> unpause_abandoned(std::shared_ptr<RedisOperations> old);
   // following.cpp
+  void heard(const vrrp::IpAddress& master);
+  void forget_silent_master();
   void follow(const vrrp::IpAddress& master);
   Awaitable<void> reclaim_master(std::string host, int port);
   std::string with_link_down_cause(const std::string& reason);
@@ -252,14 +254,19 @@ class RedisRoleController : public RoleHooks {
   Clock::time_point last_follow_{};
   std::optional<vrrp::IpAddress> last_follow_target_;
   Clock::time_point started_{};
-  std::optional<vrrp::IpAddress> master_heard_;  // the VRRP master, while we are backup
+  // The VRRP master, while we are not master, and when its last advert came (forgotten once
+  // silent, decisions.hpp: master_still_heard).
+  std::optional<vrrp::IpAddress> master_heard_;
+  Clock::time_point master_heard_at_{};
   // A promotion is under way: a check that finds our Redis master may be seeing its
   // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
   bool promoting_ = false;
   // The instance holds the VIP on our promotion (from promote()'s success to demoted()): our
-  // Redis must be master. Checks in a row that saw it a replica meanwhile (reclaim_master).
+  // Redis must be master. Checks in a row that saw it a replica meanwhile, and since when
+  // (reclaim_master).
   bool serving_ = false;
   int replica_while_serving_ = 0;
+  Clock::time_point replica_while_serving_since_{};
   Asking reclaim_;
   bool cold_check_in_flight_ = false;
   // Our replica's link to the master we follow is down: that master's answer to us
