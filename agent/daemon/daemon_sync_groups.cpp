@@ -21,6 +21,12 @@ NotifyState group_notify_state(SyncGroupState state) {
   return NotifyState::backup;
 }
 
+// A group's notify scripts, or none when it has no notify settings.
+std::shared_ptr<Notifier> group_notifier(ScriptRunner& scripts, const SyncGroupSettings& settings) {
+  if (settings.notify.empty()) return nullptr;
+  return std::make_shared<Notifier>(scripts, settings.name, settings.notify, NotifyKind::group);
+}
+
 }  // namespace
 
 void Daemon::join_sync_group(const InstanceSettings& settings, VrrpInstance& instance) {
@@ -44,20 +50,15 @@ void Daemon::rebuild_sync_groups() {
       continue;
     }
     if (wanted->notify != it->second.settings.notify) {
-      *it->second.notifier = wanted->notify.empty()
-                                 ? nullptr
-                                 : std::make_shared<Notifier>(*scripts_, wanted->name,
-                                                              wanted->notify, NotifyKind::group);
+      *it->second.notifier = group_notifier(*scripts_, *wanted);
     }
     it->second.settings = *wanted;
     ++it;
   }
   for (const auto& settings : config_.sync_groups) {
     if (sync_groups_.count(settings.name)) continue;
-    auto notifier = std::make_shared<std::shared_ptr<Notifier>>();
-    if (!settings.notify.empty())
-      *notifier =
-          std::make_shared<Notifier>(*scripts_, settings.name, settings.notify, NotifyKind::group);
+    auto notifier =
+        std::make_shared<std::shared_ptr<Notifier>>(group_notifier(*scripts_, settings));
     auto group = std::make_unique<SyncGroup>(
         io_, settings.name, settings.members,
         [this](const std::string& name) -> VrrpInstance* {

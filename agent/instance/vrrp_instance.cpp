@@ -64,11 +64,11 @@ void VrrpInstance::hand_over(const vrrp::IpAddress& successor) {
 }
 
 void VrrpInstance::set_blocked(const std::string& cause, bool blocking, const std::string& detail) {
-  const bool own_before = sync_view().own_fault;
+  const bool own_before = sync_listener_ && own_fault();
   const auto changed = eligibility_.set(cause, blocking, detail);
   // A fault of our own (anything but the group's) is the group's business even before the
   // machine acts on it.
-  if (sync_listener_ && sync_view().own_fault != own_before) sync_listener_();
+  if (sync_listener_ && own_fault() != own_before) sync_listener_();
   if (!changed || !started_ || stopping_) return;
   feed(
       vrrp::EligibilityChanged{*changed, *changed ? cause + " recovered" : eligibility_.summary()});
@@ -336,17 +336,21 @@ bool VrrpInstance::act(const vrrp::WantsMaster& wants) {
   return true;
 }
 
-SyncMemberView VrrpInstance::sync_view() const {
+bool VrrpInstance::own_fault() const {
   const auto& causes = eligibility_.causes();
   const bool own_cause = std::any_of(causes.begin(), causes.end(), [](const auto& cause) {
     return cause.first != kSyncGroupCause;
   });
+  return own_cause || !machine_.promotion_failure().empty();
+}
+
+SyncMemberView VrrpInstance::sync_view() const {
   // Master for the group only once its VIPs are up: a member still promoting its Redis (the
   // catch-up may take up to handover_timeout, and be refused) keeps its partners waiting.
   const bool promoting = machine_.state() == vrrp::State::master && waiting_;
   return SyncMemberView{settings_.name, promoting ? vrrp::State::backup : machine_.state(),
-                        own_cause || !machine_.promotion_failure().empty(),
-                        !promoting && machine_.wants_master(), machine_.follows_master()};
+                        own_fault(), !promoting && machine_.wants_master(),
+                        machine_.follows_master()};
 }
 
 void VrrpInstance::set_sync_hold(bool held, const std::string& why) {

@@ -94,6 +94,8 @@ class VrrpInstance : public InstanceControl {
   bool act(const vrrp::WantsMaster& wants);
   void promoted(bool ok, const std::string& why);
   void transition_settled();
+  // A cause of our own blocks us (anything but the sync group's), or our promotion failed.
+  bool own_fault() const;
   void add_vips();
   void remove_vips();
 

@@ -46,6 +46,21 @@ struct SwitchRig {
         io, [] { return false; }, d);
   }
 
+  // Our Redis (empty) and n2 (a master holding 7000 bytes, 70 keys), then ours a synced replica
+  // of n2 with the gate open, as a backup before n2 releases. Returns ours.
+  FakeNode& start_synced_to_n2() {
+    auto& us = group->add(k_us, RedisRole::master, 0, 0);
+    group->add(k_n2, RedisRole::master, 7000, 70);
+    start();
+    group->replicate(k_us, k_n2);
+    controller->master_seen(ip(k_n2));
+    REQUIRE(run([&] {
+      check();
+      return !instance.is_blocked("redis sync");
+    }));
+    return us;
+  }
+
   // redvipctl handover; the instance's release is journaled with what held at that moment.
   void switchover(std::optional<std::string> to = std::nullopt) {
     controller->switchover(
@@ -207,16 +222,7 @@ TEST_CASE("switchover on a stop: nobody caught up, it releases all the same") {
 
 TEST_CASE("hand-off: the successor is told once the release made its Redis master") {
   SwitchRig rig;
-  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
-  rig.group->add(k_n2, RedisRole::master, 7000, 70);
-  rig.start();
-  rig.group->replicate(k_us, k_n2);
-  rig.controller->master_seen(ip(k_n2));
-  REQUIRE(rig.run([&] {
-    rig.check();
-    return !rig.instance.is_blocked("redis sync");
-  }));
-
+  auto& us = rig.start_synced_to_n2();
   rig.group->journal.clear();  // following it (REPLICAOF, CLIENT UNPAUSE) is not the point here
   bool told = false;
   rig.controller->master_released(ip(k_n2), [&] { told = true; });
@@ -249,16 +255,8 @@ TEST_CASE("hand-off: a release that did not make our Redis master tells nothing"
 
 TEST_CASE("hand-off: a release by a master ours did not follow hands nothing over") {
   SwitchRig rig;
-  auto& us = rig.group->add(k_us, RedisRole::master, 0, 0);
-  rig.group->add(k_n2, RedisRole::master, 7000, 70);
   rig.group->add(k_n3, RedisRole::master, 0, 0);
-  rig.start();
-  rig.group->replicate(k_us, k_n2);
-  rig.controller->master_seen(ip(k_n2));
-  REQUIRE(rig.run([&] {
-    rig.check();
-    return !rig.instance.is_blocked("redis sync");
-  }));
+  auto& us = rig.start_synced_to_n2();
   bool told = false;
 
   SECTION("the releaser is another node: our Redis followed n2, n3 released") {
