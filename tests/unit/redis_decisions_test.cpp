@@ -236,27 +236,12 @@ TEST_CASE("decisions: a serving master's Redis turned replica is taken back only
   CHECK_FALSE(serving_from_a_replica(true, mas, false, false));   // still master
   CHECK_FALSE(serving_from_a_replica(true, rep, true, false));    // another master is heard
   CHECK_FALSE(serving_from_a_replica(true, rep, false, true));    // a split brain reconciled
-  // Taken back out of a loop at once, otherwise once no takeover was announced for 4 advert
-  // intervals (400 ms at 0.1 s).
-  using enum Reclaim;
-  struct Row {
-    std::optional<ReplicationInfo> theirs;
-    std::chrono::milliseconds replica_for;
-    Reclaim verdict;
-  };
-  const Row rows[] = {
-      {replica("10.0.0.1", 6379, true), 0ms, loop},
-      {replica("10.0.0.1", 6379, false), 100ms, loop},
-      {mas, 100ms, wait},  // a takeover whose advert may still come
-      {mas, 399ms, wait},
-      {mas, 400ms, unannounced},  // nobody announced it: an abandoned promotion
-      {std::nullopt, 100ms, wait},
-      {std::nullopt, 2000ms, unannounced},  // following a Redis that is gone
-  };
-  for (const auto& row : rows) {
-    INFO(row.replica_for.count());
-    CHECK(judge_reclaim(row.theirs, row.replica_for, 100ms) == row.verdict);
-  }
+  // Taken back only out of a loop: the Redis ours follows replicates from ours.
+  CHECK(replicates_from(replica("10.0.0.1", 6379, true), "10.0.0.1", 6379));
+  CHECK_FALSE(replicates_from(mas, "10.0.0.1", 6379));           // a takeover not heard yet
+  CHECK_FALSE(replicates_from(std::nullopt, "10.0.0.1", 6379));  // no answer: wait
+  CHECK_FALSE(replicates_from(replica("10.0.0.3", 6379, true), "10.0.0.1", 6379));  // a chain
+  CHECK_FALSE(replicates_from(replica("10.0.0.1", 6380, true), "10.0.0.1", 6379));  // not ours
 }
 
 TEST_CASE("decisions: a master not heard for 4 advert intervals is forgotten") {
@@ -267,11 +252,36 @@ TEST_CASE("decisions: a master not heard for 4 advert intervals is forgotten") {
 }
 
 TEST_CASE("decisions: our Redis never follows one that replicates from ours") {
-  CHECK(following_would_loop(replica("10.0.0.1", 6379, false), "10.0.0.1"));
-  CHECK(following_would_loop(replica("10.0.0.1", 6379, true), "10.0.0.1"));
-  CHECK_FALSE(following_would_loop(replica("10.0.0.3", 6379, true), "10.0.0.1"));  // a chain
-  CHECK_FALSE(following_would_loop(master("h1"), "10.0.0.1"));
-  CHECK_FALSE(following_would_loop(std::nullopt, "10.0.0.1"));  // no answer: no loop known
+  using enum FollowGuard;
+  ReplicationInfo ours = master("h1", 5000);
+  const auto caught_up = replica("10.0.0.1", 6379, true, 5000);
+  const auto behind = replica("10.0.0.1", 6379, true, 4000);
+  const auto link_down = replica("10.0.0.1", 6379, false, 5000);
+  struct Row {
+    const char* what;
+    std::optional<ReplicationInfo> theirs;
+    std::optional<ReplicationInfo> ours;
+    bool advertised;
+    FollowGuard verdict;
+  };
+  const Row rows[] = {
+      {"a master: follow", master("h2"), ours, true, follow},
+      {"no answer: no loop known", std::nullopt, ours, true, follow},
+      {"a replica of another: a chain, no loop", replica("10.0.0.3", 6379, true), ours, true,
+       follow},
+      {"follows ours, silent since (it yielded): wait", caught_up, ours, false, wait},
+      {"follows ours, advertises on, caught up: hand it back", caught_up, ours, true, hand_back},
+      {"follows ours, advertises on, behind: wait", behind, ours, true, wait},
+      {"follows ours, link down: wait", link_down, ours, true, wait},
+      {"follows ours, ours unread: wait", caught_up, std::nullopt, true, wait},
+      {"follows ours, ours a replica itself: wait", caught_up, replica("10.0.0.2", 6379, true),
+       true, wait},
+  };
+  for (const auto& row : rows) {
+    INFO(row.what);
+    CHECK(judge_follow_guard(row.theirs, "10.0.0.1", 6379, row.ours, row.advertised) ==
+          row.verdict);
+  }
 }
 
 TEST_CASE("decisions: what asking a master whose link is down says") {

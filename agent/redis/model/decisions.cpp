@@ -137,16 +137,22 @@ bool master_still_heard(std::chrono::milliseconds since_heard,
   return since_heard < kSilentAdverts * advert_interval;
 }
 
-bool following_would_loop(const std::optional<ReplicationInfo>& theirs, std::string_view our_host) {
-  return theirs && theirs->role == RedisRole::replica && theirs->master_host == our_host;
+bool replicates_from(const std::optional<ReplicationInfo>& theirs, std::string_view host,
+                     int port) {
+  return theirs && theirs->role == RedisRole::replica && theirs->master_host == host &&
+         theirs->master_port == port;
 }
 
-Reclaim judge_reclaim(const std::optional<ReplicationInfo>& theirs,
-                      std::chrono::milliseconds replica_for,
-                      std::chrono::milliseconds advert_interval) {
-  if (theirs && theirs->role == RedisRole::replica) return Reclaim::loop;
-  if (replica_for >= kSilentAdverts * advert_interval) return Reclaim::unannounced;
-  return Reclaim::wait;
+FollowGuard judge_follow_guard(const std::optional<ReplicationInfo>& theirs,
+                               std::string_view our_host, int our_port,
+                               const std::optional<ReplicationInfo>& ours,
+                               bool advertised_since_found) {
+  if (!replicates_from(theirs, our_host, our_port)) return FollowGuard::follow;
+  if (!advertised_since_found || !ours || ours->role != RedisRole::master) return FollowGuard::wait;
+  if (!theirs->master_link_up || theirs->master_sync_in_progress ||
+      theirs->slave_repl_offset < ours->master_repl_offset)
+    return FollowGuard::wait;
+  return FollowGuard::hand_back;
 }
 
 bool released_to_us(std::string_view releaser, int releaser_port,

@@ -100,53 +100,59 @@ MasterAnswer master_answer(std::error_code asked);
 std::string explain_link_down(std::string_view reason, std::string_view master, MasterAnswer answer,
                               std::string_view text);
 
-// ---- Is the VRRP master we heard still there? -------------------------------------------------
-// Every advert of the master we follow renews it. One not heard for kSilentAdverts advert
-// intervals (longer than master-down: 3 intervals plus the skew) is gone or released, whatever
-// state we were in when it went: in Fault a release is not even followed, and a stale master
-// kept a 60-minute soak's successor waiting for a sync from a node that had stopped.
-inline constexpr int kSilentAdverts = 4;
-bool master_still_heard(std::chrono::milliseconds since_heard,
-                        std::chrono::milliseconds advert_interval);
-
 // ---- Never close a replication loop ----------------------------------------------------------
+// Does `theirs` (a Redis's INFO, nullopt when it did not answer) replicate from host:port?
+bool replicates_from(const std::optional<ReplicationInfo>& theirs, std::string_view host, int port);
+
 // Our Redis never follows a Redis that replicates from ours: both would be replicas, neither can
 // sync from the other (a replica whose own link is down refuses PSYNC), every write is refused,
 // and the next one to restart empty wipes the other. A 60-minute soak got there: n1 preempted
 // n2 (made n2's Redis its replica), went to Fault in the same millisecond (a health check
 // failed during the promotion), and n2's last advert as it yielded made n1's Redis follow n2;
 // both nodes then waited in Fault for a sync that never came, and a restart wiped 857,480
-// writes. The master's Redis is asked first; while it follows ours the REPLICAOF waits (asked
-// again every kFollowRetry): once that master is silent our Redis is a master nobody is heard
-// beside, and the cold start decides; if it serves on, it takes its Redis back (below).
-// Not answering is no loop (a REPLICAOF at a Redis that cannot answer closes none).
-bool following_would_loop(const std::optional<ReplicationInfo>& theirs, std::string_view our_host);
+// writes. So before each REPLICAOF the master's Redis is asked (not answering is no loop: a
+// REPLICAOF at a Redis that cannot answer closes none). When it replicates from ours:
+//   wait       no REPLICAOF (asked again every kFollowRetry). A master that falls silent is
+//              forgotten (below); our Redis is then a master nobody is heard beside, and the
+//              cold start decides;
+//   hand_back  that master advertised again since we found its Redis following ours: it serves
+//              from a replica of ours (our promotion made it so and was abandoned) and every
+//              write to it is refused. We do not serve, so once its Redis holds every write of
+//              ours (link up, its offset at ours) we promote it, then ours follows it. A master
+//              that does not advertise again (it yielded) is handed nothing: it would hand it
+//              straight back.
+enum class FollowGuard { follow, wait, hand_back };
+// `ours`: our Redis's INFO read after theirs (nullopt: not read or no answer).
+FollowGuard judge_follow_guard(const std::optional<ReplicationInfo>& theirs,
+                               std::string_view our_host, int our_port,
+                               const std::optional<ReplicationInfo>& ours,
+                               bool advertised_since_found);
+
+// ---- Is the VRRP master we heard still there? -------------------------------------------------
+// Every advert of the master we follow renews it. One not heard for kSilentAdverts advert
+// intervals (longer than master-down: 3 intervals plus the skew) is gone or released, whatever
+// state we were in when it went: in Fault a release is not even followed, and with the guard
+// above a successor whose Redis was handed over while it sat in Fault (redis_handover_then_stop)
+// waited for a sync from a master that had stopped.
+inline constexpr int kSilentAdverts = 4;
+bool master_still_heard(std::chrono::milliseconds since_heard,
+                        std::chrono::milliseconds advert_interval);
 
 // ---- A VRRP master whose Redis was made a replica --------------------------------------------
-// While we hold the VIP on our promotion, our Redis must stay master. A promotion another node
-// abandoned (it promoted, made ours its replica, then went to Fault) leaves ours a replica:
-// every write refused, and nobody else repairs it. So once kReclaimAfterChecks checks in a row
-// saw ours a replica while no other master is heard, we ask the Redis ours follows:
-//   loop       it is a replica itself (made by hand, or by an older redvipd): take ours back
-//              (REPLICAOF NO ONE: it keeps its history) at once;
-//   unannounced it is a master, but no takeover was announced for kSilentAdverts advert
-//              intervals since ours was first seen a replica (a real takeover announces itself
-//              the moment it is promoted): take ours back. Should the other node hold the VIP
-//              all the same (adverts lost between us), that is a split brain, and the heal
-//              reconciles the two data sets as for any other;
-//   wait       a master whose takeover may still be announced, or no answer yet.
-// Not while a split brain is reconciled (the yielding Redis follows the keeper on purpose).
-// Asked at most once per kReclaimRetry.
+// While we hold the VIP on our promotion, our Redis must stay master. A loop (both Redis servers
+// replicas of each other, made by hand or by an older redvipd) leaves every write refused and
+// nobody else repairs it: the master takes its Redis back (REPLICAOF NO ONE: it keeps its
+// history) once kReclaimAfterChecks checks in a row saw it a replica while no other master is
+// heard, and only when the Redis ours follows replicates from ours (replicates_from). A master
+// there is a takeover whose advert we have not heard (lost, or only the adverts partitioned):
+// ours stays its replica, its clients get READONLY, and no write diverges; an abandoned one is
+// handed back by the node that abandoned it (hand_back above). Not while a split brain is
+// reconciled (the yielding Redis follows the keeper on purpose). Asked at most once per
+// kReclaimRetry.
 inline constexpr int kReclaimAfterChecks = 2;
 inline constexpr std::chrono::milliseconds kReclaimRetry{500};
 bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool other_master_heard,
                             bool reconciling);
-enum class Reclaim { loop, unannounced, wait };
-// `theirs`: the INFO of the Redis ours follows, nullopt when it did not answer; `replica_for`:
-// since the first check that saw ours a replica while we serve.
-Reclaim judge_reclaim(const std::optional<ReplicationInfo>& theirs,
-                      std::chrono::milliseconds replica_for,
-                      std::chrono::milliseconds advert_interval);
 
 // ---- The direct hand-off: did the release make our Redis master? -----------------------------
 // A live master that releases hands its Redis to one of its replicas: a switchover releases and

@@ -1,12 +1,12 @@
 // A backup's Redis replicates from the current VRRP master (the advert's source, on the peers'
 // Redis port), re-pointed when the master changes, at most once per kFollowRetry at the same
 // master (decisions.hpp: should_follow), never when that master's Redis replicates from ours
-// (following_would_loop), and unpaused (a paused replica applies nothing). A master not heard
-// for kSilentAdverts intervals is forgotten (master_still_heard).
-// Leaving master: (the instance removed the VIP) follow the new master, drop every client so it
-// reconnects through the VIP, lift the pause.
-// A link that stays down: the master's own answer to us (protected mode's DENIED, NOAUTH, a
-// refused connection) becomes the reason status shows.
+// (judge_follow_guard: an abandoned takeover of ours is handed back instead), and unpaused (a
+// paused replica applies nothing). A master not heard for kSilentAdverts intervals is forgotten
+// (master_still_heard). Leaving master: (the instance removed the VIP) follow the new master, drop
+// every client so it reconnects through the VIP, lift the pause. A link that stays down: the
+// master's own answer to us (protected mode's DENIED, NOAUTH, a refused connection) becomes the
+// reason status shows.
 #include <fmt/format.h>
 
 #include "agent/log/log.hpp"
@@ -55,19 +55,9 @@ void RedisRoleController::follow(const vrrp::IpAddress& master) {
 }
 
 Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
-  // decisions.hpp: following_would_loop.
-  if (const auto* self = instance_.source_address()) {
-    const auto theirs =
-        co_await peer(master.to_string(), redis_.peer_port)->replication_info(redis_.check_timeout);
-    if (following_would_loop(theirs.ok() ? std::optional(theirs.info) : std::nullopt,
-                             self->to_string())) {
-      follow_in_flight_ = false;
-      redis_error_log_.log(Level::info, settings_.name, "loop " + master.to_string(),
-                           "not following {}: its redis replicates from ours (both would be "
-                           "replicas); asked again in {} ms",
-                           master.to_string(), kFollowRetry.count());
-      co_return;
-    }
+  if (!co_await loop_guard(master)) {
+    follow_in_flight_ = false;
+    co_return;
   }
   const auto r = co_await local_->follow(master.to_string(), redis_.peer_port, kRoleChangeTimeout);
   follow_in_flight_ = false;
@@ -101,12 +91,67 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
     log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
 }
 
+// decisions.hpp: judge_follow_guard. True: point ours at `master` now.
+Awaitable<bool> RedisRoleController::loop_guard(vrrp::IpAddress master) {
+  const auto* self = instance_.source_address();
+  if (self == nullptr) co_return true;
+  const std::string our_host = self->to_string();
+  const std::string host = master.to_string();
+  const auto theirs_ops = peer(host, redis_.peer_port);
+  const auto asked = co_await theirs_ops->replication_info(redis_.check_timeout);
+  // Meanwhile we were promoted, a split brain is being reconciled, or another master is heard:
+  // this REPLICAOF is not wanted any more.
+  const auto unwanted = [&] {
+    return serving_ || promoting_ || split_hold_.has_value() || master_heard_ != master;
+  };
+  if (unwanted()) co_return false;
+  const auto theirs = asked.ok() ? std::optional<ReplicationInfo>(asked.info) : std::nullopt;
+  if (!replicates_from(theirs, our_host, redis_.peer_port)) {
+    loop_found_.reset();
+    co_return true;
+  }
+  if (!loop_found_ || loop_found_->first != master) loop_found_.emplace(master, Clock::now());
+  const bool advertised = master_heard_at_ > loop_found_->second;
+  std::optional<ReplicationInfo> ours;
+  if (advertised) {
+    const auto read = co_await local_->replication_info(redis_.check_timeout);
+    if (unwanted()) co_return false;
+    if (read.ok()) ours = read.info;
+  }
+  switch (judge_follow_guard(theirs, our_host, redis_.peer_port, ours, advertised)) {
+    case FollowGuard::follow:
+      co_return true;
+    case FollowGuard::wait:
+      redis_error_log_.log(Level::info, settings_.name, "loop " + host,
+                           "not following {}: its redis replicates from ours (both would be "
+                           "replicas); asked again in {} ms",
+                           host, kFollowRetry.count());
+      co_return false;
+    case FollowGuard::hand_back:
+      break;
+  }
+  const auto promoted = co_await theirs_ops->promote(kRoleChangeTimeout);
+  if (!promoted.ok()) {
+    redis_error_log_.log(Level::warning, settings_.name, "hand back " + host,
+                         "handing {} its redis back (REPLICAOF NO ONE there) failed: {}", host,
+                         promoted.message);
+    co_return false;
+  }
+  loop_found_.reset();
+  log(Level::warning, settings_.name,
+      "{} serves while its redis replicated from ours (a takeover of ours, abandoned), and we do "
+      "not serve: handed it its redis back (it holds every write of ours); ours follows it",
+      host);
+  co_return !unwanted();
+}
+
 void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announced) {
   // A non-peer took the VIP: our Redis keeps its data and role, as if the new master were unknown.
   std::optional<vrrp::IpAddress> new_master = announced;
   if (new_master && !configured_peer(*new_master, "replicating from")) new_master.reset();
   if (local_lost_) local_redis_lost_as_master();  // hand_off.cpp: name a successor at once
   serving_ = false;
+  replica_while_serving_ = 0;
   master_heard_.reset();
   if (new_master) {
     heard(*new_master);
@@ -167,43 +212,33 @@ Awaitable<void> RedisRoleController::ask_why_link_down(vrrp::IpAddress master) {
       LinkDownAnswer{master, master_answer(theirs.status.error), theirs.status.message};
 }
 
-// decisions.hpp: serving_from_a_replica, judge_reclaim. A loop: the other node's
-// make_replica_of_us already ran when it left Master and its Redis now follows ours. A master
-// there whose takeover nobody announced: a promotion that node abandoned. Either way ours taking
-// its master role back is the only repair; a master whose advert may still come is waited for.
+// decisions.hpp: serving_from_a_replica, replicates_from. The other node's make_replica_of_us
+// already ran when it left Master and its Redis now follows ours: ours taking its master role
+// back ends the loop. A master there instead is a takeover not heard yet.
 Awaitable<void> RedisRoleController::reclaim_master(std::string host, int port) {
   const auto reclaiming = clear_on_exit(reclaim_.in_flight);
   const auto theirs =
       co_await peer(host, static_cast<std::uint16_t>(port))->replication_info(redis_.check_timeout);
   if (!serving_) co_return;  // we left master meanwhile: a replica is what we asked for
-  const auto replica_for =
-      std::chrono::duration_cast<Ms>(Clock::now() - replica_while_serving_since_);
-  const auto advert_interval = std::chrono::duration_cast<Ms>(settings_.advert_interval);
-  const auto verdict =
-      judge_reclaim(theirs.ok() ? std::optional<ReplicationInfo>(theirs.info) : std::nullopt,
-                    replica_for, advert_interval);
-  switch (verdict) {
-    case Reclaim::wait:
-      redis_error_log_.log(Level::warning, settings_.name, "reclaim " + host,
-                           "our redis was made a replica of {}:{} while we hold the VIP, and that "
-                           "redis {}: not taking ours back yet (a takeover we have not heard? "
-                           "taken back unless announced within {} ms)",
-                           host, port, theirs.ok() ? "is master" : "does not answer",
-                           (kSilentAdverts * advert_interval).count());
-      co_return;
-    case Reclaim::loop:
-      log(Level::warning, settings_.name,
-          "our redis was made a replica of {}:{}, itself a replica, while we hold the VIP (a "
-          "takeover that node abandoned): promoting ours back",
-          host, port);
-      break;
-    case Reclaim::unannounced:
-      log(Level::warning, settings_.name,
-          "our redis has been a replica of {}:{} for {} ms while we hold the VIP, and no "
-          "takeover was announced (one that node abandoned): promoting ours back",
-          host, port, replica_for.count());
-      break;
+  const auto* self = instance_.source_address();
+  const bool loop =
+      self != nullptr &&
+      replicates_from(theirs.ok() ? std::optional<ReplicationInfo>(theirs.info) : std::nullopt,
+                      self->to_string(), redis_.peer_port);
+  if (!loop) {
+    redis_error_log_.log(Level::warning, settings_.name, "reclaim " + host,
+                         "our redis was made a replica of {}:{} while we hold the VIP, and that "
+                         "redis {}: not taking ours back (a takeover we have not heard yet?)",
+                         host, port,
+                         !theirs.ok()                            ? "does not answer"
+                         : theirs.info.role == RedisRole::master ? "is master"
+                                                                 : "follows another");
+    co_return;
   }
+  log(Level::warning, settings_.name,
+      "our redis was made a replica of {}:{}, itself a replica, while we hold the VIP (a loop: "
+      "both redis servers follow each other): promoting ours back",
+      host, port);
   const auto promoted = co_await local_->promote(kRoleChangeTimeout);
   replica_while_serving_ = 0;
   if (!promoted.ok()) {

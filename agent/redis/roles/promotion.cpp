@@ -50,6 +50,7 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announce
       return;
     case PromotionPlan::already_master:
       serving_ = true;
+      replica_while_serving_ = 0;
       done(true, "redis already master");
       return;
     case PromotionPlan::promote:
@@ -114,6 +115,7 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
   following_.reset();
   master_heard_.reset();
   serving_ = true;
+  replica_while_serving_ = 0;
   log(Level::notice, settings_.name, "redis promoted to master");
   if (old) spawn(make_replica_of_us(old));
   co_return Verdict{true, "redis promoted"};

@@ -148,8 +148,7 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   if (verdict.forget_following) following_.reset();
   if (serving_from_a_replica(serving_, info, master_heard_.has_value(),
                              split_hold_.has_value() || split_heal_in_flight_ || promoting_)) {
-    if (replica_while_serving_++ == 0) replica_while_serving_since_ = Clock::now();
-    if (replica_while_serving_ >= kReclaimAfterChecks &&
+    if (++replica_while_serving_ >= kReclaimAfterChecks &&
         reclaim_.try_start(Clock::now(), kReclaimRetry)) {
       spawn(reclaim_master(info.master_host, info.master_port));
     }

@@ -191,6 +191,7 @@ class RedisRoleController : public RoleHooks {
   void heard(const vrrp::IpAddress& master);
   void forget_silent_master();
   void follow(const vrrp::IpAddress& master);
+  Awaitable<bool> loop_guard(vrrp::IpAddress master);
   Awaitable<void> reclaim_master(std::string host, int port);
   std::string with_link_down_cause(const std::string& reason);
   Awaitable<void> ask_why_link_down(vrrp::IpAddress master);
@@ -258,15 +259,15 @@ class RedisRoleController : public RoleHooks {
   // silent, decisions.hpp: master_still_heard).
   std::optional<vrrp::IpAddress> master_heard_;
   Clock::time_point master_heard_at_{};
+  // The master whose Redis we found replicating from ours, and when (loop_guard).
+  std::optional<std::pair<vrrp::IpAddress, Clock::time_point>> loop_found_;
   // A promotion is under way: a check that finds our Redis master may be seeing its
   // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
   bool promoting_ = false;
   // The instance holds the VIP on our promotion (from promote()'s success to demoted()): our
-  // Redis must be master. Checks in a row that saw it a replica meanwhile, and since when
-  // (reclaim_master).
+  // Redis must be master. Checks in a row that saw it a replica meanwhile (reclaim_master).
   bool serving_ = false;
   int replica_while_serving_ = 0;
-  Clock::time_point replica_while_serving_since_{};
   Asking reclaim_;
   bool cold_check_in_flight_ = false;
   // Our replica's link to the master we follow is down: that master's answer to us
