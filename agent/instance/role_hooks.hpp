@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "vrrp/advert.hpp"
 #include "vrrp/ip_address.hpp"
 
 namespace redvip::agent {
@@ -26,8 +27,8 @@ class RoleHooks {
   // After the VIPs are removed: follow `new_master` when known, drop clients so they reconnect
   // through the VIP.
   virtual void demoted(const std::optional<vrrp::IpAddress>& new_master) = 0;
-  // A backup heard the current master: keep following it.
-  virtual void master_seen(const vrrp::IpAddress& master) = 0;
+  // A backup heard the current master, advertising every `advert_interval`: keep following it.
+  virtual void master_seen(const vrrp::IpAddress& master, vrrp::Centiseconds advert_interval) = 0;
   // A backup heard the master it followed release (priority 0). When that master handed its
   // service to us (our Redis is master now), call handed_to_us() — soon, or not at all: the
   // instance then takes over at once instead of after the skew time.

@@ -145,7 +145,7 @@ void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMet
   handling_.reset();
   if (hooks_ &&
       replicate_from_sender(machine_.state(), machine_.master(), advert->priority, meta.source)) {
-    hooks_->master_seen(meta.source);
+    hooks_->master_seen(meta.source, advert->interval);
   }
   // The master released: when it handed its service to us, take over without the skew wait.
   if (hooks_ && advert->priority == vrrp::kPriorityRelease &&

@@ -151,7 +151,7 @@ class FakeHooks final : public RoleHooks {
   void demoted(const std::optional<vrrp::IpAddress>& new_master) override {
     out_.add("redis demoted new=" + (new_master ? new_master->to_string() : "none"));
   }
-  void master_seen(const vrrp::IpAddress& master) override {
+  void master_seen(const vrrp::IpAddress& master, vrrp::Centiseconds) override {
     if (master == last_seen_) return;  // called for every advert: note changes only
     last_seen_ = master;
     out_.add("redis follows " + master.to_string());

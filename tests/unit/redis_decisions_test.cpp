@@ -249,6 +249,10 @@ TEST_CASE("decisions: a master not heard for 4 advert intervals is forgotten") {
   CHECK(master_still_heard(399ms, 100ms));  // master-down (3 intervals and the skew) not over
   CHECK_FALSE(master_still_heard(400ms, 100ms));
   CHECK_FALSE(master_still_heard(45ms, 10ms));
+  // The master's own interval counts when longer than ours, at most 10 times ours.
+  CHECK(heard_interval(1000ms, 100ms) == 1000ms);
+  CHECK(heard_interval(50ms, 100ms) == 100ms);
+  CHECK(heard_interval(40950ms, 100ms) == 1000ms);  // a forged 40.95 s
 }
 
 TEST_CASE("decisions: our Redis never follows one that replicates from ours") {

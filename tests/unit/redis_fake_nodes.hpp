@@ -27,6 +27,8 @@ namespace redvip::test {
 inline constexpr const char* k_us = "10.0.0.1";
 inline constexpr const char* k_n2 = "10.0.0.2";
 inline constexpr const char* k_n3 = "10.0.0.3";
+// The advert interval of the masters the tests hear: the rigs' own (1 cs).
+inline constexpr redvip::vrrp::Centiseconds kAdvertInterval{1};
 
 inline redvip::vrrp::IpAddress ip(const char* text) {
   return *redvip::vrrp::IpAddress::parse(text);

@@ -83,7 +83,7 @@ struct Rig {
   // A synced replica of n2 whose gate is open.
   void synced_replica_of_n2() {
     group->replicate(k_us, k_n2);
-    controller->master_seen(ip(k_n2));
+    controller->master_seen(ip(k_n2), kAdvertInterval);
     REQUIRE(check_until([&] { return !instance.is_blocked("redis sync"); }));
   }
   // The usual start: our Redis (empty) and n2 (a master with `n2_offset` bytes of history and
@@ -113,7 +113,7 @@ TEST_CASE("role controller: an unsynced replica is never promoted") {
   rig.start();
   CHECK(rig.instance.is_blocked("redis sync"));
 
-  rig.controller->master_seen(ip(k_n2));
+  rig.controller->master_seen(ip(k_n2), kAdvertInterval);
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
   rig.run_for(20ms);
   rig.check();
@@ -170,7 +170,7 @@ TEST_CASE(
   n2.offset = us.offset + 1000;
   n2.last_write_offset = n2.offset;
   n2.replid = "n2-took-over";
-  rig.controller->master_seen(ip(k_n2));
+  rig.controller->master_seen(ip(k_n2), kAdvertInterval);
   rig.run_for(20ms);
   // Ours resumes, still a master, of a history that is stale now.
   us.reachable = true;
@@ -183,7 +183,7 @@ TEST_CASE(
   // Once it follows n2 and synced, it may take over again, by catching up. (n2 advertises
   // all along: a master not heard for 4 intervals is forgotten.)
   REQUIRE(rig.check_until([&] {
-    rig.controller->master_seen(ip(k_n2));
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
     return !rig.instance.is_blocked("redis sync");
   }));
   CHECK(us.role == RedisRole::replica);
@@ -208,7 +208,7 @@ TEST_CASE(
   rig.start();
   us.resync_behind = 200000;
   us.stream_per_look = 0;
-  rig.controller->master_seen(ip(k_n2));
+  rig.controller->master_seen(ip(k_n2), kAdvertInterval);
   REQUIRE(rig.check_until([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
   REQUIRE(rig.check_until([&] { return us.role == RedisRole::replica && us.link_up; }));
   // Synced, but far behind: not eligible, and status says how far.
@@ -253,7 +253,7 @@ TEST_CASE(
   us.resync_behind = 90000;
   us.stream_per_look = 0;
   rig.run_for(kFollowRetry);  // the link was down a while
-  rig.controller->master_seen(ip(k_n2));
+  rig.controller->master_seen(ip(k_n2), kAdvertInterval);
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
   rig.run_for(5ms);
   CHECK(rig.instance.is_blocked("redis sync"));  // no check has run since
@@ -275,7 +275,7 @@ TEST_CASE("role controller: a backup's Redis left paused is unpaused once it fol
   rig.group->add(k_n2, RedisRole::master, 5000, 100);
   us.paused = true;
   rig.start();
-  rig.controller->master_seen(ip(k_n2));
+  rig.controller->master_seen(ip(k_n2), kAdvertInterval);
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT UNPAUSE"); }));
   CHECK(rig.group->position("10.0.0.1 REPLICAOF 10.0.0.2 6379") <
         rig.group->position("10.0.0.1 CLIENT UNPAUSE"));
@@ -289,7 +289,7 @@ TEST_CASE("role controller: a backup whose master's Redis does not answer stays 
   rig.group->add(k_us, RedisRole::master, 0, 0);
   auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
   rig.start();
-  rig.controller->master_seen(ip(k_n2));
+  rig.controller->master_seen(ip(k_n2), kAdvertInterval);
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
   n2.reachable = false;
   REQUIRE(rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }));
@@ -302,7 +302,7 @@ TEST_CASE("role controller: a replica with replica-priority 0 follows, and is ne
   us.replica_priority = 0;
   auto& n2 = rig.group->add(k_n2, RedisRole::master, 5000, 100);
   rig.start();
-  rig.controller->master_seen(ip(k_n2));
+  rig.controller->master_seen(ip(k_n2), kAdvertInterval);
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
   rig.check_until([&] { return !rig.instance.is_blocked("redis sync"); }, 100ms);
   CHECK(us.role == RedisRole::replica);
@@ -332,7 +332,7 @@ TEST_CASE("role controller: a replica whose link stays down shows the master's o
   n2.denies = "DENIED Redis is running in protected mode because protected mode is enabled\r\n" +
               std::string(500, 'x');
   rig.start();
-  rig.controller->master_seen(ip(k_n2));
+  rig.controller->master_seen(ip(k_n2), kAdvertInterval);
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
   const auto& why = rig.instance.details["redis sync"];
   REQUIRE(rig.check_until([&] { return why.find("DENIED") != std::string::npos; }));
@@ -422,7 +422,7 @@ TEST_CASE("role controller: our Redis never follows a Redis that replicates from
   SECTION("n2 advertises on, caught up with ours: its Redis is handed back, then ours follows") {
     // n2 serves from a replica of ours (every write refused) and we do not serve.
     REQUIRE(rig.check_until([&] {
-      rig.controller->master_seen(ip(k_n2));
+      rig.controller->master_seen(ip(k_n2), kAdvertInterval);
       return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379");
     }));
     const auto& j = *rig.group;
@@ -433,7 +433,7 @@ TEST_CASE("role controller: our Redis never follows a Redis that replicates from
   SECTION("n2 advertises on but lacks writes of ours: never followed, nothing handed back") {
     n2.link_up = false;             // its sync from ours has not completed
     for (int i = 0; i < 16; ++i) {  // 800 ms: past kFollowRetry since the first ask
-      rig.controller->master_seen(ip(k_n2));
+      rig.controller->master_seen(ip(k_n2), kAdvertInterval);
       rig.check();
       rig.run_for(50ms);
     }
@@ -442,14 +442,14 @@ TEST_CASE("role controller: our Redis never follows a Redis that replicates from
     CHECK(rig.group->local_node().role == RedisRole::master);
     n2.role = RedisRole::master;  // n2 took over: its Redis is master now, and ours follows it
     REQUIRE(rig.check_until([&] {
-      rig.controller->master_seen(ip(k_n2));
+      rig.controller->master_seen(ip(k_n2), kAdvertInterval);
       return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379");
     }));
   }
   SECTION("heard once, then silent: ours is master with nobody heard, and n2 holds nothing newer") {
     // A successor whose Redis was handed over while it sat in Fault heard the old master last;
     // waiting for a sync from it (it had stopped) left nobody with the VIP.
-    rig.controller->master_seen(ip(k_n2));
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
     rig.check();
     rig.run_for(5ms);
     CHECK(rig.instance.is_blocked("redis sync"));  // another master took over, it seemed
@@ -667,7 +667,7 @@ TEST_CASE(
 
   SECTION("a backup hears it as master: not followed") {
     for (int i = 0; i < 3; ++i) {
-      rig.controller->master_seen(ip(k_forger));
+      rig.controller->master_seen(ip(k_forger), kAdvertInterval);
       rig.check();
       rig.run_for(5ms);
     }
@@ -675,7 +675,7 @@ TEST_CASE(
     CHECK(rig.controller->view().non_peer_adverts == 3);
     CHECK(rig.controller->view().last_non_peer == k_forger);
     // A peer is followed as before.
-    rig.controller->master_seen(ip(k_n2));
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
     REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
   }
   SECTION("the master is preempted by it: our Redis keeps its role, only clients are dropped") {
@@ -707,7 +707,7 @@ TEST_CASE(
       "ERR unknown command 'REPLICAOF', with args beginning with: '10.0.0.2' '6379' ";
   rig.group->add(k_n2, RedisRole::master, 500, 5);
   rig.start();
-  rig.controller->master_seen(ip(k_n2));
+  rig.controller->master_seen(ip(k_n2), kAdvertInterval);
   REQUIRE(rig.check_until([&] {
     return rig.instance.details["redis sync"].find(
                "REPLICAOF 10.0.0.2:6379: ERR unknown command 'REPLICAOF'") != std::string::npos;
@@ -717,7 +717,7 @@ TEST_CASE(
   // Redis is fixed: the next attempt follows, and the reason moves on.
   us.refuses_replicaof.clear();
   REQUIRE(rig.check_until([&] {
-    rig.controller->master_seen(ip(k_n2));
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
     return !rig.instance.is_blocked("redis sync");
   }));
 }
@@ -729,7 +729,7 @@ TEST_CASE("role controller: a backup follows the VRRP master, once per master") 
   rig.group->add(k_n3, RedisRole::master, 900, 9);
   rig.start();
   for (int i = 0; i < 5; ++i) {
-    rig.controller->master_seen(ip(k_n2));
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
     rig.check();
     rig.run_for(5ms);
   }
@@ -737,7 +737,7 @@ TEST_CASE("role controller: a backup follows the VRRP master, once per master") 
   // Synced from that master: promotable.
   CHECK_FALSE(rig.instance.is_blocked("redis sync"));
   // The master changed: re-pointed.
-  rig.controller->master_seen(ip(k_n3));
+  rig.controller->master_seen(ip(k_n3), kAdvertInterval);
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.3 6379"); }));
 }
 

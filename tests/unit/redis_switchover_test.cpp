@@ -53,7 +53,7 @@ struct SwitchRig {
     group->add(k_n2, RedisRole::master, 7000, 70);
     start();
     group->replicate(k_us, k_n2);
-    controller->master_seen(ip(k_n2));
+    controller->master_seen(ip(k_n2), kAdvertInterval);
     REQUIRE(run([&] {
       check();
       return !instance.is_blocked("redis sync");

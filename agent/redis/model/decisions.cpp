@@ -132,6 +132,11 @@ bool serving_from_a_replica(bool serving, const ReplicationInfo& ours, bool othe
   return serving && ours.role == RedisRole::replica && !other_master_heard && !reconciling;
 }
 
+std::chrono::milliseconds heard_interval(std::chrono::milliseconds theirs,
+                                         std::chrono::milliseconds ours) {
+  return std::clamp(theirs, ours, kMaxHeardIntervalFactor * ours);
+}
+
 bool master_still_heard(std::chrono::milliseconds since_heard,
                         std::chrono::milliseconds advert_interval) {
   return since_heard < kSilentAdverts * advert_interval;

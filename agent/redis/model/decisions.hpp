@@ -134,7 +134,13 @@ FollowGuard judge_follow_guard(const std::optional<ReplicationInfo>& theirs,
 // state we were in when it went: in Fault a release is not even followed, and with the guard
 // above a successor whose Redis was handed over while it sat in Fault (redis_handover_then_stop)
 // waited for a sync from a master that had stopped.
+// The interval counted is the master's own when it advertises less often than we do (VRRPv3
+// lets it), at most kMaxHeardIntervalFactor times ours: an advert's interval is the sender's
+// word, and a forged 40 s one must not keep a dead master heard for minutes.
 inline constexpr int kSilentAdverts = 4;
+inline constexpr int kMaxHeardIntervalFactor = 10;
+std::chrono::milliseconds heard_interval(std::chrono::milliseconds theirs,
+                                         std::chrono::milliseconds ours);
 bool master_still_heard(std::chrono::milliseconds since_heard,
                         std::chrono::milliseconds advert_interval);
 

@@ -14,18 +14,23 @@
 
 namespace redvip::agent {
 
-void RedisRoleController::master_seen(const vrrp::IpAddress& master) {
+void RedisRoleController::master_seen(const vrrp::IpAddress& master,
+                                      vrrp::Centiseconds advert_interval) {
   if (!configured_peer(master, "replicating from")) return;
-  heard(master);
+  heard(master, std::chrono::duration_cast<Ms>(advert_interval));
   if (std::find(peers_heard_.begin(), peers_heard_.end(), master) == peers_heard_.end()) {
     peers_heard_.push_back(master);
   }
   follow(master);
 }
 
-void RedisRoleController::heard(const vrrp::IpAddress& master) {
+// A VRRPv3 master may advertise less often than we do: it counts (decisions.hpp:
+// heard_interval).
+void RedisRoleController::heard(const vrrp::IpAddress& master, Ms advert_interval) {
   master_heard_ = master;
   master_heard_at_ = Clock::now();
+  master_heard_interval_ =
+      heard_interval(advert_interval, std::chrono::duration_cast<Ms>(settings_.advert_interval));
 }
 
 // decisions.hpp: master_still_heard. Not while a split brain is reconciled: the master heard
@@ -33,7 +38,7 @@ void RedisRoleController::heard(const vrrp::IpAddress& master) {
 void RedisRoleController::forget_silent_master() {
   if (!master_heard_ || split_hold_) return;
   const auto silent = std::chrono::duration_cast<Ms>(Clock::now() - master_heard_at_);
-  if (master_still_heard(silent, std::chrono::duration_cast<Ms>(settings_.advert_interval))) return;
+  if (master_still_heard(silent, master_heard_interval_)) return;
   log(Level::info, settings_.name, "{} not heard for {} ms: no longer taken for the master",
       master_heard_->to_string(), silent.count());
   master_heard_.reset();
@@ -154,7 +159,7 @@ void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announce
   replica_while_serving_ = 0;
   master_heard_.reset();
   if (new_master) {
-    heard(*new_master);
+    heard(*new_master, std::chrono::duration_cast<Ms>(settings_.advert_interval));
     following_.reset();
   }
   spawn(leaving_master(new_master));

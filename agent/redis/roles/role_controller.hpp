@@ -92,7 +92,7 @@ class RedisRoleController : public RoleHooks {
   void promote(const std::optional<vrrp::IpAddress>& live_master, bool released,
                std::function<void(bool ok, const std::string& why)> done) override;
   void demoted(const std::optional<vrrp::IpAddress>& new_master) override;
-  void master_seen(const vrrp::IpAddress& master) override;
+  void master_seen(const vrrp::IpAddress& master, vrrp::Centiseconds advert_interval) override;
   void master_released(const vrrp::IpAddress& old_master,
                        std::function<void()> handed_to_us) override;
   void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority,
@@ -188,7 +188,7 @@ class RedisRoleController : public RoleHooks {
   Awaitable<void> make_replica_of_us(std::shared_ptr<RedisOperations> old);
   Awaitable<void> unpause_abandoned(std::shared_ptr<RedisOperations> old);
   // following.cpp
-  void heard(const vrrp::IpAddress& master);
+  void heard(const vrrp::IpAddress& master, Ms advert_interval);
   void forget_silent_master();
   void follow(const vrrp::IpAddress& master);
   Awaitable<bool> loop_guard(vrrp::IpAddress master);
@@ -259,6 +259,7 @@ class RedisRoleController : public RoleHooks {
   // silent, decisions.hpp: master_still_heard).
   std::optional<vrrp::IpAddress> master_heard_;
   Clock::time_point master_heard_at_{};
+  Ms master_heard_interval_{};  // the longer of its advert interval and ours
   // The master whose Redis we found replicating from ours, and when (loop_guard).
   std::optional<std::pair<vrrp::IpAddress, Clock::time_point>> loop_found_;
   // A promotion is under way: a check that finds our Redis master may be seeing its
