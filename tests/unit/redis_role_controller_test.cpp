@@ -440,6 +440,9 @@ TEST_CASE("role controller: our Redis never follows a Redis that replicates from
     CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
     CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
     CHECK(rig.group->local_node().role == RedisRole::master);
+    // Status says why ours follows nobody.
+    CHECK(rig.instance.details["redis sync"].find("its redis replicates from ours") !=
+          std::string::npos);
     n2.role = RedisRole::master;  // n2 took over: its Redis is master now, and ours follows it
     REQUIRE(rig.check_until([&] {
       rig.controller->master_seen(ip(k_n2), kAdvertInterval);

@@ -96,6 +96,16 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
     log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
 }
 
+// The guard's wait: logged (rate-limited), and status says why, not "must sync from it first".
+void RedisRoleController::refuse_loop(const std::string& host) {
+  const auto why = fmt::format(
+      "not following {}: its redis replicates from ours (both would be replicas); asked again "
+      "in {} ms",
+      host, kFollowRetry.count());
+  redis_error_log_.log(Level::info, settings_.name, "loop " + host, "{}", why);
+  if (!gate_.open) set_gate(PromotionGate{false, gate_.history, why}, false);
+}
+
 // decisions.hpp: judge_follow_guard. True: point ours at `master` now.
 Awaitable<bool> RedisRoleController::loop_guard(vrrp::IpAddress master) {
   const auto* self = instance_.source_address();
@@ -123,17 +133,11 @@ Awaitable<bool> RedisRoleController::loop_guard(vrrp::IpAddress master) {
     if (unwanted()) co_return false;
     if (read.ok()) ours = read.info;
   }
-  switch (judge_follow_guard(theirs, our_host, redis_.peer_port, ours, advertised)) {
-    case FollowGuard::follow:
-      co_return true;
-    case FollowGuard::wait:
-      redis_error_log_.log(Level::info, settings_.name, "loop " + host,
-                           "not following {}: its redis replicates from ours (both would be "
-                           "replicas); asked again in {} ms",
-                           host, kFollowRetry.count());
-      co_return false;
-    case FollowGuard::hand_back:
-      break;
+  const auto verdict = judge_follow_guard(theirs, our_host, redis_.peer_port, ours, advertised);
+  if (verdict == FollowGuard::follow) co_return true;
+  if (verdict == FollowGuard::wait) {
+    refuse_loop(host);
+    co_return false;
   }
   const auto promoted = co_await theirs_ops->promote(kRoleChangeTimeout);
   if (!promoted.ok()) {

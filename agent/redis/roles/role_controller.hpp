@@ -192,6 +192,7 @@ class RedisRoleController : public RoleHooks {
   void forget_silent_master();
   void follow(const vrrp::IpAddress& master);
   Awaitable<bool> loop_guard(vrrp::IpAddress master);
+  void refuse_loop(const std::string& host);
   Awaitable<void> reclaim_master(std::string host, int port);
   std::string with_link_down_cause(const std::string& reason);
   Awaitable<void> ask_why_link_down(vrrp::IpAddress master);
