@@ -11,6 +11,8 @@ namespace redvip::vrrp {
 
 // The wire carries intervals in centiseconds (v3) or whole seconds (v2); we hold centiseconds.
 using Centiseconds = std::chrono::duration<std::int64_t, std::centi>;
+// The skew and master-down times (timers.hpp): finer than the wire's centiseconds.
+using Microseconds = std::chrono::microseconds;
 
 enum class Version : std::uint8_t { v2 = 2, v3 = 3 };
 enum class AuthType : std::uint8_t { none = 0, simple_text = 1, ip_ah = 2 };

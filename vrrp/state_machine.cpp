@@ -396,7 +396,7 @@ void StateMachine::on(const PriorityChanged& change, TimePoint, Actions& out) {
   if (owner()) return;
   const auto wanted = std::clamp<std::uint8_t>(change.priority, 1, kHighestNonOwner);
   if (wanted == priority_) return;
-  const Centiseconds old_skew = skew();
+  const Microseconds old_skew = skew();
   priority_ = wanted;
   const auto deadline = timer_deadline(TimerKind::master_down);
   if (state_ == State::backup && deadline) {
@@ -488,11 +488,11 @@ void StateMachine::cancel_all(Actions& out) {
   cancel(TimerKind::promotion_retry, out);
 }
 
-Centiseconds StateMachine::skew() const {
+Microseconds StateMachine::skew() const {
   return skew_time(config_.version, priority_, master_adver_interval_);
 }
 
-Centiseconds StateMachine::master_down() const {
+Microseconds StateMachine::master_down() const {
   return master_down_interval(config_.version, priority_, master_adver_interval_);
 }
 

@@ -245,8 +245,8 @@ class StateMachine {
   void cancel(TimerKind timer, Actions& out);
   void cancel_all(Actions& out);
   bool owner() const { return config_.priority == kPriorityOwner; }
-  Centiseconds skew() const;
-  Centiseconds master_down() const;
+  Microseconds skew() const;
+  Microseconds master_down() const;
 
   InstanceConfig config_;
   State state_ = State::initialize;

@@ -22,15 +22,16 @@ bool advert_interval_valid(Version version, Centiseconds interval) {
   return version != Version::v2 || interval.count() % kOneSecond.count() == 0;
 }
 
-Centiseconds skew_time(Version version, std::uint8_t priority, Centiseconds master_adver_interval) {
+Microseconds skew_time(Version version, std::uint8_t priority, Centiseconds master_adver_interval) {
   const std::int64_t weight = 256 - static_cast<std::int64_t>(priority);
-  const Centiseconds base = version == Version::v2 ? kOneSecond : master_adver_interval;
-  return Centiseconds{weight * base.count() / 256};
+  const Microseconds base = version == Version::v2 ? kOneSecond : master_adver_interval;
+  return Microseconds{weight * base.count() / 256};
 }
 
-Centiseconds master_down_interval(Version version, std::uint8_t priority,
+Microseconds master_down_interval(Version version, std::uint8_t priority,
                                   Centiseconds master_adver_interval) {
-  return 3 * master_adver_interval + skew_time(version, priority, master_adver_interval);
+  return Microseconds{3 * master_adver_interval} +
+         skew_time(version, priority, master_adver_interval);
 }
 
 }  // namespace redvip::vrrp

@@ -1,12 +1,13 @@
 #pragma once
-// RFC timer arithmetic, in centiseconds as the wire carries it.
+// RFC timer arithmetic. Intervals are centiseconds, as the wire carries them; the skew and
+// the master-down interval are microseconds, as keepalived keeps them.
 //
-// Rounding: every division truncates towards zero to whole centiseconds, as the RFC 5798
-// formula does in integer arithmetic (and as FRRouting's vrrp_recalculate_timers does).
-// Example: v2 priority 100 gives (256-100)/256 s = 60.9375 cs -> 60 cs; v3 priority 255 with
-// a 100 cs interval gives 100/256 cs -> 0 cs. keepalived keeps microseconds instead; the
-// difference is below one centisecond. Truncation keeps skew_time monotonic: a higher
-// priority never gets a longer skew than a lower one, so it never times out later.
+// Why not whole centiseconds (the RFC 5798 formula in integer arithmetic): at a 1 cs interval
+// the skew of every priority below 231 truncates to 0, so master-down is 30 ms instead of
+// 36.1 ms at priority 100 (a master 31 ms late was taken over from), and at 10 cs priorities
+// 90 and 80 both get 6 cs, so two backups of a three-node group time out in the same
+// millisecond instead of the higher one 3.9 ms first. Truncating to whole microseconds keeps
+// skew_time monotonic: a higher priority never gets a longer skew than a lower one.
 #include <cstdint>
 
 #include "vrrp/advert.hpp"
@@ -20,12 +21,12 @@ Centiseconds max_advert_interval(Version version);
 bool advert_interval_valid(Version version, Centiseconds interval);
 
 // v2 (RFC 3768): (256 - priority) / 256 seconds; the interval does not enter.
-// v3 (RFC 5798): ((256 - priority) * master_adver_interval) / 256 centiseconds.
-Centiseconds skew_time(Version version, std::uint8_t priority, Centiseconds master_adver_interval);
+// v3 (RFC 5798): ((256 - priority) * master_adver_interval) / 256.
+Microseconds skew_time(Version version, std::uint8_t priority, Centiseconds master_adver_interval);
 
 // 3 * interval + skew. v3 passes the interval learned from the master's adverts; v2 its own
 // configured interval (a v2 advert with another interval is discarded, RFC 3768 7.1).
-Centiseconds master_down_interval(Version version, std::uint8_t priority,
+Microseconds master_down_interval(Version version, std::uint8_t priority,
                                   Centiseconds master_adver_interval);
 
 }  // namespace redvip::vrrp

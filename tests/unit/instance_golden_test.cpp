@@ -71,12 +71,12 @@ TEST_CASE("golden: preempting a lower master that still advertises", "[instance]
   CHECK(h.take() == Lines{
                         "0 state BACKUP",
                         "50 redis follows 10.0.0.4",
-                        // its adverts are ignored: master-down (340 ms) runs out from startup
-                        "340 redis promote live=10.0.0.4",
-                        "340 vip+ 10.0.0.100/24 eth0",
-                        "340 announce 10.0.0.100",
-                        "340 advert prio=150",
-                        "340 state MASTER",
+                        // its adverts are ignored: master-down (341.4 ms) runs out from startup
+                        "341 redis promote live=10.0.0.4",
+                        "341 vip+ 10.0.0.100/24 eth0",
+                        "341 announce 10.0.0.100",
+                        "341 advert prio=150",
+                        "341 state MASTER",
                     });
   CHECK(h.instance->status().counters.dropped[static_cast<std::size_t>(
             redvip::vrrp::DropReason::lower_priority_ignored_in_backup)] == 3);
@@ -106,11 +106,11 @@ TEST_CASE("golden: a failed promotion holds the node in Fault, then it tries aga
   h.at(1800);
   CHECK(h.take() == Lines{
                         "1360 state BACKUP",  // one second later, as when eligible again
-                        "1720 redis promote live=none",
-                        "1720 vip+ 10.0.0.100/24 eth0",
-                        "1720 announce 10.0.0.100",
-                        "1720 advert prio=100",
-                        "1720 state MASTER",
+                        "1721 redis promote live=none",
+                        "1721 vip+ 10.0.0.100/24 eth0",
+                        "1721 announce 10.0.0.100",
+                        "1721 advert prio=100",
+                        "1721 state MASTER",
                     });
   CHECK(h.instance->status().not_eligible_because.empty());
 }
@@ -211,13 +211,13 @@ TEST_CASE("golden: v2 adverts carry the password; wrong ones are counted, not ob
   CHECK(h.take() == Lines{
                         "0 state BACKUP",
                         "100 redis follows 10.0.0.6",
-                        // master-down 3 s + skew 600 ms (60.9 cs, truncated) after the good advert
-                        "3700 redis promote live=none",
-                        "3700 vip+ 10.0.0.100/24 eth0",
-                        "3700 announce 10.0.0.100",
-                        "3700 advert prio=100",
-                        "3700 state MASTER",
-                        "4700 advert prio=100",
+                        // master-down 3 s + skew 609.375 ms after the good advert
+                        "3709 redis promote live=none",
+                        "3709 vip+ 10.0.0.100/24 eth0",
+                        "3709 announce 10.0.0.100",
+                        "3709 advert prio=100",
+                        "3709 state MASTER",
+                        "4709 advert prio=100",
                     });
   REQUIRE_FALSE(h.adverts().sent.empty());
   CHECK(h.adverts().sent.back().auth_type == redvip::vrrp::AuthType::simple_text);
@@ -249,7 +249,7 @@ TEST_CASE("golden: master-down reads the adverts waiting in a batch before it ta
   h.at(405);
   h.queue_advert_from(kHigher, 200);  // in time, but still in the kernel at 410 ms
   h.at(800);
-  // The queued advert (arrived at 405 ms) re-armed master-down to 765 ms: no takeover at 410.
-  CHECK(h.take() == Lines{"0 state BACKUP", "765 vip+ 10.0.0.100/24 eth0",
-                          "765 announce 10.0.0.100", "765 advert prio=100", "765 state MASTER"});
+  // The queued advert (arrived at 405 ms) re-armed master-down to 765.9 ms: no takeover at 410.
+  CHECK(h.take() == Lines{"0 state BACKUP", "766 vip+ 10.0.0.100/24 eth0",
+                          "766 announce 10.0.0.100", "766 advert prio=100", "766 state MASTER"});
 }

@@ -13,7 +13,7 @@ TEST_CASE("split brain: the keeper answers and announces at once, counted once",
   QuietLogs quiet;
   InstanceHarness h(golden_settings(), true);
   h.start();
-  h.at(360);
+  h.at(361);  // master-down 360.9 ms: master
   h.take();
   h.at(400);
   h.advert_from(kLower, 90);
@@ -34,7 +34,7 @@ TEST_CASE("split brain: the yielder removes the VIPs, then sends its last advert
   QuietLogs quiet;
   InstanceHarness h(golden_settings(), true);
   h.start();
-  h.at(360);
+  h.at(361);  // master-down 360.9 ms: master
   h.take();
   h.at(5000);
   h.take();

@@ -1,9 +1,12 @@
 #pragma once
 // Scenario tables for the VRRP state machine: rows of (time, event) -> expected actions and
-// state, fed to one StateMachine against a fake clock. Times are centiseconds after t0.
+// state, fed to one StateMachine against a fake clock. Times are centiseconds after t0, with
+// fractions where a skew is not whole centiseconds (priority 100: 60.9375 cs).
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cmath>
+#include <iomanip>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -14,12 +17,14 @@
 namespace redvip::vrrp::test {
 
 inline const TimePoint t0 = TimePoint{} + std::chrono::hours(1000);
-inline TimePoint at(std::int64_t centiseconds) { return t0 + Centiseconds{centiseconds}; }
+inline TimePoint at(double centiseconds) {
+  return t0 + Microseconds{std::llround(centiseconds * 10'000)};
+}
 
 // Short names for table rows.
 inline Action send(std::uint8_t priority) { return SendAdvert{priority}; }
 inline Action last_advert(std::uint8_t priority) { return SendAdvert{priority, true}; }
-inline Action arm(TimerKind timer, std::int64_t centiseconds) {
+inline Action arm(TimerKind timer, double centiseconds) {
   return ArmTimer{timer, at(centiseconds)};
 }
 inline Action cancel(TimerKind timer) { return CancelTimer{timer}; }
@@ -84,8 +89,9 @@ inline std::string describe(const Action& action) {
         if constexpr (std::is_same_v<A, SendAdvert>) {
           text << "SendAdvert(" << int{a.priority} << (a.yielding ? ", yielding" : "") << ")";
         } else if constexpr (std::is_same_v<A, ArmTimer>) {
-          text << "ArmTimer(" << to_string(a.timer) << ", t0+"
-               << std::chrono::duration_cast<Centiseconds>(a.deadline - t0).count() << "cs)";
+          text << "ArmTimer(" << to_string(a.timer) << ", t0+" << std::setprecision(10)
+               << std::chrono::duration_cast<Microseconds>(a.deadline - t0).count() / 10'000.0
+               << "cs)";
         } else if constexpr (std::is_same_v<A, CancelTimer>) {
           text << "CancelTimer(" << to_string(a.timer) << ")";
         } else if constexpr (std::is_same_v<A, TakeVips>) {

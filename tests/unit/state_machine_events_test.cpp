@@ -10,10 +10,10 @@ TEST_CASE("Fault from backup cancels its timers; leaving Fault forgets the learn
           "[state_machine][eligibility]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {100,
               advert(kHigherAddress, 200, 50),
-              {arm(kMasterDown, 280), follows(kHigherAddress)},
+              {arm(kMasterDown, 280.4687), follows(kHigherAddress)},
               B},
              {150,
               eligibility(false, "link down"),
@@ -22,8 +22,8 @@ TEST_CASE("Fault from backup cancels its timers; leaving Fault forgets the learn
              {280, fired(kMasterDown), {}, F},
              // A second cause while already in Fault: no action, only the reason.
              {290, eligibility(false, "redis down"), {}, F},
-             // Back with our own interval: 3 * 100 + 60.
-             {300, eligibility(true), {moved(F, B), arm(kMasterDown, 660)}, B},
+             // Back with our own interval: 3 * 100 + 60.9375.
+             {300, eligibility(true), {moved(F, B), arm(kMasterDown, 660.9375)}, B},
              {310, eligibility(true), {}, B},
          });
   CHECK(m.master_adver_interval() == Centiseconds{100});
@@ -60,20 +60,20 @@ TEST_CASE("A master keeps its role after lowering its priority until a better ad
           "[state_machine][priority]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360,
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             {361,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {400, priority_change(50), {}, M},
-             {460, fired(kAdvert), {send(50), arm(kAdvert, 560)}, M},
-             // 80 was lower than us before; now it is higher. 3*100 + 206*100/256 (80) = 380.
+             {461, fired(kAdvert), {send(50), arm(kAdvert, 561)}, M},
+             // 80 was lower than us before; now it is higher. 3*100 + 206*100/256 (80.47) = 380.47.
              {500,
               advert(kHigherAddress, 80),
               {moved(M, B, "higher priority advert (80 from 10.0.0.6, ours 50)"), cancel(kAdvert),
                ReleaseVips{}, last_advert(50),
-               SplitBrain{SplitBrain::Phase::we_yield, kHigherAddress, 80, Centiseconds{140}},
-               arm(kMasterDown, 880), follows(kHigherAddress)},
+               SplitBrain{SplitBrain::Phase::we_yield, kHigherAddress, 80, Centiseconds{139}},
+               arm(kMasterDown, 880.4687), follows(kHigherAddress)},
               B},
          });
   CHECK(m.effective_priority() == 50);
@@ -83,32 +83,35 @@ TEST_CASE("A backup's priority change moves its master-down deadline by the skew
           "[state_machine][priority]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             // Skew 60 -> 21 (5600/256): 360 - 60 + 21.
-             {100, priority_change(200), {arm(kMasterDown, 321)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             // Skew 60.9375 -> 21.875 (5600/256): 360.9375 - 60.9375 + 21.875.
+             {100, priority_change(200), {arm(kMasterDown, 321.875)}, B},
              {150, priority_change(200), {}, B},
-             // Back down to 1: skew 99 (25500/256): 321 - 21 + 99.
-             {200, priority_change(1), {arm(kMasterDown, 399)}, B},
+             // Back down to 1: skew 99.6093 (25500/256): 321.875 - 21.875 + 99.6093.
+             {200, priority_change(1), {arm(kMasterDown, 399.6093)}, B},
          });
 }
 
 TEST_CASE("A backup raised above a preempting master's priority takes over",
           "[state_machine][priority]") {
   StateMachine m(config(Version::v3, 100));
-  run(m,
-      {
-          {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-          {100, advert(kHigherAddress, 120), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
-          {150, priority_change(130), {arm(kMasterDown, 460 - 60 + 49)}, B},  // 12600/256
-          {200,
-           advert(kHigherAddress, 120),
-           {drop(DropReason::lower_priority_ignored_in_backup)},
-           B},
-          {449,
-           fired(kMasterDown),
-           {moved(B, M), TakeVips{}, Announce{}, send(130), arm(kAdvert, 549)},
-           M},
-      });
+  run(m, {
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             {100,
+              advert(kHigherAddress, 120),
+              {arm(kMasterDown, 460.9375), follows(kHigherAddress)},
+              B},
+             // Skew 60.9375 -> 49.2187 (12600/256).
+             {150, priority_change(130), {arm(kMasterDown, 449.2187)}, B},
+             {200,
+              advert(kHigherAddress, 120),
+              {drop(DropReason::lower_priority_ignored_in_backup)},
+              B},
+             {450,
+              fired(kMasterDown),
+              {moved(B, M), TakeVips{}, Announce{}, send(130), arm(kAdvert, 550)},
+              M},
+         });
 }
 
 TEST_CASE("Effective priority is clamped to 1..254 and the owner's never changes",
@@ -133,13 +136,13 @@ TEST_CASE("Adverts that cannot be used are dropped with a reason", "[state_machi
   StateMachine m(config(Version::v3, 100));
   run(m, {
              {0, advert(kHigherAddress, 200), {drop(DropReason::not_active)}, I},
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {100, advert(kUs, 200), {drop(DropReason::own_address)}, B},
              {110, advert(kHigherAddress, 200, 0), {drop(DropReason::interval_invalid)}, B},
              {120, advert(kHigherAddress, 200, 4096), {drop(DropReason::interval_invalid)}, B},
-             {360,
+             {361,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {400, advert(kUs, 200), {drop(DropReason::own_address)}, M},
              {410, advert(kHigherAddress, 200, 0), {drop(DropReason::interval_invalid)}, M},

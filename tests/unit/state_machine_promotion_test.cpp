@@ -10,15 +10,17 @@ using namespace redvip::vrrp::test;
 TEST_CASE("TakeVips names no live master after the master went silent",
           "[state_machine][promotion]") {
   StateMachine m(config(Version::v3, 100));
-  run(m,
-      {
-          {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-          {100, advert(kHigherAddress, 200), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
-          {460,
-           fired(kMasterDown),
-           {moved(B, M), take(std::nullopt), Announce{}, send(100), arm(kAdvert, 560)},
-           M},
-      });
+  run(m, {
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             {100,
+              advert(kHigherAddress, 200),
+              {arm(kMasterDown, 460.9375), follows(kHigherAddress)},
+              B},
+             {461,
+              fired(kMasterDown),
+              {moved(B, M), take(std::nullopt), Announce{}, send(100), arm(kAdvert, 561)},
+              M},
+         });
 }
 
 TEST_CASE("TakeVips names a master heard within two intervals, in any state",
@@ -50,31 +52,33 @@ TEST_CASE("TakeVips names a master heard within two intervals, in any state",
 TEST_CASE("A failed promotion holds the machine in Fault for promotion_retry, then it tries again",
           "[state_machine][promotion]") {
   StateMachine m(config(Version::v3, 100));
-  run(m,
-      {
-          {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-          {360,
-           fired(kMasterDown),
-           {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 460)},
-           M},
-          {370,
-           promotion_failed("redis down"),
-           {moved(M, F, "promotion failed: redis down"), cancel(kAdvert), send(0), ReleaseVips{},
-            arm(kPromotionRetry, 470)},
-           F},
-          // Eligibility coming and going changes nothing while the retry waits.
-          {380, eligibility(false, "redis unhealthy"), {}, F},
-          {390, eligibility(true), {}, F},
-          {400, advert(kHigherAddress, 200), {drop(DropReason::not_active)}, F},
-          {470, fired(kPromotionRetry), {moved(F, B, "eligible again"), arm(kMasterDown, 830)}, B},
-      });
+  run(m, {
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             {361,
+              fired(kMasterDown),
+              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 461)},
+              M},
+             {370,
+              promotion_failed("redis down"),
+              {moved(M, F, "promotion failed: redis down"), cancel(kAdvert), send(0), ReleaseVips{},
+               arm(kPromotionRetry, 470)},
+              F},
+             // Eligibility coming and going changes nothing while the retry waits.
+             {380, eligibility(false, "redis unhealthy"), {}, F},
+             {390, eligibility(true), {}, F},
+             {400, advert(kHigherAddress, 200), {drop(DropReason::not_active)}, F},
+             {470,
+              fired(kPromotionRetry),
+              {moved(F, B, "eligible again"), arm(kMasterDown, 830.9375)},
+              B},
+         });
   CHECK(m.promotion_failure().empty());
 }
 
 TEST_CASE("A promotion failure reported too late changes nothing", "[state_machine][promotion]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {100, promotion_failed("stale"), {}, B},
          });
 }
@@ -83,10 +87,10 @@ TEST_CASE("The retry keeps a node that is not eligible in Fault; shutdown cancel
           "[state_machine][promotion]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360,
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             {361,
               fired(kMasterDown),
-              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 460)},
+              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {370,
               promotion_failed(""),
@@ -94,15 +98,15 @@ TEST_CASE("The retry keeps a node that is not eligible in Fault; shutdown cancel
               F},
              {380, eligibility(false, "redis unhealthy"), {}, F},
              {470, fired(kPromotionRetry), {}, F},
-             {480, eligibility(true), {moved(F, B), arm(kMasterDown, 840)}, B},
+             {480, eligibility(true), {moved(F, B), arm(kMasterDown, 840.9375)}, B},
              {490, fired(kMasterDown), {}, B},
          });
   StateMachine s(config(Version::v3, 100));
   run(s, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360,
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             {361,
               fired(kMasterDown),
-              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 460)},
+              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {370,
               promotion_failed("x"),

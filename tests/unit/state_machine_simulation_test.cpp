@@ -137,7 +137,8 @@ class Lan {
       if (const auto* t = std::get_if<Transition>(&action)) {
         n.history.emplace_back(item.time, t->to);
       } else if (const auto* a = std::get_if<ArmTimer>(&action)) {
-        const auto when = std::chrono::duration_cast<Centiseconds>(a->deadline - t0).count();
+        // Whole centiseconds, rounded up: a skew has fractions, and a timer never fires early.
+        const auto when = std::chrono::ceil<Centiseconds>(a->deadline - t0).count();
         at(when, item.node, TimerFired{a->timer});
       } else if (const auto* s = std::get_if<SendAdvert>(&action)) {
         for (std::size_t other = 0; other < nodes_.size(); ++other) {
@@ -178,35 +179,36 @@ const IpAddress kC = IpAddress::v4(10, 0, 0, 3);
 TEST_CASE("Two nodes: the higher priority wins, fails over on crash and on release",
           "[state_machine][simulation]") {
   Lan lan(1);
-  auto& a = lan.add(config(Version::v3, 150), kA);  // master-down 341
-  auto& b = lan.add(config(Version::v3, 100), kB);  // master-down 360
+  // Timers fire at whole centiseconds here, rounded up.
+  auto& a = lan.add(config(Version::v3, 150), kA);  // master-down 341.41: 342
+  auto& b = lan.add(config(Version::v3, 100), kB);  // master-down 360.94: 361
   lan.at(0, 0, Startup{});
   lan.at(0, 1, Startup{});
   lan.run_until(1000);
-  CHECK(became_master_at(a, 0) == 341);
+  CHECK(became_master_at(a, 0) == 342);
   CHECK_FALSE(ever_master(b));
   CHECK(b.machine.master() == kA);
 
   SECTION("crash: B takes over 3 * interval + skew after A's last advert arrived") {
-    // A advertises at 341, 441, ..., 941; the last reaches B at 942. Crash: A sends nothing.
+    // A advertises at 342, 442, ..., 942; the last reaches B at 943. Crash: A sends nothing.
     a.running = false;
     lan.run_until(5000);
-    CHECK(became_master_at(b, 1000) == 942 + 360);
+    CHECK(became_master_at(b, 1000) == 943 + 361);
   }
   SECTION("shutdown: B takes over skew time after the priority-0 advert") {
     lan.at(1000, 0, Shutdown{});
     lan.run_until(5000);
-    CHECK(became_master_at(b, 1000) == 1001 + 60);
+    CHECK(became_master_at(b, 1000) == 1001 + 61);  // skew 60.94
     CHECK(a.machine.state() == State::initialize);
   }
   SECTION("A comes back and preempts; B steps down one latency later") {
     lan.at(1000, 0, Shutdown{});
     lan.at(2000, 0, Startup{});
     lan.run_until(5000);
-    CHECK(became_master_at(a, 2000) == 2341);  // B's lower adverts were ignored
+    CHECK(became_master_at(a, 2000) == 2342);  // B's lower adverts were ignored
     CHECK(a.machine.state() == State::master);
     CHECK(b.machine.state() == State::backup);
-    CHECK(b.history.back() == std::pair<std::int64_t, State>{2342, State::backup});
+    CHECK(b.history.back() == std::pair<std::int64_t, State>{2343, State::backup});
     CHECK(b.machine.master() == kA);
     CHECK_FALSE(a.machine.master());
   }
@@ -221,7 +223,7 @@ TEST_CASE("nopreempt: a returning higher priority waits as backup", "[state_mach
   lan.at(0, 1, Startup{});
   lan.at(1000, 0, Startup{});
   lan.run_until(10000);
-  CHECK(became_master_at(b, 0) == 360);
+  CHECK(became_master_at(b, 0) == 361);
   CHECK_FALSE(ever_master(a));
   CHECK(b.machine.state() == State::master);
 }
@@ -234,27 +236,27 @@ TEST_CASE("Equal priorities started together converge on the higher address",
   lan.at(0, 0, Startup{});
   lan.at(0, 1, Startup{});
   lan.run_until(3000);
-  // Both time out together at 360 and both become master; A hears B's equal-priority
-  // advert from a higher address and steps down one latency later.
-  CHECK(became_master_at(a, 0) == 360);
-  CHECK(became_master_at(b, 0) == 360);
+  // Both time out together at 361 (360.94 rounded up) and both become master; A hears B's
+  // equal-priority advert from a higher address and steps down one latency later.
+  CHECK(became_master_at(a, 0) == 361);
+  CHECK(became_master_at(b, 0) == 361);
   CHECK(a.machine.state() == State::backup);
   CHECK(b.machine.state() == State::master);
-  CHECK(a.history.back() == std::pair<std::int64_t, State>{361, State::backup});
+  CHECK(a.history.back() == std::pair<std::int64_t, State>{362, State::backup});
 }
 
 TEST_CASE("Three v3 nodes at 100 ms: the next priority takes over, the lowest never does",
           "[state_machine][simulation]") {
   Lan lan(1);
-  auto& a = lan.add(config(Version::v3, 200, 10), kA);  // master-down 30 + 2 = 32
-  auto& b = lan.add(config(Version::v3, 150, 10), kB);  // 30 + 4 = 34
-  auto& c = lan.add(config(Version::v3, 100, 10), kC);  // 30 + 6 = 36
+  auto& a = lan.add(config(Version::v3, 200, 10), kA);  // master-down 30 + 2.19: 33
+  auto& b = lan.add(config(Version::v3, 150, 10), kB);  // 30 + 4.14
+  auto& c = lan.add(config(Version::v3, 100, 10), kC);  // 30 + 6.09
   for (std::size_t i = 0; i < 3; ++i) lan.at(0, i, Startup{});
   lan.run_until(500);
-  CHECK(became_master_at(a, 0) == 32);
-  a.running = false;  // A's last advert at 492 reaches the others at 493
+  CHECK(became_master_at(a, 0) == 33);
+  a.running = false;  // A's last advert at 493 reaches the others at 494
   lan.run_until(2000);
-  CHECK(became_master_at(b, 500) == 493 + 34);
+  CHECK(became_master_at(b, 500) == 494 + 35);  // 528.14, rounded up
   CHECK_FALSE(ever_master(c));
 }
 

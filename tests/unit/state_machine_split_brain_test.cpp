@@ -45,10 +45,10 @@ TEST_CASE("Split brain, keeper: answers, announces once, reports when the other 
           "[state_machine][split_brain]") {
   StateMachine m(config(Version::v3, 150));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {341,
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
+             {342,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)},
+              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
               M},
              // The partition heals: a lower master advertises. Clients that followed its
              // gratuitous ARP must come back now: an advert and an announcement.
@@ -79,10 +79,10 @@ TEST_CASE("Split brain, keeper with lower_prio_no_advert: silent, but still anno
   c.lower_prio_no_advert = true;
   StateMachine m(c);
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {341,
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
+             {342,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)},
+              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
               M},
              {400, advert(kLowerAddress, 100), {split(kHeard, kLowerAddress, 100), Announce{}}, M},
              {420, advert(kLowerAddress, 100), {}, M},
@@ -93,15 +93,15 @@ TEST_CASE("Split brain, yielder: VIPs off, one last advert, reports how long it 
           "[state_machine][split_brain]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360,
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             {361,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {860,
               advert(kHigherAddress, 150),
               {moved(M, B), cancel(kAdvert), ReleaseVips{}, last_advert(100),
-               split(kWeYield, kHigherAddress, 150, 500), arm(kMasterDown, 1220),
+               split(kWeYield, kHigherAddress, 150, 499), arm(kMasterDown, 1220.9375),
                follows(kHigherAddress)},
               B},
          });
@@ -111,7 +111,7 @@ TEST_CASE("A preemption is no split brain for the node that preempts",
           "[state_machine][split_brain]") {
   StateMachine m(config(Version::v3, 150));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              {100,
               advert(kLowerAddress, 100),
               {drop(DropReason::lower_priority_ignored_in_backup), follows(kLowerAddress)},
@@ -120,9 +120,9 @@ TEST_CASE("A preemption is no split brain for the node that preempts",
               advert(kLowerAddress, 100),
               {drop(DropReason::lower_priority_ignored_in_backup)},
               B},
-             {341,
+             {342,
               fired(kMasterDown),
-              {moved(B, M), take(kLowerAddress), Announce{}, send(150), arm(kAdvert, 441)},
+              {moved(B, M), take(kLowerAddress), Announce{}, send(150), arm(kAdvert, 442)},
               M},
              // The master we took over from knowingly advertises until it hears us.
              {350, advert(kLowerAddress, 100), {send(150), arm(kAdvert, 450)}, M},
@@ -156,8 +156,8 @@ TEST_CASE("Split brain heal: the keeper announces whichever advert crosses first
   // Partitioned: both time out and become master.
   a.handle(Startup{}, at(0));
   b.handle(Startup{}, at(0));
-  a.handle(fired(kMasterDown), at(341));
-  b.handle(fired(kMasterDown), at(360));
+  a.handle(fired(kMasterDown), at(342));
+  b.handle(fired(kMasterDown), at(361));
   REQUIRE(a.state() == M);
   REQUIRE(b.state() == M);
 

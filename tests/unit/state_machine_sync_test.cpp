@@ -9,16 +9,16 @@
 using namespace redvip::vrrp;
 using namespace redvip::vrrp::test;
 
-// Priority 150, interval 100: skew 10600/256 = 41; master-down 341.
+// Priority 150, interval 100: skew 10600/256 = 41.4062; master-down 341.4062.
 
 TEST_CASE("A held backup only wants Master when master-down runs out; released, it takes over",
           "[state_machine][sync]") {
   StateMachine m(config(Version::v3, 150));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              {10, sync_hold(true), {}, B},
              // Master-down stays armed: each expiry while held says "still ready".
-             {341, fired(kMasterDown), {wants(true), arm(kMasterDown, 682)}, B},
+             {342, fired(kMasterDown), {wants(true), arm(kMasterDown, 683.4062)}, B},
              {350, sync_hold(true), {}, B},  // unchanged: nothing
              {400,
               sync_hold(false),
@@ -33,16 +33,16 @@ TEST_CASE("A held backup that hears a master it accepts no longer wants Master",
           "[state_machine][sync]") {
   StateMachine m(config(Version::v3, 150));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              {10, sync_hold(true), {}, B},
-             {341, fired(kMasterDown), {wants(true), arm(kMasterDown, 682)}, B},
+             {342, fired(kMasterDown), {wants(true), arm(kMasterDown, 683.4062)}, B},
              {350,
               advert(kHigherAddress, 200),
-              {arm(kMasterDown, 691), follows(kHigherAddress), wants(false)},
+              {arm(kMasterDown, 691.4062), follows(kHigherAddress), wants(false)},
               B},
              // The hold lifts, but the master is there: nothing to take over.
              {400, sync_hold(false), {}, B},
-             {450, advert(kHigherAddress, 200), {arm(kMasterDown, 791)}, B},
+             {450, advert(kHigherAddress, 200), {arm(kMasterDown, 791.4062)}, B},
          });
 }
 
@@ -50,13 +50,13 @@ TEST_CASE("A held master releases and waits in Backup; released, it preempts the
           "[state_machine][sync]") {
   StateMachine m(config(Version::v3, 150));
   m.handle(Startup{}, at(0));
-  m.handle(TimerFired{kMasterDown}, at(341));
+  m.handle(TimerFired{kMasterDown}, at(342));
   REQUIRE(m.state() == M);
   run(m, {
              {450,
               sync_hold(true, "sync group G: VI_2 follows a better master"),
               {moved(M, B, "sync group G: VI_2 follows a better master"), cancel(kAdvert), send(0),
-               ReleaseVips{}, arm(kMasterDown, 791)},
+               ReleaseVips{}, arm(kMasterDown, 791.4062)},
               B},
              // The other node takes over this VRID with a lower priority: we would preempt it,
              // but the group holds us, so master-down runs out and we only want Master.
@@ -64,7 +64,7 @@ TEST_CASE("A held master releases and waits in Backup; released, it preempts the
               advert(kLowerAddress, 100),
               {drop(DropReason::lower_priority_ignored_in_backup), follows(kLowerAddress)},
               B},
-             {791, fired(kMasterDown), {wants(true), arm(kMasterDown, 1132)}, B},
+             {792, fired(kMasterDown), {wants(true), arm(kMasterDown, 1133.4062)}, B},
              {800,
               advert(kLowerAddress, 100),
               {drop(DropReason::lower_priority_ignored_in_backup)},
@@ -79,28 +79,30 @@ TEST_CASE("A held master releases and waits in Backup; released, it preempts the
 
 TEST_CASE("A held backup handed the service over only wants Master", "[state_machine][sync]") {
   StateMachine m(config(Version::v3, 150));
-  run(m,
-      {
-          {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-          {100, advert(kHigherAddress, 200), {arm(kMasterDown, 441), follows(kHigherAddress)}, B},
-          {150, sync_hold(true), {}, B},
-          {200, advert(kHigherAddress, 0), {arm(kMasterDown, 241), follows_none()}, B},
-          {210, HandedOver{kHigherAddress}, {wants(true), arm(kMasterDown, 551)}, B},
-      });
+  run(m, {
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
+             {100,
+              advert(kHigherAddress, 200),
+              {arm(kMasterDown, 441.4062), follows(kHigherAddress)},
+              B},
+             {150, sync_hold(true), {}, B},
+             {200, advert(kHigherAddress, 0), {arm(kMasterDown, 241.4062), follows_none()}, B},
+             {210, HandedOver{kHigherAddress}, {wants(true), arm(kMasterDown, 551.4062)}, B},
+         });
 }
 
 TEST_CASE("Leaving Backup forgets wanting Master", "[state_machine][sync]") {
   StateMachine m(config(Version::v3, 150));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              {10, sync_hold(true), {}, B},
-             {341, fired(kMasterDown), {wants(true), arm(kMasterDown, 682)}, B},
+             {342, fired(kMasterDown), {wants(true), arm(kMasterDown, 683.4062)}, B},
              {350,
               eligibility(false, "link eth0 down"),
               {moved(B, F), wants(false), cancel(kMasterDown)},
               F},
              // Eligible again: a full master-down wait, held as before.
-             {400, eligibility(true), {moved(F, B), arm(kMasterDown, 741)}, B},
+             {400, eligibility(true), {moved(F, B), arm(kMasterDown, 741.4062)}, B},
          });
 }
 

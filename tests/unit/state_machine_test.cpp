@@ -12,16 +12,16 @@ TEST_CASE("Backup times out after 3 * interval + skew and becomes master in orde
           "[state_machine]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B, "startup"), arm(kMasterDown, 360)}, B},
+             {0, Startup{}, {moved(I, B, "startup"), arm(kMasterDown, 360.9375)}, B},
              // Early or foreign timer completions change nothing.
              {359, fired(kMasterDown), {}, B},
              {300, fired(kAdvert), {}, B},
-             {360,
+             {361,
               fired(kMasterDown),
               {moved(B, M, "master down timer expired"), TakeVips{}, Announce{}, send(100),
-               arm(kAdvert, 460)},
+               arm(kAdvert, 461)},
               M},
-             {460, fired(kAdvert), {send(100), arm(kAdvert, 560)}, M},
+             {461, fired(kAdvert), {send(100), arm(kAdvert, 561)}, M},
              // Timer firing late: the next advert is one interval after it actually fired.
              {575, fired(kAdvert), {send(100), arm(kAdvert, 675)}, M},
              // The master_down completion is stale once master.
@@ -46,37 +46,42 @@ TEST_CASE("The address owner goes straight to master at startup", "[state_machin
 
 TEST_CASE("Backup adverts reset master-down from the time of receipt", "[state_machine]") {
   StateMachine m(config(Version::v3, 100));
-  run(m,
-      {
-          {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-          {100, advert(kHigherAddress, 150), {arm(kMasterDown, 460), follows(kHigherAddress)}, B},
-          {190, advert(kHigherAddress, 150), {arm(kMasterDown, 550)}, B},
-          // The old deadline passes without firing: it was re-armed.
-          {460, fired(kMasterDown), {}, B},
-          // Equal priority from a lower address is accepted too (backup compares >=).
-          {500, advert(kLowerAddress, 100), {arm(kMasterDown, 860), follows(kLowerAddress)}, B},
-      });
+  run(m, {
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             {100,
+              advert(kHigherAddress, 150),
+              {arm(kMasterDown, 460.9375), follows(kHigherAddress)},
+              B},
+             {190, advert(kHigherAddress, 150), {arm(kMasterDown, 550.9375)}, B},
+             // The old deadline passes without firing: it was re-armed.
+             {460, fired(kMasterDown), {}, B},
+             // Equal priority from a lower address is accepted too (backup compares >=).
+             {500,
+              advert(kLowerAddress, 100),
+              {arm(kMasterDown, 860.9375), follows(kLowerAddress)},
+              B},
+         });
 }
 
 TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down", "[state_machine]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             // 3 * 50 + 7800/256 (30) = 180.
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             // 3 * 50 + 7800/256 (30.4687) = 180.4687.
              {100,
               advert(kHigherAddress, 150, 50),
-              {arm(kMasterDown, 280), follows(kHigherAddress)},
+              {arm(kMasterDown, 280.4687), follows(kHigherAddress)},
               B},
          });
   CHECK(m.master_adver_interval() == Centiseconds{50});
   run(m,
       {
-          // Priority 0: master-down = skew only, from the learned interval (30 cs).
-          {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180), follows_none()}, B},
-          {180,
+          // Priority 0: master-down = skew only, from the learned interval (30.4687 cs).
+          {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180.4687), follows_none()}, B},
+          {181,
            fired(kMasterDown),
            // Our own adverts keep our configured interval. The releasing master is alive.
-           {moved(B, M), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 280)},
+           {moved(B, M), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 281)},
            M},
       });
 }
@@ -84,16 +89,16 @@ TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down", "
 TEST_CASE("v2 drops an advert whose interval differs from ours (RFC 3768 7.1)", "[state_machine]") {
   StateMachine m(config(Version::v2, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {100, advert(kHigherAddress, 150, 200), {drop(DropReason::interval_mismatch)}, B},
              // v2 never learns: a matching advert uses our own interval.
              {150,
               advert(kHigherAddress, 150, 100),
-              {arm(kMasterDown, 510), follows(kHigherAddress)},
+              {arm(kMasterDown, 510.9375), follows(kHigherAddress)},
               B},
-             {510,
+             {511,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 610)},
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 611)},
               M},
              // Even a higher priority cannot depose us with the wrong interval.
              {520, advert(kHigherAddress, 200, 300), {drop(DropReason::interval_mismatch)}, M},
@@ -109,13 +114,16 @@ TEST_CASE("Backup hearing priority 0 takes over after skew time only", "[state_m
   // Priority 200, interval 100: skew 5600/256 = 21; master-down 321.
   run(m,
       {
-          {0, Startup{}, {moved(I, B), arm(kMasterDown, 321)}, B},
-          {100, advert(kHigherAddress, 100), {arm(kMasterDown, 421), follows(kHigherAddress)}, B},
-          {150, advert(kHigherAddress, 0), {arm(kMasterDown, 171), follows_none()}, B},
+          {0, Startup{}, {moved(I, B), arm(kMasterDown, 321.875)}, B},
+          {100,
+           advert(kHigherAddress, 100),
+           {arm(kMasterDown, 421.875), follows(kHigherAddress)},
+           B},
+          {150, advert(kHigherAddress, 0), {arm(kMasterDown, 171.875), follows_none()}, B},
           // The master that released is alive: its data must reach us first.
-          {171,
+          {172,
            fired(kMasterDown),
-           {moved(B, M), take_released(kHigherAddress), Announce{}, send(200), arm(kAdvert, 271)},
+           {moved(B, M), take_released(kHigherAddress), Announce{}, send(200), arm(kAdvert, 272)},
            M},
       });
 }
@@ -125,30 +133,30 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
   SECTION("higher priority, learning its interval") {
     StateMachine m(config(Version::v3, 100));
     run(m, {
-               {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-               {360,
+               {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+               {361,
                 fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
                 M},
-               // 3 * 200 + 156*200/256 (121) = 721 after receipt.
+               // 3 * 200 + 156*200/256 (121.875) = 721.875 after receipt.
                {400,
                 advert(kLowerAddress, 101, 200),
                 {moved(M, B, "higher priority advert (101 from 10.0.0.4, ours 100)"),
                  cancel(kAdvert), ReleaseVips{}, last_advert(100),
-                 SplitBrain{SplitBrain::Phase::we_yield, kLowerAddress, 101, Centiseconds{40}},
-                 arm(kMasterDown, 1121), follows(kLowerAddress)},
+                 SplitBrain{SplitBrain::Phase::we_yield, kLowerAddress, 101, Centiseconds{39}},
+                 arm(kMasterDown, 1121.875), follows(kLowerAddress)},
                 B},
-               {460, fired(kAdvert), {}, B},  // cancelled: stale
+               {461, fired(kAdvert), {}, B},  // cancelled: stale
            });
     CHECK(m.master_adver_interval() == Centiseconds{200});
   }
   SECTION("equal priority: the higher primary address wins") {
     StateMachine m(config(Version::v3, 100));
     run(m, {
-               {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-               {360,
+               {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+               {361,
                 fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
                 M},
                // Lower address, equal priority: we stay and answer at once (keepalived).
                {400,
@@ -159,8 +167,8 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                {410,
                 advert(kHigherAddress, 100),
                 {moved(M, B), cancel(kAdvert), ReleaseVips{}, last_advert(100),
-                 SplitBrain{SplitBrain::Phase::we_yield, kHigherAddress, 100, Centiseconds{50}},
-                 arm(kMasterDown, 770), follows(kHigherAddress)},
+                 SplitBrain{SplitBrain::Phase::we_yield, kHigherAddress, 100, Centiseconds{49}},
+                 arm(kMasterDown, 770.9375), follows(kHigherAddress)},
                 B},
            });
   }
@@ -171,10 +179,10 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
   auto c = config(Version::v3, 150);
   StateMachine m(c);
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-             {341,
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
+             {342,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)},
+              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
               M},
              // keepalived 2.2.7 (measured): an immediate advert so the lower one steps down
              // now, and the next one a full interval later.
@@ -190,10 +198,10 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
   c.lower_prio_no_advert = true;  // the RFC's behaviour: discard silently
   StateMachine strict(c);
   run(strict, {
-                  {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-                  {341,
+                  {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
+                  {342,
                    fired(kMasterDown),
-                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 441)},
+                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
                    M},
                   {400,
                    advert(kLowerAddress, 100),
@@ -206,10 +214,10 @@ TEST_CASE("Master hearing priority 0 sends an advert at once and restarts its ad
           "[state_machine]") {
   StateMachine m(config(Version::v3, 100));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-             {360,
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+             {361,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {420, advert(kHigherAddress, 0), {send(100), arm(kAdvert, 520)}, M},
              {460, fired(kAdvert), {}, M},  // the old schedule is gone
@@ -219,10 +227,10 @@ TEST_CASE("Master hearing priority 0 sends an advert at once and restarts its ad
 
 TEST_CASE("Preempting backup ignores a lower-priority master and takes over on time",
           "[state_machine]") {
-  // Priority 150, interval 100: skew 10600/256 = 41; master-down 341.
+  // Priority 150, interval 100: skew 10600/256 = 41.4062; master-down 341.4062.
   StateMachine m(config(Version::v3, 150));
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              // Until we take over, the lower master is still the one to replicate from.
              {100,
               advert(kHigherAddress, 100),
@@ -237,9 +245,9 @@ TEST_CASE("Preempting backup ignores a lower-priority master and takes over on t
               {drop(DropReason::lower_priority_ignored_in_backup)},
               B},
              // The master we preempt still advertises: it is handed to the promotion.
-             {341,
+             {342,
               fired(kMasterDown),
-              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 441)},
+              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 442)},
               M},
          });
   // A discarded advert teaches nothing.
@@ -250,17 +258,17 @@ TEST_CASE("nopreempt backup never takes over while a lower master advertises", "
   auto c = config(Version::v3, 150);
   c.preempt = false;
   StateMachine m(c);
-  std::vector<Step> steps = {{0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B}};
+  std::vector<Step> steps = {{0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B}};
   for (std::int64_t t = 100; t <= 2000; t += 100) {
-    std::vector<Action> expect = {arm(kMasterDown, t + 341)};
+    std::vector<Action> expect = {arm(kMasterDown, t + 341.4062)};
     if (t == 100) expect.push_back(follows(kHigherAddress));
     steps.push_back({t, advert(kHigherAddress, 1), expect, B});
     steps.push_back({t + 99, fired(kMasterDown), {}, B});
   }
   // The master goes quiet: take over 3 * interval + skew after its last advert.
-  steps.push_back({2341,
+  steps.push_back({2342,
                    fired(kMasterDown),
-                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 2441)},
+                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 2442)},
                    M});
   run(m, steps);
 }
@@ -271,14 +279,14 @@ TEST_CASE("preempt_delay: a lower master is tolerated for the delay, then preemp
   c.preempt_delay = Centiseconds{500};
   StateMachine m(c);
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              // First lower advert: accepted, and the delay starts.
              {100,
               advert(kHigherAddress, 100),
-              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)},
+              {arm(kMasterDown, 441.4062), arm(kPreemptDelay, 600), follows(kHigherAddress)},
               B},
-             {200, advert(kHigherAddress, 100), {arm(kMasterDown, 541)}, B},
-             {500, advert(kHigherAddress, 100), {arm(kMasterDown, 841)}, B},
+             {200, advert(kHigherAddress, 100), {arm(kMasterDown, 541.4062)}, B},
+             {500, advert(kHigherAddress, 100), {arm(kMasterDown, 841.4062)}, B},
              {600, fired(kPreemptDelay), {}, B},
              {700,
               advert(kHigherAddress, 100),
@@ -288,9 +296,9 @@ TEST_CASE("preempt_delay: a lower master is tolerated for the delay, then preemp
               advert(kHigherAddress, 100),
               {drop(DropReason::lower_priority_ignored_in_backup)},
               B},
-             {841,
+             {842,
               fired(kMasterDown),
-              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 941)},
+              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 942)},
               M},
          });
 }
@@ -300,23 +308,28 @@ TEST_CASE("preempt_delay stops when a master at least as good is heard, and rest
   auto c = config(Version::v3, 150);
   c.preempt_delay = Centiseconds{500};
   StateMachine m(c);
-  run(m,
-      {
-          {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
-          {100,
-           advert(kHigherAddress, 100),
-           {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)},
-           B},
-          {200, advert(kHigherAddress, 150), {arm(kMasterDown, 541), cancel(kPreemptDelay)}, B},
-          {600, fired(kPreemptDelay), {}, B},  // cancelled: stale
-          {700, advert(kHigherAddress, 100), {arm(kMasterDown, 1041), arm(kPreemptDelay, 1200)}, B},
-          // The deadline passed but its timer event is late: the delay is over anyway.
-          {1200,
-           advert(kHigherAddress, 100),
-           {cancel(kPreemptDelay), drop(DropReason::lower_priority_ignored_in_backup)},
-           B},
-          {1250, fired(kPreemptDelay), {}, B},
-      });
+  run(m, {
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
+             {100,
+              advert(kHigherAddress, 100),
+              {arm(kMasterDown, 441.4062), arm(kPreemptDelay, 600), follows(kHigherAddress)},
+              B},
+             {200,
+              advert(kHigherAddress, 150),
+              {arm(kMasterDown, 541.4062), cancel(kPreemptDelay)},
+              B},
+             {600, fired(kPreemptDelay), {}, B},  // cancelled: stale
+             {700,
+              advert(kHigherAddress, 100),
+              {arm(kMasterDown, 1041.4062), arm(kPreemptDelay, 1200)},
+              B},
+             // The deadline passed but its timer event is late: the delay is over anyway.
+             {1200,
+              advert(kHigherAddress, 100),
+              {cancel(kPreemptDelay), drop(DropReason::lower_priority_ignored_in_backup)},
+              B},
+             {1250, fired(kPreemptDelay), {}, B},
+         });
 }
 
 TEST_CASE("preempt_delay timer is cancelled when the backup becomes master", "[state_machine]") {
@@ -324,15 +337,15 @@ TEST_CASE("preempt_delay timer is cancelled when the backup becomes master", "[s
   c.preempt_delay = Centiseconds{500};
   StateMachine m(c);
   run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              {100,
               advert(kHigherAddress, 100),
-              {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)},
+              {arm(kMasterDown, 441.4062), arm(kPreemptDelay, 600), follows(kHigherAddress)},
               B},
              // The lower master dies before the delay ends.
-             {441,
+             {442,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 541),
+              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 542),
                cancel(kPreemptDelay)},
               M},
              {600, fired(kPreemptDelay), {}, M},
@@ -346,11 +359,11 @@ TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7,
   SECTION("nobody answers: master after the full 3 * interval + skew") {
     StateMachine m(c);
     run(m, {
-               {0, Startup{}, {moved(I, B, "startup"), arm(kMasterDown, 360)}, B},
+               {0, Startup{}, {moved(I, B, "startup"), arm(kMasterDown, 360.9375)}, B},
                {100, fired(kMasterDown), {}, B},
-               {360,
+               {361,
                 fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
+                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
                 M},
            });
   }
@@ -361,7 +374,7 @@ TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7,
     CHECK(m.config().preempt);
     CHECK(m.config().preempt_delay == Centiseconds{0});
     run(m, {
-               {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
+               {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
                {50,
                 advert(kHigherAddress, 50),
                 {drop(DropReason::lower_priority_ignored_in_backup), follows(kHigherAddress)},
@@ -398,10 +411,10 @@ TEST_CASE("Shutdown releases as master and stops timers in every state", "[state
     c.preempt_delay = Centiseconds{500};
     StateMachine m(c);
     run(m, {
-               {0, Startup{}, {moved(I, B), arm(kMasterDown, 341)}, B},
+               {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
                {100,
                 advert(kHigherAddress, 100),
-                {arm(kMasterDown, 441), arm(kPreemptDelay, 600), follows(kHigherAddress)},
+                {arm(kMasterDown, 441.4062), arm(kPreemptDelay, 600), follows(kHigherAddress)},
                 B},
                {200, Shutdown{}, {moved(B, I), cancel(kMasterDown), cancel(kPreemptDelay)}, I},
                {441, fired(kMasterDown), {}, I},
@@ -417,21 +430,22 @@ TEST_CASE("Not eligible puts the instance in Fault; eligible again returns to ba
           "[state_machine]") {
   SECTION("from master: release with a priority-0 advert") {
     StateMachine m(config(Version::v3, 100));
-    run(m, {
-               {0, Startup{}, {moved(I, B), arm(kMasterDown, 360)}, B},
-               {360,
-                fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 460)},
-                M},
-               {400,
-                eligibility(false, "redis down"),
-                {moved(M, F, "not eligible: redis down"), cancel(kAdvert), send(0), ReleaseVips{}},
-                F},
-               {460, fired(kAdvert), {}, F},
-               {470, advert(kHigherAddress, 100), {drop(DropReason::not_active)}, F},
-               {480, priority_change(120), {}, F},
-               // Priority 120 now: 300 + 13600/256 (53) = 353.
-               {500, eligibility(true), {moved(F, B, "eligible again"), arm(kMasterDown, 853)}, B},
-           });
+    run(m,
+        {
+            {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+            {361,
+             fired(kMasterDown),
+             {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+             M},
+            {400,
+             eligibility(false, "redis down"),
+             {moved(M, F, "not eligible: redis down"), cancel(kAdvert), send(0), ReleaseVips{}},
+             F},
+            {460, fired(kAdvert), {}, F},
+            {470, advert(kHigherAddress, 100), {drop(DropReason::not_active)}, F},
+            {480, priority_change(120), {}, F},
+            // Priority 120 now: 300 + 13600/256 (53.125) = 353.125.
+            {500, eligibility(true), {moved(F, B, "eligible again"), arm(kMasterDown, 853.125)}, B},
+        });
   }
 }
