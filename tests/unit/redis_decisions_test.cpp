@@ -348,6 +348,7 @@ TEST_CASE("decisions: after_catch_up takes a live master over only with its writ
     CatchUp outcome;
     OldMaster old;
     AfterCatchUp then;
+    bool heard_again = false;  // a silent master advertised again while we caught up
   };
   const Row rows[] = {
       {"caught up with a releasing master", caught_up, released, promote_then_demote_it},
@@ -365,10 +366,18 @@ TEST_CASE("decisions: after_catch_up takes a live master over only with its writ
        promote_then_demote_it},
       {"not close to a releasing master: nothing paused", not_close, released, refuse},
       {"not close to a preempted master: nothing paused", not_close, preempted, refuse},
+      // A cut shorter than our master-down plus the catch-up: the master was never gone.
+      {"a silent master back, caught up with", caught_up, silent, refuse_and_unpause, true},
+      {"a silent master back, too slow to catch up", timed_out, silent, refuse_and_unpause, true},
+      {"a silent master back, its redis a replica now", old_master_gone, silent,
+       refuse_and_unpause, true},
+      {"a silent master back, its redis unreachable", unreachable, silent, refuse, true},
+      {"a live master heard is no news", timed_out, preempted, refuse_and_unpause, true},
+      {"a releasing master heard is no news", caught_up, released, promote_then_demote_it, true},
   };
   for (const auto& r : rows) {
     INFO(r.what);
-    CHECK(after_catch_up(r.outcome, r.old) == r.then);
+    CHECK(after_catch_up(r.outcome, r.old, r.heard_again) == r.then);
   }
 }
 

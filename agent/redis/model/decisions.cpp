@@ -220,7 +220,12 @@ bool caught_up(const ReplicationInfo& ours, std::string_view master_host, long l
   return streaming_from(ours, master_host) && ours.slave_repl_offset >= their_offset;
 }
 
-AfterCatchUp after_catch_up(CatchUp outcome, OldMaster old) {
+AfterCatchUp after_catch_up(CatchUp outcome, OldMaster old, bool heard_again) {
+  if (old == OldMaster::silent && heard_again) {
+    return outcome == CatchUp::unreachable || outcome == CatchUp::not_close
+               ? AfterCatchUp::refuse
+               : AfterCatchUp::refuse_and_unpause;
+  }
   switch (outcome) {
     case CatchUp::caught_up:
       return AfterCatchUp::promote_then_demote_it;

@@ -275,7 +275,12 @@ enum class AfterCatchUp {
 // preempted master that does not answer refuses: it still advertises, so its Redis still takes
 // writes we cannot reach, and promoting would make two masters (a 60-minute soak: a link back
 // up, the ARP entry not yet resolved).
-AfterCatchUp after_catch_up(CatchUp outcome, OldMaster old);
+// A silent master `heard_again` (it advertised while we caught up) was only cut off from us, and
+// it serves: refused whatever the catch-up did, its writes unpaused. Promoted all the same, its
+// Redis, ahead of ours by the writes of the cut, became our replica and its full resync wiped
+// them (a short cut ending as our master-down ran out). The VRRP machine heard it too: it
+// follows it, or takes over again treating it as the live master it is.
+AfterCatchUp after_catch_up(CatchUp outcome, OldMaster old, bool heard_again);
 
 // Planned handover: a replica, asked directly (the master learns replica offsets only from
 // their once-a-second ACKs), holds every write up to our paused `master_offset`. A replica with

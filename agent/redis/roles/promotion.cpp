@@ -77,8 +77,10 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
   if (old_master) {
     const auto host = old_master->to_string();
     old = peer(host, redis_.peer_port);
+    const auto began = Clock::now();
     const auto caught = co_await catch_up_with(old, host, how);
-    switch (after_catch_up(caught.outcome, how)) {
+    const bool heard_again = master_heard_ == old_master && master_heard_at_ >= began;
+    switch (after_catch_up(caught.outcome, how, heard_again)) {
       case AfterCatchUp::refuse:
         if (caught.outcome == CatchUp::unreachable) {
           co_return Verdict{false,
@@ -89,6 +91,11 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
         co_return Verdict{false, caught.detail};
       case AfterCatchUp::refuse_and_unpause:
         spawn(unpause_abandoned(old));
+        if (how == OldMaster::silent && heard_again) {
+          co_return Verdict{false, fmt::format("{} advertises again (it was only cut off from "
+                                               "us): not promoting over it; its writes unpaused",
+                                               host)};
+        }
         co_return Verdict{false, caught.detail};
       case AfterCatchUp::promote_without_it:
         if (caught.outcome == CatchUp::unreachable) {
