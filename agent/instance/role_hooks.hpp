@@ -29,6 +29,9 @@ class RoleHooks {
   virtual void demoted(const std::optional<vrrp::IpAddress>& new_master) = 0;
   // A backup heard the current master, advertising every `advert_interval`: keep following it.
   virtual void master_seen(const vrrp::IpAddress& master, vrrp::Centiseconds advert_interval) = 0;
+  // Any router advertised with a priority above 0 (it is alive and claims the VRID), in any
+  // state of ours, also while we are taking over: the master we take over from is not gone.
+  virtual void advert_heard(const vrrp::IpAddress& router) { (void)router; }
   // A backup heard the master it followed release (priority 0). When that master handed its
   // service to us (our Redis is master now), call handed_to_us() — soon, or not at all: the
   // instance then takes over at once instead of after the skew time.

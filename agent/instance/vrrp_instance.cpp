@@ -143,6 +143,7 @@ void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMet
   feed(vrrp::AdvertReceived{meta.source, advert->priority, advert->interval},
        std::min(received_at, ports_.timers->now()));
   handling_.reset();
+  if (hooks_ && advert->priority != vrrp::kPriorityRelease) hooks_->advert_heard(meta.source);
   if (hooks_ &&
       replicate_from_sender(machine_.state(), machine_.master(), advert->priority, meta.source)) {
     hooks_->master_seen(meta.source, advert->interval);

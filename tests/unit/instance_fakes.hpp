@@ -156,6 +156,9 @@ class FakeHooks final : public RoleHooks {
     last_seen_ = master;
     out_.add("redis follows " + master.to_string());
   }
+  // Every live advert, in any state (not in the transcript: one per advert).
+  void advert_heard(const vrrp::IpAddress& router) override { heard.push_back(router); }
+  std::vector<vrrp::IpAddress> heard;
   void answer_promotion(bool ok) {
     auto done = std::exchange(pending_, nullptr);
     REQUIRE(done);
@@ -186,7 +189,7 @@ inline InstanceSettings golden_settings() {
   s.vrid = 51;
   s.priority = 100;
   s.version = vrrp::Version::v3;
-  s.advert_interval = vrrp::Centiseconds{10};  // master-down at priority 100: 360 ms
+  s.advert_interval = vrrp::Centiseconds{10};  // master-down at priority 100: 360.9 ms
   s.vips.push_back(VirtualAddress{vrrp::IpAddress::v4(10, 0, 0, 100), 24, "", ""});
   return s;
 }

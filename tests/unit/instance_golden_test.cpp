@@ -85,6 +85,22 @@ TEST_CASE("golden: preempting a lower master that still advertises", "[instance]
   CHECK(h.take() == Lines{"345 advert prio=150"});
 }
 
+TEST_CASE("golden: a live advert reaches the hooks in any state, also during our promotion",
+          "[instance][golden]") {
+  // The Redis side must know that a master it takes over from as silent advertises again,
+  // even one we would not follow (a lower priority while we are master).
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.hooks.answer.reset();  // the promotion stays under way
+  h.start();
+  h.at(400);
+  REQUIRE(h.take() == Lines{"0 state BACKUP", "360 redis promote live=none", "360 state MASTER"});
+  h.advert_from(kLower, 90);
+  h.advert_from(kLower, 0);  // a release is no sign of life
+  CHECK(h.hooks.heard == std::vector<redvip::vrrp::IpAddress>{kLower});
+  h.hooks.answer_promotion(false);
+}
+
 TEST_CASE("golden: a failed promotion holds the node in Fault, then it tries again",
           "[instance][golden]") {
   QuietLogs quiet;

@@ -369,9 +369,10 @@ TEST_CASE("decisions: after_catch_up takes a live master over only with its writ
       // A cut shorter than our master-down plus the catch-up: the master was never gone.
       {"a silent master back, caught up with", caught_up, silent, refuse_and_unpause, true},
       {"a silent master back, too slow to catch up", timed_out, silent, refuse_and_unpause, true},
-      {"a silent master back, its redis a replica now", old_master_gone, silent,
+      {"a silent master back, its redis a replica now", old_master_gone, silent, refuse_and_unpause,
+       true},
+      {"a silent master back, its redis unreachable (a late pause)", unreachable, silent,
        refuse_and_unpause, true},
-      {"a silent master back, its redis unreachable", unreachable, silent, refuse, true},
       {"a live master heard is no news", timed_out, preempted, refuse_and_unpause, true},
       {"a releasing master heard is no news", caught_up, released, promote_then_demote_it, true},
   };

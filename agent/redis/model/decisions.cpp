@@ -221,11 +221,8 @@ bool caught_up(const ReplicationInfo& ours, std::string_view master_host, long l
 }
 
 AfterCatchUp after_catch_up(CatchUp outcome, OldMaster old, bool heard_again) {
-  if (old == OldMaster::silent && heard_again) {
-    return outcome == CatchUp::unreachable || outcome == CatchUp::not_close
-               ? AfterCatchUp::refuse
-               : AfterCatchUp::refuse_and_unpause;
-  }
+  // Unpaused whatever the outcome: a pause sent as the link came back may land late.
+  if (old == OldMaster::silent && heard_again) return AfterCatchUp::refuse_and_unpause;
   switch (outcome) {
     case CatchUp::caught_up:
       return AfterCatchUp::promote_then_demote_it;

@@ -31,6 +31,10 @@ struct InfoResult {
   RedisOpResult status;
   ReplicationInfo info;  // meaningful only when ok()
   bool ok() const { return status.ok(); }
+  // As the decisions take a peer's INFO: nullopt when it did not answer.
+  std::optional<ReplicationInfo> info_if_ok() const {
+    return ok() ? std::optional<ReplicationInfo>(info) : std::nullopt;
+  }
 };
 
 class RedisOperations {

@@ -12,9 +12,7 @@ void RedisRoleController::maybe_cold_start() {
   std::optional<Ms> since_last;
   if (last_cold_check_) since_last = std::chrono::duration_cast<Ms>(now - *last_cold_check_);
   const auto since_start = std::chrono::duration_cast<Ms>(now - started_);
-  if (cold_check_in_flight_ ||
-      !cold_check_due(since_start, since_last,
-                      std::chrono::duration_cast<Ms>(settings_.advert_interval))) {
+  if (cold_check_in_flight_ || !cold_check_due(since_start, since_last, our_advert_interval())) {
     return;
   }
   cold_check_in_flight_ = true;

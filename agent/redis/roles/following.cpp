@@ -24,13 +24,18 @@ void RedisRoleController::master_seen(const vrrp::IpAddress& master,
   follow(master);
 }
 
+// promotion.cpp: the master we take over from advertised again. In any VRRP state: as master
+// (the promotion under way) we hear an equal or lower priority without following it.
+void RedisRoleController::advert_heard(const vrrp::IpAddress& router) {
+  if (taking_over_from_ == router) taken_over_from_heard_ = true;
+}
+
 // A VRRPv3 master may advertise less often than we do: it counts (decisions.hpp:
 // heard_interval).
 void RedisRoleController::heard(const vrrp::IpAddress& master, Ms advert_interval) {
   master_heard_ = master;
   master_heard_at_ = Clock::now();
-  master_heard_interval_ =
-      heard_interval(advert_interval, std::chrono::duration_cast<Ms>(settings_.advert_interval));
+  master_heard_interval_ = heard_interval(advert_interval, our_advert_interval());
 }
 
 // decisions.hpp: master_still_heard. Not while a split brain is reconciled: the master heard
@@ -112,7 +117,7 @@ Awaitable<bool> RedisRoleController::loop_guard(vrrp::IpAddress master) {
   if (self == nullptr) co_return true;
   const std::string our_host = self->to_string();
   const std::string host = master.to_string();
-  const auto theirs_ops = peer(host, redis_.peer_port);
+  const auto theirs_ops = master_peer(master);
   const auto asked = co_await theirs_ops->replication_info(redis_.check_timeout);
   // Meanwhile we were promoted, a split brain is being reconciled, or another master is heard:
   // this REPLICAOF is not wanted any more.
@@ -120,7 +125,7 @@ Awaitable<bool> RedisRoleController::loop_guard(vrrp::IpAddress master) {
     return serving_ || promoting_ || split_hold_.has_value() || master_heard_ != master;
   };
   if (unwanted()) co_return false;
-  const auto theirs = asked.ok() ? std::optional<ReplicationInfo>(asked.info) : std::nullopt;
+  const auto theirs = asked.info_if_ok();
   if (!replicates_from(theirs, our_host, redis_.peer_port)) {
     loop_found_.reset();
     co_return true;
@@ -163,7 +168,7 @@ void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announce
   replica_while_serving_ = 0;
   master_heard_.reset();
   if (new_master) {
-    heard(*new_master, std::chrono::duration_cast<Ms>(settings_.advert_interval));
+    heard(*new_master, our_advert_interval());
     following_.reset();
   }
   spawn(leaving_master(new_master));
@@ -213,8 +218,7 @@ std::string RedisRoleController::with_link_down_cause(const std::string& reason)
 
 Awaitable<void> RedisRoleController::ask_why_link_down(vrrp::IpAddress master) {
   const auto asking = clear_on_exit(link_down_ask_.in_flight);
-  const auto theirs =
-      co_await peer(master.to_string(), redis_.peer_port)->replication_info(redis_.check_timeout);
+  const auto theirs = co_await master_peer(master)->replication_info(redis_.check_timeout);
   // Meanwhile the link came back (link_down_since_ reset), or we follow another master: stale.
   if (following_ != master || !link_down_since_) co_return;
   link_down_answer_ =
@@ -231,9 +235,7 @@ Awaitable<void> RedisRoleController::reclaim_master(std::string host, int port) 
   if (!serving_) co_return;  // we left master meanwhile: a replica is what we asked for
   const auto* self = instance_.source_address();
   const bool loop =
-      self != nullptr &&
-      replicates_from(theirs.ok() ? std::optional<ReplicationInfo>(theirs.info) : std::nullopt,
-                      self->to_string(), redis_.peer_port);
+      self != nullptr && replicates_from(theirs.info_if_ok(), self->to_string(), redis_.peer_port);
   if (!loop) {
     redis_error_log_.log(Level::warning, settings_.name, "reclaim " + host,
                          "our redis was made a replica of {}:{} while we hold the VIP, and that "

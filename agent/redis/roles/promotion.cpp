@@ -61,6 +61,8 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announce
   const OldMaster how = !live_master ? OldMaster::silent
                         : released   ? OldMaster::released
                                      : OldMaster::preempted;
+  taking_over_from_ = live_master ? live_master : silent_master;
+  taken_over_from_heard_ = false;
   spawn(promotion(live_master ? live_master : silent_master, how),
         Verdict{false, "redis promotion failed"},
         [done = std::move(done)](Verdict v) { done(v.ok, v.why); });
@@ -77,12 +79,13 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
   if (old_master) {
     const auto host = old_master->to_string();
     old = peer(host, redis_.peer_port);
-    const auto began = Clock::now();
     const auto caught = co_await catch_up_with(old, host, how);
-    const bool heard_again = master_heard_ == old_master && master_heard_at_ >= began;
+    // Checked with no wait between here and REPLICAOF NO ONE.
+    const bool heard_again = taken_over_from_heard_;
+    taking_over_from_.reset();
     switch (after_catch_up(caught.outcome, how, heard_again)) {
       case AfterCatchUp::refuse:
-        if (caught.outcome == CatchUp::unreachable) {
+        if (caught.outcome == CatchUp::unreachable && how == OldMaster::preempted) {
           co_return Verdict{false,
                             fmt::format("preempting {}, which still serves, but its redis does "
                                         "not answer ({}): not promoting without its writes",

@@ -93,6 +93,7 @@ class RedisRoleController : public RoleHooks {
                std::function<void(bool ok, const std::string& why)> done) override;
   void demoted(const std::optional<vrrp::IpAddress>& new_master) override;
   void master_seen(const vrrp::IpAddress& master, vrrp::Centiseconds advert_interval) override;
+  void advert_heard(const vrrp::IpAddress& router) override;
   void master_released(const vrrp::IpAddress& old_master,
                        std::function<void()> handed_to_us) override;
   void split_brain(const vrrp::IpAddress& other, std::uint8_t other_priority,
@@ -146,6 +147,11 @@ class RedisRoleController : public RoleHooks {
   void set_gate(PromotionGate gate, bool decided);
   Awaitable<void> measure_lag(vrrp::IpAddress master);
   std::shared_ptr<RedisOperations> peer(const std::string& host, std::uint16_t port);
+  // One connection to the master we follow or are about to (measure_lag, loop_guard,
+  // ask_why_link_down): a question every check_interval must not open a connection each time.
+  std::shared_ptr<RedisOperations> master_peer(const vrrp::IpAddress& master);
+  // Our own advert interval, as the master-silence arithmetic counts it.
+  Ms our_advert_interval() const;
   // peers.cpp: is `address` one of redis.peers? If not, the advert that named it is counted
   // and logged (rate-limited) and `what` is not done.
   bool configured_peer(const vrrp::IpAddress& address, const char* what);
@@ -266,6 +272,10 @@ class RedisRoleController : public RoleHooks {
   // A promotion is under way: a check that finds our Redis master may be seeing its
   // REPLICAOF NO ONE before we read the confirmation, not another node's takeover.
   bool promoting_ = false;
+  // The silent master a promotion catches up with, and whether it advertised since the
+  // promotion began (advert_heard): then it was only cut off from us (promotion.cpp).
+  std::optional<vrrp::IpAddress> taking_over_from_;
+  bool taken_over_from_heard_ = false;
   // The instance holds the VIP on our promotion (from promote()'s success to demoted()): our
   // Redis must be master. Checks in a row that saw it a replica meanwhile (reclaim_master).
   bool serving_ = false;
@@ -282,9 +292,9 @@ class RedisRoleController : public RoleHooks {
   std::optional<LinkDownAnswer> link_down_answer_;
   std::optional<Clock::time_point> link_down_since_;  // down at every check since then
   Asking link_down_ask_;
-  bool lag_check_in_flight_ = false;           // measure_lag under way: one at a time
-  std::shared_ptr<RedisOperations> lag_peer_;  // measure_lag's connection to lag_peer_of_
-  std::optional<vrrp::IpAddress> lag_peer_of_;
+  bool lag_check_in_flight_ = false;              // measure_lag under way: one at a time
+  std::shared_ptr<RedisOperations> master_peer_;  // master_peer()'s connection to master_peer_of_
+  std::optional<vrrp::IpAddress> master_peer_of_;
   std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
   // Adverts naming a non-peer as master (peers.cpp): counted, logged rate-limited, ignored.

@@ -83,7 +83,7 @@ void RedisRoleController::split_brain(const vrrp::IpAddress& other, std::uint8_t
     // The VIP is gone already (the instance removed it). Our Redis stays as it is until the
     // node that kept the VIP has compared the data.
     serving_ = false;
-    heard(other, std::chrono::duration_cast<Ms>(settings_.advert_interval));
+    heard(other, our_advert_interval());
     following_.reset();
     split_hold_ = other;
     spawn(split_hold(other));
