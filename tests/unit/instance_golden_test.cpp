@@ -21,6 +21,7 @@ TEST_CASE("golden: a backup takes over when the master goes silent", "[instance]
   CHECK(h.take() == Lines{
                         "0 state BACKUP",
                         // master-down: 3 x 100 ms + skew (256 - 100) * 100 / 256 ms after 250 ms
+                        "610 advert prio=100",
                         "610 vip+ 10.0.0.100/24 eth0",
                         "610 announce 10.0.0.100",
                         "610 advert prio=100",
@@ -94,7 +95,8 @@ TEST_CASE("golden: a live advert reaches the hooks in any state, also during our
   h.hooks.answer.reset();  // the promotion stays under way
   h.start();
   h.at(400);
-  REQUIRE(h.take() == Lines{"0 state BACKUP", "360 redis promote live=none", "360 state MASTER"});
+  REQUIRE(h.take() == Lines{"0 state BACKUP", "360 advert prio=100", "360 redis promote live=none",
+                            "360 state MASTER"});
   h.advert_from(kLower, 90);
   h.advert_from(kLower, 0);  // a release is no sign of life
   CHECK(h.hooks.heard == std::vector<redvip::vrrp::IpAddress>{kLower});
@@ -110,8 +112,9 @@ TEST_CASE("golden: a failed promotion holds the node in Fault, then it tries aga
   h.at(500);
   CHECK(h.take() == Lines{
                         "0 state BACKUP",
+                        "360 advert prio=100",  // nobody was master: the VRID is claimed first
                         "360 redis promote live=none",
-                        // the master entry is void: no VIP, no announcement, no master advert
+                        // the master entry is void: no VIP, no announcement; released at once
                         "360 advert prio=0",
                         "360 redis demoted new=none",
                         "360 state FAULT",
@@ -122,6 +125,7 @@ TEST_CASE("golden: a failed promotion holds the node in Fault, then it tries aga
   h.at(1800);
   CHECK(h.take() == Lines{
                         "1360 state BACKUP",  // one second later, as when eligible again
+                        "1721 advert prio=100",
                         "1721 redis promote live=none",
                         "1721 vip+ 10.0.0.100/24 eth0",
                         "1721 announce 10.0.0.100",
@@ -143,6 +147,7 @@ TEST_CASE("golden: a promotion overtaken by a better master, then failing, touch
   h.step([&] { h.hooks.answer_promotion(false); });
   CHECK(h.take() == Lines{
                         "0 state BACKUP",
+                        "360 advert prio=100",
                         "360 redis promote live=none",
                         "360 state MASTER",
                         "380 redis follows 10.0.0.6",
@@ -228,6 +233,7 @@ TEST_CASE("golden: v2 adverts carry the password; wrong ones are counted, not ob
                         "0 state BACKUP",
                         "100 redis follows 10.0.0.6",
                         // master-down 3 s + skew 609.375 ms after the good advert
+                        "3709 advert prio=100",
                         "3709 redis promote live=none",
                         "3709 vip+ 10.0.0.100/24 eth0",
                         "3709 announce 10.0.0.100",
@@ -251,7 +257,7 @@ TEST_CASE("golden: an advert read late in a batch counts from its arrival", "[in
   h.advert_from(kHigher, 200, redvip::vrrp::Centiseconds{10}, std::nullopt,
                 std::chrono::milliseconds(4));
   h.at(500);
-  CHECK(h.take() == Lines{"0 state BACKUP", "460 vip+ 10.0.0.100/24 eth0",
+  CHECK(h.take() == Lines{"0 state BACKUP", "460 advert prio=100", "460 vip+ 10.0.0.100/24 eth0",
                           "460 announce 10.0.0.100", "460 advert prio=100", "460 state MASTER"});
 }
 
@@ -266,6 +272,6 @@ TEST_CASE("golden: master-down reads the adverts waiting in a batch before it ta
   h.queue_advert_from(kHigher, 200);  // in time, but still in the kernel at 410 ms
   h.at(800);
   // The queued advert (arrived at 405 ms) re-armed master-down to 765.9 ms: no takeover at 410.
-  CHECK(h.take() == Lines{"0 state BACKUP", "766 vip+ 10.0.0.100/24 eth0",
+  CHECK(h.take() == Lines{"0 state BACKUP", "766 advert prio=100", "766 vip+ 10.0.0.100/24 eth0",
                           "766 announce 10.0.0.100", "766 advert prio=100", "766 state MASTER"});
 }

@@ -60,5 +60,8 @@ TEST_CASE("split brain: a yield before the promotion completed sends no last adv
   h.advert_from(kHigher, 200);
   h.at(390);
   h.step([&] { h.hooks.answer_promotion(false); });
-  for (const auto& line : h.take()) CHECK(line.find("advert") == std::string::npos);
+  // Only the claim sent before the promotion (nobody was master), no last advert at the yield.
+  for (const auto& line : h.take()) {
+    if (line != "360 advert prio=100") CHECK(line.find("advert") == std::string::npos);
+  }
 }

@@ -32,15 +32,18 @@ TEST_CASE("Fault from backup cancels its timers; leaving Fault forgets the learn
 TEST_CASE("The address owner leaves Fault straight to master", "[state_machine][eligibility]") {
   StateMachine m(config(Version::v3, 255));
   run(m, {
-             {0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)}, M},
+             {0,
+              Startup{},
+              {moved(I, M), send(255), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)},
+              M},
              {50,
               eligibility(false, "link down"),
               {moved(M, F), cancel(kAdvert), send(0), ReleaseVips{}},
               F},
              {70,
               eligibility(true),
-              {moved(F, M, "eligible again as address owner"), TakeVips{}, Announce{}, send(255),
-               arm(kAdvert, 170)},
+              {moved(F, M, "eligible again as address owner"), send(255), TakeVips{}, Announce{},
+               send(255), arm(kAdvert, 170)},
               M},
          });
 }
@@ -63,7 +66,7 @@ TEST_CASE("A master keeps its role after lowering its priority until a better ad
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {400, priority_change(50), {}, M},
              {461, fired(kAdvert), {send(50), arm(kAdvert, 561)}, M},
@@ -109,7 +112,7 @@ TEST_CASE("A backup raised above a preempting master's priority takes over",
               B},
              {450,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(130), arm(kAdvert, 550)},
+              {moved(B, M), send(130), TakeVips{}, Announce{}, send(130), arm(kAdvert, 550)},
               M},
          });
 }
@@ -123,12 +126,14 @@ TEST_CASE("Effective priority is clamped to 1..254 and the owner's never changes
   CHECK(m.effective_priority() == 254);
 
   StateMachine owner(config(Version::v3, 255));
-  run(owner,
-      {
-          {0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)}, M},
-          {10, priority_change(10), {}, M},
-          {100, fired(kAdvert), {send(255), arm(kAdvert, 200)}, M},
-      });
+  run(owner, {
+                 {0,
+                  Startup{},
+                  {moved(I, M), send(255), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)},
+                  M},
+                 {10, priority_change(10), {}, M},
+                 {100, fired(kAdvert), {send(255), arm(kAdvert, 200)}, M},
+             });
   CHECK(owner.effective_priority() == 255);
 }
 
@@ -142,7 +147,7 @@ TEST_CASE("Adverts that cannot be used are dropped with a reason", "[state_machi
              {120, advert(kHigherAddress, 200, 4096), {drop(DropReason::interval_invalid)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {400, advert(kUs, 200), {drop(DropReason::own_address)}, M},
              {410, advert(kHigherAddress, 200, 0), {drop(DropReason::interval_invalid)}, M},

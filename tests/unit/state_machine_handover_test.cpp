@@ -50,7 +50,7 @@ TEST_CASE("After a handover the old master takes over again only when the succes
              {500, advert(kLowerAddress, 100), {arm(kMasterDown, 841.4062)}, B},
              {842,
               fired(kMasterDown),
-              {moved(B, M, "master down timer expired"), take(), Announce{}, send(150),
+              {moved(B, M, "master down timer expired"), send(150), take(), Announce{}, send(150),
                arm(kAdvert, 942)},
               M},
          });

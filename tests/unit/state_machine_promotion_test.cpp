@@ -10,17 +10,18 @@ using namespace redvip::vrrp::test;
 TEST_CASE("TakeVips names no live master after the master went silent",
           "[state_machine][promotion]") {
   StateMachine m(config(Version::v3, 100));
-  run(m, {
-             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
-             {100,
-              advert(kHigherAddress, 200),
-              {arm(kMasterDown, 460.9375), follows(kHigherAddress)},
-              B},
-             {461,
-              fired(kMasterDown),
-              {moved(B, M), take(std::nullopt), Announce{}, send(100), arm(kAdvert, 561)},
-              M},
-         });
+  run(m,
+      {
+          {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+          {100,
+           advert(kHigherAddress, 200),
+           {arm(kMasterDown, 460.9375), follows(kHigherAddress)},
+           B},
+          {461,
+           fired(kMasterDown),
+           {moved(B, M), send(100), take(std::nullopt), Announce{}, send(100), arm(kAdvert, 561)},
+           M},
+      });
 }
 
 TEST_CASE("TakeVips names a master heard within two intervals, in any state",
@@ -38,15 +39,16 @@ TEST_CASE("TakeVips names a master heard within two intervals, in any state",
               M},
          });
   StateMachine late(config(Version::v3, 255));
-  run(late, {
-                {0, eligibility(false, "link down"), {}, I},
-                {0, Startup{}, {moved(I, F)}, F},
-                {100, advert(kLowerAddress, 100), {drop(DropReason::not_active)}, F},
-                {300,
-                 eligibility(true),
-                 {moved(F, M), take(std::nullopt), Announce{}, send(255), arm(kAdvert, 400)},
-                 M},
-            });
+  run(late,
+      {
+          {0, eligibility(false, "link down"), {}, I},
+          {0, Startup{}, {moved(I, F)}, F},
+          {100, advert(kLowerAddress, 100), {drop(DropReason::not_active)}, F},
+          {300,
+           eligibility(true),
+           {moved(F, M), send(255), take(std::nullopt), Announce{}, send(255), arm(kAdvert, 400)},
+           M},
+      });
 }
 
 TEST_CASE("A failed promotion holds the machine in Fault for promotion_retry, then it tries again",
@@ -56,7 +58,7 @@ TEST_CASE("A failed promotion holds the machine in Fault for promotion_retry, th
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 461)},
+              {moved(B, M), send(100), take(), Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {370,
               promotion_failed("redis down"),
@@ -90,7 +92,7 @@ TEST_CASE("The retry keeps a node that is not eligible in Fault; shutdown cancel
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 461)},
+              {moved(B, M), send(100), take(), Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {370,
               promotion_failed(""),
@@ -106,7 +108,7 @@ TEST_CASE("The retry keeps a node that is not eligible in Fault; shutdown cancel
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), take(), Announce{}, send(100), arm(kAdvert, 461)},
+              {moved(B, M), send(100), take(), Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {370,
               promotion_failed("x"),

@@ -48,7 +48,7 @@ TEST_CASE("Split brain, keeper: answers, announces once, reports when the other 
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              {342,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
+              {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
               M},
              // The partition heals: a lower master advertises. Clients that followed its
              // gratuitous ARP must come back now: an advert and an announcement.
@@ -82,7 +82,7 @@ TEST_CASE("Split brain, keeper with lower_prio_no_advert: silent, but still anno
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              {342,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
+              {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
               M},
              {400, advert(kLowerAddress, 100), {split(kHeard, kLowerAddress, 100), Announce{}}, M},
              {420, advert(kLowerAddress, 100), {}, M},
@@ -96,7 +96,7 @@ TEST_CASE("Split brain, yielder: VIPs off, one last advert, reports how long it 
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {860,
               advert(kHigherAddress, 150),

@@ -22,8 +22,8 @@ TEST_CASE("A held backup only wants Master when master-down runs out; released, 
              {350, sync_hold(true), {}, B},  // unchanged: nothing
              {400,
               sync_hold(false),
-              {moved(B, M, "master down timer expired (sync group ready)"), wants(false), take(),
-               Announce{}, send(150), arm(kAdvert, 500), cancel(kMasterDown)},
+              {moved(B, M, "master down timer expired (sync group ready)"), wants(false), send(150),
+               take(), Announce{}, send(150), arm(kAdvert, 500), cancel(kMasterDown)},
               M},
          });
   CHECK_FALSE(m.wants_master());
@@ -109,7 +109,10 @@ TEST_CASE("Leaving Backup forgets wanting Master", "[state_machine][sync]") {
 TEST_CASE("The address owner is never held", "[state_machine][sync]") {
   StateMachine m(config(Version::v3, kPriorityOwner));
   run(m, {
-             {0, Startup{}, {moved(I, M), take(), Announce{}, send(255), arm(kAdvert, 100)}, M},
+             {0,
+              Startup{},
+              {moved(I, M), send(255), take(), Announce{}, send(255), arm(kAdvert, 100)},
+              M},
              {10, sync_hold(true), {}, M},
          });
   CHECK(m.held());

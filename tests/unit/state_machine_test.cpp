@@ -18,8 +18,8 @@ TEST_CASE("Backup times out after 3 * interval + skew and becomes master in orde
              {300, fired(kAdvert), {}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M, "master down timer expired"), TakeVips{}, Announce{}, send(100),
-               arm(kAdvert, 461)},
+              {moved(B, M, "master down timer expired"), send(100), TakeVips{}, Announce{},
+               send(100), arm(kAdvert, 461)},
               M},
              {461, fired(kAdvert), {send(100), arm(kAdvert, 561)}, M},
              // Timer firing late: the next advert is one interval after it actually fired.
@@ -34,14 +34,17 @@ TEST_CASE("The address owner goes straight to master at startup", "[state_machin
   run(m, {
              {0,
               Startup{},
-              {moved(I, M, "startup as address owner (priority 255)"), TakeVips{}, Announce{},
-               send(255), arm(kAdvert, 100)},
+              {moved(I, M, "startup as address owner (priority 255)"), send(255), TakeVips{},
+               Announce{}, send(255), arm(kAdvert, 100)},
               M},
              {10, Startup{}, {}, M},  // a second Startup is ignored
          });
   // v2 the same.
   StateMachine v2(config(Version::v2, 255, 300));
-  run(v2, {{0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 300)}, M}});
+  run(v2, {{0,
+            Startup{},
+            {moved(I, M), send(255), TakeVips{}, Announce{}, send(255), arm(kAdvert, 300)},
+            M}});
 }
 
 TEST_CASE("Backup adverts reset master-down from the time of receipt", "[state_machine]") {
@@ -98,7 +101,7 @@ TEST_CASE("v2 drops an advert whose interval differs from ours (RFC 3768 7.1)", 
               B},
              {511,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 611)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 611)},
               M},
              // Even a higher priority cannot depose us with the wrong interval.
              {520, advert(kHigherAddress, 200, 300), {drop(DropReason::interval_mismatch)}, M},
@@ -136,7 +139,7 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
                {361,
                 fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
                 M},
                // 3 * 200 + 156*200/256 (121.875) = 721.875 after receipt.
                {400,
@@ -156,7 +159,7 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
                {361,
                 fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
                 M},
                // Lower address, equal priority: we stay and answer at once (keepalived).
                {400,
@@ -182,7 +185,7 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              {342,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
+              {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
               M},
              // keepalived 2.2.7 (measured): an immediate advert so the lower one steps down
              // now, and the next one a full interval later.
@@ -201,7 +204,7 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
                   {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
                   {342,
                    fired(kMasterDown),
-                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
+                   {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
                    M},
                   {400,
                    advert(kLowerAddress, 100),
@@ -217,7 +220,7 @@ TEST_CASE("Master hearing priority 0 sends an advert at once and restarts its ad
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
               M},
              {420, advert(kHigherAddress, 0), {send(100), arm(kAdvert, 520)}, M},
              {460, fired(kAdvert), {}, M},  // the old schedule is gone
@@ -268,7 +271,7 @@ TEST_CASE("nopreempt backup never takes over while a lower master advertises", "
   // The master goes quiet: take over 3 * interval + skew after its last advert.
   steps.push_back({2342,
                    fired(kMasterDown),
-                   {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 2442)},
+                   {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 2442)},
                    M});
   run(m, steps);
 }
@@ -345,7 +348,7 @@ TEST_CASE("preempt_delay timer is cancelled when the backup becomes master", "[s
              // The lower master dies before the delay ends.
              {442,
               fired(kMasterDown),
-              {moved(B, M), TakeVips{}, Announce{}, send(150), arm(kAdvert, 542),
+              {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 542),
                cancel(kPreemptDelay)},
               M},
              {600, fired(kPreemptDelay), {}, M},
@@ -363,7 +366,7 @@ TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7,
                {100, fired(kMasterDown), {}, B},
                {361,
                 fired(kMasterDown),
-                {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
                 M},
            });
   }
@@ -384,8 +387,10 @@ TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7,
   SECTION("on the owner it is the owner's immediate start") {
     c.priority = 255;
     StateMachine m(c);
-    run(m,
-        {{0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)}, M}});
+    run(m, {{0,
+             Startup{},
+             {moved(I, M), send(255), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)},
+             M}});
   }
 }
 
@@ -394,7 +399,10 @@ TEST_CASE("Shutdown releases as master and stops timers in every state", "[state
     StateMachine m(config(Version::v3, 255));
     run(m,
         {
-            {0, Startup{}, {moved(I, M), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)}, M},
+            {0,
+             Startup{},
+             {moved(I, M), send(255), TakeVips{}, Announce{}, send(255), arm(kAdvert, 100)},
+             M},
             {50, Shutdown{}, {moved(M, I, "shutdown"), cancel(kAdvert), send(0), ReleaseVips{}}, I},
             {100, fired(kAdvert), {}, I},
             {120, advert(kHigherAddress, 100), {drop(DropReason::not_active)}, I},
@@ -435,7 +443,7 @@ TEST_CASE("Not eligible puts the instance in Fault; eligible again returns to ba
             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
             {361,
              fired(kMasterDown),
-             {moved(B, M), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+             {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
              M},
             {400,
              eligibility(false, "redis down"),
