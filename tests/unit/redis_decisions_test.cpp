@@ -271,8 +271,11 @@ TEST_CASE("decisions: our Redis never follows one that replicates from ours") {
   const Row rows[] = {
       {"a master: follow", master("h2"), ours, true, follow},
       {"no answer: no loop known", std::nullopt, ours, true, follow},
-      {"a replica of another: a chain, no loop", replica("10.0.0.3", 6379, true), ours, true,
-       follow},
+      // A node taking over from a silent master advertises before its promotion.
+      {"a replica of another: not master yet", replica("10.0.0.3", 6379, true), ours, true,
+       not_master_yet},
+      {"a replica of a dead master: not master yet", replica("10.0.0.3", 6379, false), ours, true,
+       not_master_yet},
       {"follows ours, silent since (it yielded): wait", caught_up, ours, false, wait},
       {"follows ours, advertises on, caught up: hand it back", caught_up, ours, true, hand_back},
       {"follows ours, advertises on, behind: wait", behind, ours, true, wait},

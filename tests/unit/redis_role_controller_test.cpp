@@ -765,6 +765,26 @@ TEST_CASE("role controller: a backup follows the VRRP master, once per master") 
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.3 6379"); }));
 }
 
+TEST_CASE("role controller: a master whose Redis is not master yet is followed once it is") {
+  // n3 takes over from the silent n2 and advertises before its promotion (vrrp): pointed at
+  // n3's Redis, still a replica of n2, ours was refused its sync and its gate closed.
+  Rig rig;
+  rig.start_synced_to_n2();
+  auto& n3 = rig.group->add(k_n3, RedisRole::master, 0, 0);
+  rig.group->replicate(k_n3, k_n2);
+  rig.controller->master_seen(ip(k_n3), kAdvertInterval);
+  rig.run_for(100ms);
+  CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF 10.0.0.3 6379"));
+  CHECK_FALSE(rig.instance.is_blocked("redis sync"));  // the gate untouched
+  // n3's Redis is promoted; its next advert after the retry interval re-points ours.
+  n3.role = RedisRole::master;
+  n3.master_host.clear();
+  REQUIRE(rig.run([&] {
+    rig.controller->master_seen(ip(k_n3), kAdvertInterval);
+    return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.3 6379");
+  }));
+}
+
 TEST_CASE("role controller: planned handover releases only once a replica has every write") {
   Rig rig;
   auto& us = rig.group->add(k_us, RedisRole::master, 100000, 100);

@@ -152,7 +152,10 @@ FollowGuard judge_follow_guard(const std::optional<ReplicationInfo>& theirs,
                                std::string_view our_host, int our_port,
                                const std::optional<ReplicationInfo>& ours,
                                bool advertised_since_found) {
-  if (!replicates_from(theirs, our_host, our_port)) return FollowGuard::follow;
+  if (!replicates_from(theirs, our_host, our_port)) {
+    return theirs && theirs->role == RedisRole::replica ? FollowGuard::not_master_yet
+                                                        : FollowGuard::follow;
+  }
   if (!advertised_since_found || !ours || ours->role != RedisRole::master) return FollowGuard::wait;
   if (!theirs->master_link_up || theirs->master_sync_in_progress ||
       theirs->slave_repl_offset < ours->master_repl_offset)

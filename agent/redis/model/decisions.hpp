@@ -121,7 +121,13 @@ bool replicates_from(const std::optional<ReplicationInfo>& theirs, std::string_v
 //              ours (link up, its offset at ours) we promote it, then ours follows it. A master
 //              that does not advertise again (it yielded) is handed nothing: it would hand it
 //              straight back.
-enum class FollowGuard { follow, wait, hand_back };
+// When it replicates from another Redis (not ours):
+//   not_master_yet  a takeover still promoting it: a node taking over from a silent master
+//              advertises before its promotion (vrrp become_master). No REPLICAOF, our gate
+//              untouched, asked again kFollowRetry later. Pointed at that replica, ours was refused
+//              its sync (NOMASTERLINK) and its gate closed: had the takeover failed or the node
+//              died, no node was left eligible.
+enum class FollowGuard { follow, wait, hand_back, not_master_yet };
 // `ours`: our Redis's INFO read after theirs (nullopt: not read or no answer).
 FollowGuard judge_follow_guard(const std::optional<ReplicationInfo>& theirs,
                                std::string_view our_host, int our_port,

@@ -111,6 +111,20 @@ void RedisRoleController::refuse_loop(const std::string& host) {
   if (!gate_.open) set_gate(PromotionGate{false, gate_.history, why}, false);
 }
 
+// decisions.hpp: judge_follow_guard's not_master_yet (outside the coroutine: g++ 12 miscompiles
+// the branch inside it, -Wmismatched-new-delete).
+bool RedisRoleController::not_master_yet(const std::optional<ReplicationInfo>& theirs,
+                                         const std::string& our_host, const std::string& host) {
+  if (judge_follow_guard(theirs, our_host, redis_.peer_port, std::nullopt, false) !=
+      FollowGuard::not_master_yet)
+    return false;
+  redis_error_log_.log(Level::info, settings_.name, "not yet " + host,
+                       "not following {} yet: its redis is not master yet (it replicates from "
+                       "{}); asked again in {} ms",
+                       host, theirs->master_host, kFollowRetry.count());
+  return true;
+}
+
 // decisions.hpp: judge_follow_guard. True: point ours at `master` now.
 Awaitable<bool> RedisRoleController::loop_guard(vrrp::IpAddress master) {
   const auto* self = instance_.source_address();
@@ -128,7 +142,7 @@ Awaitable<bool> RedisRoleController::loop_guard(vrrp::IpAddress master) {
   const auto theirs = asked.info_if_ok();
   if (!replicates_from(theirs, our_host, redis_.peer_port)) {
     loop_found_.reset();
-    co_return true;
+    co_return !not_master_yet(theirs, our_host, host);
   }
   if (!loop_found_ || loop_found_->first != master) loop_found_.emplace(master, Clock::now());
   const bool advertised = master_heard_at_ > loop_found_->second;

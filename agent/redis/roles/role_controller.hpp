@@ -198,6 +198,8 @@ class RedisRoleController : public RoleHooks {
   void forget_silent_master();
   void follow(const vrrp::IpAddress& master);
   Awaitable<bool> loop_guard(vrrp::IpAddress master);
+  bool not_master_yet(const std::optional<ReplicationInfo>& theirs, const std::string& our_host,
+                      const std::string& host);
   void refuse_loop(const std::string& host);
   Awaitable<void> reclaim_master(std::string host, int port);
   std::string with_link_down_cause(const std::string& reason);
