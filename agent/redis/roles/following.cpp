@@ -131,7 +131,7 @@ Awaitable<bool> RedisRoleController::loop_guard(vrrp::IpAddress master) {
   if (self == nullptr) co_return true;
   const std::string our_host = self->to_string();
   const std::string host = master.to_string();
-  const auto theirs_ops = master_peer(master);
+  const auto theirs_ops = peer(host, redis_.peer_port);
   const auto asked = co_await theirs_ops->replication_info(redis_.check_timeout);
   // Meanwhile we were promoted, a split brain is being reconciled, or another master is heard:
   // this REPLICAOF is not wanted any more.
@@ -232,7 +232,10 @@ std::string RedisRoleController::with_link_down_cause(const std::string& reason)
 
 Awaitable<void> RedisRoleController::ask_why_link_down(vrrp::IpAddress master) {
   const auto asking = clear_on_exit(link_down_ask_.in_flight);
-  const auto theirs = co_await master_peer(master)->replication_info(redis_.check_timeout);
+  // A connection of its own: the master's answer to a new connection is the cause we want (a
+  // kept one to a master that refuses us only says "not connected" between its reconnects).
+  const auto theirs =
+      co_await peer(master.to_string(), redis_.peer_port)->replication_info(redis_.check_timeout);
   // Meanwhile the link came back (link_down_since_ reset), or we follow another master: stale.
   if (following_ != master || !link_down_since_) co_return;
   link_down_answer_ =

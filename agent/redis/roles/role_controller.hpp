@@ -147,8 +147,10 @@ class RedisRoleController : public RoleHooks {
   void set_gate(PromotionGate gate, bool decided);
   Awaitable<void> measure_lag(vrrp::IpAddress master);
   std::shared_ptr<RedisOperations> peer(const std::string& host, std::uint16_t port);
-  // One connection to the master we follow or are about to (measure_lag, loop_guard,
-  // ask_why_link_down): a question every check_interval must not open a connection each time.
+  // measure_lag's connection to the master we follow, kept while we measure: a question every
+  // check_interval must not open a connection each time. Not for the rare questions (loop_guard,
+  // ask_why_link_down): a kept connection to a master that refuses us reconnects every 50 ms
+  // and answers "not connected" instead of the master's refusal (redis_protected_mode).
   std::shared_ptr<RedisOperations> master_peer(const vrrp::IpAddress& master);
   // Our own advert interval, as the master-silence arithmetic counts it.
   Ms our_advert_interval() const;
