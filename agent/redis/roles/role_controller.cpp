@@ -110,14 +110,6 @@ std::shared_ptr<RedisOperations> RedisRoleController::peer(const std::string& ho
   return stop_guarded(nodes_->connect(host, port), stop_.get_token());
 }
 
-std::shared_ptr<RedisOperations> RedisRoleController::master_peer(const vrrp::IpAddress& master) {
-  if (!master_peer_ || master_peer_of_ != master) {
-    master_peer_ = peer(master.to_string(), redis_.peer_port);
-    master_peer_of_ = master;
-  }
-  return master_peer_;
-}
-
 RedisRoleController::Ms RedisRoleController::our_advert_interval() const {
   return std::chrono::duration_cast<Ms>(settings_.advert_interval);
 }
@@ -208,7 +200,14 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
 Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
   const auto measuring = clear_on_exit(lag_check_in_flight_);
   const auto host = master.to_string();
-  const auto theirs = co_await master_peer(master)->replication_info(redis_.check_timeout);
+  // One connection per master, kept while we measure: a check every check_interval must not
+  // open a connection each time.
+  if (!lag_peer_ || lag_peer_of_ != master) {
+    lag_peer_ = peer(host, redis_.peer_port);
+    lag_peer_of_ = master;
+  }
+  const auto theirs =
+      co_await std::shared_ptr<RedisOperations>(lag_peer_)->replication_info(redis_.check_timeout);
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
   if (!ours.ok() || gate_.open || following_ != master) co_return;
   if (!judge_sync_completed(ours.info, host, redis_.peer_port).completed) co_return;
@@ -218,7 +217,7 @@ Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
     set_gate(PromotionGate{false, gate_.history, why}, false);
     co_return;
   }
-  master_peer_.reset();  // open: nothing asks that master every check any more
+  lag_peer_.reset();  // open: not measured again until we follow another master
   set_gate(PromotionGate{true, ours.info.master_replid, why}, true);
 }
 

@@ -147,11 +147,6 @@ class RedisRoleController : public RoleHooks {
   void set_gate(PromotionGate gate, bool decided);
   Awaitable<void> measure_lag(vrrp::IpAddress master);
   std::shared_ptr<RedisOperations> peer(const std::string& host, std::uint16_t port);
-  // measure_lag's connection to the master we follow, kept while we measure: a question every
-  // check_interval must not open a connection each time. Not for the rare questions (loop_guard,
-  // ask_why_link_down): a kept connection to a master that refuses us reconnects every 50 ms
-  // and answers "not connected" instead of the master's refusal (redis_protected_mode).
-  std::shared_ptr<RedisOperations> master_peer(const vrrp::IpAddress& master);
   // Our own advert interval, as the master-silence arithmetic counts it.
   Ms our_advert_interval() const;
   // peers.cpp: is `address` one of redis.peers? If not, the advert that named it is counted
@@ -296,9 +291,9 @@ class RedisRoleController : public RoleHooks {
   std::optional<LinkDownAnswer> link_down_answer_;
   std::optional<Clock::time_point> link_down_since_;  // down at every check since then
   Asking link_down_ask_;
-  bool lag_check_in_flight_ = false;              // measure_lag under way: one at a time
-  std::shared_ptr<RedisOperations> master_peer_;  // master_peer()'s connection to master_peer_of_
-  std::optional<vrrp::IpAddress> master_peer_of_;
+  bool lag_check_in_flight_ = false;           // measure_lag under way: one at a time
+  std::shared_ptr<RedisOperations> lag_peer_;  // measure_lag's connection to lag_peer_of_
+  std::optional<vrrp::IpAddress> lag_peer_of_;
   std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
   // Adverts naming a non-peer as master (peers.cpp): counted, logged rate-limited, ignored.
