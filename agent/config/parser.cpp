@@ -1075,6 +1075,14 @@ class Parser {
           r.diverged_writes_merge = st.args[0] == "on";
         else
           error(st, ctx, "diverged_writes_merge must be on or off, not " + quote(st.args[0]));
+      } else if (k == "peer_loss_pause") {
+        if (!single(seen, st, ctx)) continue;
+        if (st.args[0] == "off" || st.args[0] == "auto") {
+          r.peer_loss_pause.on = st.args[0] == "auto";
+        } else if (auto v = fixed(st, ctx, st.args[0], 3, 10, 600000,
+                                  "0.01..600 seconds, or off or auto")) {
+          r.peer_loss_pause = {true, milliseconds(*v)};
+        }
       } else {
         unknown(st, ctx);
       }

@@ -85,6 +85,15 @@ struct RedisSettings {
   // (empty: not saved), and whether they are replayed onto the keeper.
   std::string diverged_writes_dir;
   bool diverged_writes_merge = false;
+  // peer_loss_pause: does the master hold its writes while a peer's Redis is silent (a cut it
+  // may take over in), and for how long after its last answer: `window` when set, else
+  // computed from the advert interval (auto; redis/model/peer_loss.hpp).
+  struct PeerLossPause {
+    bool on = false;
+    std::optional<std::chrono::milliseconds> window;
+    friend bool operator==(const PeerLossPause&, const PeerLossPause&) = default;
+  };
+  PeerLossPause peer_loss_pause;
 
   friend bool operator==(const RedisSettings&, const RedisSettings&) = default;
 };

@@ -149,6 +149,8 @@ std::string render_text(const std::vector<InstanceView>& instances) {
       out += fmt::format(" redis {} {}", i.redis.healthy ? "healthy" : "unhealthy",
                          i.redis.role.empty() ? "?" : i.redis.role);
       if (!i.redis.detail.empty()) out += fmt::format(" ({})", i.redis.detail);
+      if (i.redis.writes_held_for_silent_peer)
+        out += " (writes held: a redis peer is silent, peer_loss_pause)";
     }
     out += '\n';
     out += redis_replication_text(i.redis);
@@ -182,9 +184,12 @@ std::string render_json(const std::vector<InstanceView>& instances,
     if (!s.held_by_sync_group.empty())
       out += fmt::format(",\"held_by_sync_group\":\"{}\"", json_escape(s.held_by_sync_group));
     if (i.redis.present) {
-      out += fmt::format(",\"redis\":{{\"healthy\":{},\"role\":\"{}\",\"detail\":\"{}\"}}",
-                         i.redis.healthy ? "true" : "false", json_escape(i.redis.role),
-                         json_escape(i.redis.detail));
+      out += fmt::format(
+          ",\"redis\":{{\"healthy\":{},\"role\":\"{}\",\"detail\":\"{}\","
+          "\"peer_loss_pauses\":{},\"writes_held_for_silent_peer\":{}}}",
+          i.redis.healthy ? "true" : "false", json_escape(i.redis.role),
+          json_escape(i.redis.detail), i.redis.peer_loss_pauses,
+          i.redis.writes_held_for_silent_peer ? "true" : "false");
       out.pop_back();  // the replication details go inside the redis object
       out += redis_replication_json(i.redis) + "}";
     }
@@ -268,6 +273,13 @@ std::string render_prometheus(const std::vector<InstanceView>& instances,
         out += fmt::format("redvip_redis_healthy{{instance=\"{}\"}} {}\n",
                            label_escape(i.vrrp.name), i.redis.healthy ? 1 : 0);
       }
+    }
+    family("redvip_redis_peer_loss_pauses_total", "counter",
+           "times a silent redis peer held the master's writes (peer_loss_pause)");
+    for (const auto& i : instances) {
+      if (!i.redis.present) continue;
+      out += fmt::format("redvip_redis_peer_loss_pauses_total{{instance=\"{}\"}} {}\n",
+                         label_escape(i.vrrp.name), i.redis.peer_loss_pauses);
     }
     family("redvip_redis_checks_total", "counter", "Redis health checks by result");
     for (const auto& i : instances) {

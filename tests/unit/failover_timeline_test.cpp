@@ -103,7 +103,8 @@ TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timel
 
   const std::string json = render_json({master, replica});
   INFO(json);
-  CHECK(json.find("\"redis\":{\"healthy\":true,\"role\":\"master\",\"detail\":\"\",\"replication\":"
+  CHECK(json.find("\"redis\":{\"healthy\":true,\"role\":\"master\",\"detail\":\"\","
+                  "\"peer_loss_pauses\":0,\"writes_held_for_silent_peer\":false,\"replication\":"
                   "{\"role\":\"master\","
                   "\"offset\":1200,\"replicas\":[{\"address\":\"10.0.0.2:6379\",\"state\":"
                   "\"online\",\"offset\":1180,"

@@ -11,6 +11,7 @@
 // its master's offset (the replication stream). Every operation yields once to the io_context,
 // as a network round trip would, so a stop can land while one is in flight.
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -56,7 +57,8 @@ struct FakeNode {
   std::string replid;
   long long keys = 0;
   bool paused = false;
-  bool reachable = true;
+  bool reachable = true;  // false: nothing listens (refused)
+  bool silent = false;    // no answer at all (a cut link, a crashed host): operations time out
   std::uint64_t connects = 1;
 
   // Script.
@@ -79,7 +81,8 @@ struct FakeNode {
   long long last_write_offset = 0;  // the offset of the last write this node accepted as master
   long long promoted_at = -1;       // our offset when REPLICAOF NO ONE was confirmed
   std::function<void()> held;       // a held confirmation; call release() to let it answer
-  std::vector<std::string> killed_through;  // the endpoints of the last CLIENT KILL
+  std::vector<std::string> killed_through;        // the endpoints of the last CLIENT KILL
+  std::vector<std::chrono::milliseconds> pauses;  // each CLIENT PAUSE's length, in order
 
   std::string name() const { return host + ":" + std::to_string(port); }
   void release() {
@@ -123,10 +126,12 @@ class FakeGroup : public agent::RedisNodes {
   // The node at `host` when it is in the group and answers, else nullptr.
   FakeNode* reachable(const std::string& host) {
     FakeNode* n = find(host);
-    return n != nullptr && n->reachable ? n : nullptr;
+    return n != nullptr && n->reachable && !n->silent ? n : nullptr;
   }
   FakeNode& local_node() { return node(local_host_); }
 
+  // The node at `host` whether or not it answers, else nullptr.
+  FakeNode* find_node(const std::string& host) { return find(host); }
   // Makes `replica` a synced replica of `master` (as if it had replicated for a while).
   void replicate(const std::string& replica, const std::string& master) {
     auto& r = node(replica);
@@ -268,10 +273,11 @@ class FakeOperations final : public RedisOperations {
     co_return RedisOpResult{{}, "killed"};
   }
 
-  Awaitable<RedisOpResult> pause_writes(Ms, Ms) override {
+  Awaitable<RedisOpResult> pause_writes(Ms pause, Ms) override {
     FakeNode* n = co_await reach();
     if (n == nullptr) co_return refused();
     note(*n, "CLIENT PAUSE WRITE");
+    n->pauses.push_back(pause);
     n->paused = true;
     co_return RedisOpResult{{}, "paused"};
   }
@@ -315,7 +321,10 @@ class FakeOperations final : public RedisOperations {
     co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
     co_return group_.reachable(host_);
   }
-  static RedisOpResult refused() {
+  // Why a node did not answer: nothing listens, or (silent) nothing came back at all.
+  RedisOpResult refused() const {
+    FakeNode* n = group_.find_node(host_);
+    if (n != nullptr && n->silent) return {make_error_code(RedisErrc::command_timeout), "timeout"};
     return {make_error_code(RedisErrc::refused), "connection refused"};
   }
   void note(const FakeNode& n, const std::string& what) {

@@ -476,6 +476,63 @@ TEST_CASE("role controller: our own promotion is not mistaken for a restart") {
   CHECK(rig.answer->second == "redis already master");
 }
 
+TEST_CASE("role controller: a silent peer holds our writes until it answers or its window ends") {
+  auto settings = settings_for_test();
+  settings.redis->peer_loss_pause = {true, 300ms};
+  Rig rig(settings);
+  rig.start_synced_to_n2();
+  // n3 never answers: silent since before we serve (as a crashed master we replace), it holds
+  // nothing. n2's Redis is down but its host answers (refused): reached.
+  rig.group->add(k_n3, RedisRole::replica, 0, 0).silent = true;
+  auto& n2 = rig.group->node(k_n2);
+  n2.reachable = false;
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  rig.group->journal.clear();  // following n2 unpaused ours; from here on nothing may
+  const auto& us = rig.group->local_node();
+  const auto held = [&] { return rig.controller->view().writes_held_for_silent_peer; };
+  rig.check_until([] { return false; }, 100ms);
+  CHECK(us.pauses.empty());
+  CHECK(rig.controller->view().peer_loss_pauses == 0);
+
+  // n2 falls silent (the link is cut): our writes are held a little at a time.
+  n2.silent = true;
+  REQUIRE(rig.check_until(held));
+  CHECK(rig.controller->view().peer_loss_pauses == 1);
+  REQUIRE(rig.check_until([&] { return !us.pauses.empty(); }));
+  for (const auto pause : us.pauses) CHECK(pause <= 300ms);  // 2 x (check interval + timeout)
+  // It answers again: the hold is not renewed (and never lifted by UNPAUSE, see peer_watch.cpp).
+  n2.silent = false;
+  REQUIRE(rig.check_until([&] { return !held(); }));
+  auto pauses = us.pauses.size();
+  rig.check_until([] { return false; }, 100ms);
+  CHECK(us.pauses.size() == pauses);
+  CHECK_FALSE(rig.group->has("10.0.0.1 CLIENT UNPAUSE"));
+
+  // Silent again, for longer than the window: held, then writes go through.
+  n2.silent = true;
+  REQUIRE(rig.check_until(held));
+  CHECK(rig.controller->view().peer_loss_pauses == 2);
+  REQUIRE(rig.check_until([&] { return !held(); }, 1s));
+  pauses = us.pauses.size();
+  CHECK(pauses > 0);
+  rig.check_until([] { return false; }, 100ms);
+  CHECK(us.pauses.size() == pauses);
+
+  // Off (the default): a silent peer holds nothing.
+  Rig off;
+  off.start_synced_to_n2();
+  off.group->node(k_n2).reachable = false;
+  off.promote();
+  REQUIRE(off.run([&] { return off.answered(); }));
+  off.check_until([] { return false; }, 50ms);
+  off.group->node(k_n2).silent = true;
+  off.check_until([] { return false; }, 100ms);
+  CHECK(off.group->local_node().pauses.empty());
+  CHECK_FALSE(off.controller->view().writes_held_for_silent_peer);
+}
+
 TEST_CASE("role controller: the VIP waits until REPLICAOF NO ONE is confirmed") {
   Rig rig;
   rig.start_synced_to_n2();

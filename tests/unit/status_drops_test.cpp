@@ -71,3 +71,20 @@ TEST_CASE("status: rejects, drops and the receive paths' counters are in the JSO
   CHECK(contains(metrics, "redvip_receive_path_dropped_total{reason=\"unclaimed\"} 11\n"));
   CHECK(contains(metrics, "redvip_receive_path_rejected_total{reason=\"bad_checksum\"} 16\n"));
 }
+
+TEST_CASE("status: writes held for a silent redis peer are in the text, the JSON and the metrics",
+          "[control]") {
+  auto views = one_instance();
+  views[0].redis.peer_loss_pauses = 2;
+  views[0].redis.writes_held_for_silent_peer = true;
+  const std::string text = render_text(views);
+  INFO(text);
+  CHECK(contains(text, "(writes held: a redis peer is silent, peer_loss_pause)"));
+  const std::string json = render_json(views);
+  INFO(json);
+  CHECK(contains(json, "\"peer_loss_pauses\":2,\"writes_held_for_silent_peer\":true"));
+  const std::string metrics = render_prometheus(views);
+  INFO(metrics);
+  CHECK(contains(metrics, "# TYPE redvip_redis_peer_loss_pauses_total counter\n"));
+  CHECK(contains(metrics, "redvip_redis_peer_loss_pauses_total{instance=\"VI_1\"} 2\n"));
+}

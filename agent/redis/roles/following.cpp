@@ -178,8 +178,7 @@ void RedisRoleController::demoted(const std::optional<vrrp::IpAddress>& announce
   std::optional<vrrp::IpAddress> new_master = announced;
   if (new_master && !configured_peer(*new_master, "replicating from")) new_master.reset();
   if (local_lost_) local_redis_lost_as_master();  // hand_off.cpp: name a successor at once
-  serving_ = false;
-  replica_while_serving_ = 0;
+  end_serving();
   master_heard_.reset();
   if (new_master) {
     heard(*new_master, our_advert_interval());

@@ -49,8 +49,7 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announce
       done(false, "redis may not be promoted: " + gate_.why);
       return;
     case PromotionPlan::already_master:
-      serving_ = true;
-      replica_while_serving_ = 0;
+      begin_serving();
       done(true, "redis already master");
       return;
     case PromotionPlan::promote:
@@ -124,8 +123,7 @@ Awaitable<RedisRoleController::Verdict> RedisRoleController::promotion(
   }
   following_.reset();
   master_heard_.reset();
-  serving_ = true;
-  replica_while_serving_ = 0;
+  begin_serving();
   log(Level::notice, settings_.name, "redis promoted to master");
   if (old) spawn(make_replica_of_us(old));
   co_return Verdict{true, "redis promoted"};

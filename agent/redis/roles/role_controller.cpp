@@ -159,6 +159,7 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
   } else {
     replica_while_serving_ = 0;
   }
+  maybe_watch_peers();
   auto gate = verdict.gate;
   if (verdict.then == AfterCheck::explain_link_down) {
     if (!link_down_since_) link_down_since_ = Clock::now();
@@ -245,6 +246,8 @@ RedisStatusView RedisRoleController::view() const {
     v.checks_ok = checker_->stats().successes;
     v.checks_failed = checker_->stats().failures;
   }
+  v.peer_loss_pauses = peer_loss_pauses_;
+  v.writes_held_for_silent_peer = holding_for_silent_peer();
   v.non_peer_adverts = non_peer_adverts_;
   v.last_non_peer = last_non_peer_;
   return v;

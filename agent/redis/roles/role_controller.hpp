@@ -12,6 +12,8 @@
 //   hand_off.cpp    the direct hand-off without the skew wait: the successor sees its Redis
 //                   made master right after the release; a master whose Redis died promotes
 //                   the replica holding the most data as it releases.
+//   peer_watch.cpp  while we serve: our writes held while a peer is silent and may take over
+//                   (peer_loss_pause).
 // Every decision on the way is a pure function of redis/model/decisions.hpp; this class
 // gathers their inputs and acts on the answers. It sees the instance only as InstanceControl
 // and Redis servers only as RedisOperations (from RedisNodes), so it runs in a unit test with
@@ -29,6 +31,7 @@
 #include "agent/log/log_limiter.hpp"
 #include "agent/redis/model/decisions.hpp"
 #include "agent/redis/model/health_counter.hpp"
+#include "agent/redis/model/peer_loss.hpp"
 #include "agent/redis/model/split_heal.hpp"
 #include "agent/redis/ops/diverged_writes.hpp"
 #include "agent/redis/ops/awaitable.hpp"
@@ -220,6 +223,15 @@ class RedisRoleController : public RoleHooks {
   Awaitable<bool> made_master_by_release();
   void local_redis_lost_as_master();
   Awaitable<void> promote_best_replica(std::vector<ConnectedReplica> replicas);
+  // peer_watch.cpp
+  void begin_serving();
+  void end_serving();
+  Ms peer_loss_hold_window() const;
+  void maybe_watch_peers();
+  Awaitable<void> watch_peers(std::uint64_t term);
+  void log_peer_loss(const vrrp::IpAddress& address, PeerLossEvent event, Ms window);
+  void log_pause_failure(const std::string& why);
+  bool holding_for_silent_peer() const;
   // split_heal.cpp
   Awaitable<void> split_hold(vrrp::IpAddress keeper);
   Awaitable<void> split_heal(vrrp::IpAddress other, std::uint8_t other_priority);
@@ -302,6 +314,17 @@ class RedisRoleController : public RoleHooks {
   LogLimiter non_peer_log_{std::chrono::seconds(10)};
   // Role commands a Redis keeps refusing (REPLICAOF retried every 500 ms): one line per target.
   LogLimiter redis_error_log_{std::chrono::seconds(10)};
+  // While we serve, each peer's Redis as the peer_loss_pause watch sees it (peer_watch.cpp).
+  struct PeerWatch {
+    vrrp::IpAddress peer;
+    std::shared_ptr<RedisOperations> ops;  // kept while it answers
+    PeerSight sight;
+  };
+  std::vector<PeerWatch> peer_watch_;
+  std::uint64_t servings_ = 0;  // begin_serving() calls: a watch of an earlier term stops
+  bool peer_watch_in_flight_ = false;
+  std::uint64_t peer_loss_pauses_ = 0;  // writes held for a silent peer, counted per peer
+  LogLimiter peer_loss_log_{std::chrono::seconds(10)};
   // A split brain is being reconciled with this node: our Redis follows nobody on its own.
   std::optional<vrrp::IpAddress> split_hold_;
   bool split_heal_in_flight_ = false;

@@ -82,7 +82,7 @@ void RedisRoleController::split_brain(const vrrp::IpAddress& other, std::uint8_t
   if (we_yield) {
     // The VIP is gone already (the instance removed it). Our Redis stays as it is until the
     // node that kept the VIP has compared the data.
-    serving_ = false;
+    end_serving();
     heard(other, our_advert_interval());
     following_.reset();
     split_hold_ = other;

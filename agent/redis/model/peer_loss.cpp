@@ -1,0 +1,77 @@
+#include "agent/redis/model/peer_loss.hpp"
+
+#include <algorithm>
+
+#include "agent/redis/model/reply.hpp"
+
+namespace redvip::agent {
+using std::chrono::milliseconds;
+
+milliseconds peer_loss_window(std::optional<milliseconds> fixed, milliseconds advert_interval,
+                              milliseconds check_interval, milliseconds check_timeout) {
+  if (fixed) return *fixed;
+  return 4 * advert_interval + check_interval + check_timeout + milliseconds(100);
+}
+
+bool peer_answered(std::error_code error) {
+  if (!error) return true;
+  if (error.category() != redis_category()) return false;
+  switch (static_cast<RedisErrc>(error.value())) {
+    case RedisErrc::refused:
+    case RedisErrc::loading:
+    case RedisErrc::auth_failed:
+    case RedisErrc::server_error:
+    case RedisErrc::unexpected_reply:
+    case RedisErrc::protocol_error:
+      return true;
+    case RedisErrc::connect_failed:
+    case RedisErrc::connect_timeout:
+    case RedisErrc::command_timeout:
+    case RedisErrc::connection_lost:
+    case RedisErrc::not_connected:
+    case RedisErrc::cancelled:
+    case RedisErrc::operation_timeout:
+    case RedisErrc::not_confirmed:
+      return false;
+  }
+  return false;
+}
+
+std::string_view to_string(PeerLossEvent e) {
+  switch (e) {
+    case PeerLossEvent::none:
+      return "none";
+    case PeerLossEvent::lost:
+      return "lost";
+    case PeerLossEvent::back:
+      return "back";
+    case PeerLossEvent::gave_up:
+      return "gave_up";
+  }
+  return "?";
+}
+
+PeerLossStep peer_loss_step(const PeerSight& sight, bool answered, PeerLossClock::time_point now,
+                            milliseconds window, milliseconds renew) {
+  PeerLossStep out;
+  out.sight = sight;
+  if (answered) {
+    out.sight.answered = now;
+    out.sight.holding = false;
+    out.event = sight.holding ? PeerLossEvent::back : PeerLossEvent::none;
+    return out;
+  }
+  if (!sight.answered) return out;
+  const auto end = *sight.answered + window;
+  if (now >= end) {
+    out.sight.holding = false;
+    out.event = sight.holding ? PeerLossEvent::gave_up : PeerLossEvent::none;
+    return out;
+  }
+  out.sight.holding = true;
+  out.event = sight.holding ? PeerLossEvent::none : PeerLossEvent::lost;
+  out.hold = std::min(renew, std::chrono::ceil<milliseconds>(end - now));
+  return out;
+}
+
+}  // namespace redvip::agent
