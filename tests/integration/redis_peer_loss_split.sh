@@ -1,0 +1,35 @@
+#!/bin/bash
+# peer_loss_pause auto, the link between the nodes cut 5 s while the client reaches both (as
+# split_brain_merge.sh). n1 stops hearing n2's Redis and holds its writes until n2 could have
+# taken over and announced; the client's writes meanwhile time out and go to n2 once it
+# announces. So n1, the side that yields its data on the heal, holds only the writes of the
+# moments before it noticed (one check cycle), where without the setting it holds those of the
+# whole master-down interval. Asserts: the hold is logged and counted, every acknowledged write
+# on the final master (merge on), one VIP holder and consistent roles. FIGURES: n1's writes
+# since the fork, as the heal's verdict counts them.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib/topology.sh"
+source "$HERE/lib/redvipd.sh"
+source "$HERE/lib/redis.sh"
+source "$HERE/lib/split_brain.sh"
+
+topo_init rpl
+SB_REDIS_EXTRA="peer_loss_pause auto" split_brain_run on
+wait_until 15 final_master >/dev/null || fail "no consistent master/replica pair after the heal: n1 $(redis_info_field n1 role) n2 $(redis_info_field n2 role), VIP on '$(vip_holders "$VIP" n1 n2)'"
+m=$(final_master)
+grep -h "split brain\|redis peer" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log | sed 's/^/  /' | head -20
+grep -q "redis peer 10.77.0.2:6379 does not answer: writes held" "$TOPO_TMP/n1.log" ||
+  fail "n1 did not hold its writes while n2 was silent"
+grep -q "redis peer 10.77.0.2:6379 silent for [0-9]* ms: writes go through again" "$TOPO_TMP/n1.log" ||
+  fail "n1 did not let writes through once n2 could have taken over"
+pauses=$(ctl n1 status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][0]["redis"]["peer_loss_pauses"])')
+(( pauses >= 1 )) || fail "n1's status counts $pauses holds"
+check=$(topo_exec c "$VIP_WRITER" --verify-only "$(topo_exec "$m" ip -4 -o addr show dev eth0 | awk '{sub("/.*","",$4); print $4; exit}'):6379" --acked-file "$TOPO_TMP/acked" | tail -1)
+lost=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$check")
+acked=$(sed -n 's/.*acked=\([0-9]*\).*/\1/p' <<<"$check")
+(( acked > 0 )) || fail "no acknowledged write to check"
+verdict=$(grep -h "split brain with" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log | head -1)
+echo "FIGURES redis_peer_loss_split: acked=$acked lost=$lost final_master=$m holds=$pauses verdict='${verdict#*split brain with }'"
+(( lost == 0 )) || fail "$lost acknowledged writes are not on the final master $m"
+pass "peer_loss_pause: n1 held its writes while n2 was silent; all $acked acknowledged writes on the final master $m"
