@@ -134,8 +134,8 @@ two_nodes_up() {
   topo_host c 10.77.0.9
   redis_start n1 "$@"
   redis_start n2 "$@"
-  start_redvipd n1 "$(redis_node_conf n1 150 "" "${RVD_REDIS_EXTRA:-}")"
-  start_redvipd n2 "$(redis_node_conf n2 100 "" "${RVD_REDIS_EXTRA:-}")"
+  start_redvipd n1 "$(redis_node_conf n1 150 "${RVD_INSTANCE_EXTRA:-}" "${RVD_REDIS_EXTRA:-}")"
+  start_redvipd n2 "$(redis_node_conf n2 100 "${RVD_INSTANCE_EXTRA:-}" "${RVD_REDIS_EXTRA:-}")"
   wait_until 10 only_holder n1 n1 n2 || fail "n1 did not become the only VIP holder: '$(vip_holders $VIP n1 n2)'"
   wait_until 10 redis_follows n2 10.77.0.1 || fail "n2's Redis does not follow n1: role=$(redis_info_field n2 role) master_host=$(redis_info_field n2 master_host) link=$(redis_info_field n2 master_link_status)"
   [[ "$(redis_info_field n1 role)" == master ]] || fail "n1's Redis is not master"

@@ -4,8 +4,8 @@
 # Source after lib/topology.sh, lib/redvipd.sh and lib/redis.sh.
 #
 #   split_brain_run on|off      # diverged_writes_merge; sets SB_HEAL_MS (ms of day), SB_SAVED
-#                               # (files the logs name), the writer's W_* figures; SB_REDIS_EXTRA:
-#                               # more redis-block lines
+#                               # (files the logs name), the writer's W_* figures; SB_REDIS_EXTRA,
+#                               # SB_INSTANCE_EXTRA: more redis-block / instance lines
 require_cmd bridge
 
 split_on() { ip netns exec "$TOPO_LAN" bridge link set dev "p$1" isolated on; }
@@ -29,7 +29,7 @@ split_brain_run() {
   local merge=$1
   RVD_REDIS_EXTRA="diverged_writes_dir $TOPO_TMP/diverged
         diverged_writes_merge $merge
-        ${SB_REDIS_EXTRA:-}" two_nodes_up --repl-backlog-size 64mb --repl-backlog-ttl 0
+        ${SB_REDIS_EXTRA:-}" RVD_INSTANCE_EXTRA="${SB_INSTANCE_EXTRA:-}" two_nodes_up --repl-backlog-size 64mb --repl-backlog-ttl 0
   writer_start c --duration "$(( ${SPLIT_S:-5} + 6 ))" --events --acked-file "$TOPO_TMP/acked"
   sleep 1.5
   split_on n1
