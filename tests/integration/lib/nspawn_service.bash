@@ -51,6 +51,13 @@ pid=$(main_pid)
 [[ $(unit_prop redvip WatchdogUSec) == 2s ]] || fail "WatchdogUSec=$(unit_prop redvip WatchdogUSec)"
 check_privileges "$pid"
 [[ $(proc_field "$pid" CapAmb) == 0000000000000000 ]] || fail "CapAmb $(proc_field "$pid" CapAmb)"
+# The daemon's state directory (diverged_writes_dir lives under it): its own, private, and
+# writable for it although ProtectSystem=strict makes /var read-only.
+[[ $(stat -c '%U %a' /var/lib/redvip 2>&1) == "redvip 700" ]] ||
+  fail "/var/lib/redvip: $(stat -c '%U %a' /var/lib/redvip 2>&1)"
+grep -q " /var/lib/redvip rw" "/proc/$pid/mountinfo" ||
+  grep -q " /var/lib/private/redvip rw" "/proc/$pid/mountinfo" ||
+  fail "/var/lib/redvip is not mounted writable for the daemon: $(grep -E ' /var(/lib)? ' "/proc/$pid/mountinfo")"
 wait_until 5 local_vip $VIP || fail "VIP $VIP never added"
 pass "VIP $VIP on eth0"
 wait_journal 3 "configuration $CONF is valid \(1 instance\)"   # ExecStartPre -t
