@@ -410,13 +410,16 @@ void StateMachine::become_master(std::string reason, TimePoint now, Actions& out
   preempted_ = live_master(now);
   preempted_heard_at_ = now;
   rivals_.clear();
-  // Nobody is master (it went silent): claim the VRID at once, before the service is promoted.
-  // The other backups' timers run out within their skew of ours (3.9 ms for priorities 90 and
-  // 80 at 0.1 s), sooner than a promotion takes: without this advert every one of them promoted
-  // its Redis too. A live master (preempted, or released) is not told yet: it must keep serving
-  // until we hold its writes. Should the promotion fail, the release (priority 0) follows.
-  if (!preempted_) emit(out, SendAdvert{priority_});
-  emit(out, TakeVips{preempted_, preempted_.has_value() && last_heard_priority_ == 0});
+  // Nobody is master (it went silent or released): claim the VRID at once, before the service
+  // is promoted. The other backups' timers run out within their skew of ours (3.9 ms for
+  // priorities 90 and 80 at 0.1 s), sooner than a promotion takes: without this advert every one
+  // of them promoted its Redis too. A master we preempt is not told yet: it must keep serving
+  // until we hold its writes (it would yield on our advert). One that released has yielded
+  // already; its service waits until ours is master before following it. Should the promotion
+  // fail, the release (priority 0) follows.
+  const bool released = preempted_.has_value() && last_heard_priority_ == 0;
+  if (!preempted_ || released) emit(out, SendAdvert{priority_});
+  emit(out, TakeVips{preempted_, released});
   emit(out, Announce{});
   emit(out, SendAdvert{priority_});
   arm(TimerKind::advert, now + config_.advert_interval, out);

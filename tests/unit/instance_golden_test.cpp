@@ -48,7 +48,10 @@ TEST_CASE("golden: a release (priority 0) is a takeover from a live master", "[i
   CHECK(h.take() == Lines{
                         "0 state BACKUP",
                         "50 redis follows 10.0.0.6",
-                        // after skew time (60 ms); its writes must reach us first
+                        // after skew time (60 ms): the VRID claimed at once (it yielded
+                        // already, and other backups must not take over too); its writes
+                        // must reach us before the VIP
+                        "260 advert prio=100",
                         "260 redis promote live=10.0.0.6",
                         "260 vip+ 10.0.0.100/24 eth0",
                         "260 announce 10.0.0.100",

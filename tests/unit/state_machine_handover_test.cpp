@@ -81,7 +81,7 @@ TEST_CASE("HandedOver right after the master's release takes over at once",
              // Our service says it is master now: no skew wait; the releasing master is alive.
              {151,
               HandedOver{kHigherAddress},
-              {moved(B, M, "handed over by 10.0.0.6"), take_released(kHigherAddress), Announce{},
+              {moved(B, M, "handed over by 10.0.0.6"), send(100), take_released(kHigherAddress), Announce{},
                send(100), arm(kAdvert, 251), cancel(kMasterDown)},
               M},
              {210, fired(kMasterDown), {}, M},  // cancelled: stale
@@ -144,7 +144,7 @@ TEST_CASE("HandedOver is ignored when it is late, foreign or without a release",
             {150, advert(kHigherAddress, 0), {arm(kMasterDown, 210.9375), follows_none()}, B},
             {211,
              fired(kMasterDown),
-             {moved(B, M), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 311)},
+             {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 311)},
              M},
             {211, HandedOver{kHigherAddress}, {}, M},
         });
@@ -164,7 +164,7 @@ TEST_CASE("A shutdown master's release is followed by the successor's HandedOver
              {300, advert(kHigherAddress, 0), {arm(kMasterDown, 360.9375), follows_none()}, B},
              {300,
               HandedOver{kHigherAddress},
-              {moved(B, M), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 400),
+              {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 400),
                cancel(kMasterDown)},
               M},
          });

@@ -84,7 +84,7 @@ TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down", "
           {181,
            fired(kMasterDown),
            // Our own adverts keep our configured interval. The releasing master is alive.
-           {moved(B, M), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 281)},
+           {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 281)},
            M},
       });
 }
@@ -126,7 +126,7 @@ TEST_CASE("Backup hearing priority 0 takes over after skew time only", "[state_m
           // The master that released is alive: its data must reach us first.
           {172,
            fired(kMasterDown),
-           {moved(B, M), take_released(kHigherAddress), Announce{}, send(200), arm(kAdvert, 272)},
+           {moved(B, M), send(200), take_released(kHigherAddress), Announce{}, send(200), arm(kAdvert, 272)},
            M},
       });
 }
