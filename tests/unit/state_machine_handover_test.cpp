@@ -81,8 +81,8 @@ TEST_CASE("HandedOver right after the master's release takes over at once",
              // Our service says it is master now: no skew wait; the releasing master is alive.
              {151,
               HandedOver{kHigherAddress},
-              {moved(B, M, "handed over by 10.0.0.6"), send(100), take_released(kHigherAddress), Announce{},
-               send(100), arm(kAdvert, 251), cancel(kMasterDown)},
+              {moved(B, M, "handed over by 10.0.0.6"), send(100), take_released(kHigherAddress),
+               Announce{}, send(100), arm(kAdvert, 251), cancel(kMasterDown)},
               M},
              {210, fired(kMasterDown), {}, M},  // cancelled: stale
          });
@@ -134,20 +134,20 @@ TEST_CASE("HandedOver is ignored when it is late, foreign or without a release",
   }
   SECTION("after we already took over by the skew timer") {
     StateMachine m(config(Version::v3, 100));
-    run(m,
-        {
-            {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
-            {100,
-             advert(kHigherAddress, 150),
-             {arm(kMasterDown, 460.9375), follows(kHigherAddress)},
-             B},
-            {150, advert(kHigherAddress, 0), {arm(kMasterDown, 210.9375), follows_none()}, B},
-            {211,
-             fired(kMasterDown),
-             {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 311)},
-             M},
-            {211, HandedOver{kHigherAddress}, {}, M},
-        });
+    run(m, {
+               {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
+               {100,
+                advert(kHigherAddress, 150),
+                {arm(kMasterDown, 460.9375), follows(kHigherAddress)},
+                B},
+               {150, advert(kHigherAddress, 0), {arm(kMasterDown, 210.9375), follows_none()}, B},
+               {211,
+                fired(kMasterDown),
+                {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100),
+                 arm(kAdvert, 311)},
+                M},
+               {211, HandedOver{kHigherAddress}, {}, M},
+           });
   }
 }
 
@@ -164,8 +164,8 @@ TEST_CASE("A shutdown master's release is followed by the successor's HandedOver
              {300, advert(kHigherAddress, 0), {arm(kMasterDown, 360.9375), follows_none()}, B},
              {300,
               HandedOver{kHigherAddress},
-              {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 400),
-               cancel(kMasterDown)},
+              {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100),
+               arm(kAdvert, 400), cancel(kMasterDown)},
               M},
          });
 }

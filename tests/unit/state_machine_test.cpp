@@ -77,16 +77,16 @@ TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down", "
               B},
          });
   CHECK(m.master_adver_interval() == Centiseconds{50});
-  run(m,
-      {
-          // Priority 0: master-down = skew only, from the learned interval (30.4687 cs).
-          {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180.4687), follows_none()}, B},
-          {181,
-           fired(kMasterDown),
-           // Our own adverts keep our configured interval. The releasing master is alive.
-           {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100), arm(kAdvert, 281)},
-           M},
-      });
+  run(m, {
+             // Priority 0: master-down = skew only, from the learned interval (30.4687 cs).
+             {150, advert(kHigherAddress, 0, 50), {arm(kMasterDown, 180.4687), follows_none()}, B},
+             {181,
+              fired(kMasterDown),
+              // Our own adverts keep our configured interval. The releasing master is alive.
+              {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100),
+               arm(kAdvert, 281)},
+              M},
+         });
 }
 
 TEST_CASE("v2 drops an advert whose interval differs from ours (RFC 3768 7.1)", "[state_machine]") {
@@ -115,20 +115,20 @@ TEST_CASE("Backup hearing priority 0 takes over after skew time only", "[state_m
   c.preempt = false;  // priority 0 is not preemption: nopreempt takes over as well
   StateMachine m(c);
   // Priority 200, interval 100: skew 5600/256 = 21; master-down 321.
-  run(m,
-      {
-          {0, Startup{}, {moved(I, B), arm(kMasterDown, 321.875)}, B},
-          {100,
-           advert(kHigherAddress, 100),
-           {arm(kMasterDown, 421.875), follows(kHigherAddress)},
-           B},
-          {150, advert(kHigherAddress, 0), {arm(kMasterDown, 171.875), follows_none()}, B},
-          // The master that released is alive: its data must reach us first.
-          {172,
-           fired(kMasterDown),
-           {moved(B, M), send(200), take_released(kHigherAddress), Announce{}, send(200), arm(kAdvert, 272)},
-           M},
-      });
+  run(m, {
+             {0, Startup{}, {moved(I, B), arm(kMasterDown, 321.875)}, B},
+             {100,
+              advert(kHigherAddress, 100),
+              {arm(kMasterDown, 421.875), follows(kHigherAddress)},
+              B},
+             {150, advert(kHigherAddress, 0), {arm(kMasterDown, 171.875), follows_none()}, B},
+             // The master that released is alive: its data must reach us first.
+             {172,
+              fired(kMasterDown),
+              {moved(B, M), send(200), take_released(kHigherAddress), Announce{}, send(200),
+               arm(kAdvert, 272)},
+              M},
+         });
 }
 
 TEST_CASE("Master steps down for a higher priority or an equal one from a higher address",
