@@ -5,6 +5,7 @@
 #include <string>
 
 #include "agent/config/parser.hpp"
+#include "agent/redis/model/peer_loss.hpp"
 #include "agent/control/control_server.hpp"
 #include "agent/instance/derived.hpp"
 #include "agent/daemon/daemon.hpp"
@@ -64,6 +65,28 @@ int remove_leftovers(const redvip::agent::Config& config) {
   }
   return failures == 0 ? 0 : 1;
 }
+// A split brain's settings as they will act (redvip.conf(5)), the auto window computed.
+void print_split_brain_settings(const std::string& path, const std::string& name,
+                                const redvip::agent::RedisSettings& redis,
+                                redvip::vrrp::Centiseconds advert_interval) {
+  using std::chrono::milliseconds;
+  const std::string saved =
+      redis.diverged_writes_dir.empty()
+          ? "a split brain's losing writes are discarded (no diverged_writes_dir)"
+          : fmt::format("a split brain's losing writes are saved in {}{}",
+                        redis.diverged_writes_dir,
+                        redis.diverged_writes_merge ? " and merged onto the winner" : "");
+  std::string pause = "peer_loss_pause off";
+  if (redis.peer_loss_pause.on) {
+    const auto window = redvip::agent::peer_loss_window(
+        redis.peer_loss_pause.window, std::chrono::duration_cast<milliseconds>(advert_interval),
+        redis.check_interval, redis.check_timeout);
+    pause =
+        fmt::format("writes held up to {} ms after a silent peer's last answer", window.count());
+  }
+  fmt::print("{}: {}:   {}; {}\n", path, name, saved, pause);
+}
+
 // What -t checked, for a person reading it: each instance as it will run, and what will not work
 // on this host as it is now (an interface that does not exist) without failing the check: the
 // file may be checked before the interface is created.
@@ -97,6 +120,7 @@ int report_config_test(const std::string& path, const redvip::agent::Config& con
       scripts.push_back(
           fmt::format("track_file {} ({}), weight {}", t.file.name, t.file.path, t.file.weight));
     for (const auto& line : scripts) fmt::print("{}: {}:   {}\n", path, i.name, line);
+    if (i.redis) print_split_brain_settings(path, i.name, *i.redis, i.advert_interval);
     std::vector<std::string> interfaces = i.track_interfaces;
     interfaces.insert(interfaces.begin(), i.interface);
     for (const auto& v : i.vips) {

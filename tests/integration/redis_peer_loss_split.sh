@@ -19,6 +19,9 @@ topo_init rpl
 # client back to n1, and the figure below would measure that instead.
 SB_REDIS_EXTRA="peer_loss_pause auto" SB_INSTANCE_EXTRA="garp_master_delay 0" split_brain_run on
 wait_until 15 final_master >/dev/null || fail "no consistent master/replica pair after the heal: n1 $(redis_info_field n1 role) n2 $(redis_info_field n2 role), VIP on '$(vip_holders "$VIP" n1 n2)'"
+# What redvipd -t tells the operator the settings do.
+"$REDVIPD" -t -f "$TOPO_TMP/n1.conf" | grep -q "merged onto the winner; writes held up to 650 ms after a silent peer's last answer" ||
+  fail "redvipd -t does not show the split-brain settings: $("$REDVIPD" -t -f "$TOPO_TMP/n1.conf")"
 m=$(final_master)
 grep -h "split brain\|redis peer" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log | sed 's/^/  /' | head -20
 grep -q "redis peer 10.77.0.2:6379 does not answer: writes held" "$TOPO_TMP/n1.log" ||
