@@ -9,7 +9,18 @@
 //   acknowledged key back. Prints `RESULT acked=N outage_ms=X lost=M ...` as its last line.
 //   --events prints a line when writes stop and when they resume (for the demo's timeline).
 //   --verify-only HOST[:PORT] --acked-file F re-checks a key list saved with --acked-file.
+//   --sentinel HOST[:PORT] --master-name NAME instead of --target: a Sentinel client (as in the
+//   Sentinel client spec, for the benchmark's Sentinel column): on every (re)connect it asks that
+//   Sentinel (port 26379 by default; no auth to it) `SENTINEL get-master-addr-by-name NAME` and
+//   connects to the address named. Any write error, a demoted master's -READONLY included, drops
+//   the connection, so the next write asks the Sentinel again; a Sentinel that cannot be reached
+//   or knows no master counts as a failed connect. Prints a `sentinel:` line of the masters used.
+//   --sentinel-events as well: before each ask it also subscribes to the Sentinel's +switch-master
+//   and, on one for NAME, drops its connection (the next write asks again), as Sentinel clients
+//   that follow the events do (Jedis, Lettuce, go-redis); without it, as those that do not
+//   (redis-py), the writer moves only when a write fails.
 #include <hiredis/hiredis.h>
+#include <poll.h>
 
 #include <chrono>
 #include <csignal>
@@ -20,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -39,6 +51,9 @@ struct Endpoint {
 
 struct Options {
   Endpoint target;
+  std::optional<Endpoint> sentinel;  // --sentinel: the target is asked of it on each connect
+  std::string master_name;
+  bool sentinel_events = false;  // --sentinel-events: follow +switch-master too
   double duration_s = 0;
   long interval_us = 1000;
   long timeout_ms = 100;
@@ -110,6 +125,81 @@ redisContext* open(const Endpoint& e, const Options& o, std::string& error) {
   return c;
 }
 
+// The master's address as the Sentinel names it now (`SENTINEL get-master-addr-by-name`: a
+// 2-element array [ip, port], or nil when it knows no such master), or nullopt with error set.
+std::optional<Endpoint> ask_sentinel(const Options& o, std::string& error) {
+  redisContext* c =
+      redisConnectWithTimeout(o.sentinel->host.c_str(), o.sentinel->port, to_timeval(o.timeout_ms));
+  if (c == nullptr || c->err != 0) {
+    error = "sentinel: " + std::string(c ? c->errstr : "out of memory");
+    if (c) redisFree(c);
+    return std::nullopt;
+  }
+  redisSetTimeout(c, to_timeval(o.timeout_ms));
+  auto* r = static_cast<redisReply*>(
+      redisCommand(c, "SENTINEL get-master-addr-by-name %s", o.master_name.c_str()));
+  std::optional<Endpoint> e;
+  if (r == nullptr) {
+    error = "sentinel: " + std::string(c->errstr);
+  } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+             r->element[0]->type == REDIS_REPLY_STRING &&
+             r->element[1]->type == REDIS_REPLY_STRING) {
+    e = parse_endpoint(std::string(r->element[0]->str, r->element[0]->len) + ":" +
+                       std::string(r->element[1]->str, r->element[1]->len));
+    if (!e) error = "sentinel: bad address";
+  } else if (r->type == REDIS_REPLY_NIL) {
+    error = "sentinel: no master named " + o.master_name;
+  } else {
+    error = "sentinel: " + (r->str ? std::string(r->str, r->len) : std::string("unexpected reply"));
+  }
+  if (r) freeReplyObject(r);
+  redisFree(c);
+  return e;
+}
+
+// A connection to the Sentinel subscribed to +switch-master, or nullptr with error set.
+redisContext* subscribe_switch_master(const Options& o, std::string& error) {
+  redisContext* c =
+      redisConnectWithTimeout(o.sentinel->host.c_str(), o.sentinel->port, to_timeval(o.timeout_ms));
+  if (c == nullptr || c->err != 0) {
+    error = "sentinel: " + std::string(c ? c->errstr : "out of memory");
+    if (c) redisFree(c);
+    return nullptr;
+  }
+  redisSetTimeout(c, to_timeval(o.timeout_ms));
+  auto* r = static_cast<redisReply*>(redisCommand(c, "SUBSCRIBE +switch-master"));
+  const bool ok = r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 3;
+  if (!ok) error = "sentinel: SUBSCRIBE: " + std::string(r ? "unexpected reply" : c->errstr);
+  if (r) freeReplyObject(r);
+  if (!ok) {
+    redisFree(c);
+    return nullptr;
+  }
+  return c;
+}
+
+// Reads what the subscription has received, without waiting: true when it announced a new master
+// for our name (or broke: its news would be missed, so the caller starts over as well).
+bool switch_master_seen(redisContext* sub, const Options& o) {
+  pollfd p{sub->fd, POLLIN, 0};
+  if (poll(&p, 1, 0) <= 0) return false;
+  if (redisBufferRead(sub) != REDIS_OK) return true;
+  bool seen = false;
+  void* reply = nullptr;
+  while (redisGetReplyFromReader(sub, &reply) == REDIS_OK && reply != nullptr) {
+    const auto* r = static_cast<redisReply*>(reply);
+    // ["message", "+switch-master", "NAME OLD_IP OLD_PORT NEW_IP NEW_PORT"]
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+        r->element[2]->type == REDIS_REPLY_STRING &&
+        std::string(r->element[2]->str, r->element[2]->len).rfind(o.master_name + " ", 0) == 0) {
+      seen = true;
+    }
+    freeReplyObject(reply);
+    reply = nullptr;
+  }
+  return seen || sub->err != 0;
+}
+
 std::string key_of(const Options& o, long seq) { return o.prefix + ":" + std::to_string(seq); }
 
 // Counts the acknowledged keys missing (or holding another value) on the server, in MGETs of
@@ -173,6 +263,10 @@ void usage() {
       "usage: vip_writer --target HOST[:PORT] [--duration S] [--interval-us N] [--timeout-ms N]\n"
       "                  [--prefix P] [--user U] [--password-file F] [--verify HOST[:PORT]]\n"
       "                  [--acked-file F] [--events]\n"
+      "       vip_writer --sentinel HOST[:PORT] --master-name NAME [--sentinel-events]\n"
+      "                  [the options above but --target]\n"
+      "         (asks that Sentinel for the master on every connect, instead of --target;\n"
+      "         --sentinel-events: also reconnects on its +switch-master)\n"
       "       vip_writer --verify-only HOST[:PORT] --acked-file F [--prefix P] [auth options]\n");
 }
 
@@ -188,11 +282,22 @@ bool parse(int argc, char** argv, Options& o) {
       o.events = true;
       continue;
     }
+    if (a == "--sentinel-events") {
+      o.sentinel_events = true;
+      continue;
+    }
     if (!(v = value())) return false;
     if (a == "--target") {
       auto e = parse_endpoint(*v);
       if (!e) return false;
       o.target = *e;
+    } else if (a == "--sentinel") {
+      auto e = parse_endpoint(*v);
+      if (!e) return false;
+      if (v->rfind(':') == std::string::npos) e->port = 26379;
+      o.sentinel = *e;
+    } else if (a == "--master-name") {
+      o.master_name = *v;
     } else if (a == "--verify" || a == "--verify-only") {
       auto e = parse_endpoint(*v);
       if (!e) return false;
@@ -218,7 +323,12 @@ bool parse(int argc, char** argv, Options& o) {
     }
   }
   if (o.verify_only) return !o.acked_file.empty();
-  return !o.target.host.empty() && o.timeout_ms > 0 && o.interval_us >= 0;
+  // Exactly one way to the master: --target, or --sentinel with --master-name.
+  const bool via_sentinel = o.sentinel.has_value() && !o.master_name.empty();
+  if (via_sentinel == !o.target.host.empty()) return false;
+  if (o.master_name.empty() != !o.sentinel.has_value()) return false;
+  if (o.sentinel_events && !via_sentinel) return false;
+  return o.timeout_ms > 0 && o.interval_us >= 0;
 }
 
 }  // namespace
@@ -255,6 +365,9 @@ int main(int argc, char** argv) {
   bool in_outage = false;
   std::string last_error;
   redisContext* c = nullptr;
+  std::vector<std::pair<std::string, long>> masters;  // --sentinel: each master used, connects
+  redisContext* sub = nullptr;  // --sentinel-events: the +switch-master subscription
+  long switches = 0;            // --sentinel-events: connections dropped on a +switch-master
 
   auto note_error = [&](const std::string& why) {
     ++errors;
@@ -268,15 +381,42 @@ int main(int argc, char** argv) {
 
   while (g_stop == 0 && (o.duration_s <= 0 || Clock::now() < end)) {
     const auto tick = Clock::now();
+    if (c != nullptr && sub != nullptr && switch_master_seen(sub, o)) {
+      // Not a failed write: the Sentinel said the master moved. Start over, subscription first.
+      ++switches;
+      if (o.events) {
+        std::printf("%s writer: sentinel: +switch-master, reconnecting\n", wall_clock().c_str());
+        std::fflush(stdout);
+      }
+      if (sub->err != 0) {  // a broken subscription: subscribe again
+        redisFree(sub);
+        sub = nullptr;
+      }
+      redisFree(c);
+      c = nullptr;
+    }
     if (c == nullptr) {
       std::string error;
-      c = open(o.target, o, error);
+      std::optional<Endpoint> target = o.target;
+      // Subscribed before asking, so that no switch falls between the answer and the
+      // subscription (the Sentinel client spec's order).
+      if (o.sentinel_events && sub == nullptr) sub = subscribe_switch_master(o, error);
+      if (o.sentinel) {
+        target.reset();
+        if (sub != nullptr || !o.sentinel_events) target = ask_sentinel(o, error);
+      }
+      if (target) c = open(*target, o, error);
       if (c == nullptr) {
         note_error("connect: " + error);
         std::this_thread::sleep_for(milliseconds(5));
         continue;
       }
       ++reconnects;
+      if (o.sentinel) {
+        const std::string at = target->host + ":" + std::to_string(target->port);
+        if (masters.empty() || masters.back().first != at) masters.emplace_back(at, 0);
+        ++masters.back().second;
+      }
     }
     ++seq;
     ++attempts;
@@ -303,7 +443,8 @@ int main(int argc, char** argv) {
       last_ok = now;
     } else {
       // Any error (a replica's READONLY, LOADING, a timeout, a reset): this connection is
-      // suspect; start over on a new one, as a client library with a VIP would.
+      // suspect; start over on a new one, as a client library with a VIP would (--sentinel: as a
+      // Sentinel client would, asking the Sentinel again where the master is).
       note_error(r == nullptr ? std::string(c->errstr)
                               : (r->str ? std::string(r->str, r->len) : "unexpected reply"));
       redisFree(c);
@@ -314,6 +455,7 @@ int main(int argc, char** argv) {
     if (ok) std::this_thread::sleep_until(next);
   }
   if (c) redisFree(c);
+  if (sub) redisFree(sub);
   // Writes still failing at the end count as an outage up to now.
   if (in_outage && last_ok && Clock::now() - *last_ok > longest_gap) {
     longest_gap = Clock::now() - *last_ok;
@@ -327,6 +469,12 @@ int main(int argc, char** argv) {
   long lost = -1;
   if (o.verify) lost = count_missing(*o.verify, o, acked);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  if (o.sentinel) {
+    std::printf("sentinel: masters used in turn (connects):");
+    for (const auto& [at, n] : masters) std::printf(" %s (%ld)", at.c_str(), n);
+    if (o.sentinel_events) std::printf("; reconnects on +switch-master: %ld", switches);
+    std::printf("\n");
+  }
   std::printf(
       "summary: %zu acknowledged of %ld attempts in %.1f s, %ld errors, %ld connects; last error: "
       "%s\n",
