@@ -129,3 +129,46 @@ TEST_CASE(
   const auto nowhere = plan_forced_yield(theirs(500), ours(100), false, false);
   CHECK(nowhere.discards);
 }
+
+TEST_CASE("split heal: the yielder read again while paused", "[split_brain][redis]") {
+  // The master-isolated heal: A (ours, VRRP keeper) took nothing since the fork when compared,
+  // so A yields; but A's own announcement brought the client back for a moment, and A's Redis
+  // took 70 bytes before its writes were paused.
+  const auto plan = plan_split_heal(ours(0), theirs(300), true, true, true);
+  REQUIRE(plan.action == SplitHealAction::yield_ours);
+  REQUIRE_FALSE(plan.save);
+  struct Row {
+    const char* what;
+    long long a_bytes_now;
+    bool save_configured, merge_configured;
+    bool save, discards, merge;
+  };
+  const Row rows[] = {
+      {"nothing since: nothing to save", 0, true, true, false, false, false},
+      {"written since: saved and merged", 70, true, true, true, false, true},
+      {"written since, merge off: saved only", 70, true, false, true, false, false},
+      {"written since, no directory: discarded, and said so", 70, false, false, false, true, false},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    const auto p = replan_after_pause(plan, ours(r.a_bytes_now).history, r.save_configured,
+                                      r.merge_configured);
+    CHECK(p.action == SplitHealAction::yield_ours);
+    CHECK(p.save == r.save);
+    CHECK(p.discards == r.discards);
+    CHECK(p.merge == r.merge);
+    CHECK(p.verdict.yielder_has_writes == (r.a_bytes_now > 0));
+    if (r.a_bytes_now > 0) {
+      REQUIRE(p.verdict.save_from.has_value());
+      CHECK(p.verdict.save_from->replid == RA);
+      CHECK(p.verdict.save_from->offset == 53);
+      CHECK(p.verdict.save_to == 52 + r.a_bytes_now);
+      CHECK(p.reason.find("70 bytes since the fork after all") != std::string::npos);
+    }
+  }
+  // A plan that saw the writes already stands as made.
+  const auto saw = plan_split_heal(ours(100), theirs(500), true, true, true);
+  const auto again = replan_after_pause(saw, ours(180).history, true, true);
+  CHECK(again.verdict.save_to == saw.verdict.save_to);
+  CHECK(again.reason == saw.reason);
+}

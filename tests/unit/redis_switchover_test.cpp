@@ -282,6 +282,33 @@ TEST_CASE("hand-off: a release by a master ours did not follow hands nothing ove
   CHECK_FALSE(told);
 }
 
+TEST_CASE("hand-off: after a split brain, the keeper's release hands the VIP to our data at once") {
+  SwitchRig rig;
+  auto& us = rig.start_synced_to_n2();
+  auto& n2 = rig.group->node(k_n2);
+  // The split: n2 silent, we took over and served a while (no ordinary hand-off is ours now,
+  // see above); n2, a master all along, is heard again.
+  n2.silent = true;
+  std::optional<bool> ok;
+  rig.controller->promote(std::nullopt, false, [&](bool good, const std::string&) { ok = good; });
+  REQUIRE(rig.run([&] { return ok.has_value(); }));
+  REQUIRE(*ok);
+  const auto until = std::chrono::steady_clock::now() + 2 * kHandOffMasterWindow;
+  while (std::chrono::steady_clock::now() < until) {
+    rig.check();
+    rig.run_for(20ms);
+  }
+  n2.silent = false;
+  // We yielded to its priority; our Redis waits, a master, for its verdict. Its release says
+  // our data keeps: the VIP comes to us now, not after the skew time.
+  rig.controller->split_brain(ip(k_n2), 150, true);
+  rig.run_for(20ms);
+  REQUIRE(us.role == RedisRole::master);
+  bool told = false;
+  rig.controller->master_released(ip(k_n2), [&] { told = true; });
+  CHECK(rig.run([&] { return told; }, 100ms));
+}
+
 TEST_CASE(
     "hand-off: a master whose Redis connection closed promotes the replica with the most data") {
   SwitchRig rig;

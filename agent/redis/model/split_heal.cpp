@@ -72,4 +72,24 @@ SplitHealPlan plan_forced_yield(const DivergenceSide& ours, const DivergenceSide
   return p;
 }
 
+SplitHealPlan replan_after_pause(const SplitHealPlan& plan, const ReplicationHistory& yielder_now,
+                                 bool save_configured, bool merge_configured) {
+  auto& v = plan.verdict;
+  if (plan.action == SplitHealAction::nothing || v.yielder_has_writes) return plan;
+  const auto from = psync_since_fork(yielder_now, v.fork);
+  if (!from || yielder_now.offset <= v.fork.fork_offset) return plan;
+  SplitHealPlan p = plan;
+  p.verdict.yielder_has_writes = true;
+  p.verdict.save_from = from;
+  p.verdict.save_to = yielder_now.offset;
+  p.verdict.save_from_backlog = backlog_holds(yielder_now, from->offset);
+  p.save = save_configured;
+  p.discards = !save_configured;
+  p.merge = p.save && merge_configured;
+  p.reason = plan.reason + "; the yielder took " +
+             std::to_string(yielder_now.offset - v.fork.fork_offset) +
+             " bytes since the fork after all (read again while paused)";
+  return p;
+}
+
 }  // namespace redvip::agent

@@ -44,4 +44,12 @@ SplitHealPlan plan_split_heal(const DivergenceSide& ours, const DivergenceSide& 
 SplitHealPlan plan_forced_yield(const DivergenceSide& ours, const DivergenceSide& theirs,
                                 bool save_configured, bool merge_configured);
 
+// The yielder read again once its writes are paused (final now): the plan was made from an
+// earlier read, and clients may have written to it in between — at a heal the keeper's own
+// announcement can bring them to the side that then yields. Writes past the fork that the plan
+// did not see are saved (and merged) as the settings say; a plan that saw them already, or
+// any whose fork is unknown, stands. Pure.
+SplitHealPlan replan_after_pause(const SplitHealPlan& plan, const ReplicationHistory& yielder_now,
+                                 bool save_configured, bool merge_configured);
+
 }  // namespace redvip::agent

@@ -11,6 +11,8 @@
 //     the instance released; we promote the replica holding the most data (asked directly), so
 //     that node takes over at once. Only when the connection was lost, not after failed checks
 //     (a hung Redis may come back with writes the replicas lack) nor for any other release.
+//   - A split brain's loser by priority, waiting for the keeper's verdict with its Redis a master:
+//     the keeper's release means our data keeps, so we take over at once too.
 // A planned switchover promotes its successor itself (switchover.cpp).
 #include "agent/log/log.hpp"
 #include "agent/redis/roles/role_controller.hpp"
@@ -21,6 +23,12 @@ void RedisRoleController::master_released(const vrrp::IpAddress& old_master,
                                           std::function<void()> handed_to_us) {
   // It is no master any more: our Redis being master from now on is no stale history.
   if (master_heard_ == old_master) master_heard_.reset();
+  if (split_hold_ == old_master) {
+    spawn(kept_by_split_heal(), false, [handed_to_us = std::move(handed_to_us)](bool ours) {
+      if (ours) handed_to_us();
+    });
+    return;
+  }
   std::optional<RoleSightings> seen;
   if (last_followed_) {
     seen = RoleSightings{last_followed_->first, last_followed_->second, std::nullopt};
@@ -37,6 +45,18 @@ void RedisRoleController::master_released(const vrrp::IpAddress& old_master,
   spawn(made_master_by_release(), false, [handed_to_us = std::move(handed_to_us)](bool ours) {
     if (ours) handed_to_us();
   });
+}
+
+// We yielded to it in a split brain and our Redis waits, a master, for its verdict: its release
+// says its own Redis yields to ours (split_heal.cpp: yield_ours), or that it stops. Either way
+// ours keeps its data and would take over after the skew time, the VIP nowhere meanwhile.
+Awaitable<bool> RedisRoleController::kept_by_split_heal() {
+  const auto ours = co_await local_->replication_info(redis_.check_timeout);
+  if (!ours.ok() || ours.info.role != RedisRole::master || !gate_.open) co_return false;
+  latest_ = ours.info;
+  log(Level::notice, settings_.name,
+      "split brain: the other node released: our redis keeps its data, taking over now");
+  co_return true;
 }
 
 Awaitable<bool> RedisRoleController::made_master_by_release() {

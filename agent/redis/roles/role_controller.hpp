@@ -221,6 +221,7 @@ class RedisRoleController : public RoleHooks {
   Awaitable<void> become_replica_after_release(std::optional<vrrp::IpAddress> successor);
   // hand_off.cpp
   Awaitable<bool> made_master_by_release();
+  Awaitable<bool> kept_by_split_heal();
   void local_redis_lost_as_master();
   Awaitable<void> promote_best_replica(std::vector<ConnectedReplica> replicas);
   // peer_watch.cpp
@@ -240,7 +241,8 @@ class RedisRoleController : public RoleHooks {
   Awaitable<std::optional<SavedWrites>> save_diverged(std::shared_ptr<RedisOperations> yielder,
                                                       std::string yielder_host,
                                                       std::uint16_t yielder_port,
-                                                      SplitHealPlan plan);
+                                                      SplitHealPlan& plan);
+  void log_replanned(const std::string& yielder, const SplitHealPlan& plan);
   Awaitable<void> merge_saved(SavedWrites saved, std::shared_ptr<RedisOperations> keeper,
                               std::string keeper_host, std::uint16_t keeper_port,
                               SplitHealPlan plan);

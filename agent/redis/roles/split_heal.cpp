@@ -165,9 +165,8 @@ Awaitable<void> RedisRoleController::split_heal(vrrp::IpAddress other,
                    standing_of(settings_.priority, self ? *self : vrrp::IpAddress{}), std::nullopt};
   DivergenceSide b{ReplicationHistory::from(theirs.info), standing_of(other_priority, other),
                    std::nullopt};
-  const auto plan =
-      plan_split_heal(a, b, theirs.info.role == RedisRole::master,
-                      !redis_.diverged_writes_dir.empty(), redis_.diverged_writes_merge);
+  auto plan = plan_split_heal(a, b, theirs.info.role == RedisRole::master,
+                              !redis_.diverged_writes_dir.empty(), redis_.diverged_writes_merge);
   log(plan.discards ? Level::error : Level::notice, settings_.name, "split brain with {}: {}: {}",
       host, to_string(plan.action), plan.reason);
   switch (plan.action) {
@@ -228,11 +227,13 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
 // and its clients were dropped; the pause holds anything still connected to it directly). An
 // empty SavedWrites: nothing to save, or nowhere to (the plan's `discards`, logged by the
 // caller). nullopt: the save failed, and the yielder must not be made a replica.
+// A plan that saw no writes on the yielder is read again while paused (replan_after_pause):
+// `plan` is updated for merge_saved. A yielder that took no writes then stays paused until the
+// caller makes it a replica and lifts the pause.
 Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(
     std::shared_ptr<RedisOperations> yielder, std::string yielder_host, std::uint16_t yielder_port,
-    SplitHealPlan plan) {
-  if (!plan.save) co_return SavedWrites{};
-  const auto& v = plan.verdict;
+    SplitHealPlan& plan) {
+  if (plan.action == SplitHealAction::nothing || plan.discards) co_return SavedWrites{};
   const auto paused = co_await yielder->pause_writes(kSaveTimeout, redis_.check_timeout);
   if (!paused.ok()) {
     log(Level::error, settings_.name, "split brain: cannot pause {} to save its writes: {}",
@@ -246,6 +247,13 @@ Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(
     co_return std::nullopt;
   }
   const auto h = ReplicationHistory::from(now.info);
+  if (!plan.save) {
+    plan = replan_after_pause(plan, h, !redis_.diverged_writes_dir.empty(),
+                              redis_.diverged_writes_merge);
+    if (plan.save || plan.discards) log_replanned(yielder->name(), plan);
+    if (!plan.save) co_return SavedWrites{};
+  }
+  const auto& v = plan.verdict;
   DivergedWritesRequest request;
   request.server = redis_connection_options(settings_);
   request.server.endpoint.host = yielder_host;
@@ -275,6 +283,12 @@ Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(
         yielder->name(), saved.commands, saved.bytes, to_string(saved.kind), saved.path);
   }
   co_return saved;
+}
+
+void RedisRoleController::log_replanned(const std::string& yielder, const SplitHealPlan& plan) {
+  log(plan.discards ? Level::error : Level::warning, settings_.name,
+      "split brain: {} took writes after the comparison: {}{}", yielder, plan.reason,
+      plan.discards ? "; they are DISCARDED (no diverged_writes_dir)" : "; saving them");
 }
 
 // diverged_writes_merge on: replays the saved writes onto the keeper, except those on keys the
