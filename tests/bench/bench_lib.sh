@@ -1,11 +1,15 @@
 # Functions for scripts/bench. Needs lib/topology.sh, lib/redvipd.sh, lib/keepalived.sh sourced
-# and hosts c (the client), r1 r2 (redvipd), k1 k2 (keepalived) made with topo_host.
+# and hosts c (the client), r1 r2 (redvipd), k1 k2 (keepalived) made with topo_host (and r3 k3
+# for the Redis scenario three_nodes).
 BENCH_NET=10.82.0
 BENCH_VIP=$BENCH_NET.200
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 bench_addr() {
-  case $1 in r1) echo $BENCH_NET.1 ;; r2) echo $BENCH_NET.2 ;; k1) echo $BENCH_NET.11 ;; k2) echo $BENCH_NET.12 ;; esac
+  case $1 in
+    r1) echo $BENCH_NET.1 ;; r2) echo $BENCH_NET.2 ;; r3) echo $BENCH_NET.3 ;;
+    k1) echo $BENCH_NET.11 ;; k2) echo $BENCH_NET.12 ;; k3) echo $BENCH_NET.13 ;;
+  esac
 }
 
 # bench_master_down_ms ADVERT_S PRIORITY: 3 * advert + (256 - priority) * advert / 256
