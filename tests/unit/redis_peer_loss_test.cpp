@@ -89,3 +89,35 @@ TEST_CASE("peer loss: one question to a peer", "[redis][peer_loss]") {
       CHECK_FALSE(step.sight.answered.has_value());
   }
 }
+
+TEST_CASE("peer loss: a flapping peer holds our writes once per steady window",
+          "[redis][peer_loss]") {
+  // A lossy link or a replica that blocks now and then: answers and silences alternate. Each
+  // answer would start a fresh window; a new hold waits until the peer answered for a window.
+  const PeerLossClock::time_point t0{};
+  const std::chrono::milliseconds window = 700ms;
+  PeerSight sight;
+  long long held_ms = 0;
+  int holds = 0;
+  const auto ask = [&](long long at_ms, bool answers) {
+    const auto step =
+        peer_loss_step(sight, answers, t0 + std::chrono::milliseconds(at_ms), window, 400ms);
+    sight = step.sight;
+    held_ms += step.hold.count();
+    if (step.event == PeerLossEvent::lost) ++holds;
+    return step;
+  };
+  ask(0, true);
+  CHECK(ask(100, false).event == PeerLossEvent::lost);
+  // Alternating every check for 3 s: no second hold.
+  for (long long t = 200; t < 3200; t += 200) {
+    ask(t, true);
+    CHECK(ask(t + 100, false).hold == 0ms);
+  }
+  CHECK(holds == 1);
+  // Steady for a whole window: the next silence holds again (a real cut).
+  for (long long t = 3200; t <= 3900; t += 100) ask(t, true);
+  CHECK(ask(4000, false).event == PeerLossEvent::lost);
+  CHECK(holds == 2);
+  CHECK(held_ms <= 2 * 400);
+}

@@ -58,9 +58,11 @@ PeerLossStep peer_loss_step(const PeerSight& sight, bool answered, PeerLossClock
   if (answered) {
     out.sight.answered = now;
     out.sight.holding = false;
+    if (!sight.steady_since) out.sight.steady_since = now;
     out.event = sight.holding ? PeerLossEvent::back : PeerLossEvent::none;
     return out;
   }
+  out.sight.steady_since.reset();
   if (!sight.answered) return out;
   const auto end = *sight.answered + window;
   if (now >= end) {
@@ -68,7 +70,12 @@ PeerLossStep peer_loss_step(const PeerSight& sight, bool answered, PeerLossClock
     out.event = sight.holding ? PeerLossEvent::gave_up : PeerLossEvent::none;
     return out;
   }
+  if (!sight.holding && sight.held_before &&
+      (!sight.steady_since || *sight.answered - *sight.steady_since < window)) {
+    return out;  // flapping: not steady for a window since its last hold
+  }
   out.sight.holding = true;
+  out.sight.held_before = true;
   out.event = sight.holding ? PeerLossEvent::none : PeerLossEvent::lost;
   out.hold = std::min(renew, std::chrono::ceil<milliseconds>(end - now));
   return out;

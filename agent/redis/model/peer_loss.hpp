@@ -44,6 +44,11 @@ struct PeerSight {
   // became master (the crashed master we replaced) holds nothing: only a change is a cut.
   std::optional<PeerLossClock::time_point> answered;
   bool holding = false;  // its silence holds our writes now
+  // Answering at every question since (reset by a silence), and whether its silence held our
+  // writes before: a peer that flaps (a lossy link, a replica that blocks now and then) holds
+  // them again only after it answered steadily for a whole window, so the hold is bounded.
+  std::optional<PeerLossClock::time_point> steady_since;
+  bool held_before = false;
 };
 
 struct PeerLossStep {

@@ -24,9 +24,10 @@ void RedisRoleController::master_released(const vrrp::IpAddress& old_master,
   // It is no master any more: our Redis being master from now on is no stale history.
   if (master_heard_ == old_master) master_heard_.reset();
   if (split_hold_ == old_master) {
-    spawn(kept_by_split_heal(), false, [handed_to_us = std::move(handed_to_us)](bool ours) {
-      if (ours) handed_to_us();
-    });
+    spawn(kept_by_split_heal(old_master), false,
+          [handed_to_us = std::move(handed_to_us)](bool ours) {
+            if (ours) handed_to_us();
+          });
     return;
   }
   std::optional<RoleSightings> seen;
@@ -48,10 +49,15 @@ void RedisRoleController::master_released(const vrrp::IpAddress& old_master,
 }
 
 // We yielded to it in a split brain and our Redis waits, a master, for its verdict: its release
-// says its own Redis yields to ours (split_heal.cpp: yield_ours), or that it stops. Either way
-// ours keeps its data and would take over after the skew time, the VIP nowhere meanwhile.
-Awaitable<bool> RedisRoleController::kept_by_split_heal() {
+// says its own Redis yields to ours (split_heal.cpp: yield_ours), or that it stops (then its
+// writes since the fork are not saved: as when we take over after the skew time, which this
+// only shortens, the VIP nowhere meanwhile).
+// Not while our Redis is being yielded to it (our own forced yield after kSplitHold): it is
+// about to be a replica.
+Awaitable<bool> RedisRoleController::kept_by_split_heal(vrrp::IpAddress keeper) {
+  if (yielding_redis_) co_return false;
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
+  if (yielding_redis_ || split_hold_ != keeper) co_return false;
   if (!ours.ok() || ours.info.role != RedisRole::master || !gate_.open) co_return false;
   latest_ = ours.info;
   log(Level::notice, settings_.name,

@@ -42,20 +42,32 @@ Awaitable<void> RedisRoleController::watch_peers(std::uint64_t term) {
   const Ms window = peer_loss_hold_window();
   const Ms renew = 2 * (redis_.check_interval + redis_.check_timeout);
   for (std::size_t i = 0; i < peer_watch_.size(); ++i) {
+    const auto host = peer_watch_[i].peer.to_string();
     auto ops = peer_watch_[i].ops;
-    if (!ops) ops = peer(peer_watch_[i].peer.to_string(), redis_.peer_port);
-    const auto answer = co_await ops->replication_info(redis_.check_timeout);
+    const bool kept = ops != nullptr;
+    if (!kept) ops = peer(host, redis_.peer_port);
+    auto answer = co_await ops->replication_info(redis_.check_timeout);
+    if (term != servings_ || !serving_) co_return;
+    // A kept connection that broke (the peer's Redis restarted) or waits out a reconnect
+    // backoff says nothing about the peer's host: ask once more on a new connection.
+    if (kept && !peer_answered(answer.status.error) &&
+        (answer.status.error == RedisErrc::connection_lost ||
+         answer.status.error == RedisErrc::not_connected)) {
+      ops = peer(host, redis_.peer_port);
+      answer = co_await ops->replication_info(redis_.check_timeout);
+    }
     // We left master meanwhile, or left and came back: this term's watch is over.
     if (term != servings_ || !serving_) co_return;
     auto& watch = peer_watch_[i];
     const bool answered = peer_answered(answer.status.error);
-    // A silent peer is asked on a new connection next time: a kept one waits out its
-    // reconnect backoff (up to a second) after the link heals.
-    watch.ops = answered ? ops : nullptr;
+    // Kept only after a real reply: a refused connection or a failed handshake sends it into
+    // reconnect backoff, where it answers not_connected without asking anyone.
+    watch.ops = answer.ok() ? ops : nullptr;
     const auto step = peer_loss_step(watch.sight, answered, Clock::now(), window, renew);
     watch.sight = step.sight;
     log_peer_loss(watch.peer, step.event, window);
-    if (step.hold > Ms(0)) {
+    // Not on a Redis that stopped being master meanwhile (a preemption made it a replica).
+    if (step.hold > Ms(0) && latest_ && latest_->role == RedisRole::master) {
       const auto paused = co_await local_->pause_writes(step.hold, kRoleChangeTimeout);
       if (!paused.ok()) log_pause_failure(paused.message);
     }

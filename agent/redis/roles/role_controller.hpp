@@ -221,7 +221,7 @@ class RedisRoleController : public RoleHooks {
   Awaitable<void> become_replica_after_release(std::optional<vrrp::IpAddress> successor);
   // hand_off.cpp
   Awaitable<bool> made_master_by_release();
-  Awaitable<bool> kept_by_split_heal();
+  Awaitable<bool> kept_by_split_heal(vrrp::IpAddress keeper);
   void local_redis_lost_as_master();
   Awaitable<void> promote_best_replica(std::vector<ConnectedReplica> replicas);
   // peer_watch.cpp
@@ -330,6 +330,7 @@ class RedisRoleController : public RoleHooks {
   // A split brain is being reconciled with this node: our Redis follows nobody on its own.
   std::optional<vrrp::IpAddress> split_hold_;
   bool split_heal_in_flight_ = false;
+  bool yielding_redis_ = false;  // yield_redis under way: our Redis is about to be a replica
 };
 
 // Runs `sequence` on the io_context. When it ends, then(result) runs unless the controller

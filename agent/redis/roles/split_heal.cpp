@@ -195,6 +195,8 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
                                                  bool leave_master) {
   const auto host = keeper.to_string();
   split_hold_ = keeper;
+  const auto yielding = clear_on_exit(yielding_redis_);
+  yielding_redis_ = true;
   if (leave_master) {
     instance_.set_blocked("split brain", true, "the redis at " + host + " keeps the data");
   }
@@ -234,16 +236,23 @@ Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(
     std::shared_ptr<RedisOperations> yielder, std::string yielder_host, std::uint16_t yielder_port,
     SplitHealPlan& plan) {
   if (plan.action == SplitHealAction::nothing || plan.discards) co_return SavedWrites{};
+  // Nothing seen to save: the pause and re-read only make sure. With nowhere to save to they
+  // could only say "discarded", and when they fail the yielder is made a replica as planned.
+  const bool only_recheck = !plan.save;
+  if (only_recheck && redis_.diverged_writes_dir.empty()) co_return SavedWrites{};
   const auto paused = co_await yielder->pause_writes(kSaveTimeout, redis_.check_timeout);
   if (!paused.ok()) {
+    if (only_recheck) co_return SavedWrites{};
     log(Level::error, settings_.name, "split brain: cannot pause {} to save its writes: {}",
         yielder->name(), paused.message);
     co_return std::nullopt;
   }
   const auto now = co_await yielder->replication_info(redis_.check_timeout);
   if (!now.ok()) {
+    if (only_recheck) co_return SavedWrites{};  // paused until the caller makes it a replica
     log(Level::error, settings_.name, "split brain: cannot read {}'s offset: {}", yielder->name(),
         now.status.message);
+    co_await yielder->unpause(redis_.check_timeout);
     co_return std::nullopt;
   }
   const auto h = ReplicationHistory::from(now.info);
@@ -270,6 +279,8 @@ Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(
   if (!saved.ok()) {
     log(Level::error, settings_.name, "split brain: saving the writes of {} failed: {}",
         yielder->name(), saved.message);
+    // It keeps its writes and no VIP: not paused for kSaveTimeout on top.
+    co_await yielder->unpause(redis_.check_timeout);
     co_return std::nullopt;
   }
   if (saved.kind == SavedKind::none) {
