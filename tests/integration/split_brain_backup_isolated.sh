@@ -14,8 +14,7 @@ source "$HERE/lib/redis.sh"
 source "$HERE/lib/split_brain.sh"
 
 topo_init rbi
-RVD_REDIS_EXTRA="diverged_writes_dir $TOPO_TMP/diverged
-        diverged_writes_merge on" two_nodes_up --repl-backlog-size 64mb --repl-backlog-ttl 0
+split_pair_up on
 pass "n1 master, n2's Redis follows it"
 writer_start c --duration 10 --events --acked-file "$TOPO_TMP/acked"
 sleep 1.5

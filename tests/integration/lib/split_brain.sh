@@ -24,12 +24,19 @@ resumed_after() {
 # The longest acknowledged-write gap that ended after ms-of-day $1: the outage of the heal.
 heal_outage() { max_outage_between "$1"; }
 
+# split_pair_up MERGE: two_nodes_up with a split brain's settings (diverged writes saved in
+# $TOPO_TMP/diverged, merged when MERGE is on; a backlog that reaches back to the fork) and
+# SB_REDIS_EXTRA / SB_INSTANCE_EXTRA.
+split_pair_up() {
+  RVD_REDIS_EXTRA="diverged_writes_dir $TOPO_TMP/diverged
+        diverged_writes_merge $1
+        ${SB_REDIS_EXTRA:-}" RVD_INSTANCE_EXTRA="${SB_INSTANCE_EXTRA:-}" two_nodes_up --repl-backlog-size 64mb --repl-backlog-ttl 0
+}
+
 # split_brain_run MERGE: the whole scenario; the writer's acknowledged keys in $TOPO_TMP/acked.
 split_brain_run() {
   local merge=$1
-  RVD_REDIS_EXTRA="diverged_writes_dir $TOPO_TMP/diverged
-        diverged_writes_merge $merge
-        ${SB_REDIS_EXTRA:-}" RVD_INSTANCE_EXTRA="${SB_INSTANCE_EXTRA:-}" two_nodes_up --repl-backlog-size 64mb --repl-backlog-ttl 0
+  split_pair_up "$merge"
   writer_start c --duration "$(( ${SPLIT_S:-5} + 6 ))" --events --acked-file "$TOPO_TMP/acked"
   sleep 1.5
   split_on n1
