@@ -61,6 +61,20 @@ struct SwitchRig {
     return us;
   }
 
+  // We take over (nobody announced) and serve, the checks seeing our Redis master all along,
+  // for longer than kHandOffMasterWindow: no release hands our Redis over any more.
+  void take_over_and_serve() {
+    std::optional<bool> ok;
+    controller->promote(std::nullopt, false, [&](bool good, const std::string&) { ok = good; });
+    REQUIRE(run([&] { return ok.has_value(); }));
+    REQUIRE(*ok);
+    const auto until = std::chrono::steady_clock::now() + 2 * kHandOffMasterWindow;
+    while (std::chrono::steady_clock::now() < until) {
+      check();
+      run_for(20ms);
+    }
+  }
+
   // redvipctl handover; the instance's release is journaled with what held at that moment.
   void switchover(std::optional<std::string> to = std::nullopt) {
     controller->switchover(
@@ -265,15 +279,7 @@ TEST_CASE("hand-off: a release by a master ours did not follow hands nothing ove
   SECTION("our Redis has been master long since it last followed the releaser") {
     // We took over (n2 silent) and serve; n2 returns, and releases before it made ours its
     // replica: our Redis was master all along, not made master by that release.
-    std::optional<bool> ok;
-    rig.controller->promote(std::nullopt, false, [&](bool good, const std::string&) { ok = good; });
-    REQUIRE(rig.run([&] { return ok.has_value(); }));
-    REQUIRE(*ok);
-    const auto until = std::chrono::steady_clock::now() + 2 * kHandOffMasterWindow;
-    while (std::chrono::steady_clock::now() < until) {
-      rig.check();  // seen master by the checks all along
-      rig.run_for(20ms);
-    }
+    rig.take_over_and_serve();
     rig.controller->master_released(ip(k_n2), [&] { told = true; });
   }
   us.role = RedisRole::master;  // whatever made it master, it was no hand-off
@@ -289,15 +295,7 @@ TEST_CASE("hand-off: after a split brain, the keeper's release hands the VIP to 
   // The split: n2 silent, we took over and served a while (no ordinary hand-off is ours now,
   // see above); n2, a master all along, is heard again.
   n2.silent = true;
-  std::optional<bool> ok;
-  rig.controller->promote(std::nullopt, false, [&](bool good, const std::string&) { ok = good; });
-  REQUIRE(rig.run([&] { return ok.has_value(); }));
-  REQUIRE(*ok);
-  const auto until = std::chrono::steady_clock::now() + 2 * kHandOffMasterWindow;
-  while (std::chrono::steady_clock::now() < until) {
-    rig.check();
-    rig.run_for(20ms);
-  }
+  rig.take_over_and_serve();
   n2.silent = false;
   // We yielded to its priority; our Redis waits, a master, for its verdict. Its release says
   // our data keeps: the VIP comes to us now, not after the skew time.

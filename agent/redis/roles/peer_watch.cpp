@@ -50,9 +50,8 @@ Awaitable<void> RedisRoleController::watch_peers(std::uint64_t term) {
     if (term != servings_ || !serving_) co_return;
     // A kept connection that broke (the peer's Redis restarted) or waits out a reconnect
     // backoff says nothing about the peer's host: ask once more on a new connection.
-    if (kept && !peer_answered(answer.status.error) &&
-        (answer.status.error == RedisErrc::connection_lost ||
-         answer.status.error == RedisErrc::not_connected)) {
+    if (kept && (answer.status.error == RedisErrc::connection_lost ||
+                 answer.status.error == RedisErrc::not_connected)) {
       ops = peer(host, redis_.peer_port);
       answer = co_await ops->replication_info(redis_.check_timeout);
     }
