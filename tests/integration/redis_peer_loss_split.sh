@@ -30,9 +30,8 @@ grep -q "redis peer 10.77.0.2:6379 silent for [0-9]* ms: writes go through again
   fail "n1 did not let writes through once n2 could have taken over"
 pauses=$(ctl n1 status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][0]["redis"]["peer_loss_pauses"])')
 (( pauses >= 1 )) || fail "n1's status counts $pauses holds"
-check=$(topo_exec c "$VIP_WRITER" --verify-only "$(topo_exec "$m" ip -4 -o addr show dev eth0 | awk '{sub("/.*","",$4); print $4; exit}'):6379" --acked-file "$TOPO_TMP/acked" | tail -1)
-lost=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$check")
-acked=$(sed -n 's/.*acked=\([0-9]*\).*/\1/p' <<<"$check")
+verify_acked "$m"
+lost=$LOST acked=$ACKED
 (( acked > 0 )) || fail "no acknowledged write to check"
 # n1 decides on the heal; its verdict names itself a: "since then a N bytes, b M bytes".
 since=$(grep -ho "since then a [0-9]* bytes, b [0-9]* bytes" "$TOPO_TMP/n1.log" | head -1)

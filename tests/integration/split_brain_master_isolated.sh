@@ -19,21 +19,13 @@ split_pair_up on
 pass "n1 master, n2's Redis follows it"
 writer_start c --duration 12 --events --acked-file "$TOPO_TMP/acked"
 sleep 1.5
-topo_isolate n1  # its port leaves the bridge: carrier up, nobody reached (a link down would be Fault)
-wait_until 3 has_vip n2 "$VIP" || fail "n2 did not take over from the isolated n1"
-has_vip n1 "$VIP" || fail "n1 dropped the VIP although only cut off (carrier up)"
-pass "cut: n2 took over, n1 still master alone"
-sleep 5
-topo_join n1
-wait_until 10 one_holder n1 n2 || fail "VIP holders after the heal: '$(vip_holders "$VIP" n1 n2)'"
+isolate_then_join n1
 writer_wait
 grep -h "split brain" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log | sed 's/^/  /' | head -12
 wait_until 15 final_master >/dev/null || fail "no consistent master/replica pair after the heal: n1 $(redis_role n1) n2 $(redis_role n2), VIP on '$(vip_holders "$VIP" n1 n2)'"
 m=$(final_master)
-maddr=10.77.0.${m#n}
-check=$(topo_exec c "$VIP_WRITER" --verify-only "$maddr:6379" --acked-file "$TOPO_TMP/acked" | tail -1)
-lost=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$check")
-acked=$(sed -n 's/.*acked=\([0-9]*\).*/\1/p' <<<"$check")
+verify_acked "$m"
+lost=$LOST acked=$ACKED
 (( acked > 0 )) || fail "no acknowledged write to check"
 grep -q "split brain" "$TOPO_TMP/n1.log" || fail "n1 logged no split brain"
 since=$(grep -ho "since then a [0-9]* bytes, b [0-9]* bytes" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log | head -1)

@@ -15,9 +15,8 @@ split_brain_run on
 wait_until 15 final_master >/dev/null || fail "no consistent master/replica pair after the heal: n1 $(redis_info_field n1 role) n2 $(redis_info_field n2 role), VIP on '$(vip_holders "$VIP" n1 n2)'"
 m=$(final_master)
 grep -h "split brain" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log | sed 's/^/  /' | head -20
-check=$(topo_exec c "$VIP_WRITER" --verify-only "$(topo_exec "$m" ip -4 -o addr show dev eth0 | awk '{sub("/.*","",$4); print $4; exit}'):6379" --acked-file "$TOPO_TMP/acked" | tail -1)
-lost=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$check")
-acked=$(sed -n 's/.*acked=\([0-9]*\).*/\1/p' <<<"$check")
+verify_acked "$m"
+lost=$LOST acked=$ACKED
 reach=$(resumed_after "$SB_HEAL_MS")
 outage=$(heal_outage "$SB_HEAL_MS")
 echo "FIGURES split_brain_merge: acked=$acked lost=$lost final_master=$m first_write_after_heal_ms=${reach:--} heal_outage_ms=$outage"

@@ -16,8 +16,8 @@ wait_until 15 final_master >/dev/null || fail "no consistent master/replica pair
 m=$(final_master)
 maddr=$(topo_exec "$m" ip -4 -o addr show dev eth0 | awk '{sub("/.*","",$4); print $4; exit}')
 grep -h "split brain" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log | sed 's/^/  /' | head -20
-before=$(topo_exec c "$VIP_WRITER" --verify-only "$maddr:6379" --acked-file "$TOPO_TMP/acked" | tail -1)
-missing=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$before")
+verify_acked "$m"
+missing=$LOST
 mapfile -t files < <(grep -ho "saved the writes .* in [^;]*\.resp" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log | sed 's/.* in //')
 saved_cmds=0
 for f in "${files[@]}"; do
@@ -26,9 +26,8 @@ for f in "${files[@]}"; do
   grep -q 'errors: 0' <<<"$out" || fail "replaying $f: $out"
   saved_cmds=$(( saved_cmds + $(grep -c '^SET\|^\*3' "$f" || true) ))
 done
-after=$(topo_exec c "$VIP_WRITER" --verify-only "$maddr:6379" --acked-file "$TOPO_TMP/acked" | tail -1)
-lost=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$after")
-acked=$(sed -n 's/.*acked=\([0-9]*\).*/\1/p' <<<"$after")
+verify_acked "$m"
+lost=$LOST acked=$ACKED
 reach=$(resumed_after "$SB_HEAL_MS")
 outage=$(heal_outage "$SB_HEAL_MS")
 echo "FIGURES split_brain_save: acked=$acked missing_on_master=$missing saved_files=${#files[@]} lost=$lost final_master=$m first_write_after_heal_ms=${reach:--} heal_outage_ms=$outage"

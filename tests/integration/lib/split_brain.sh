@@ -50,6 +50,29 @@ split_brain_run() {
   wait_until 10 one_holder n1 n2 || fail "VIP holders after the heal: '$(vip_holders "$VIP" n1 n2)'"
 }
 
+# verify_acked HOST: the writer's acknowledged keys ($TOPO_TMP/acked) looked up on HOST's Redis
+# (n1 or n2); sets ACKED (how many) and LOST (how many are missing there).
+verify_acked() {
+  local check
+  check=$(topo_exec c "$VIP_WRITER" --verify-only "10.77.0.${1#n}:6379" --acked-file "$TOPO_TMP/acked" | tail -1)
+  LOST=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$check")
+  ACKED=$(sed -n 's/.*acked=\([0-9]*\).*/\1/p' <<<"$check")
+}
+
+# isolate_then_join HOST: HOST's bridge port leaves the bridge (carrier up, so no Fault; it
+# reaches nobody and nobody it) until n2 takes over while n1 still holds the VIP (a split
+# brain), for 5 s; then it joins again and one VIP holder must be left. Sets SB_HEAL_MS.
+isolate_then_join() {
+  topo_isolate "$1"
+  wait_until 3 has_vip n2 "$VIP" || fail "n2 did not take over while $1 was cut off"
+  has_vip n1 "$VIP" || fail "n1 dropped the VIP although only $1 was cut off (carrier up)"
+  pass "$1 cut off: n2 took over, n1 still master"
+  sleep 5
+  SB_HEAL_MS=$(clock_ms_of_day)
+  topo_join "$1"
+  wait_until 10 one_holder n1 n2 || fail "VIP holders after the heal: '$(vip_holders "$VIP" n1 n2)'"
+}
+
 # The node whose Redis is master, and that the other's Redis follows it: consistent roles.
 final_master() {
   local m r
