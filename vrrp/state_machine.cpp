@@ -415,8 +415,8 @@ void StateMachine::become_master(std::string reason, TimePoint now, Actions& out
   // priorities 90 and 80 at 0.1 s), sooner than a promotion takes: without this advert every one
   // of them promoted its Redis too. A master we preempt is not told yet: it must keep serving
   // until we hold its writes (it would yield on our advert). One that released has yielded
-  // already; its service waits until ours is master before following it. Should the promotion
-  // fail, the release (priority 0) follows.
+  // already; its service does not follow ours while ours still follows it (the agent's loop
+  // guard). Should the promotion fail, the release (priority 0) follows.
   const bool released = preempted_.has_value() && last_heard_priority_ == 0;
   if (!preempted_ || released) emit(out, SendAdvert{priority_});
   emit(out, TakeVips{preempted_, released});
