@@ -66,6 +66,8 @@ struct FakeNode {
   bool confirms_promotion = true;  // false: REPLICAOF NO ONE answers +OK, ROLE still says replica
   // REPLICAOF NO ONE is executed, its confirmation (the reply, then ROLE) waits for release()
   bool hold_promotion = false;
+  // REPLICAOF <host> is executed, its reply waits for release_follow()
+  bool hold_follow = false;
   long long writes_per_look = 0;   // as an unpaused master: new bytes per INFO
   long long stream_per_look = -1;  // as a replica: bytes per INFO toward its master (-1: all)
   std::string refuses_replicaof;   // non-empty: REPLICAOF <host> answers this error
@@ -78,9 +80,10 @@ struct FakeNode {
   bool auth_fails = false;  // as a replica: its master refuses its handshake (a wrong masterauth)
 
   // Observations.
-  long long last_write_offset = 0;  // the offset of the last write this node accepted as master
-  long long promoted_at = -1;       // our offset when REPLICAOF NO ONE was confirmed
-  std::function<void()> held;       // a held confirmation; call release() to let it answer
+  long long last_write_offset = 0;    // the offset of the last write this node accepted as master
+  long long promoted_at = -1;         // our offset when REPLICAOF NO ONE was confirmed
+  std::function<void()> held;         // a held confirmation; call release() to let it answer
+  std::function<void()> held_follow;  // a held REPLICAOF <host> reply (release_follow())
   std::vector<std::string> killed_through;        // the endpoints of the last CLIENT KILL
   std::vector<std::chrono::milliseconds> pauses;  // each CLIENT PAUSE's length, in order
 
@@ -88,6 +91,11 @@ struct FakeNode {
   void release() {
     auto h = std::move(held);
     held = nullptr;
+    if (h) h();
+  }
+  void release_follow() {
+    auto h = std::move(held_follow);
+    held_follow = nullptr;
     if (h) h();
   }
   // redis-server restarted without persistence: an empty master of a new history, reached
@@ -261,6 +269,10 @@ class FakeOperations final : public RedisOperations {
     if (n->syncs && !n->auth_fails && m != nullptr && m->denies.empty()) {
       group_.replicate(n->host, m->host);
       n->offset -= n->resync_behind;
+    }
+    if (n->hold_follow) {
+      co_await agent::await_callback<int>(
+          [n](auto resume) { n->held_follow = [resume] { resume(0); }; });
     }
     co_return RedisOpResult{{}, "following"};
   }

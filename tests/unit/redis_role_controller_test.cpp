@@ -830,6 +830,48 @@ TEST_CASE("role controller: a backup follows the VRRP master, once per master") 
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.3 6379"); }));
 }
 
+TEST_CASE("role controller: a REPLICAOF answered during our promotion does not close the gate") {
+  // Three nodes starting at once: ours was told to follow n3, and we took over before the reply.
+  // The promotion's REPLICAOF NO ONE runs after it on the same connection; closing the gate on
+  // that late reply put the new master in FAULT right after its promotion.
+  Rig rig;
+  rig.start_synced_to_n2();
+  auto& us = rig.group->local_node();
+  rig.group->add(k_n3, RedisRole::master, 5000, 100);
+  us.hold_follow = true;
+  rig.controller->master_seen(ip(k_n3), kAdvertInterval);
+  REQUIRE(rig.run([&] { return static_cast<bool>(us.held_follow); }));
+
+  SECTION("the promotion succeeds: the late reply changes nothing") {
+    us.hold_promotion = true;
+    rig.promote(ip(k_n3));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF NO ONE"); }));
+    us.release_follow();
+    rig.run_for(10ms);
+    us.release();
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    CHECK(rig.answer->first);
+    rig.run_for(20ms);
+    rig.check();
+    CHECK_FALSE(rig.instance.is_blocked("redis sync"));
+  }
+  SECTION("the promotion fails: the REPLICAOF counts, and the gate closes until synced") {
+    // REPLICAOF NO ONE answers +OK, ROLE still says replica (of n3): not promoted.
+    us.hold_promotion = true;
+    us.confirms_promotion = false;
+    rig.promote(ip(k_n3));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF NO ONE"); }));
+    us.release_follow();
+    rig.run_for(10ms);
+    REQUIRE_FALSE(rig.answered());
+    us.release();
+    REQUIRE(rig.run([&] { return rig.answered(); }));
+    CHECK_FALSE(rig.answer->first);
+    CHECK(rig.instance.is_blocked("redis sync"));
+    CHECK(rig.instance.details["redis sync"].find("following 10.0.0.3") != std::string::npos);
+  }
+}
+
 TEST_CASE("role controller: a master whose Redis is not master yet is followed once it is") {
   // n3 takes over from the silent n2 and advertises before its promotion (vrrp): pointed at
   // n3's Redis, still a replica of n2, ours was refused its sync and its gate closed.

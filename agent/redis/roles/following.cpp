@@ -9,6 +9,8 @@
 // reason status shows.
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "agent/log/log.hpp"
 #include "agent/redis/roles/role_controller.hpp"
 
@@ -84,6 +86,24 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
     if (!gate_.open) set_gate(PromotionGate{false, gate_.history, why}, false);
     co_return;
   }
+  // We took over while this REPLICAOF was on its way: the promotion's REPLICAOF NO ONE runs
+  // after it on the same connection, so closing the gate now would put the new master in FAULT
+  // right after its promotion (three nodes starting at once did).
+  if (serving_) co_return;
+  if (promoting_) {
+    follow_overtaken_ = master;
+    co_return;
+  }
+  now_following(master);
+  // A replica takes no client writes, but a paused one applies none of its master's stream
+  // either: a CLIENT PAUSE sent by a takeover while our Redis hung runs when it resumes and would
+  // hold it behind (and the gate closed, decisions.hpp: judge_lag) for handover_timeout.
+  const auto resumed = co_await local_->unpause(kRoleChangeTimeout);
+  if (!resumed.ok())
+    log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
+}
+
+void RedisRoleController::now_following(vrrp::IpAddress master) {
   if (following_ != master) {
     log(Level::info, settings_.name, "redis replicates from {}:{}", master.to_string(),
         redis_.peer_port);
@@ -93,12 +113,12 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
       gate_on_follow(gate_, master.to_string(), redis_.peer_port, following_ == master);
   set_gate(gate, gate.open != gate_.open);
   following_ = master;
-  // A replica takes no client writes, but a paused one applies none of its master's stream
-  // either: a CLIENT PAUSE sent by a takeover while our Redis hung runs when it resumes and would
-  // hold it behind (and the gate closed, decisions.hpp: judge_lag) for handover_timeout.
-  const auto resumed = co_await local_->unpause(kRoleChangeTimeout);
-  if (!resumed.ok())
-    log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
+}
+
+void RedisRoleController::settle_overtaken_follow(bool promoted) {
+  const auto overtaken = std::exchange(follow_overtaken_, std::nullopt);
+  // Refused or failed: our Redis may still replicate from that master, maybe mid-sync.
+  if (overtaken && !promoted) now_following(*overtaken);
 }
 
 // The guard's wait: logged (rate-limited), and status says why, not "must sync from it first".

@@ -63,8 +63,10 @@ void RedisRoleController::promote(const std::optional<vrrp::IpAddress>& announce
   taking_over_from_ = live_master ? live_master : silent_master;
   taken_over_from_heard_ = false;
   spawn(promotion(live_master ? live_master : silent_master, how),
-        Verdict{false, "redis promotion failed"},
-        [done = std::move(done)](Verdict v) { done(v.ok, v.why); });
+        Verdict{false, "redis promotion failed"}, [this, done = std::move(done)](Verdict v) {
+          settle_overtaken_follow(v.ok);
+          done(v.ok, v.why);
+        });
 }
 
 // `old_master`: the live master (released or preempted) or the silent one we followed; nullopt:

@@ -205,6 +205,10 @@ class RedisRoleController : public RoleHooks {
   std::string with_link_down_cause(const std::string& reason);
   Awaitable<void> ask_why_link_down(vrrp::IpAddress master);
   Awaitable<void> following(vrrp::IpAddress master);
+  // A successful REPLICAOF `master`: our data is that master's from now on.
+  void now_following(vrrp::IpAddress master);
+  // A promotion ended: a REPLICAOF it overtook counts only if it failed.
+  void settle_overtaken_follow(bool promoted);
   Awaitable<void> leaving_master(std::optional<vrrp::IpAddress> new_master);
   // cold_start.cpp
   void maybe_cold_start();
@@ -272,6 +276,9 @@ class RedisRoleController : public RoleHooks {
   PromotionGate gate_;
   std::optional<vrrp::IpAddress> following_;  // the master our last successful REPLICAOF named
   bool follow_in_flight_ = false;
+  // A REPLICAOF that was answered while a promotion ran (its REPLICAOF NO ONE, queued behind
+  // on the same connection, overrides it): applied only if the promotion fails.
+  std::optional<vrrp::IpAddress> follow_overtaken_;
   Clock::time_point last_follow_{};
   std::optional<vrrp::IpAddress> last_follow_target_;
   Clock::time_point started_{};
