@@ -25,6 +25,9 @@ pass "n1 master, n2 and n3 follow it"
 
 writer_start c --duration 5 --verify 10.77.0.2:6379
 sleep 1.5
+# What n3 logs from here on: a slow start (the sanitized daemon) may have made it master for a
+# moment before n1 preempted; the claim is about n1's death.
+n3_from=$(( $(wc -l < "$TOPO_TMP/n3.log") + 1 ))
 t0=$(now_ms)
 kill -KILL "$PID_n1"; redis_kill n1; topo_cut n1
 wait_until 5 one_holder n2 n3 || fail "no single holder after n1 died: '$(vip_holders $VIP n2 n3)'"
@@ -40,6 +43,7 @@ figures redis_three_nodes "vip_moved_ms=$took n3_follows_n2_ms=$relinked"
 (( W_LOST >= 0 && W_LOST <= 50 )) || fail "lost $W_LOST"
 caught_up() { [[ "$(redis_info_field n3 slave_repl_offset)" == "$(redis_info_field n2 master_repl_offset)" ]]; }
 wait_until 3 caught_up || fail "n3 did not catch up with n2: $(redis_info_field n3 slave_repl_offset) vs $(redis_info_field n2 master_repl_offset)"
-promoted=$(grep -c "redis promoted to master" "$TOPO_TMP/n3.log" || true)
-(( promoted == 0 )) || fail "n3 promoted its redis too ($promoted times): $(grep -h "MASTER\|promot" "$TOPO_TMP/n3.log" | tail -5)"
+after_kill() { tail -n "+$n3_from" "$TOPO_TMP/n3.log"; }
+promoted=$(after_kill | grep -c "redis promoted to master" || true)
+(( promoted == 0 )) || fail "n3 promoted its redis too ($promoted times): $(after_kill | grep "MASTER\|promot" | tail -5)"
 pass "three nodes: n2 took over in ${took} ms, n3 replicates from it, lost $W_LOST"
