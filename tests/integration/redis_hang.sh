@@ -7,6 +7,11 @@
 # write outage of the failover and of the return separately (figures; timing targets live in
 # scripts/bench). The end state has exactly one master: one VIP holder whose Redis is master, the
 # other's Redis following it, and not one acknowledged write missing there.
+# A second writer waits as long as a client library would (8 s) and writes back to back, so one
+# SET sits in n1's socket while its Redis hangs: n1's Redis executes it when it resumes, a master
+# still, and the reply reaches the client once n1 holds the VIP again. A plain REPLICAOF lost
+# that acknowledged write with its full resync; redvipd saves n1's writes since the fork first
+# and merges them onto n2 (diverged_writes_merge on), so it is on the final master too.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib/topology.sh"
@@ -14,9 +19,13 @@ source "$HERE/lib/redvipd.sh"
 source "$HERE/lib/redis.sh"
 
 topo_init rft
-two_nodes_up
+RVD_REDIS_EXTRA="diverged_writes_dir $TOPO_TMP/diverged
+        diverged_writes_merge on" two_nodes_up --repl-backlog-size 64mb
 pass "n1 master, n2's Redis follows it"
 
+writer_start c --duration 12 --timeout-ms 8000 --interval-us 0 --prefix patient \
+  --acked-file "$TOPO_TMP/patient.acked"
+PATIENT_PID=$W_PID
 writer_start c --duration 12 --timeout-ms 20 --events --acked-file "$TOPO_TMP/hang.acked"
 sleep 1.5
 t0=$(now_ms)
@@ -39,9 +48,16 @@ resynced=$(( $(now_ms) - t0 ))
 back=-
 wait_until 5 has_vip n1 $VIP && back=$(( $(now_ms) - t1 ))
 writer_wait
+wait "$PATIENT_PID" || fail "the patient writer failed"
 sleep 1
 settled_after_return "after n1 resumed" "$TOPO_TMP/hang.acked"
+patient=$(topo_exec c "$VIP_WRITER" --verify-only "10.77.0.${holders#n}:6379" --prefix patient \
+  --acked-file "$TOPO_TMP/patient.acked" || true)
+patient_lost=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$patient")
+saved=$(grep -h "saved the writes\|took no client write" "$TOPO_TMP/n1.log" | tail -1)
+echo "  n1: ${saved:-no save logged}"
+[[ "$patient_lost" == 0 ]] || fail "the patient writer lost $patient_lost acknowledged writes ($patient); n1: ${saved:-no save logged}"
 failover_ms=$(max_outage_between 0 "$resumed_at")
 return_ms=$(max_outage_between "$resumed_at")
-figures redis_hang "failover_outage_ms=$failover_ms return_outage_ms=$return_ms vip_moved_ms=$took n1_replica_of_n2_ms=$resynced vip_back_after_resume_ms=$back final_master=$holders roles_after=$holders:$r_m,$other:$r_o"
+figures redis_hang "failover_outage_ms=$failover_ms return_outage_ms=$return_ms vip_moved_ms=$took n1_replica_of_n2_ms=$resynced vip_back_after_resume_ms=$back final_master=$holders roles_after=$holders:$r_m,$other:$r_o patient_lost=$patient_lost"
 pass "hung Redis: n2 took over, n1 resumed as its replica; exactly one master ($holders); lost 0"

@@ -55,6 +55,9 @@ struct FakeNode {
   bool link_up = false;
   long long offset = 0;  // master_repl_offset of a master, slave_repl_offset of a replica
   std::string replid;
+  // The history this one continued (PSYNC2): set by a promotion, as Redis does.
+  std::string replid2;
+  long long second_offset = -1;
   long long keys = 0;
   bool paused = false;
   bool reachable = true;  // false: nothing listens (refused)
@@ -158,6 +161,8 @@ class FakeGroup : public agent::RedisNodes {
     ReplicationInfo i;
     i.role = n.role;
     i.master_replid = n.replid;
+    i.master_replid2 = n.replid2;
+    i.second_repl_offset = n.second_offset;
     if (n.role == RedisRole::master) {
       if (!n.paused && n.writes_per_look > 0) {
         n.offset += n.writes_per_look;
@@ -234,7 +239,11 @@ class FakeOperations final : public RedisOperations {
     note(*n, "REPLICAOF NO ONE");
     if (n->confirms_promotion) {
       // Redis has executed it: any other connection's INFO already says master.
-      if (n->role == RedisRole::replica) n->replid = "promoted-" + n->host;
+      if (n->role == RedisRole::replica) {
+        n->replid2 = n->replid;
+        n->second_offset = n->offset + 1;
+        n->replid = "promoted-" + n->host;
+      }
       n->role = RedisRole::master;
       n->master_host.clear();
       n->link_up = false;

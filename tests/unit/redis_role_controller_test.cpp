@@ -830,6 +830,38 @@ TEST_CASE("role controller: a backup follows the VRRP master, once per master") 
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.3 6379"); }));
 }
 
+TEST_CASE("role controller: a stale master is paused and read again before it follows") {
+  // Ours hung as master at offset 900; n2 was promoted from it (fork at 900) and took writes.
+  // When ours resumes it may execute what its clients had sent meanwhile; the writes past the
+  // fork are saved before REPLICAOF (stale_master.cpp), so ours is paused and read again first.
+  // A Redis of an unrelated history (fresh, restarted empty) follows at once, as before.
+  auto settings = settings_for_test();
+  settings.redis->diverged_writes_dir = "/nonexistent/diverged";
+  Rig rig(settings);
+  auto& us = rig.group->add(k_us, RedisRole::master, 900, 10);
+  auto& n2 = rig.group->add(k_n2, RedisRole::master, 3000, 30);
+  us.replid = "history-a";
+  SECTION("n2 continued our history: paused, read again, then REPLICAOF") {
+    n2.replid2 = "history-a";
+    n2.second_offset = 901;
+    rig.start();
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
+    REQUIRE(rig.check_until([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+    const auto& j = *rig.group;
+    CHECK(j.position("10.0.0.1 CLIENT PAUSE WRITE") >= 0);
+    CHECK(j.position("10.0.0.1 CLIENT PAUSE WRITE") <
+          j.position("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
+    REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT UNPAUSE"); }));
+    CHECK(us.role == RedisRole::replica);
+  }
+  SECTION("unrelated histories: a plain follow, no pause") {
+    rig.start();
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
+    REQUIRE(rig.check_until([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"); }));
+    CHECK_FALSE(rig.group->has("10.0.0.1 CLIENT PAUSE WRITE"));
+  }
+}
+
 TEST_CASE("role controller: a REPLICAOF answered during our promotion does not close the gate") {
   // Three nodes starting at once: ours was told to follow n3, and we took over before the reply.
   // The promotion's REPLICAOF NO ONE runs after it on the same connection; closing the gate on

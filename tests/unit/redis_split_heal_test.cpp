@@ -172,3 +172,42 @@ TEST_CASE("split heal: the yielder read again while paused", "[split_brain][redi
   CHECK(again.verdict.save_to == saw.verdict.save_to);
   CHECK(again.reason == saw.reason);
 }
+
+TEST_CASE("split heal, stale master: a Redis that hung while the other took over",
+          "[split_brain][redis]") {
+  // A (ours) hung as master at offset 52; B was promoted from it (second_repl_offset 53). A
+  // resumed and executed what its clients had sent meanwhile: `a_bytes` since the fork.
+  struct Row {
+    const char* what;
+    DivergenceSide ours, theirs;
+    bool save_configured;
+    bool planned, save, discards;
+  };
+  const Row rows[] = {
+      {"it took writes after the fork: saved before it follows", ours(70), theirs(300), true, true,
+       true, false},
+      {"no directory: discarded, and said so", ours(70), theirs(300), false, true, false, true},
+      {"nothing since the fork: a plan (re-read while paused), nothing to save yet", ours(0),
+       theirs(300), true, true, false, false},
+      {"unrelated histories (a fresh or restarted Redis): a plain follow",
+       side(RX, 900, "", -1, 150, 1), theirs(300), true, false, false, false},
+      {"the same history at the same offset: a plain follow", side(RB, 352, RA, 53, 150, 1),
+       theirs(300), true, false, false, false},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    const auto p = plan_stale_master(r.ours, r.theirs, r.save_configured, true);
+    REQUIRE(p.has_value() == r.planned);
+    if (!p) continue;
+    CHECK(p->action == SplitHealAction::yield_ours);
+    CHECK(p->save == r.save);
+    CHECK(p->discards == r.discards);
+    CHECK(p->merge == r.save);
+    if (r.save) {
+      REQUIRE(p->verdict.save_from.has_value());
+      CHECK(p->verdict.save_from->replid == RA);
+      CHECK(p->verdict.save_from->offset == 53);
+    }
+    CHECK(p->reason.find("took over while ours was out of reach") != std::string::npos);
+  }
+}

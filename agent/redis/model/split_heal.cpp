@@ -72,6 +72,21 @@ SplitHealPlan plan_forced_yield(const DivergenceSide& ours, const DivergenceSide
   return p;
 }
 
+std::optional<SplitHealPlan> plan_stale_master(const DivergenceSide& ours,
+                                               const DivergenceSide& theirs, bool save_configured,
+                                               bool merge_configured) {
+  const auto fork = find_fork(ours.history, theirs.history);
+  if (fork.kind != ForkKind::prefix && fork.kind != ForkKind::diverged) return std::nullopt;
+  auto p = plan_forced_yield(ours, theirs, save_configured, merge_configured);
+  p.verdict.reason = fork.explanation + "; the other took over while ours was out of reach";
+  p.reason =
+      p.verdict.reason +
+      (p.save ? ", our writes since the fork are saved"
+              : (p.discards ? ", our writes since the fork are DISCARDED (no diverged_writes_dir)"
+                            : ", we took no writes since the fork"));
+  return p;
+}
+
 SplitHealPlan replan_after_pause(const SplitHealPlan& plan, const ReplicationHistory& yielder_now,
                                  bool save_configured, bool merge_configured) {
   auto& v = plan.verdict;

@@ -6,6 +6,7 @@
 //
 // One node acts: the one VRRP kept as master (its advert made the other yield). The other waits
 // with its Redis untouched until the acting node has decided and acted (roles/split_heal.cpp).
+#include <optional>
 #include <string>
 
 #include "agent/redis/model/divergence.hpp"
@@ -43,6 +44,17 @@ SplitHealPlan plan_split_heal(const DivergenceSide& ours, const DivergenceSide& 
 // the fork (all of them when no fork is known) are the ones to save. `ours` is side a.
 SplitHealPlan plan_forced_yield(const DivergenceSide& ours, const DivergenceSide& theirs,
                                 bool save_configured, bool merge_configured);
+
+// Our Redis is a master and about to follow another master's Redis that continued its history
+// (or whose history ours continued): it hung, or was cut off, while that one took over, and took
+// writes meanwhile that the other lacks (a hung Redis resumes and executes what its clients had
+// sent; a client that waited then gets the reply once the VIP is back). Before it follows they
+// are saved as a forced yield's would be (plan_forced_yield); nullopt when the two histories
+// share no known fork (a fresh or restarted Redis, whose data set a follow replaces as always)
+// or are the same history at the same offset. `ours` is side a. Pure.
+std::optional<SplitHealPlan> plan_stale_master(const DivergenceSide& ours,
+                                               const DivergenceSide& theirs, bool save_configured,
+                                               bool merge_configured);
 
 // The yielder read again once its writes are paused (final now): the plan was made from an
 // earlier read, and clients may have written to it in between — at a heal the keeper's own

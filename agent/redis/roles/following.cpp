@@ -71,6 +71,11 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
     follow_in_flight_ = false;
     co_return;
   }
+  // Our Redis a master of a history that master continued: its writes since are saved first.
+  if (co_await yielded_stale_master(master)) {
+    follow_in_flight_ = false;
+    co_return;
+  }
   const auto r = co_await local_->follow(master.to_string(), redis_.peer_port, kRoleChangeTimeout);
   follow_in_flight_ = false;
   if (!r.ok()) {

@@ -106,8 +106,9 @@ class RedisRoleController : public RoleHooks {
 
   // What the health checker reports: a change of health, and each good check's INFO
   // replication with the local connection's connect count (a reconnect may be a restart).
-  // `connection_lost`: the change to unhealthy came from the connection closing (a killed Redis).
-  void on_health(Health health, const std::string& reason, bool connection_lost = false);
+  // `silent`: the change to unhealthy came from a Redis that does not answer at all (its
+  // connection closed, or checks timed out: killed or hung), not from an error it answered.
+  void on_health(Health health, const std::string& reason, bool silent = false);
   void on_check(const ReplicationInfo& info, std::uint64_t connects);
 
  private:
@@ -237,6 +238,10 @@ class RedisRoleController : public RoleHooks {
   void log_peer_loss(const vrrp::IpAddress& address, PeerLossEvent event, Ms window);
   void log_pause_failure(const std::string& why);
   bool holding_for_silent_peer() const;
+  // stale_master.cpp: true when our Redis, a master, was dealt with here (its writes since
+  // the fork with `master`'s saved, then made its replica; or kept as it is, the save failed).
+  Awaitable<bool> yielded_stale_master(vrrp::IpAddress master);
+  void log_stale_master(const std::string& host, const SplitHealPlan& plan);
   // split_heal.cpp
   Awaitable<void> split_hold(vrrp::IpAddress keeper);
   Awaitable<void> split_heal(vrrp::IpAddress other, std::uint8_t other_priority);
@@ -264,8 +269,8 @@ class RedisRoleController : public RoleHooks {
 
   Health health_ = Health::unknown;
   std::string health_reason_;
-  bool local_lost_ = false;                // unhealthy because the connection to our Redis closed
-  std::uint64_t promotions_ = 0;           // promote() calls: a hand-off watch that sees one ends
+  bool local_lost_ = false;       // unhealthy because our Redis does not answer (killed or hung)
+  std::uint64_t promotions_ = 0;  // promote() calls: a hand-off watch that sees one ends
   std::optional<ReplicationInfo> latest_;  // the last check's INFO replication
   // What the checks saw our Redis do, for the direct hand-off (decisions.hpp: released_to_us):
   // whom it followed at the last check that saw it a replica, and since when checks have seen

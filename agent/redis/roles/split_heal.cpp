@@ -188,8 +188,10 @@ Awaitable<void> RedisRoleController::split_heal(vrrp::IpAddress other,
 }
 
 // Our Redis yields to `keeper`'s: (as VRRP master: leave Master first, blocked until this is
-// done) save our writes since the fork, REPLICAOF the keeper, drop our clients. The gate then
-// keeps us out of the election until our Redis completed its sync from the keeper.
+// done) save our writes since the fork, REPLICAOF the keeper, drop our clients, merge the saved
+// writes onto the keeper (blocked until then too). The gate then keeps us out of the election
+// until our Redis completed its sync from the keeper. Also a stale master's yield
+// (stale_master.cpp).
 Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations> keeper_ops,
                                                  vrrp::IpAddress keeper, SplitHealPlan plan,
                                                  bool leave_master) {
@@ -208,6 +210,13 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
         "split brain: our redis keeps its writes since the fork and stays out of the election");
     co_return;
   }
+  // A merge to come keeps us out of the election until it is done: synced again, we could
+  // preempt the keeper first, and a merge onto a replica fails (the writes stay in the file).
+  const bool merging = plan.merge && saved->kind == SavedKind::stream;
+  if (merging) {
+    instance_.set_blocked("split brain", true,
+                          "our writes since the fork are merged onto the redis at " + host);
+  }
   const auto r = co_await local_->follow(host, redis_.peer_port, kRoleChangeTimeout);
   if (!r.ok()) {
     log(Level::error, settings_.name, "split brain: REPLICAOF {} {} failed: {}", host,
@@ -221,8 +230,8 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
   if (split_hold_ == keeper) split_hold_.reset();
   log(Level::notice, settings_.name, "split brain: our redis yielded, it replicates from {}:{}",
       host, redis_.peer_port);
-  if (leave_master) instance_.set_blocked("split brain", false);
   co_await merge_saved(*saved, keeper_ops, host, redis_.peer_port, plan);
+  if (leave_master || merging) instance_.set_blocked("split brain", false);
 }
 
 // Saves the yielder's writes since the fork, paused first so the range is final (it has no VIP
