@@ -99,10 +99,13 @@ TEST_CASE("health checker: a silent server fails one check per deadline, never s
   CHECK(checker.stats().successes + checker.stats().failures == checker.stats().checks);
   CHECK(checker.health() == Health::unhealthy);
   CHECK_FALSE(checker.last_failure().empty());
+  // A Redis that does not answer at all (hung): the master hands off at once (hand_off.cpp).
+  CHECK(checker.unanswered());
 
   fake.hang_all = false;  // new connections answer again (SIGCONT after the old ones closed)
   REQUIRE(run_until(
       io, [&] { return checker.health() == Health::healthy; }, 2s));
+  CHECK_FALSE(checker.unanswered());
 }
 
 TEST_CASE("health checker: a stall shorter than fall deadlines is one failed check") {
@@ -198,6 +201,7 @@ TEST_CASE("health checker: LOADING is a failure and sets the loading flag") {
   checker.start();
   REQUIRE(run_until(io, [&] { return checker.health() == Health::unhealthy; }));
   CHECK(reason.find("LOADING") != std::string::npos);
+  CHECK_FALSE(checker.unanswered());  // it answered: an error, not silence
   REQUIRE(checker.latest());
   CHECK(checker.latest()->loading);
   CHECK(checker.latest()->role == RedisRole::master);

@@ -8,8 +8,28 @@ struct RedisHealthChecker::Check {
   Clock::time_point started;
   bool ping_ok = false;
   bool loading = false;
+  bool unanswered = false;  // PING got no reply at all (timed out, no connection)
   std::string ping_error;
 };
+
+namespace {
+
+// No reply from Redis at all, as opposed to an error it answered (LOADING, NOAUTH, ...).
+bool no_answer(RedisErrc e) {
+  switch (e) {
+    case RedisErrc::refused:
+    case RedisErrc::connect_failed:
+    case RedisErrc::connect_timeout:
+    case RedisErrc::command_timeout:
+    case RedisErrc::connection_lost:
+    case RedisErrc::not_connected:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 RedisHealthChecker::RedisHealthChecker(std::shared_ptr<RedisConnection> connection,
                                        RedisHealthOptions options, ChangeCallback on_change)
@@ -131,6 +151,8 @@ void RedisHealthChecker::run_check() {
       check->ping_error = "PING: unexpected reply";
     } else {
       check->loading = r.error == RedisErrc::loading;
+      check->unanswered = r.error.category() == redis_category() &&
+                          no_answer(static_cast<RedisErrc>(r.error.value()));
       check->ping_error = "PING: " + r.message;
     }
   });
@@ -167,12 +189,13 @@ void RedisHealthChecker::finish(const Check& check, const RedisResult& info) {
   } else {
     ++stats_.failures;
     last_failure_ = reason;
+    unanswered_ = check.unanswered;
   }
   const auto alive = lifetime_.watch();
   if (on_result_) on_result_(ok, ok ? std::string("ok") : reason);
   if (alive.expired()) return;
   if (auto changed = counter_.record(ok)) {
-    if (*changed == Health::healthy) lost_ = false;
+    if (*changed == Health::healthy) lost_ = unanswered_ = false;
     const std::string why = ok ? std::string("redis answers") : reason;
     // The role controller logs the change with the address ("redis at HOST:PORT healthy").
     log(Level::debug, connection_->options().log_name, "redis {}: {}", to_string(*changed), why);

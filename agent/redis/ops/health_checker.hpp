@@ -58,6 +58,9 @@ class RedisHealthChecker {
   // The last change to unhealthy came from the connection closing (not from failed checks);
   // cleared when healthy again.
   bool lost() const { return lost_; }
+  // The check that made it unhealthy got no answer at all (timed out, no connection: a hung or
+  // gone Redis), not an error reply; cleared when healthy again.
+  bool unanswered() const { return unanswered_; }
   // The last INFO replication that parsed (with loading set when PING said LOADING).
   const std::optional<ReplicationInfo>& latest() const { return latest_; }
   const std::string& last_failure() const { return last_failure_; }
@@ -91,6 +94,7 @@ class RedisHealthChecker {
   std::optional<ReplicationInfo> latest_;
   std::string last_failure_;
   bool lost_ = false;
+  bool unanswered_ = false;
   Stats stats_;
   Lifetime lifetime_;
 };

@@ -7,10 +7,14 @@
 //     we may be promoted, the instance takes over now (vrrp HandedOver) and promote() finds our
 //     Redis already master. Only when our Redis was that master's replica up to the release
 //     (decisions.hpp: released_to_us): a Redis that was master anyway was handed nothing.
-//   - A master whose Redis died (its connection closed: the health checker says so at once):
-//     the instance released; we promote the replica holding the most data (asked directly), so
-//     that node takes over at once. Only when the connection was lost, not after failed checks
-//     (a hung Redis may come back with writes the replicas lack) nor for any other release.
+//   - A master whose Redis died (its connection closed: the health checker says so at once) or
+//     hung (its checks got no answer, `fall` times): the instance released; we promote the
+//     replica holding the most data (asked directly), so that node takes over at once instead of
+//     after its skew time and a catch-up probe of a Redis that does not answer. A hung Redis
+//     that resumes executes what its clients had sent: those writes it saves before it follows
+//     (stale_master.cpp), as when the backup takes over by its timer. Not when our Redis
+//     answered with errors (it may serve: the successor's catch-up pauses it), nor for any
+//     other release.
 //   - A split brain's loser by priority, waiting for the keeper's verdict with its Redis a master:
 //     the keeper's release means our data keeps, so we take over at once too.
 // A planned switchover promotes its successor itself (switchover.cpp).
@@ -109,17 +113,18 @@ Awaitable<void> RedisRoleController::promote_best_replica(std::vector<ConnectedR
   }
   if (!best) {
     log(Level::warning, settings_.name,
-        "redis lost: no replica answers; the backups take over after their skew time");
+        "our redis does not answer: no replica answers either; the backups take over after their "
+        "skew time");
     co_return;
   }
   const auto promoted = co_await replicas[*best]->promote(kRoleChangeTimeout);
   if (!promoted.ok()) {
-    log(Level::warning, settings_.name, "redis lost: promoting {} failed: {}",
+    log(Level::warning, settings_.name, "our redis does not answer: promoting {} failed: {}",
         replicas[*best]->name(), promoted.message);
     co_return;
   }
   log(Level::notice, settings_.name,
-      "redis lost: promoted {} (offset {}), the replica holding the most data",
+      "our redis does not answer: promoted {} (offset {}), the replica holding the most data",
       replicas[*best]->name(), answers[*best]->info.slave_repl_offset);
 }
 

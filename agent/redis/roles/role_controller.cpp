@@ -49,8 +49,9 @@ RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSet
   health.rise = static_cast<int>(redis_.rise);
   health.fall = static_cast<int>(redis_.fall);
   checker_ = std::make_unique<RedisHealthChecker>(
-      connection, health,
-      [this](Health h, const std::string& why) { on_health(h, why, checker_->lost()); });
+      connection, health, [this](Health h, const std::string& why) {
+        on_health(h, why, checker_->lost() || checker_->unanswered());
+      });
   checker_->set_result_callback([this, connection](bool ok, const std::string& why) {
     // While unhealthy, the reason shown is the latest failure, not the one that tipped it.
     if (!ok && health_ == Health::unhealthy && why != health_reason_) {
@@ -114,11 +115,10 @@ RedisRoleController::Ms RedisRoleController::our_advert_interval() const {
   return std::chrono::duration_cast<Ms>(settings_.advert_interval);
 }
 
-void RedisRoleController::on_health(Health health, const std::string& reason,
-                                    bool connection_lost) {
+void RedisRoleController::on_health(Health health, const std::string& reason, bool silent) {
   const bool healthy = health == Health::healthy;
   health_ = health;
-  local_lost_ = !healthy && connection_lost;
+  local_lost_ = !healthy && silent;
   health_reason_ = reason;
   if (healthy)
     log(Level::info, settings_.name, "redis at {}:{} healthy", redis_.address.to_string(),
