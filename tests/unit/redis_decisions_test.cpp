@@ -342,6 +342,24 @@ TEST_CASE("decisions: a release hands over only to the releaser's own replica") 
   }
 }
 
+TEST_CASE("decisions: a master whose Redis does not answer hands off at once") {
+  struct Row {
+    const char* what;
+    bool lost, unanswered, can_save;
+    bool at_once;
+  };
+  const Row rows[] = {
+      {"connection closed, new one refused (dead)", true, false, false, true},
+      {"hung, and its later writes can be saved", false, true, true, true},
+      {"hung, nowhere to save: the successor's catch-up decides", false, true, false, false},
+      {"error replies (it may serve): the catch-up pauses it", false, false, true, false},
+  };
+  for (const auto& row : rows) {
+    INFO(row.what);
+    CHECK(hand_off_at_once(row.lost, row.unanswered, row.can_save) == row.at_once);
+  }
+}
+
 TEST_CASE("decisions: after_catch_up takes a live master over only with its writes") {
   using enum CatchUp;
   using enum OldMaster;

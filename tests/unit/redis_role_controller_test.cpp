@@ -854,6 +854,28 @@ TEST_CASE("role controller: a stale master is paused and read again before it fo
     REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 CLIENT UNPAUSE"); }));
     CHECK(us.role == RedisRole::replica);
   }
+  SECTION("n2's Redis does not answer: ours, a master, does not follow until it does") {
+    // Fails closed: its history unknown, a plain REPLICAOF could discard ours since the fork.
+    n2.replid2 = "history-a";
+    n2.second_offset = 901;
+    n2.reachable = false;
+    rig.start();
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
+    for (int i = 0; i < 20; ++i) {
+      rig.check();
+      rig.run_for(5ms);
+    }
+    CHECK_FALSE(rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
+    n2.reachable = true;
+    REQUIRE(rig.check_until(
+        [&] {
+          rig.controller->master_seen(ip(k_n2), kAdvertInterval);
+          return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.2 6379");
+        },
+        3s));
+    CHECK(rig.group->position("10.0.0.1 CLIENT PAUSE WRITE") <
+          rig.group->position("10.0.0.1 REPLICAOF 10.0.0.2 6379"));
+  }
   SECTION("unrelated histories: a plain follow, no pause") {
     rig.start();
     rig.controller->master_seen(ip(k_n2), kAdvertInterval);

@@ -169,6 +169,10 @@ bool released_to_us(std::string_view releaser, int releaser_port,
          (!seen->master_for || *seen->master_for <= kHandOffMasterWindow);
 }
 
+bool hand_off_at_once(bool connection_lost, bool checks_unanswered, bool can_save_writes) {
+  return connection_lost || (checks_unanswered && can_save_writes);
+}
+
 PromotionGate gate_on_follow(const PromotionGate& gate, std::string_view master_host,
                              int master_port, bool same_master) {
   if (same_master) return gate;

@@ -187,6 +187,15 @@ struct RoleSightings {
 bool released_to_us(std::string_view releaser, int releaser_port,
                     const std::optional<RoleSightings>& seen);
 
+// A master whose Redis does not answer releases. It promotes its best replica at once (the
+// successor then takes over without its skew wait and without a catch-up probe) when the
+// connection closed and a new one is refused (a dead Redis: nothing more comes from it), or
+// when `fall` checks got no answer at all (hung) and what that Redis may still execute when it
+// resumes can be saved before it follows (a diverged_writes_dir: stale_master.cpp). Otherwise
+// (error replies, or nowhere to save) the successor's catch-up after its skew time pauses a
+// Redis that answers again and takes its writes. Pure.
+bool hand_off_at_once(bool connection_lost, bool checks_unanswered, bool can_save_writes);
+
 // ---- Pointing our Redis at another master -----------------------------------------------------
 // Once our Redis follows a master other than the one it already followed, what it holds is that
 // master's data: the gate closes until judge_check finds the sync from it completed and judge_lag

@@ -76,6 +76,12 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
     follow_in_flight_ = false;
     co_return;
   }
+  // Asked again with no wait before REPLICAOF: a promotion that began during the reads above
+  // must find this REPLICAOF ahead of its REPLICAOF NO ONE on the connection, or not at all.
+  if (follow_unwanted(master)) {
+    follow_in_flight_ = false;
+    co_return;
+  }
   const auto r = co_await local_->follow(master.to_string(), redis_.peer_port, kRoleChangeTimeout);
   follow_in_flight_ = false;
   if (!r.ok()) {
@@ -106,6 +112,12 @@ Awaitable<void> RedisRoleController::following(vrrp::IpAddress master) {
   const auto resumed = co_await local_->unpause(kRoleChangeTimeout);
   if (!resumed.ok())
     log(Level::warning, settings_.name, "CLIENT UNPAUSE failed: {}", resumed.message);
+}
+
+// Meanwhile we were promoted, a split brain is being reconciled, or another master is heard:
+// a REPLICAOF of `master` is not wanted any more.
+bool RedisRoleController::follow_unwanted(const vrrp::IpAddress& master) const {
+  return serving_ || promoting_ || split_hold_.has_value() || master_heard_ != master;
 }
 
 void RedisRoleController::now_following(vrrp::IpAddress master) {
@@ -158,11 +170,7 @@ Awaitable<bool> RedisRoleController::loop_guard(vrrp::IpAddress master) {
   const std::string host = master.to_string();
   const auto theirs_ops = peer(host, redis_.peer_port);
   const auto asked = co_await theirs_ops->replication_info(redis_.check_timeout);
-  // Meanwhile we were promoted, a split brain is being reconciled, or another master is heard:
-  // this REPLICAOF is not wanted any more.
-  const auto unwanted = [&] {
-    return serving_ || promoting_ || split_hold_.has_value() || master_heard_ != master;
-  };
+  const auto unwanted = [&] { return follow_unwanted(master); };
   if (unwanted()) co_return false;
   const auto theirs = asked.info_if_ok();
   if (!replicates_from(theirs, our_host, redis_.peer_port)) {

@@ -8,13 +8,12 @@
 //     Redis already master. Only when our Redis was that master's replica up to the release
 //     (decisions.hpp: released_to_us): a Redis that was master anyway was handed nothing.
 //   - A master whose Redis died (its connection closed: the health checker says so at once) or
-//     hung (its checks got no answer, `fall` times): the instance released; we promote the
-//     replica holding the most data (asked directly), so that node takes over at once instead of
-//     after its skew time and a catch-up probe of a Redis that does not answer. A hung Redis
-//     that resumes executes what its clients had sent: those writes it saves before it follows
-//     (stale_master.cpp), as when the backup takes over by its timer. Not when our Redis
-//     answered with errors (it may serve: the successor's catch-up pauses it), nor for any
-//     other release.
+//     hung (its checks got no answer, `fall` times, and a diverged_writes_dir is set): the
+//     instance released; we promote the replica holding the most data (asked directly), so that
+//     node takes over at once instead of after its skew time and a catch-up probe of a Redis
+//     that does not answer (decisions.hpp: hand_off_at_once). A hung Redis that resumes
+//     executes what its clients had sent: those writes it saves before it follows
+//     (stale_master.cpp). Not when our Redis answered with errors, nor for any other release.
 //   - A split brain's loser by priority, waiting for the keeper's verdict with its Redis a master:
 //     the keeper's release means our data keeps, so we take over at once too.
 // A planned switchover promotes its successor itself (switchover.cpp).

@@ -115,10 +115,10 @@ RedisRoleController::Ms RedisRoleController::our_advert_interval() const {
   return std::chrono::duration_cast<Ms>(settings_.advert_interval);
 }
 
-void RedisRoleController::on_health(Health health, const std::string& reason, bool silent) {
+void RedisRoleController::on_health(Health health, const std::string& reason, bool hand_off) {
   const bool healthy = health == Health::healthy;
   health_ = health;
-  local_lost_ = !healthy && silent;
+  local_lost_ = !healthy && hand_off;
   health_reason_ = reason;
   if (healthy)
     log(Level::info, settings_.name, "redis at {}:{} healthy", redis_.address.to_string(),

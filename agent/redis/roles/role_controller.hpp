@@ -106,9 +106,9 @@ class RedisRoleController : public RoleHooks {
 
   // What the health checker reports: a change of health, and each good check's INFO
   // replication with the local connection's connect count (a reconnect may be a restart).
-  // `silent`: the change to unhealthy came from a Redis that does not answer at all (its
-  // connection closed, or checks timed out: killed or hung), not from an error it answered.
-  void on_health(Health health, const std::string& reason, bool silent = false);
+  // `hand_off`: unhealthy in a way that makes a master promote its best replica at once when
+  // it leaves (decisions.hpp: hand_off_at_once).
+  void on_health(Health health, const std::string& reason, bool hand_off = false);
   void on_check(const ReplicationInfo& info, std::uint64_t connects);
 
  private:
@@ -206,6 +206,7 @@ class RedisRoleController : public RoleHooks {
   std::string with_link_down_cause(const std::string& reason);
   Awaitable<void> ask_why_link_down(vrrp::IpAddress master);
   Awaitable<void> following(vrrp::IpAddress master);
+  bool follow_unwanted(const vrrp::IpAddress& master) const;
   // A successful REPLICAOF `master`: our data is that master's from now on.
   void now_following(vrrp::IpAddress master);
   // A promotion ended: a REPLICAOF it overtook counts only if it failed.
@@ -238,8 +239,10 @@ class RedisRoleController : public RoleHooks {
   void log_peer_loss(const vrrp::IpAddress& address, PeerLossEvent event, Ms window);
   void log_pause_failure(const std::string& why);
   bool holding_for_silent_peer() const;
-  // stale_master.cpp: true when our Redis, a master, was dealt with here (its writes since
-  // the fork with `master`'s saved, then made its replica; or kept as it is, the save failed).
+  // stale_master.cpp: true when no plain REPLICAOF may follow: our Redis, a master, was dealt
+  // with here (its writes since the fork with `master`'s saved, then made its replica; or kept
+  // as it is, the save failed), or a history could not be read (asked again at the next
+  // follow).
   Awaitable<bool> yielded_stale_master(vrrp::IpAddress master);
   void log_stale_master(const std::string& host, const SplitHealPlan& plan);
   // split_heal.cpp
@@ -269,7 +272,7 @@ class RedisRoleController : public RoleHooks {
 
   Health health_ = Health::unknown;
   std::string health_reason_;
-  bool local_lost_ = false;       // unhealthy because our Redis does not answer (killed or hung)
+  bool local_lost_ = false;       // unhealthy, and a master hands off at once (hand_off_at_once)
   std::uint64_t promotions_ = 0;  // promote() calls: a hand-off watch that sees one ends
   std::optional<ReplicationInfo> latest_;  // the last check's INFO replication
   // What the checks saw our Redis do, for the direct hand-off (decisions.hpp: released_to_us):

@@ -206,6 +206,8 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
   if (!saved) {
     // Our writes could not be saved: our Redis keeps them (a master without the VIP) and we stay
     // out of the election. Nothing is discarded; an operator decides (the log says what failed).
+    instance_.set_blocked("split brain", true,
+                          "our redis keeps its writes since the fork: saving them failed");
     log(Level::error, settings_.name,
         "split brain: our redis keeps its writes since the fork and stays out of the election");
     co_return;
@@ -219,8 +221,12 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
   }
   const auto r = co_await local_->follow(host, redis_.peer_port, kRoleChangeTimeout);
   if (!r.ok()) {
-    log(Level::error, settings_.name, "split brain: REPLICAOF {} {} failed: {}", host,
+    // Saved, still a master: the next follow of the keeper (its adverts) yields it again, with
+    // a new save; until then a node that left master stays blocked.
+    log(Level::error, settings_.name, "split brain: REPLICAOF {} {} failed: {}; tried again", host,
         redis_.peer_port, r.message);
+    if (split_hold_ == keeper) split_hold_.reset();
+    if (!leave_master) instance_.set_blocked("split brain", false);
     co_return;
   }
   following_ = keeper;
@@ -231,7 +237,8 @@ Awaitable<void> RedisRoleController::yield_redis(std::shared_ptr<RedisOperations
   log(Level::notice, settings_.name, "split brain: our redis yielded, it replicates from {}:{}",
       host, redis_.peer_port);
   co_await merge_saved(*saved, keeper_ops, host, redis_.peer_port, plan);
-  if (leave_master || merging) instance_.set_blocked("split brain", false);
+  // Also a block left by an earlier attempt whose REPLICAOF failed.
+  instance_.set_blocked("split brain", false);
 }
 
 // Saves the yielder's writes since the fork, paused first so the range is final (it has no VIP

@@ -21,16 +21,20 @@
 
 namespace redvip::agent {
 
+// Fails closed: while either history cannot be read, ours may be a master with writes to save
+// (a Redis that just resumed answers late), so no plain REPLICAOF; but a master with an empty
+// history (fresh, restarted empty) has nothing to lose, and follows a master that does not
+// answer us (protected mode: the link's failure then shows its answer).
 Awaitable<bool> RedisRoleController::yielded_stale_master(vrrp::IpAddress master) {
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
-  if (!ours.ok() || ours.info.role != RedisRole::master) co_return false;
+  if (!ours.ok()) co_return true;
+  if (ours.info.role != RedisRole::master) co_return false;
   const auto host = master.to_string();
   auto theirs_ops = peer(host, redis_.peer_port);
   const auto theirs = co_await theirs_ops->replication_info(redis_.check_timeout);
-  if (!theirs.ok() || theirs.info.role != RedisRole::master) co_return false;
-  // Meanwhile we were promoted, a split brain is being reconciled, or another master is heard:
-  // no follow is wanted any more (following() would not REPLICAOF either).
-  if (serving_ || promoting_ || split_hold_ || master_heard_ != master) co_return true;
+  if (!theirs.ok()) co_return ours.info.master_repl_offset > 0;
+  if (theirs.info.role != RedisRole::master) co_return false;
+  if (follow_unwanted(master)) co_return true;
   const DivergenceSide ours_side{ReplicationHistory::from(ours.info), {}, std::nullopt};
   const DivergenceSide theirs_side{ReplicationHistory::from(theirs.info), {}, std::nullopt};
   const auto plan = plan_stale_master(ours_side, theirs_side, !redis_.diverged_writes_dir.empty(),
