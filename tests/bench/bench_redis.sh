@@ -1,6 +1,7 @@
 # Redis failover scenarios for scripts/bench: redvipd with its `redis { }` block beside
 # keepalived with the usual recipe (vrrp_script `redis-cli ping` every 1 s, fall 2 rise 2, and
-# notify_master / notify_backup running `redis-cli replicaof ...`), both at VRRPv3 advert_int 0.1.
+# notify_master / notify_backup running `redis-cli replicaof ...`), both at VRRPv3 advert_int
+# BENCH_REDIS_ADVERT (0.1 unless set).
 # A client writes one SET per ms through the VIP (tests/integration/tools/vip_writer) and reports
 # the outage (longest gap between acknowledged writes) and the acknowledged writes missing on the
 # final master. Needs lib/topology.sh, lib/redvipd.sh, lib/keepalived.sh, lib/redis.sh,
@@ -47,7 +48,7 @@ vrrp_instance VI_1 {
     virtual_router_id 52
     priority $3
     version 3
-    advert_int 0.1
+    advert_int ${BENCH_REDIS_ADVERT:-0.1}
     virtual_ipaddress {
         $BENCH_RVIP_KEEPALIVED/24
     }
@@ -79,7 +80,8 @@ bench_redis_daemon_start() {  # HOST PRIORITY
     # redvipd's runs, and a peer that does not answer keeps a cold start from promoting (its
     # data is unknown). A split brain's yielder saves its writes since the fork and merges them
     # onto the keeper.
-    REDIS_PEERS=${peers[*]} start_redvipd "$host" "$(REDIS_PEERS=${peers[*]} redis_node_conf \
+    REDIS_PEERS=${peers[*]} start_redvipd "$host" "$(REDIS_PEERS=${peers[*]} \
+      RVD_ADVERT_INT=${BENCH_REDIS_ADVERT:-0.1} redis_node_conf \
       "$host" "$prio" "" "diverged_writes_dir $TOPO_TMP/diverged-$host
         diverged_writes_merge on")"
   else

@@ -73,7 +73,7 @@ vrrp_instance VI_1 {
     virtual_router_id 51
     priority $prio
     version 3
-    advert_int 0.1
+    advert_int ${RVD_ADVERT_INT:-0.1}
     $extra
     virtual_ipaddress {
         $VIP/24
