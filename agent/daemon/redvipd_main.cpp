@@ -72,10 +72,13 @@ void print_split_brain_settings(const std::string& path, const std::string& name
   using std::chrono::milliseconds;
   const std::string saved =
       redis.diverged_writes_dir.empty()
-          ? "a split brain's losing writes are discarded (no diverged_writes_dir)"
-          : fmt::format("a split brain's losing writes are saved in {}{}",
-                        redis.diverged_writes_dir,
-                        redis.diverged_writes_merge ? " and merged onto the winner" : "");
+          ? "a split brain's losing writes, and a resumed hung master's, are discarded (no "
+            "diverged_writes_dir)"
+          : fmt::format(
+                "a split brain's losing writes, and a resumed hung master's, are saved "
+                "in {}{}; a master whose Redis hangs hands off at once",
+                redis.diverged_writes_dir,
+                redis.diverged_writes_merge ? " and merged onto the winner" : "");
   std::string pause = "peer_loss_pause off";
   if (redis.peer_loss_pause.on) {
     const auto window = redvip::agent::peer_loss_window(

@@ -20,7 +20,7 @@ topo_init rpl
 SB_REDIS_EXTRA="peer_loss_pause auto" SB_INSTANCE_EXTRA="garp_master_delay 0" split_brain_run on
 wait_until 15 final_master >/dev/null || fail "no consistent master/replica pair after the heal: n1 $(redis_info_field n1 role) n2 $(redis_info_field n2 role), VIP on '$(vip_holders "$VIP" n1 n2)'"
 # What redvipd -t tells the operator the settings do.
-"$REDVIPD" -t -f "$TOPO_TMP/n1.conf" | grep -q "merged onto the winner; writes held up to 650 ms after a silent peer's last answer" ||
+"$REDVIPD" -t -f "$TOPO_TMP/n1.conf" | grep -q "merged onto the winner; a master whose Redis hangs hands off at once; writes held up to 650 ms after a silent peer's last answer" ||
   fail "redvipd -t does not show the split-brain settings: $("$REDVIPD" -t -f "$TOPO_TMP/n1.conf")"
 m=$(final_master)
 grep -h "split brain\|redis peer" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log | sed 's/^/  /' | head -20
