@@ -310,6 +310,8 @@ TEST_CASE("hand-off: after a split brain, the keeper's release hands the VIP to 
 TEST_CASE(
     "hand-off: a master whose Redis does not answer promotes the replica with the most data") {
   SwitchRig rig;
+  // What a hung Redis executes when it resumes can be kept (stale_master.cpp).
+  rig.settings.redis->diverged_writes_dir = "/nonexistent/diverged";
   auto& us = rig.group->add(k_us, RedisRole::master, 9000, 90);
   auto& n2 = rig.group->add(k_n2, RedisRole::master, 0, 0);
   auto& n3 = rig.group->add(k_n3, RedisRole::master, 0, 0);
@@ -338,16 +340,33 @@ TEST_CASE(
   }
   SECTION("checks that got no answer (hung): promoted at once too") {
     // What it executes when it resumes is saved before it follows (stale_master.cpp).
-    rig.controller->on_health(Health::unhealthy, "PING: no reply before its deadline", true);
+    rig.controller->on_health(Health::unhealthy, "PING: no reply before its deadline", false, true);
     rig.controller->demoted(std::nullopt);
     REQUIRE(rig.run([&] { return rig.group->has("10.0.0.3 REPLICAOF NO ONE"); }));
   }
   SECTION("checks answered with errors (it may still serve): nobody is promoted") {
     // The successor's catch-up pauses a Redis that answers; promoting past it could not.
-    rig.controller->on_health(Health::unhealthy, "PING: NOAUTH Authentication required", false);
+    rig.controller->on_health(Health::unhealthy, "PING: NOAUTH Authentication required", false,
+                              false);
     rig.controller->demoted(std::nullopt);
     rig.run_for(50ms);
     CHECK_FALSE(rig.group->has("10.0.0.3 REPLICAOF NO ONE"));
     CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
   }
+}
+
+TEST_CASE("hand-off: a hung Redis with nowhere to save its later writes is left to the catch-up") {
+  // No diverged_writes_dir: what the Redis executes when it resumes could not be kept, so the
+  // successor takes over after its skew time and its catch-up pauses a Redis that answers again.
+  SwitchRig rig;
+  auto& us = rig.group->add(k_us, RedisRole::master, 9000, 90);
+  rig.group->add(k_n2, RedisRole::master, 0, 0);
+  rig.start();
+  rig.group->replicate(k_n2, k_us);
+  rig.check();
+  us.reachable = false;
+  rig.controller->on_health(Health::unhealthy, "PING: no reply before its deadline", false, true);
+  rig.controller->demoted(std::nullopt);
+  rig.run_for(50ms);
+  CHECK_FALSE(rig.group->has("10.0.0.2 REPLICAOF NO ONE"));
 }

@@ -50,7 +50,7 @@ RedisRoleController::RedisRoleController(asio::io_context& io, const InstanceSet
   health.fall = static_cast<int>(redis_.fall);
   checker_ = std::make_unique<RedisHealthChecker>(
       connection, health, [this](Health h, const std::string& why) {
-        on_health(h, why, checker_->lost() || checker_->unanswered());
+        on_health(h, why, checker_->lost(), checker_->unanswered());
       });
   checker_->set_result_callback([this, connection](bool ok, const std::string& why) {
     // While unhealthy, the reason shown is the latest failure, not the one that tipped it.
@@ -115,10 +115,12 @@ RedisRoleController::Ms RedisRoleController::our_advert_interval() const {
   return std::chrono::duration_cast<Ms>(settings_.advert_interval);
 }
 
-void RedisRoleController::on_health(Health health, const std::string& reason, bool hand_off) {
+void RedisRoleController::on_health(Health health, const std::string& reason, bool connection_lost,
+                                    bool checks_unanswered) {
   const bool healthy = health == Health::healthy;
   health_ = health;
-  local_lost_ = !healthy && hand_off;
+  local_lost_ = !healthy && hand_off_at_once(connection_lost, checks_unanswered,
+                                             !redis_.diverged_writes_dir.empty());
   health_reason_ = reason;
   if (healthy)
     log(Level::info, settings_.name, "redis at {}:{} healthy", redis_.address.to_string(),

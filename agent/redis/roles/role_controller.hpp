@@ -106,9 +106,11 @@ class RedisRoleController : public RoleHooks {
 
   // What the health checker reports: a change of health, and each good check's INFO
   // replication with the local connection's connect count (a reconnect may be a restart).
-  // `hand_off`: unhealthy in a way that makes a master promote its best replica at once when
-  // it leaves (decisions.hpp: hand_off_at_once).
-  void on_health(Health health, const std::string& reason, bool hand_off = false);
+  // `connection_lost`: the change to unhealthy came from the connection closing (a killed
+  // Redis); `checks_unanswered`: from checks that got no answer at all (hung). Either may make
+  // a master promote its best replica at once when it leaves (decisions.hpp: hand_off_at_once).
+  void on_health(Health health, const std::string& reason, bool connection_lost = false,
+                 bool checks_unanswered = false);
   void on_check(const ReplicationInfo& info, std::uint64_t connects);
 
  private:
