@@ -14,27 +14,7 @@ milliseconds peer_loss_window(std::optional<milliseconds> fixed, milliseconds ad
 }
 
 bool peer_answered(std::error_code error) {
-  if (!error) return true;
-  if (error.category() != redis_category()) return false;
-  switch (static_cast<RedisErrc>(error.value())) {
-    case RedisErrc::refused:
-    case RedisErrc::loading:
-    case RedisErrc::auth_failed:
-    case RedisErrc::server_error:
-    case RedisErrc::unexpected_reply:
-    case RedisErrc::protocol_error:
-      return true;
-    case RedisErrc::connect_failed:
-    case RedisErrc::connect_timeout:
-    case RedisErrc::command_timeout:
-    case RedisErrc::connection_lost:
-    case RedisErrc::not_connected:
-    case RedisErrc::cancelled:
-    case RedisErrc::operation_timeout:
-    case RedisErrc::not_confirmed:
-      return false;
-  }
-  return false;
+  return redis_replied(error) || error == RedisErrc::refused;
 }
 
 std::string_view to_string(PeerLossEvent e) {

@@ -53,6 +53,30 @@ const std::error_category& redis_category() {
   return category;
 }
 
+bool redis_replied(std::error_code error) {
+  if (!error) return true;
+  if (error.category() != redis_category()) return false;
+  switch (static_cast<RedisErrc>(error.value())) {
+    case RedisErrc::loading:
+    case RedisErrc::auth_failed:
+    case RedisErrc::server_error:
+    case RedisErrc::unexpected_reply:
+    case RedisErrc::protocol_error:
+      return true;
+    case RedisErrc::refused:
+    case RedisErrc::connect_failed:
+    case RedisErrc::connect_timeout:
+    case RedisErrc::command_timeout:
+    case RedisErrc::connection_lost:
+    case RedisErrc::not_connected:
+    case RedisErrc::cancelled:
+    case RedisErrc::operation_timeout:
+    case RedisErrc::not_confirmed:
+      return false;
+  }
+  return false;
+}
+
 RedisErrc classify_server_error(std::string_view text) {
   if (starts_with_word(text, "LOADING")) return RedisErrc::loading;
   if (starts_with_word(text, "NOAUTH") || starts_with_word(text, "WRONGPASS")) {

@@ -74,6 +74,10 @@ inline std::error_code make_error_code(RedisErrc e) {
 // Classifies a server error reply ("LOADING ...", "WRONGPASS ...", "ERR ...").
 RedisErrc classify_server_error(std::string_view text);
 
+// Did Redis itself reply? A value or an error reply (LOADING, NOAUTH, ...) and bytes that are
+// no RESP all came from it; a refused, broken or never-made connection and a timeout did not.
+bool redis_replied(std::error_code error);
+
 struct RedisResult {
   std::error_code error;  // empty when the command got a non-error reply
   std::string message;    // human text for the error: the server's line or what went wrong

@@ -1,6 +1,7 @@
 #include "agent/redis/ops/health_checker.hpp"
 
 #include "agent/log/log.hpp"
+#include "agent/redis/model/reply.hpp"
 
 namespace redvip::agent {
 
@@ -11,25 +12,6 @@ struct RedisHealthChecker::Check {
   bool unanswered = false;  // PING got no reply at all (timed out, no connection)
   std::string ping_error;
 };
-
-namespace {
-
-// No reply from Redis at all, as opposed to an error it answered (LOADING, NOAUTH, ...).
-bool no_answer(RedisErrc e) {
-  switch (e) {
-    case RedisErrc::refused:
-    case RedisErrc::connect_failed:
-    case RedisErrc::connect_timeout:
-    case RedisErrc::command_timeout:
-    case RedisErrc::connection_lost:
-    case RedisErrc::not_connected:
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
 
 RedisHealthChecker::RedisHealthChecker(std::shared_ptr<RedisConnection> connection,
                                        RedisHealthOptions options, ChangeCallback on_change)
@@ -151,8 +133,7 @@ void RedisHealthChecker::run_check() {
       check->ping_error = "PING: unexpected reply";
     } else {
       check->loading = r.error == RedisErrc::loading;
-      check->unanswered = r.error.category() == redis_category() &&
-                          no_answer(static_cast<RedisErrc>(r.error.value()));
+      check->unanswered = !redis_replied(r.error);
       check->ping_error = "PING: " + r.message;
     }
   });
