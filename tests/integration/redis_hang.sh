@@ -53,12 +53,11 @@ writer_wait
 wait "$PATIENT_PID" || fail "the patient writer failed"
 sleep 1
 settled_after_return "after n1 resumed" "$TOPO_TMP/hang.acked"
-patient=$(topo_exec c "$VIP_WRITER" --verify-only "10.77.0.${holders#n}:6379" --prefix patient \
-  --acked-file "$TOPO_TMP/patient.acked" || true)
-patient_lost=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$patient")
+verify_acked_on "$holders" "$TOPO_TMP/patient.acked" patient
+patient_lost=$LOST
 saved=$(grep -h "saved the writes\|took no client write" "$TOPO_TMP/n1.log" | tail -1)
 echo "  n1: ${saved:-no save logged}"
-[[ "$patient_lost" == 0 ]] || fail "the patient writer lost $patient_lost acknowledged writes ($patient); n1: ${saved:-no save logged}"
+[[ "$patient_lost" == 0 ]] || fail "the patient writer lost $patient_lost acknowledged writes ($VERIFIED); n1: ${saved:-no save logged}"
 # The path was taken: the patient writer's SET in flight at the hang was acknowledged after it
 # (its longest gap spans the hang), and n1 saved its writes since the fork before following.
 patient_gap=$(sed -n 's/^RESULT .* outage_ms=\([0-9-]*\).*/\1/p' "$PATIENT_LOG")

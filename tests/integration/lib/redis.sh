@@ -150,16 +150,27 @@ clock_ms_of_day() { ms_of_day "$(date +%H:%M:%S.%3N)"; }
 # holder ($holders) whose Redis is master, the other ($other) following it; the acknowledged
 # writes in ACKED_FILE verified on that master ($W_LOST, must be 0); n1's last promotion lines
 # shown. WHEN names the moment in failure messages ("after n1 resumed").
+# verify_acked_on HOST ACKED_FILE [PREFIX]: the keys a writer saved with --acked-file (written
+# with --prefix PREFIX) looked up on HOST's Redis (n1, n2, ...); sets ACKED (how many), LOST (how
+# many are missing there; -1 when it could not be checked) and VERIFIED (the RESULT line).
+verify_acked_on() {
+  VERIFIED=$(topo_exec c "$VIP_WRITER" --verify-only "10.77.0.${1#n}:6379" --acked-file "$2" \
+    ${3:+--prefix "$3"} | tail -1)
+  LOST=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$VERIFIED")
+  LOST=${LOST:--1}
+  ACKED=$(sed -n 's/.*acked=\([0-9]*\).*/\1/p' <<<"$VERIFIED")
+}
+
 settled_after_return() {
-  local when=$1 acked=$2 check
+  local when=$1 acked=$2
   holders=$(vip_holders $VIP n1 n2)
   [[ "$holders" == n1 || "$holders" == n2 ]] || fail "VIP holders $when: '$holders'"
   other=n1; [[ $holders == n1 ]] && other=n2
   r_m=$(redis_role "$holders"); r_o=$(redis_role "$other")
   [[ "$r_m" == master && "$r_o" == slave ]] || fail "roles $when: $holders=$r_m $other=$r_o"
   redis_follows "$other" "10.77.0.${holders#n}" || fail "$other's Redis does not follow the VIP holder $holders"
-  check=$(topo_exec c "$VIP_WRITER" --verify-only "10.77.0.${holders#n}:6379" --acked-file "$acked")
-  W_LOST=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$check")
+  verify_acked_on "$holders" "$acked"
+  W_LOST=$LOST
   grep -E "may be promoted|caught up|not close|did not catch up|promotion failed" "$TOPO_TMP/n1.log" |
     tail -4 | sed 's/^/  n1: /'
   (( W_LOST >= 0 )) || fail "could not verify on $holders"

@@ -52,12 +52,7 @@ split_brain_run() {
 
 # verify_acked HOST: the writer's acknowledged keys ($TOPO_TMP/acked) looked up on HOST's Redis
 # (n1 or n2); sets ACKED (how many) and LOST (how many are missing there).
-verify_acked() {
-  local check
-  check=$(topo_exec c "$VIP_WRITER" --verify-only "10.77.0.${1#n}:6379" --acked-file "$TOPO_TMP/acked" | tail -1)
-  LOST=$(sed -n 's/.* lost=\([0-9-]*\).*/\1/p' <<<"$check")
-  ACKED=$(sed -n 's/.*acked=\([0-9]*\).*/\1/p' <<<"$check")
-}
+verify_acked() { verify_acked_on "$1" "$TOPO_TMP/acked"; }
 
 # isolate_then_join HOST: HOST's bridge port leaves the bridge (carrier up, so no Fault; it
 # reaches nobody and nobody it) until n2 takes over while n1 still holds the VIP (a split
