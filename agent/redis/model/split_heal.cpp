@@ -1,6 +1,18 @@
 #include "agent/redis/model/split_heal.hpp"
 
+#include <string_view>
+
 namespace redvip::agent {
+namespace {
+
+// What becomes of the yielding Redis's own writes, for a forced yield's reason line.
+std::string_view our_writes_outcome(const SplitHealPlan& p) {
+  if (p.save) return ", our writes since the fork are saved";
+  if (p.discards) return ", our writes since the fork are DISCARDED (no diverged_writes_dir)";
+  return ", we took no writes since the fork";
+}
+
+}  // namespace
 
 std::string_view to_string(SplitHealAction a) {
   switch (a) {
@@ -64,26 +76,18 @@ SplitHealPlan plan_forced_yield(const DivergenceSide& ours, const DivergenceSide
   p.discards = v.yielder_has_writes && !save_configured;
   p.merge = p.save && merge_configured && !v.save_whole_data_set;
   v.reason = v.fork.explanation + "; the other keeps (it holds the VIP and did not act)";
-  p.reason =
-      v.reason +
-      (p.save ? ", our writes since the fork are saved"
-              : (p.discards ? ", our writes since the fork are DISCARDED (no diverged_writes_dir)"
-                            : ", we took no writes since the fork"));
+  p.reason = v.reason + std::string(our_writes_outcome(p));
   return p;
 }
 
 std::optional<SplitHealPlan> plan_stale_master(const DivergenceSide& ours,
                                                const DivergenceSide& theirs, bool save_configured,
                                                bool merge_configured) {
-  const auto fork = find_fork(ours.history, theirs.history);
-  if (fork.kind != ForkKind::prefix && fork.kind != ForkKind::diverged) return std::nullopt;
   auto p = plan_forced_yield(ours, theirs, save_configured, merge_configured);
+  const auto& fork = p.verdict.fork;
+  if (fork.kind != ForkKind::prefix && fork.kind != ForkKind::diverged) return std::nullopt;
   p.verdict.reason = fork.explanation + "; the other took over while ours was out of reach";
-  p.reason =
-      p.verdict.reason +
-      (p.save ? ", our writes since the fork are saved"
-              : (p.discards ? ", our writes since the fork are DISCARDED (no diverged_writes_dir)"
-                            : ", we took no writes since the fork"));
+  p.reason = p.verdict.reason + std::string(our_writes_outcome(p));
   return p;
 }
 
