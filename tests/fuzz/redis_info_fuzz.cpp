@@ -7,6 +7,7 @@
 
 #include "agent/redis/model/decisions.hpp"
 #include "agent/redis/model/replication_info.hpp"
+#include "agent/redis/model/stream_db.hpp"
 
 using redvip::agent::RedisReply;
 
@@ -71,7 +72,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)a::close_enough_to_pause(*info, "127.0.0.1", info->master_repl_offset, 0);
     (void)a::caught_up(*info, "127.0.0.1", info->master_repl_offset);
     (void)a::has_every_write(*info, info->master_repl_offset);
+    if (auto mark = a::judge_stream_db_mark(*info, text)) {
+      if (mark->db < 0 || mark->offset <= 0) std::abort();
+    }
   }
+  if (auto db = redvip::agent::master_link_db(text); db && *db < 0) std::abort();
   std::string_view in = text;
   const RedisReply reply = build(in, 0);
   redvip::agent::ReplicationInfo role;

@@ -21,5 +21,7 @@ reach=$(resumed_after "$SB_HEAL_MS")
 outage=$(heal_outage "$SB_HEAL_MS")
 echo "FIGURES split_brain_merge: acked=$acked lost=$lost final_master=$m first_write_after_heal_ms=${reach:--} heal_outage_ms=$outage"
 grep -q "merged .* onto" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log || fail "no merge was logged"
+! grep -q "database selected at offset .* is unknown" "$TOPO_TMP"/n1.log "$TOPO_TMP"/n2.log ||
+  fail "the save did not know the database at the fork: $(grep -h "is unknown" "$TOPO_TMP"/n?.log | head -1)"
 (( lost == 0 )) || fail "$lost acknowledged writes are not on the final master $m"
 pass "merge on: all $acked acknowledged writes on the final master $m"

@@ -158,13 +158,73 @@ TEST_CASE("diverged writes: the database at the fork comes from the bytes before
                    return "+CONTINUE " + k_id + "\r\n" + before + after;
                  }));
   auto req = request_to(fake.port(), fork + 1, fork + static_cast<long long>(after.size()));
-  req.context_from = context_from;
+  req.context = DbContext{context_from, false, std::nullopt};
   auto r = save(io, req, options_in(dir));
   INFO(r.message);
   REQUIRE(r.ok());
   CHECK(r.db_at_fork == 5);
   CHECK(r.commands == 2);
   CHECK(read_file(r.path) == cmd({"SELECT", "5"}) + after);
+}
+
+TEST_CASE(
+    "diverged writes: from a mark, the database at the fork is its last SELECT or the mark's") {
+  asio::io_context io;
+  TempDir dir;
+  const std::string after = cmd({"SET", "a", "1"}) + cmd({"DEL", "b"});
+  const long long fork = 5000;
+  struct Row {
+    const char* what;
+    std::string before;  // from the mark to the fork, starting on a command
+    int expected_db;
+  };
+  const Row rows[] = {
+      {"no SELECT after the mark: the mark's database", cmd({"SET", "x", "1"}) + cmd({"PING"}), 7},
+      {"a SELECT after the mark wins",
+       cmd({"SET", "x", "1"}) + cmd({"SELECT", "3"}) + cmd({"SET", "y", "2"}), 3},
+      {"the last of several",
+       cmd({"SELECT", "3"}) + cmd({"MULTI"}) + cmd({"SELECT", "4"}) + cmd({"INCR", "n"}) +
+           cmd({"EXEC"}),
+       4},
+      {"the mark at the fork itself: nothing before it read", "", 7},
+  };
+  for (const auto& row : rows) {
+    SECTION(row.what) {
+      const long long mark_from = fork + 1 - static_cast<long long>(row.before.size());
+      FakeRedis fake(
+          io, master([&](const std::vector<std::string>& argv) -> std::optional<std::string> {
+            if (argv[2] != std::to_string(mark_from)) return std::string("-ERR wrong offset\r\n");
+            return "+CONTINUE " + k_id + "\r\n" + row.before + after;
+          }));
+      auto req = request_to(fake.port(), fork + 1, fork + static_cast<long long>(after.size()));
+      req.context = DbContext{mark_from, true, 7};
+      auto r = save(io, req, options_in(dir));
+      INFO(r.message);
+      REQUIRE(r.ok());
+      CHECK(r.db_at_fork == row.expected_db);
+      CHECK(r.commands == 2);  // nothing before the fork counted or saved
+      CHECK(read_file(r.path) == cmd({"SELECT", std::to_string(row.expected_db)}) + after);
+    }
+  }
+}
+
+TEST_CASE("diverged writes: from a mark, a fork inside a command fails, no file") {
+  asio::io_context io;
+  TempDir dir;
+  const std::string before = cmd({"SET", "x", "1"});
+  const std::string after = cmd({"SET", "a", "1"});
+  const long long fork = 5000;
+  // The mark one byte off: the fork falls inside the first command read.
+  const long long mark_from = fork + 2 - static_cast<long long>(before.size());
+  FakeRedis fake(io, master([&](const std::vector<std::string>&) -> std::optional<std::string> {
+                   return "+CONTINUE " + k_id + "\r\n" + before + after;
+                 }));
+  auto req = request_to(fake.port(), fork + 1, fork + static_cast<long long>(after.size()));
+  req.context = DbContext{mark_from, true, 0};
+  auto r = save(io, req, options_in(dir));
+  CHECK(!r.ok());
+  CHECK(r.message.find("not a command boundary") != std::string::npos);
+  CHECK(dir.files().empty());
 }
 
 TEST_CASE("diverged writes: only keep-alives since the fork: nothing saved, no file") {

@@ -45,6 +45,7 @@ using agent::RedisOperations;
 using agent::RedisOpResult;
 using agent::RedisRole;
 using agent::ReplicationInfo;
+using agent::StreamDbMark;
 
 struct FakeNode {
   std::string host;
@@ -81,6 +82,7 @@ struct FakeNode {
   // Non-empty: every command answers this error (protected mode's DENIED); replicas cannot sync.
   std::string denies;
   bool auth_fails = false;  // as a replica: its master refuses its handshake (a wrong masterauth)
+  int stream_db = 0;        // as a replica: the database its master link has selected (CLIENT LIST)
 
   // Observations.
   long long last_write_offset = 0;    // the offset of the last write this node accepted as master
@@ -89,6 +91,7 @@ struct FakeNode {
   std::function<void()> held_follow;  // a held REPLICAOF <host> reply (release_follow())
   std::vector<std::string> killed_through;        // the endpoints of the last CLIENT KILL
   std::vector<std::chrono::milliseconds> pauses;  // each CLIENT PAUSE's length, in order
+  int db_marks_asked = 0;                         // INFO + CLIENT LIST TYPE master pairs
 
   std::string name() const { return host + ":" + std::to_string(port); }
   void release() {
@@ -318,6 +321,19 @@ class FakeOperations final : public RedisOperations {
       co_return InfoResult{{make_error_code(RedisErrc::server_error), n->denies}, {}};
     }
     co_return InfoResult{{{}, "ok"}, group_.info(*n)};
+  }
+
+  Awaitable<std::optional<StreamDbMark>> stream_db_mark(Ms) override {
+    FakeNode* n = co_await reach();
+    if (n == nullptr || !n->denies.empty()) co_return std::nullopt;
+    ++n->db_marks_asked;
+    const auto i = group_.info(*n);
+    const std::string client_list = i.role == RedisRole::replica && i.master_link_up
+                                        ? "id=3 addr=" + n->master_host +
+                                              ":6379 flags=M db=" + std::to_string(n->stream_db) +
+                                              " multi=-1\n"
+                                        : "";
+    co_return agent::judge_stream_db_mark(i, client_list);
   }
 
   Awaitable<PeerData> peer_data(Ms) override {

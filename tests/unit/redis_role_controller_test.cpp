@@ -541,6 +541,55 @@ TEST_CASE("role controller: a silent peer holds our writes until it answers or i
   CHECK_FALSE(off.controller->view().writes_held_for_silent_peer);
 }
 
+TEST_CASE(
+    "role controller: the stream's database is noted from our replica's link, then from the "
+    "peer that follows ours") {
+  auto settings = settings_for_test();
+  settings.redis->diverged_writes_dir = "/nonexistent/diverged";
+  Rig rig(settings);
+  auto& n2 = rig.start_synced_to_n2();
+  auto& us = rig.group->local_node();
+  us.stream_db = 3;
+  REQUIRE(rig.check_until(
+      [&] {
+        const auto& m = rig.controller->stream_db_mark();
+        return m && m->db == 3;
+      },
+      3s));
+  const auto first = *rig.controller->stream_db_mark();
+  CHECK(first.replid == n2.replid);
+  CHECK(first.offset == us.offset);
+  CHECK(first.db == 3);
+  // At most once per kStreamDbMarkEvery, however often we check.
+  const int asked = us.db_marks_asked;
+  rig.check_until([] { return false; }, 100ms);
+  CHECK(us.db_marks_asked == asked);
+
+  // We serve (n2's Redis down); n2 comes back as our replica: its link says database 5.
+  n2.reachable = false;
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  n2.reachable = true;
+  rig.group->replicate(k_n2, k_us);
+  n2.stream_db = 5;
+  REQUIRE(rig.check_until(
+      [&] {
+        const auto& m = rig.controller->stream_db_mark();
+        return m && m->db == 5;
+      },
+      3s));
+  CHECK(*rig.controller->stream_db_mark() == StreamDbMark{us.replid, n2.offset, 5});
+}
+
+TEST_CASE("role controller: without a diverged_writes_dir nothing asks for the stream's database") {
+  Rig rig;
+  rig.start_synced_to_n2();
+  rig.check_until([] { return false; }, 100ms);
+  CHECK(rig.group->local_node().db_marks_asked == 0);
+  CHECK_FALSE(rig.controller->stream_db_mark());
+}
+
 TEST_CASE("role controller: the VIP waits until REPLICAOF NO ONE is confirmed") {
   Rig rig;
   rig.start_synced_to_n2();

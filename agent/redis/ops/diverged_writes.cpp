@@ -74,8 +74,17 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
                    "not saved within " + std::to_string(self->options_.timeout.count()) + " ms");
     });
     PsyncStart psync = from;
-    if (request_.context_from && *request_.context_from<from.offset&& * request_.context_from> 0) {
-      psync.offset = *request_.context_from;
+    long long parse_from = from.offset;
+    const auto& context = request_.context;
+    if (context && context->aligned) {
+      // From a mark: every command from there is parsed, the ones before the fork only for
+      // their SELECT; the mark's database holds until one comes.
+      aligned_ = true;
+      db_before_fork_ = context->db;
+      if (context->from > 0 && context->from < from.offset)
+        psync.offset = parse_from = context->from;
+    } else if (context && context->from > 0 && context->from < from.offset) {
+      psync.offset = context->from;
       context_wanted_ = true;
     }
     ReplicationLink::Events ev;
@@ -95,7 +104,7 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
       self->fail(r.error, "reading the replication stream: " + r.message);
     };
     link_ = ReplicationLink::create(io_, request_.server, options_.limits);
-    link_->start(psync, from.offset, std::move(ev));
+    link_->start(psync, parse_from, std::move(ev));
   }
 
   void cancel() { fail(RedisErrc::cancelled, "cancelled"); }
@@ -114,7 +123,9 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
   // The database selected at the fork, from the bytes before it; once, before the first command.
   bool begin_file() {
     begun_ = true;
-    if (context_wanted_) {
+    if (aligned_) {
+      result_.db_at_fork = db_before_fork_;
+    } else if (context_wanted_) {
       const auto found =
           find_db_at_end(context_, options_.limits, k_db_scan_work_factor * (context_.size() + 1));
       result_.db_at_fork = found.db;
@@ -154,6 +165,19 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
     if (finished_) return false;
     if (last > request_.to) {
       fail(RedisErrc::protocol_error, "offset " + std::to_string(request_.to) +
+                                          " is not a command boundary (a command ends at " +
+                                          std::to_string(last) + ")");
+      return false;
+    }
+    if (!begun_ && aligned_ && last < request_.from.offset) {
+      int selected = 0;
+      if (classify_stream_command(cmd.argv, &selected) == StreamCommandKind::select)
+        db_before_fork_ = selected;
+      return true;
+    }
+    if (!begun_ && aligned_ &&
+        last - static_cast<long long>(cmd.raw.size()) + 1 < request_.from.offset) {
+      fail(RedisErrc::protocol_error, "offset " + std::to_string(request_.from.offset - 1) +
                                           " is not a command boundary (a command ends at " +
                                           std::to_string(last) + ")");
       return false;
@@ -283,6 +307,8 @@ class DivergedWritesSave : public std::enable_shared_from_this<DivergedWritesSav
   std::string stem_;
   std::string context_;
   bool context_wanted_ = false;
+  bool aligned_ = false;               // reading from a StreamDbMark
+  std::optional<int> db_before_fork_;  // aligned: the database selected so far
   bool begun_ = false;
   bool in_multi_ = false;
   bool committing_ = false;

@@ -9,7 +9,8 @@
 // The stream file holds exactly the client writes since the fork, as RESP, in order:
 // - first `SELECT <db>` for the database selected at the fork, when it can be known (Redis
 //   sends SELECT only when the database changes, so the stream from the fork on may never name
-//   it; the bytes before the fork are read to learn it, see db_context_start());
+//   it; the bytes before the fork are read to learn it, from a StreamDbMark when one is
+//   known, see model/stream_db.hpp);
 // - then every command of the stream, byte for byte, except the master's keep-alives (PING,
 //   REPLCONF GETACK), which are no client's write; SELECT, MULTI/EXEC framing is kept.
 // Replay: `redis-cli --pipe < FILE` (with -a/--user as needed): every command's reply is
@@ -27,6 +28,7 @@
 #include "agent/redis/client/connection.hpp"
 #include "agent/redis/model/divergence.hpp"
 #include "agent/redis/model/replication_stream.hpp"
+#include "agent/redis/model/stream_db.hpp"
 #include "agent/redis/ops/operations.hpp"
 
 namespace redvip::agent {
@@ -42,11 +44,12 @@ struct DivergedWritesOptions {
 };
 
 struct DivergedWritesRequest {
-  RedisConnectionOptions server;          // the yielding side's Redis, with its auth
-  PsyncStart from;                        // DivergenceVerdict::save_from
-  long long to = -1;                      // its master_repl_offset, read with its writes paused
-  std::optional<long long> context_from;  // db_context_start(): where to start reading to learn
-                                          // the database selected at `from`; nullopt: don't
+  RedisConnectionOptions server;  // the yielding side's Redis, with its auth
+  PsyncStart from;                // DivergenceVerdict::save_from
+  long long to = -1;              // its master_repl_offset, read with its writes paused
+  // plan_db_context(): where to start reading to learn the database selected at `from`;
+  // nullopt: don't.
+  std::optional<DbContext> context;
 };
 
 enum class SavedKind { none, stream, rdb };

@@ -186,6 +186,15 @@ Awaitable<PeerData> peer_data(Conn conn, Ms timeout) {
   co_return data;
 }
 
+Awaitable<std::optional<StreamDbMark>> stream_db_mark(Conn conn, Ms timeout) {
+  std::vector<Argv> asks{{"INFO", "replication"}, {"CLIENT", "LIST", "TYPE", "master"}};
+  const auto rs = co_await send_all(conn, std::move(asks), timeout);
+  if (rs.size() != 2 || !rs[1].ok() || !rs[1].reply.is_text()) co_return std::nullopt;
+  const auto info = parsed_info(rs[0]);
+  if (!info.ok()) co_return std::nullopt;
+  co_return judge_stream_db_mark(info.info, rs[1].reply.str);
+}
+
 class ConnectionOperations final : public RedisOperations {
  public:
   ConnectionOperations(Conn conn, bool close_on_release)
@@ -210,6 +219,9 @@ class ConnectionOperations final : public RedisOperations {
     return agent::replication_info(conn_, t);
   }
   Awaitable<PeerData> peer_data(Ms t) override { return agent::peer_data(conn_, t); }
+  Awaitable<std::optional<StreamDbMark>> stream_db_mark(Ms t) override {
+    return agent::stream_db_mark(conn_, t);
+  }
 
  private:
   Conn conn_;
@@ -238,6 +250,9 @@ class StopGuardedOperations final : public RedisOperations,
     return wrap(inner_->replication_info(t));
   }
   Awaitable<PeerData> peer_data(Ms t) override { return wrap(inner_->peer_data(t)); }
+  Awaitable<std::optional<StreamDbMark>> stream_db_mark(Ms t) override {
+    return wrap(inner_->stream_db_mark(t));
+  }
 
  private:
   template <typename T>

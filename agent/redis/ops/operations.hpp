@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <system_error>
@@ -17,6 +18,7 @@
 #include "agent/redis/client/connection.hpp"
 #include "agent/redis/model/peer_data.hpp"
 #include "agent/redis/model/replication_info.hpp"
+#include "agent/redis/model/stream_db.hpp"
 #include "agent/redis/ops/awaitable.hpp"
 
 namespace redvip::agent {
@@ -62,6 +64,10 @@ class RedisOperations {
   // INFO replication, persistence and keyspace, pipelined, judged (the cold-start question:
   // what data does this server hold?). Never fails: an unreachable server is !reachable.
   virtual Awaitable<PeerData> peer_data(Ms timeout) = 0;
+  // INFO replication, then CLIENT LIST TYPE master, pipelined: the database this replica's
+  // master link has selected and how far it applied the stream (model/stream_db.hpp). nullopt
+  // when it does not follow with the link up, or any of it failed.
+  virtual Awaitable<std::optional<StreamDbMark>> stream_db_mark(Ms timeout) = 0;
 };
 
 // The operations over `connection`. With close_on_release the connection is closed when the

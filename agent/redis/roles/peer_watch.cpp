@@ -19,6 +19,7 @@ void RedisRoleController::end_serving() {
   serving_ = false;
   replica_while_serving_ = 0;
   peer_watch_.clear();  // closes the peers' connections
+  db_mark_peers_.clear();
 }
 
 RedisRoleController::Ms RedisRoleController::peer_loss_hold_window() const {

@@ -162,6 +162,7 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
     replica_while_serving_ = 0;
   }
   maybe_watch_peers();
+  maybe_mark_stream_db(info);
   auto gate = verdict.gate;
   if (verdict.then == AfterCheck::explain_link_down) {
     if (!link_down_since_) link_down_since_ = Clock::now();

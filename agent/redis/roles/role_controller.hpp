@@ -103,6 +103,8 @@ class RedisRoleController : public RoleHooks {
                    bool we_yield) override;
 
   RedisStatusView view() const;
+  // The stream's database at a recent offset, as noted for the diverged-writes save.
+  const std::optional<StreamDbMark>& stream_db_mark() const { return stream_db_mark_; }
 
   // What the health checker reports: a change of health, and each good check's INFO
   // replication with the local connection's connect count (a reconnect may be a restart).
@@ -146,6 +148,11 @@ class RedisRoleController : public RoleHooks {
   // Split brain: the longest a yielder's writes stay paused while they are saved, and how long
   // the node that yielded to VRRP waits for the other to reconcile before it yields its Redis.
   static constexpr Ms kSaveTimeout{20000};
+  // How often the stream's database is noted (stream_db_marks.cpp), and how far before the fork
+  // the save reads from a mark: a busier stream falls back to kDbBlindBytes, unaligned.
+  static constexpr Ms kStreamDbMarkEvery{1000};
+  static constexpr long long kDbMarkBytes = 64LL << 20;
+  static constexpr long long kDbBlindBytes = 1LL << 20;
   static constexpr Ms kSplitHold{30000};
   static constexpr Ms kSplitHoldPoll{20};
 
@@ -241,6 +248,10 @@ class RedisRoleController : public RoleHooks {
   void log_peer_loss(const vrrp::IpAddress& address, PeerLossEvent event, Ms window);
   void log_pause_failure(const std::string& why);
   bool holding_for_silent_peer() const;
+  // stream_db_marks.cpp
+  void maybe_mark_stream_db(const ReplicationInfo& info);
+  Awaitable<void> mark_stream_db(bool ours, std::uint64_t term);
+  void note_stream_db(const StreamDbMark& mark);
   // stale_master.cpp: true when no plain REPLICAOF may follow: our Redis, a master, was dealt
   // with here (its writes since the fork with `master`'s saved, then made its replica; or kept
   // as it is, the save failed), or a history could not be read (asked again at the next
@@ -344,6 +355,11 @@ class RedisRoleController : public RoleHooks {
   bool peer_watch_in_flight_ = false;
   std::uint64_t peer_loss_pauses_ = 0;  // writes held for a silent peer, counted per peer
   LogLimiter peer_loss_log_{std::chrono::seconds(10)};
+  // The stream's database at a recent offset, for the diverged-writes save
+  // (stream_db_marks.cpp); the peers' connections kept while they answer, one per peer.
+  std::optional<StreamDbMark> stream_db_mark_;
+  Asking stream_db_ask_;
+  std::vector<std::shared_ptr<RedisOperations>> db_mark_peers_;
   // A split brain is being reconciled with this node: our Redis follows nobody on its own.
   std::optional<vrrp::IpAddress> split_hold_;
   bool split_heal_in_flight_ = false;

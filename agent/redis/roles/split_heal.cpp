@@ -286,7 +286,9 @@ Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(
   // No fork known: an id Redis does not know asks for a full resync, the whole data set.
   request.from = v.save_from ? *v.save_from : PsyncStart{"?", 1};
   request.to = h.offset;
-  if (v.save_from) request.context_from = db_context_start(h, v.save_from->offset, 1 << 20);
+  if (v.save_from)
+    request.context = plan_db_context(h, v.save_from->replid, v.save_from->offset, stream_db_mark_,
+                                      kDbMarkBytes, kDbBlindBytes);
   DivergedWritesOptions options;
   options.directory = redis_.diverged_writes_dir;
   options.instance = settings_.name;

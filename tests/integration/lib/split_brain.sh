@@ -31,6 +31,10 @@ split_pair_up() {
   RVD_REDIS_EXTRA="diverged_writes_dir $TOPO_TMP/diverged
         diverged_writes_merge $1
         ${SB_REDIS_EXTRA:-}" RVD_INSTANCE_EXTRA="${SB_INSTANCE_EXTRA:-}" two_nodes_up --repl-backlog-size 64mb --repl-backlog-ttl 0
+  # A long-lived pair: the stream last named its database far more than the save looks back
+  # blindly (1 MiB) before the fork; the database noted from the replica's link must tell it.
+  head -c 3000000 /dev/zero | tr '\0' x | rcli n1 -x SET preload >/dev/null
+  rcli n1 DEL preload >/dev/null
 }
 
 # split_brain_run MERGE: the whole scenario; the writer's acknowledged keys in $TOPO_TMP/acked.
