@@ -323,9 +323,12 @@ class FakeOperations final : public RedisOperations {
     co_return InfoResult{{{}, "ok"}, group_.info(*n)};
   }
 
-  Awaitable<std::optional<StreamDbMark>> stream_db_mark(Ms) override {
+  Awaitable<agent::StreamDbMarkResult> stream_db_mark(Ms) override {
     FakeNode* n = co_await reach();
-    if (n == nullptr || !n->denies.empty()) co_return std::nullopt;
+    if (n == nullptr) co_return agent::StreamDbMarkResult{refused(), {}};
+    if (!n->denies.empty())
+      co_return agent::StreamDbMarkResult{{make_error_code(RedisErrc::server_error), n->denies},
+                                          {}};
     ++n->db_marks_asked;
     const auto i = group_.info(*n);
     const std::string client_list = i.role == RedisRole::replica && i.master_link_up
@@ -333,7 +336,7 @@ class FakeOperations final : public RedisOperations {
                                               ":6379 flags=M db=" + std::to_string(n->stream_db) +
                                               " multi=-1\n"
                                         : "";
-    co_return agent::judge_stream_db_mark(i, client_list);
+    co_return agent::StreamDbMarkResult{{{}, "ok"}, agent::judge_stream_db_mark(i, client_list)};
   }
 
   Awaitable<PeerData> peer_data(Ms) override {

@@ -157,6 +157,36 @@ TEST_CASE("operations: peer_data asks three INFO sections at once and judges the
   CHECK(std::chrono::steady_clock::now() - t0 < 1s);
 }
 
+TEST_CASE("operations: stream_db_mark reads the offset, then the master link's database") {
+  boost::asio::io_context io;
+  std::vector<std::string> asked;
+  bool replica = true;
+  FakeRedis fake(io, [&](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv[0] == "INFO" || (argv[0] == "CLIENT" && argv[1] == "LIST"))
+      asked.push_back(argv[0] + " " + argv[1]);
+    if (argv[0] == "INFO")
+      return bulk(replica ? "# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\n"
+                            "master_port:6379\r\nmaster_link_status:up\r\n"
+                            "slave_repl_offset:4242\r\nmaster_replid:abc\r\n"
+                          : "# Replication\r\nrole:master\r\nmaster_replid:abc\r\n"
+                            "master_repl_offset:70\r\n");
+    if (argv[0] == "CLIENT" && argv[1] == "LIST")
+      return bulk(replica ? "id=3 addr=10.0.0.1:6379 flags=M db=6 multi=-1\n" : "");
+    return ok_for_all(argv);
+  });
+  auto ops = operations_on(connect_to(io, fake.port()), true);
+  auto r = run_op(io, ops->stream_db_mark(500ms));
+  REQUIRE(r.status.ok());
+  REQUIRE(r.mark);
+  CHECK(*r.mark == StreamDbMark{"abc", 4242, 6});
+  CHECK(asked == std::vector<std::string>{"INFO replication", "CLIENT LIST"});
+  // A master answers, but has no master link: no mark, and still an answer.
+  replica = false;
+  r = run_op(io, ops->stream_db_mark(500ms));
+  CHECK(r.status.ok());
+  CHECK_FALSE(r.mark);
+}
+
 TEST_CASE("operations: closing on release closes a peer's connection") {
   boost::asio::io_context io;
   FakeRedis fake(io, ok_for_all);

@@ -186,13 +186,26 @@ Awaitable<PeerData> peer_data(Conn conn, Ms timeout) {
   co_return data;
 }
 
-Awaitable<std::optional<StreamDbMark>> stream_db_mark(Conn conn, Ms timeout) {
+Awaitable<StreamDbMarkResult> stream_db_mark(Conn conn, Ms timeout) {
   std::vector<Argv> asks{{"INFO", "replication"}, {"CLIENT", "LIST", "TYPE", "master"}};
   const auto rs = co_await send_all(conn, std::move(asks), timeout);
-  if (rs.size() != 2 || !rs[1].ok() || !rs[1].reply.is_text()) co_return std::nullopt;
+  StreamDbMarkResult out;
+  if (rs.size() != 2) {
+    out.status = failure(RedisErrc::unexpected_reply, "incomplete answer");
+    co_return out;
+  }
   const auto info = parsed_info(rs[0]);
-  if (!info.ok()) co_return std::nullopt;
-  co_return judge_stream_db_mark(info.info, rs[1].reply.str);
+  if (!info.ok()) {
+    out.status = info.status;
+  } else if (!rs[1].ok()) {
+    out.status = failure(rs[1], "CLIENT LIST");
+  } else if (!rs[1].reply.is_text()) {
+    out.status = failure(RedisErrc::unexpected_reply, "CLIENT LIST: unexpected reply");
+  } else {
+    out.status = success("ok");
+    out.mark = judge_stream_db_mark(info.info, rs[1].reply.str);
+  }
+  co_return out;
 }
 
 class ConnectionOperations final : public RedisOperations {
@@ -219,7 +232,7 @@ class ConnectionOperations final : public RedisOperations {
     return agent::replication_info(conn_, t);
   }
   Awaitable<PeerData> peer_data(Ms t) override { return agent::peer_data(conn_, t); }
-  Awaitable<std::optional<StreamDbMark>> stream_db_mark(Ms t) override {
+  Awaitable<StreamDbMarkResult> stream_db_mark(Ms t) override {
     return agent::stream_db_mark(conn_, t);
   }
 
@@ -250,7 +263,7 @@ class StopGuardedOperations final : public RedisOperations,
     return wrap(inner_->replication_info(t));
   }
   Awaitable<PeerData> peer_data(Ms t) override { return wrap(inner_->peer_data(t)); }
-  Awaitable<std::optional<StreamDbMark>> stream_db_mark(Ms t) override {
+  Awaitable<StreamDbMarkResult> stream_db_mark(Ms t) override {
     return wrap(inner_->stream_db_mark(t));
   }
 

@@ -29,6 +29,11 @@ struct RedisOpResult {
   bool ok() const { return !error; }
 };
 
+struct StreamDbMarkResult {
+  RedisOpResult status;              // the server answered both (a replica or not)
+  std::optional<StreamDbMark> mark;  // when it follows with the link up
+};
+
 struct InfoResult {
   RedisOpResult status;
   ReplicationInfo info;  // meaningful only when ok()
@@ -67,7 +72,7 @@ class RedisOperations {
   // INFO replication, then CLIENT LIST TYPE master, pipelined: the database this replica's
   // master link has selected and how far it applied the stream (model/stream_db.hpp). nullopt
   // when it does not follow with the link up, or any of it failed.
-  virtual Awaitable<std::optional<StreamDbMark>> stream_db_mark(Ms timeout) = 0;
+  virtual Awaitable<StreamDbMarkResult> stream_db_mark(Ms timeout) = 0;
 };
 
 // The operations over `connection`. With close_on_release the connection is closed when the

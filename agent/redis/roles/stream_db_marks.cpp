@@ -20,19 +20,20 @@ void RedisRoleController::maybe_mark_stream_db(const ReplicationInfo& info) {
 Awaitable<void> RedisRoleController::mark_stream_db(bool ours, std::uint64_t term) {
   const auto asking = clear_on_exit(stream_db_ask_.in_flight);
   if (ours) {
-    if (auto mark = co_await local_->stream_db_mark(redis_.check_timeout)) note_stream_db(*mark);
+    const auto answer = co_await local_->stream_db_mark(redis_.check_timeout);
+    if (answer.mark) note_stream_db(*answer.mark);
     co_return;
   }
   if (db_mark_peers_.size() != redis_.peers.size()) db_mark_peers_.assign(redis_.peers.size(), {});
   for (std::size_t i = 0; i < redis_.peers.size(); ++i) {
     auto ops = db_mark_peers_[i];
     if (!ops) ops = peer(redis_.peers[i].to_string(), redis_.peer_port);
-    const auto mark = co_await ops->stream_db_mark(redis_.check_timeout);
+    const auto answer = co_await ops->stream_db_mark(redis_.check_timeout);
     // We left master meanwhile: our stream is no longer what the peers follow.
     if (term != servings_ || !serving_ || !latest_) co_return;
     // Kept only while it answers: a dead connection waits out a reconnect backoff.
-    db_mark_peers_[i] = mark ? ops : nullptr;
-    if (mark && mark->replid == latest_->master_replid) note_stream_db(*mark);
+    db_mark_peers_[i] = answer.status.ok() ? ops : nullptr;
+    if (answer.mark && answer.mark->replid == latest_->master_replid) note_stream_db(*answer.mark);
   }
 }
 
