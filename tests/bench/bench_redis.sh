@@ -82,7 +82,7 @@ bench_redis_daemon_start() {  # HOST PRIORITY
     # onto the keeper.
     REDIS_PEERS=${peers[*]} start_redvipd "$host" "$(REDIS_PEERS=${peers[*]} \
       RVD_ADVERT_INT=${BENCH_REDIS_ADVERT:-0.1} redis_node_conf \
-      "$host" "$prio" "" "diverged_writes_dir $TOPO_TMP/diverged-$host
+      "$host" "$prio" "$(bench_notify_lines)" "diverged_writes_dir $TOPO_TMP/diverged-$host
         diverged_writes_merge on")"
   else
     peer=${peers[0]}
@@ -90,6 +90,20 @@ bench_redis_daemon_start() {  # HOST PRIORITY
     write_keepalived_redis_conf "$TOPO_TMP/$host-ka.conf" "$host" "$prio" "$peer"
     start_keepalived "$host" "$TOPO_TMP/$host-ka.conf"
   fi
+}
+# With BENCH_REDIS_NOTIFY_SLEEP=S, redvipd's instance lines for notify, notify_master,
+# notify_backup and notify_fault, each a script that sleeps S s: scripts run after a transition
+# and never hold it up, so the outages must not move.
+bench_notify_lines() {
+  local s=${BENCH_REDIS_NOTIFY_SLEEP:-0} script=$TOPO_TMP/bench-notify.sh
+  [[ $s != 0 ]] || return 0
+  if [[ ! -x $script ]]; then
+    printf '#!/bin/sh\necho "$(date +%%T.%%N) $*" >> %s/bench-notify.log\nexec sleep %s\n' \
+      "$TOPO_TMP" "$s" > "$script"
+    chmod 0755 "$script"
+  fi
+  printf 'notify %s\n    notify_master "%s master"\n    notify_backup "%s backup"\n    notify_fault "%s fault"\n' \
+    "$script" "$script" "$script" "$script"
 }
 bench_redis_daemon_kill() {  # HOST: SIGKILL, no goodbye advert
   local pid_var=PID_$1
