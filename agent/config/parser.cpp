@@ -894,20 +894,38 @@ class Parser {
           vip.label = label;
         }
       }
-      if (!ok) continue;
-      for (std::size_t i = 0; i < p.settings.vips.size(); ++i) {
-        if (p.settings.vips[i].address == vip.address) {
-          error(st, ctx,
-                quote(vip.address.to_string()) + " is listed twice (first at " +
-                    where(*p.vip_sts[i]) + ")");
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) continue;
+      if (!ok || duplicate_vip(st, ctx, vip, p)) continue;
       p.settings.vips.push_back(std::move(vip));
       p.vip_sts.push_back(&st);
     }
+  }
+
+  // keepalived keeps the first copy of an address listed twice (its own sample
+  // keepalived.conf.vrrp does it, with a label on the second), so a copy that changes nothing
+  // that matters is a warning. A different prefix or device is an error: the two lines ask for
+  // different things and the kernel holds the address once, so which one was meant is a guess.
+  bool duplicate_vip(const Statement& st, const std::string& ctx, const VirtualAddress& vip,
+                     const PendingInstance& p) {
+    for (std::size_t i = 0; i < p.settings.vips.size(); ++i) {
+      const VirtualAddress& first = p.settings.vips[i];
+      if (first.address != vip.address) continue;
+      const std::string listed = quote(vip.address.to_string()) + " is listed twice (first at " +
+                                 where(*p.vip_sts[i]) + ")";
+      if (first.prefix != vip.prefix || first.dev != vip.dev) {
+        error(st, ctx,
+              listed + " with a different " + (first.prefix != vip.prefix ? "prefix" : "dev") +
+                  ": an interface holds an address once, so keep the one line that is meant");
+      } else {
+        warn(st, ctx,
+             listed + ": this line is ignored, as keepalived does" +
+                 (first.label != vip.label
+                      ? " (its label " + quote(vip.label.empty() ? "none" : vip.label) +
+                            " is not used: the first line's is)"
+                      : std::string()));
+      }
+      return true;
+    }
+    return false;
   }
 
   void parse_peers(const Statement& block, PendingInstance& p) {

@@ -325,6 +325,36 @@ TEST_CASE("Config: warnings name file:line and the keyword", "[config]") {
   }
 }
 
+TEST_CASE("Config: a virtual address listed twice is kept once, as keepalived does", "[config]") {
+  auto with_vips = [](const std::string& lines) {
+    return "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n"
+           "  virtual_ipaddress {\n" +
+           lines + "  }\n}\n";
+  };
+  SECTION("the same address again, with a label: a warning, the first line stands") {
+    const LoadResult result =
+        parse_config_text(with_vips("    192.0.2.1\n    192.0.2.1 label eth0:1\n"), "t.conf");
+    const Config& config = require_config(result);
+    REQUIRE(config.instances.at(0).vips.size() == 1);
+    CHECK(config.instances.at(0).vips[0].label.empty());
+    CHECK(has_warning(result, "t.conf:6: vrrp_instance VI_1: virtual_ipaddress: ",
+                      "\"192.0.2.1\" is listed twice (first at t.conf:5): this line is ignored, "
+                      "as keepalived does (its label \"eth0:1\" is not used"));
+  }
+  SECTION("another prefix or device: an error that says why") {
+    const LoadResult prefix =
+        parse_config_text(with_vips("    192.0.2.1/24\n    192.0.2.1/25\n"), "t.conf");
+    REQUIRE(prefix.errors.size() == 1);
+    CHECK(prefix.errors[0].line == 6);
+    CHECK(prefix.errors[0].message.find("with a different prefix: an interface holds an address "
+                                        "once") != std::string::npos);
+    const LoadResult dev =
+        parse_config_text(with_vips("    192.0.2.1\n    192.0.2.1 dev eth1\n"), "t.conf");
+    REQUIRE(dev.errors.size() == 1);
+    CHECK(dev.errors[0].message.find("with a different dev") != std::string::npos);
+  }
+}
+
 TEST_CASE("Config: include with a glob, relative to the including file", "[config]") {
   const std::string main = kFixtures + "/include/main.conf";
   const LoadResult result = load_config_file(main);
