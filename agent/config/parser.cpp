@@ -1001,23 +1001,32 @@ class Parser {
     if (!pass_st) error(block, p.context, "authentication needs auth_pass");
   }
 
+  // "IFNAME" or "IFNAME weight W", keepalived's lines.
   void parse_track_interfaces(const Statement& block, PendingInstance& p) {
     const std::string ctx = p.context + ": track_interface";
     for (const Statement& st : block.block) {
-      if (st.has_block || !st.args.empty()) {
-        error(st, ctx, quote(st.keyword) + ": only an interface name is supported (no weight)");
+      if (!st.has_block && st.args.size() == 3 && st.args[0] == "weight" &&
+          st.args[2] == "reverse") {
+        error(st, ctx,
+              quote(st.keyword) + ": reverse is not supported: write \"" + st.keyword + " weight " +
+                  st.args[1] + "\" (the priority moves while the interface is " +
+                  (st.args[1].rfind('-', 0) == 0 ? "down" : "up") + ") or \"" + st.keyword +
+                  "\" (FAULT while it is down)");
         continue;
       }
+      auto w = tracked_weight(st, ctx);
+      if (!w) continue;
       if (!valid_interface_name(st.keyword)) {
         error(st, ctx, quote(st.keyword) + " is not a valid interface name");
         continue;
       }
       auto& list = p.settings.track_interfaces;
-      if (std::find(list.begin(), list.end(), st.keyword) != list.end()) {
+      if (std::any_of(list.begin(), list.end(),
+                      [&](const TrackedInterface& t) { return t.name == st.keyword; })) {
         error(st, ctx, quote(st.keyword) + " is listed twice");
         continue;
       }
-      list.push_back(st.keyword);
+      list.push_back({st.keyword, *w});
     }
   }
 

@@ -155,6 +155,15 @@ struct TrackedFile {
   friend bool operator==(const TrackedFile&, const TrackedFile&) = default;
 };
 
+// A track_interface line. Weight 0 (none given): the instance is in Fault while the interface
+// is down; otherwise the interface moves the priority as a script's weight does
+// (tracking_rules.hpp), keepalived's rule.
+struct TrackedInterface {
+  std::string name;
+  int weight = 0;
+  friend bool operator==(const TrackedInterface&, const TrackedInterface&) = default;
+};
+
 struct InstanceSettings {
   std::string name;
   std::string source_file;  // where the vrrp_instance block starts
@@ -174,7 +183,7 @@ struct InstanceSettings {
   std::optional<vrrp::IpAddress> unicast_src;
   std::vector<vrrp::IpAddress> unicast_peers;  // empty: multicast
   std::optional<std::string> auth_password;    // v2 PASS, at most 8 bytes
-  std::vector<std::string> track_interfaces;
+  std::vector<TrackedInterface> track_interfaces;
   bool use_vmac = false;
   std::string vmac_name;  // set when use_vmac: the given name or keepalived's "vrrp.<VRID>"
   GarpSettings garp;

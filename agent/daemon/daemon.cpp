@@ -39,6 +39,7 @@ bool Daemon::start(Config config, std::string& error) {
       io_,
       [this](const netlink::LinkEvent& e) {
         for (auto& [name, instance] : instances_) instance->on_link(e);
+        for (auto& [name, tracker] : trackers_) tracker->on_link(e.name, e.up);
       },
       [this](const netlink::AddressEvent& e) {
         for (auto& [name, instance] : instances_) instance->on_address(e);
@@ -102,8 +103,8 @@ std::error_code Daemon::start_endpoints(std::string& error) {
 }
 
 void Daemon::feed_initial_links(VrrpInstance& instance) {
-  std::vector<std::string> names = instance.settings().track_interfaces;
-  names.push_back(instance.settings().interface);
+  std::vector<std::string> names{instance.settings().interface};
+  for (const auto& t : instance.settings().track_interfaces) names.push_back(t.name);
   for (const auto& name : names) {
     if (auto up = links_->link_up(name)) instance.on_link(netlink::LinkEvent{0, name, *up});
   }

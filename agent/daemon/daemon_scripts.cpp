@@ -1,5 +1,8 @@
 // The daemon's part in keepalived's scripts: each instance's notifier and tracker (agent/scripts/).
 #include "agent/daemon/daemon.hpp"
+
+#include <algorithm>
+
 #include "agent/log/log.hpp"
 
 namespace redvip::agent {
@@ -27,7 +30,10 @@ void Daemon::attach_scripts(const InstanceSettings& settings, VrrpInstance& inst
     });
     notifiers_[settings.name] = std::move(notifier);
   }
-  if (settings.track_scripts.empty() && settings.track_files.empty()) return;
+  const bool weighted_interface =
+      std::any_of(settings.track_interfaces.begin(), settings.track_interfaces.end(),
+                  [](const TrackedInterface& t) { return t.weight != 0; });
+  if (settings.track_scripts.empty() && settings.track_files.empty() && !weighted_interface) return;
   VrrpInstance* target = &instance;
   auto tracker = std::make_unique<Tracker>(
       io_, *scripts_, settings,
@@ -35,7 +41,11 @@ void Daemon::attach_scripts(const InstanceSettings& settings, VrrpInstance& inst
         target->set_blocked(cause, blocking, detail);
       },
       [target](std::uint8_t priority) { target->set_tracked_priority(priority); });
-  // Before the instance starts: a failing init_fail script or track file starts it in Fault.
+  // Before the instance starts: a failing init_fail script or track file starts it in Fault,
+  // and the priority it starts with counts the weighted interfaces as they are now (one that
+  // does not exist is down, as keepalived counts it).
+  for (const auto& t : settings.track_interfaces)
+    if (t.weight != 0) tracker->on_link(t.name, links_->link_up(t.name).value_or(false));
   tracker->start();
   trackers_[settings.name] = std::move(tracker);
 }

@@ -119,13 +119,16 @@ int report_config_test(const std::string& path, const redvip::agent::Config& con
     for (const auto& t : i.track_scripts)
       scripts.push_back(fmt::format("track_script {} every {} ms, weight {}", t.script.name,
                                     t.script.interval.count(), t.script.weight));
+    for (const auto& t : i.track_interfaces)
+      if (t.weight != 0)
+        scripts.push_back(fmt::format("track_interface {}, weight {}", t.name, t.weight));
     for (const auto& t : i.track_files)
       scripts.push_back(
           fmt::format("track_file {} ({}), weight {}", t.file.name, t.file.path, t.file.weight));
     for (const auto& line : scripts) fmt::print("{}: {}:   {}\n", path, i.name, line);
     if (i.redis) print_split_brain_settings(path, i.name, *i.redis, i.advert_interval);
-    std::vector<std::string> interfaces = i.track_interfaces;
-    interfaces.insert(interfaces.begin(), i.interface);
+    std::vector<std::string> interfaces{i.interface};
+    for (const auto& t : i.track_interfaces) interfaces.push_back(t.name);
     for (const auto& v : i.vips) {
       if (!v.dev.empty()) interfaces.push_back(v.dev);
     }

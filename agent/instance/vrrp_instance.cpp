@@ -76,9 +76,11 @@ void VrrpInstance::set_blocked(const std::string& cause, bool blocking, const st
 
 void VrrpInstance::on_link(const netlink::LinkEvent& event) {
   const bool primary = event.name == settings_.interface || event.name == vip_interface(settings_);
-  const auto& tracked_names = settings_.track_interfaces;
+  // A weighted track_interface moves the priority through the tracker instead (keepalived).
+  const auto& tracked_list = settings_.track_interfaces;
   const bool tracked =
-      std::find(tracked_names.begin(), tracked_names.end(), event.name) != tracked_names.end();
+      std::any_of(tracked_list.begin(), tracked_list.end(),
+                  [&](const TrackedInterface& t) { return t.name == event.name && t.weight == 0; });
   if (!tracked && !(primary && !settings_.dont_track_primary)) return;
   const auto cause = fmt::format("link {}", event.name);
   if (!event.up)

@@ -41,6 +41,8 @@ Tracker::Tracker(asio::io_context& io, ScriptRunner& runner, const InstanceSetti
     file_settings_.push_back(tracked.file);
     files_.push_back({tracked.file.name, tracked.file.weight, 0});
   }
+  for (const auto& tracked : settings.track_interfaces)
+    if (tracked.weight != 0) interfaces_.push_back({tracked.name, tracked.weight, false});
 }
 
 Tracker::~Tracker() {
@@ -55,6 +57,17 @@ void Tracker::start() {
   apply();
   for (std::size_t i = 0; i < scripts_.size(); ++i) run_script(i);
   if (!files_.empty()) read_files();
+}
+
+void Tracker::on_link(const std::string& interface, bool up) {
+  for (auto& i : interfaces_) {
+    if (i.name != interface || i.up == up) continue;
+    i.up = up;
+    if (!applied_) continue;
+    log(up ? Level::info : Level::warning, name_, "tracked interface {} is {} (weight {})", i.name,
+        up ? "up" : "down", i.weight);
+    apply();
+  }
 }
 
 void Tracker::run_script(std::size_t index) {
@@ -102,7 +115,7 @@ void Tracker::read_files() {
 }
 
 void Tracker::apply() {
-  TrackingVerdict next = tracking_verdict(base_priority_, script_states(), files_);
+  TrackingVerdict next = tracking_verdict(base_priority_, script_states(), files_, interfaces_);
   for (const auto& [cause, detail] : verdict_.faults)
     if (!next.faults.count(cause)) blocked_(cause, false, {});
   for (const auto& [cause, detail] : next.faults) {

@@ -1,7 +1,8 @@
 #pragma once
-// One instance's track_script and track_file, as keepalived runs them: each vrrp_script every
-// `interval` (never two runs of it at once), killed at `timeout`, its result through rise/fall;
-// each track file read once a second (a few bytes of a local file). Whenever the verdict of
+// One instance's track_script, track_file and weighted track_interface, as keepalived runs
+// them: each vrrp_script every `interval` (never two runs of it at once), killed at `timeout`,
+// its result through rise/fall; each track file read once a second (a few bytes of a local
+// file); each weighted interface as the daemon's link events say. Whenever the verdict of
 // tracking_rules.hpp changes, the instance hears it through two callbacks: a cause that blocks
 // it (weight 0) and the priority it advertises (weights).
 #include <chrono>
@@ -37,7 +38,10 @@ class Tracker {
 
   // Reports the initial verdict (scripts as init_fail says, files as read now), then runs.
   void start();
-  bool empty() const { return scripts_.empty() && files_.empty(); }
+  bool empty() const { return scripts_.empty() && files_.empty() && interfaces_.empty(); }
+  // A link event; only weighted track_interface entries are ours. Before start() it sets the
+  // initial state without reporting.
+  void on_link(const std::string& interface, bool up);
 
   std::vector<ScriptState> script_states() const;
   std::vector<FileState> file_states() const;
@@ -64,6 +68,7 @@ class Tracker {
   std::vector<Script> scripts_;
   std::vector<TrackFileSettings> file_settings_;
   std::vector<FileState> files_;
+  std::vector<InterfaceState> interfaces_;
   boost::asio::steady_timer file_timer_;
   TrackingVerdict verdict_;
   bool applied_ = false;

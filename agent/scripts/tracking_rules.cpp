@@ -5,13 +5,18 @@
 namespace redvip::agent {
 
 TrackingVerdict tracking_verdict(std::uint8_t base, const std::vector<ScriptState>& scripts,
-                                 const std::vector<FileState>& files) {
+                                 const std::vector<FileState>& files,
+                                 const std::vector<InterfaceState>& interfaces) {
   TrackingVerdict verdict;
   long long priority = base;
   for (const auto& s : scripts) {
     if (s.weight == 0 && !s.ok) verdict.faults["script " + s.name] = "failing";
     if (s.weight > 0 && s.ok) priority += s.weight;
     if (s.weight < 0 && !s.ok) priority += s.weight;
+  }
+  for (const auto& i : interfaces) {
+    if (i.weight > 0 && i.up) priority += i.weight;
+    if (i.weight < 0 && !i.up) priority += i.weight;
   }
   for (const auto& f : files) {
     if (f.weight == 0) {

@@ -17,9 +17,13 @@ topo_host n1 10.81.0.1
 topo_host n2 10.81.0.2
 
 # --- keepalived's samples start unchanged
-for sample in vrrp_scripts vrrp_localcheck; do
-  out=$(topo_exec n1 "$REDVIPD" -t -f "$SAMPLES/$sample.conf" 2>&1) || fail "-t refused $sample.conf: $out"
+# (keepalived.conf.vrrp lists an address twice, keepalived.conf.vrrp.localcheck weighs
+# track_interface entries: both copied unchanged from keepalived 2.2.7.)
+for sample in vrrp_scripts.conf vrrp_localcheck.conf keepalived.conf.vrrp keepalived.conf.vrrp.localcheck; do
+  out=$(topo_exec n1 "$REDVIPD" -t -f "$SAMPLES/$sample" 2>&1) || fail "-t refused $sample: $out"
 done
+[[ "$(topo_exec n1 "$REDVIPD" -t -f "$SAMPLES/keepalived.conf.vrrp" 2>&1)" == *'keepalived.conf.vrrp:32: '*'"192.168.200.18" is listed twice'* ]] ||
+  fail "-t does not name the duplicate address"
 topo_spawn n1 "$TOPO_TMP/sample.log" "$REDVIPD" -f "$SAMPLES/vrrp_scripts.conf" -l debug
 sample_pid=$TOPO_LAST_PID
 wait_until 6 has_vip n1 192.168.200.16 || fail "the vrrp_scripts sample did not take its VIPs: $(tail -5 "$TOPO_TMP/sample.log")"
@@ -33,6 +37,36 @@ wait_until 6 has_vip n1 192.168.200.18 || fail "the localcheck sample did not ta
 wait_for_line "$TOPO_TMP/localcheck.log" 'tracked priority 90' 8
 kill -TERM "$localcheck_pid"; wait "$localcheck_pid" || true
 pass "keepalived's samples start unchanged (notify scripts, smtp_alert, vrrp_script/track_script with weights)"
+
+# --- a weighted track_interface moves the priority (keepalived's rule) instead of a FAULT
+# A veth pair: the dummy module may be missing here.
+topo_exec n1 ip link add trk0 type veth peer name trk1
+topo_exec n1 ip link set trk0 up
+topo_exec n1 ip link set trk1 up
+cat >"$TOPO_TMP/weighted.conf" <<CONF
+vrrp_instance VI_W {
+    interface eth0
+    virtual_router_id 82
+    priority 100
+    virtual_ipaddress {
+        10.81.0.201/24
+    }
+    track_interface {
+        trk0 weight -10
+    }
+}
+CONF
+topo_spawn n1 "$TOPO_TMP/weighted.log" "$REDVIPD" -f "$TOPO_TMP/weighted.conf" -l debug
+weighted_pid=$TOPO_LAST_PID
+wait_until 6 has_vip n1 10.81.0.201 || fail "the weighted instance did not take its VIP: $(tail -5 "$TOPO_TMP/weighted.log")"
+topo_exec n1 ip link set trk0 down
+wait_for_line "$TOPO_TMP/weighted.log" 'tracked priority 90' 5
+sleep 1
+has_vip n1 10.81.0.201 || fail "a weighted interface going down cost the VIP: $(tail -5 "$TOPO_TMP/weighted.log")"
+topo_exec n1 ip link set trk0 up
+wait_for_line "$TOPO_TMP/weighted.log" 'tracked priority 100' 5
+kill -TERM "$weighted_pid"; wait "$weighted_pid" || true
+pass "track_interface with a weight: down lowers the priority by 10 and up restores it, no FAULT"
 
 # --- the old Redis recipe: -t names each line and what to write instead
 out=$(topo_exec n1 "$REDVIPD" -t -f "$SAMPLES/redis_recipe.conf" 2>&1) || fail "-t refused the recipe: $out"

@@ -93,7 +93,7 @@ TEST_CASE("Config: a keepalived VRRPv2 instance with PASS authentication reads u
   CHECK_FALSE(vi.preempt);
   REQUIRE(vi.auth_password);
   CHECK(*vi.auth_password == "s3cr#t!!");  // quoted: '#' and '!' are not comments
-  CHECK(vi.track_interfaces == std::vector<std::string>{"eth1"});
+  CHECK(vi.track_interfaces == std::vector<TrackedInterface>{{"eth1", 0}});
   REQUIRE(vi.vips.size() == 2);
   CHECK(vi.vips[0] == VirtualAddress{ip("192.168.200.16"), 24, "eth0", "eth0:1"});
   CHECK(vi.vips[1] == VirtualAddress{ip("192.168.200.17"), 32, "", ""});
@@ -531,6 +531,32 @@ TEST_CASE("Config: the fuzz seeds are accepted configs", "[config]") {
     ++seeds;
   }
   CHECK(seeds >= 4);
+}
+
+TEST_CASE("Config: keepalived's samples read unchanged", "[config]") {
+  // Every file there: keepalived's own samples, copied unchanged, and the Redis recipe.
+  const std::string dir = std::string(REDVIP_FIXTURES_DIR) + "/keepalived_samples";
+  int samples = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".md") continue;
+    const LoadResult result = load_config_file(entry.path().string());
+    INFO(entry.path().string() << "\n" << errors_of(result));
+    CHECK(result.config);
+    ++samples;
+  }
+  CHECK(samples >= 6);
+}
+
+TEST_CASE("Config: track_interface with keepalived's weights (its localcheck sample)", "[config]") {
+  const std::string path =
+      std::string(REDVIP_FIXTURES_DIR) + "/keepalived_samples/keepalived.conf.vrrp.localcheck";
+  const LoadResult result = load_config_file(path);
+  const Config& config = require_config(result);
+  REQUIRE(config.instances.size() == 9);
+  CHECK(config.instances[0].track_interfaces ==
+        std::vector<TrackedInterface>{{"eth1", 2}, {"eth2", -2}, {"eth3", 0}});
+  CHECK(config.instances[1].track_interfaces ==
+        std::vector<TrackedInterface>{{"eth0", 2}, {"eth2", -2}, {"eth3", 0}});
 }
 
 TEST_CASE("Config: keepalived's vrrp_sync_group sample reads unchanged", "[config]") {

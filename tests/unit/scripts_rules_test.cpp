@@ -87,6 +87,23 @@ TEST_CASE("Tracking: weights and faults as keepalived counts them", "[scripts]")
   }
 }
 
+TEST_CASE("Tracking: a weighted track_interface moves the priority, never faults", "[scripts]") {
+  // keepalived.conf.vrrp.localcheck's VI_1: eth1 weight 2 (+2 while up), eth2 weight -2
+  // (-2 while down), beside chk_haproxy weight 2.
+  const std::vector<ScriptState> scripts = {{"chk_haproxy", 2, true}};
+  auto verdict = [&](bool eth1_up, bool eth2_up) {
+    return tracking_verdict(100, scripts, {}, {{"eth1", 2, eth1_up}, {"eth2", -2, eth2_up}});
+  };
+  CHECK(int{verdict(true, true).priority} == 104);
+  CHECK(int{verdict(false, true).priority} == 102);
+  CHECK(int{verdict(true, false).priority} == 102);
+  CHECK(int{verdict(false, false).priority} == 100);
+  CHECK(verdict(false, false).faults.empty());
+  // The sum is clamped once, as for scripts.
+  CHECK(int{tracking_verdict(253, {}, {}, {{"eth1", 2, true}}).priority} == 254);
+  CHECK(int{tracking_verdict(2, {}, {}, {{"eth1", -253, false}}).priority} == 1);
+}
+
 TEST_CASE("Tracking: a track file's number", "[scripts]") {
   CHECK(track_file_value("5\n") == 5);
   CHECK(track_file_value("  -12 trailing") == -12);
