@@ -788,17 +788,27 @@ class Parser {
 
   // The old keepalived recipe for Redis (notify scripts running SLAVEOF, a vrrp_script running
   // redis-cli PING): beside a redis { } block, role-changing scripts would fight redvipd's own
-  // role changes and are refused; without one, each line is named with what to write instead.
+  // role changes and are refused; without one, each line is named with what to write instead,
+  // one redis { } block for all of them that passes -t as it is written (its peers too).
   void check_old_recipe(PendingInstance& p) {
     const InstanceSettings& s = p.settings;
     const std::string& ctx = p.context;
     std::string redis_address;
+    std::vector<std::size_t> pings;
     for (std::size_t i = 0; i < s.track_scripts.size(); ++i) {
+      const auto& command = s.track_scripts[i].script.script.command;
+      if (!runs_redis_ping({command, program_text(command)})) continue;
+      if (redis_address.empty()) redis_address = redis_cli_address(command);
+      pings.push_back(i);
+    }
+    const auto role_changes = role_change_lines(p.notify_sts);
+    if (redis_address.empty() && !role_changes.empty())
+      redis_address = redis_cli_address(role_changes.front()->args[0]);
+    const std::string block = redis_block_hint(redis_address, replication_target_of(role_changes),
+                                               !s.unicast_peers.empty());
+    for (std::size_t i : pings) {
       const auto& script = s.track_scripts[i].script;
-      const ScriptText text{script.script.command, program_text(script.script.command)};
-      if (!runs_redis_ping(text)) continue;
       const std::string defined = where_defined(scripts_, script.name);
-      if (redis_address.empty()) redis_address = redis_cli_address(script.script.command);
       if (s.redis)
         warn(*p.track_script_sts[i], ctx,
              "track_script " + script.name +
@@ -810,29 +820,60 @@ class Parser {
              "track_script " + script.name +
                  " checks Redis with redis-cli: replace this line (and "
                  "vrrp_script " +
-                 script.name + " at " + defined + ") with redis { address " +
-                 (redis_address.empty() ? "127.0.0.1 6379" : redis_address) +
-                 " }, which checks Redis "
+                 script.name + " at " + defined + ") with " + block +
+                 ", which checks Redis "
                  "itself and changes its role in an order that keeps acknowledged writes");
     }
-    for (const Statement* st : p.notify_sts) {
-      const ScriptText text{st->args[0], program_text(st->args[0])};
-      if (!runs_role_change(text)) continue;
-      if (s.redis)
-        error(*st, ctx,
-              st->keyword +
-                  " runs SLAVEOF/REPLICAOF, which would fight the role "
-                  "changes of the redis { } block: remove it (notify scripts are for telling "
-                  "others)");
-      else
-        warn(*st, ctx,
-             st->keyword +
-                 " runs SLAVEOF/REPLICAOF: remove this line and add redis { "
-                 "address " +
-                 (redis_address.empty() ? std::string("127.0.0.1 6379") : redis_address) +
-                 " } to the instance; redvipd then makes the role changes itself, in an order that "
-                 "keeps acknowledged writes");
+    for (const Statement* st : role_changes)
+      role_change_notify(*st, ctx, s.redis ? "the redis { } block" : "", block, "the instance");
+  }
+
+  std::vector<const Statement*> role_change_lines(const std::vector<const Statement*>& sts) const {
+    std::vector<const Statement*> out;
+    for (const Statement* st : sts)
+      if (runs_role_change({st->args[0], program_text(st->args[0])})) out.push_back(st);
+    return out;
+  }
+
+  std::optional<ReplicationTarget> replication_target_of(
+      const std::vector<const Statement*>& role_changes) const {
+    for (const Statement* st : role_changes)
+      if (auto target = replication_target({st->args[0], program_text(st->args[0])})) return target;
+    return std::nullopt;
+  }
+
+  // The redis { } block that replaces the recipe, on one line that reads as written: the peers
+  // are the master the scripts point Redis at (without them, or unicast_peer, the block is
+  // refused); peer_port only when that master listens on another port than the local Redis.
+  static std::string redis_block_hint(const std::string& address,
+                                      const std::optional<ReplicationTarget>& target,
+                                      bool has_unicast_peers) {
+    const std::string local = address.empty() ? std::string("127.0.0.1 6379") : address;
+    if (!target) {
+      return "redis { address " + local + " }" +
+             (has_unicast_peers ? ""
+                                : " (with peers { ADDRESS } inside it, one line per other node)");
     }
+    const std::string local_port = local.substr(local.rfind(' ') + 1);
+    return "redis { peers { " + target->host + " } " +
+           (target->port != local_port ? "peer_port " + target->port + " " : std::string()) +
+           "address " + local + " }";
+  }
+
+  // owner: what already changes this Redis's role ("" none): then the line is an error,
+  // otherwise a warning naming `block` and where to add it.
+  void role_change_notify(const Statement& st, const std::string& ctx, const std::string& owner,
+                          const std::string& block, const std::string& where_to_add) {
+    if (!owner.empty())
+      error(st, ctx,
+            st.keyword + " runs SLAVEOF/REPLICAOF, which would fight the role changes of " + owner +
+                ": remove it (notify scripts are for telling others)");
+    else
+      warn(st, ctx,
+           st.keyword + " runs SLAVEOF/REPLICAOF: remove this line and add " + block + " to " +
+               where_to_add +
+               "; redvipd then makes the role changes itself, in an order that keeps "
+               "acknowledged writes");
   }
 
   std::string program_text(const std::string& command) const {

@@ -6,8 +6,10 @@
 #include <cctype>
 #include <fstream>
 #include <iterator>
+#include <vector>
 
 #include "agent/config/values.hpp"
+#include "vrrp/ip_address.hpp"
 
 namespace redvip::agent {
 namespace {
@@ -40,7 +42,44 @@ bool either_has_word(const ScriptText& script, std::string_view word) {
   return has_word(lower(script.command), word) || has_word(lower(script.program), word);
 }
 
+// Blank-separated words with their quotes dropped: enough to find "SLAVEOF HOST PORT" in a
+// command line or a shell script's line.
+std::vector<std::string> loose_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == ';') {
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+    } else if (c != '"' && c != '\'') {
+      word += c;
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
+std::optional<ReplicationTarget> target_in(std::string_view text) {
+  const auto words = loose_words(text);
+  for (std::size_t i = 0; i + 2 < words.size(); ++i) {
+    const std::string command = lower(words[i]);
+    if (command != "slaveof" && command != "replicaof") continue;
+    if (!vrrp::IpAddress::parse(words[i + 1])) continue;  // NO ONE, or a shell variable
+    const std::string& port = words[i + 2];
+    if (port.empty() ||
+        !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }))
+      continue;
+    return ReplicationTarget{words[i + 1], port};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<ReplicationTarget> replication_target(const ScriptText& script) {
+  if (auto target = target_in(script.command)) return target;
+  return target_in(script.program);
+}
 
 bool runs_role_change(const ScriptText& script) {
   return either_has_word(script, "slaveof") || either_has_word(script, "replicaof");

@@ -73,7 +73,7 @@ out=$(topo_exec n1 "$REDVIPD" -t -f "$SAMPLES/redis_recipe.conf" 2>&1) || fail "
 for line in 21 23 24; do
   [[ "$out" == *"redis_recipe.conf:$line: "* ]] || fail "-t does not name line $line: $out"
 done
-[[ "$out" == *"with redis { address 127.0.0.1 6379 }"* ]] || fail "-t does not say what to write: $out"
+[[ "$out" == *"with redis { peers { 192.0.2.2 } address 127.0.0.1 6379 }"* ]] || fail "-t does not say what to write: $out"
 # Beside a redis block a role-changing notify script is refused, at -t and at start, naming its line.
 sed 's|^    notify_fault .*|    redis {\n        address 127.0.0.1 6379\n    }|' "$SAMPLES/redis_recipe.conf" >"$TOPO_TMP/recipe_redis.conf"
 if out=$(topo_exec n1 "$REDVIPD" -t -f "$TOPO_TMP/recipe_redis.conf" 2>&1); then fail "-t accepted SLAVEOF scripts beside a redis block: $out"; fi

@@ -7,7 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "agent/config/parser.hpp"
 #include "agent/config/script_hints.hpp"
@@ -155,6 +158,13 @@ TEST_CASE("Config: the old Redis recipe is recognised in command lines and scrip
   CHECK_FALSE(runs_redis_ping({"/bin/ping -c1 192.0.2.1", ""}));
   CHECK(redis_cli_address("redis-cli -h 10.0.0.5 -p 6380 ping") == "10.0.0.5 6380");
   CHECK(redis_cli_address("redis-cli ping") == "127.0.0.1 6379");
+  using T = ReplicationTarget;
+  CHECK(replication_target({"/usr/bin/redis-cli -p 6379 SLAVEOF 192.0.2.2 6379", ""}) ==
+        T{"192.0.2.2", "6379"});
+  CHECK(replication_target({"/x.sh", "#!/bin/sh\nredis-cli replicaof 10.0.0.1 6380\n"}) ==
+        T{"10.0.0.1", "6380"});
+  CHECK_FALSE(replication_target({"redis-cli SLAVEOF NO ONE", ""}));
+  CHECK_FALSE(replication_target({"/x.sh", "redis-cli SLAVEOF $MASTER 6379"}));
 }
 
 TEST_CASE("Config: the old Redis recipe without a redis block names each line to change",
@@ -182,12 +192,13 @@ TEST_CASE("Config: the old Redis recipe without a redis block names each line to
   REQUIRE(result.config);  // it runs as keepalived would
   const std::string w = warnings_of(result);
   INFO(w);
+  // One block for every line, with the peer the scripts point Redis at.
   CHECK(w.find("t.conf:13: vrrp_instance VI_1: track_script chk_redis checks Redis with redis-cli: "
-               "replace this line (and vrrp_script chk_redis at t.conf:1) with redis { address "
-               "127.0.0.1 6380 }") != std::string::npos);
+               "replace this line (and vrrp_script chk_redis at t.conf:1) with redis { peers { "
+               "10.0.0.1 } address 127.0.0.1 6380 }") != std::string::npos);
   CHECK(w.find(
             "t.conf:15: vrrp_instance VI_1: notify_master runs SLAVEOF/REPLICAOF: remove this line "
-            "and add redis { address 127.0.0.1 6380 }") != std::string::npos);
+            "and add redis { peers { 10.0.0.1 } address 127.0.0.1 6380 }") != std::string::npos);
   CHECK(w.find("t.conf:16: vrrp_instance VI_1: notify_backup runs SLAVEOF/REPLICAOF") !=
         std::string::npos);
   std::filesystem::remove_all(dir);
@@ -218,4 +229,78 @@ TEST_CASE("Config: a role-changing notify script beside a redis block is refused
           "address 127.0.0.1 6379\n        peers {\n            192.0.2.2\n        }\n    }\n"),
       "t.conf");
   CHECK(fine.config);
+}
+
+namespace {
+
+// The text of the block a hint says to write: from "redis {" to its matching "}".
+std::string hinted_block(const std::string& hint) {
+  const std::size_t begin = hint.find("redis {");
+  if (begin == std::string::npos) return {};
+  int depth = 0;
+  for (std::size_t i = begin; i < hint.size(); ++i) {
+    if (hint[i] == '{') ++depth;
+    if (hint[i] == '}' && --depth == 0) return hint.substr(begin, i + 1 - begin);
+  }
+  return {};
+}
+
+// Does what each warning of -t says, literally: removes the lines it names (a "vrrp_script X at
+// FILE:L" named with it goes from L to its closing brace) and adds the block it names to the
+// instance, once.
+std::string apply_hints(const std::string& text, const std::string& file,
+                        const std::vector<std::string>& warnings) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::vector<bool> removed(lines.size(), false);
+  std::string block;
+  auto line_at = [&](const std::string& w, std::size_t at) {
+    return static_cast<std::size_t>(std::stoul(w.substr(at + file.size() + 1))) - 1;
+  };
+  for (const auto& w : warnings) {
+    if (w.rfind(file + ":", 0) != 0) continue;
+    if (w.find("remove this line") == std::string::npos &&
+        w.find("replace this line") == std::string::npos)
+      continue;
+    removed.at(line_at(w, 0)) = true;
+    if (const auto at = w.find("vrrp_script chk_redis at " + file); at != std::string::npos) {
+      std::size_t l = line_at(w, at + std::string("vrrp_script chk_redis at ").size());
+      while (lines.at(l) != "}") removed[l++] = true;
+      removed[l] = true;
+    }
+    if (block.empty()) block = hinted_block(w);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i + 1 == lines.size() && lines[i] == "}") out += "    " + block + "\n";
+    if (!removed[i]) out += lines[i] + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Config: the recipe with exactly the lines -t names changed passes -t",
+          "[config][scripts]") {
+  const std::string path =
+      std::string(REDVIP_FIXTURES_DIR) + "/keepalived_samples/redis_recipe.conf";
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const LoadResult before = parse_config_text(text, "recipe.conf");
+  REQUIRE(before.config);
+  INFO(warnings_of(before));
+  const std::string converted = apply_hints(text, "recipe.conf", before.warnings);
+  INFO(converted);
+  REQUIRE(converted.find("redis { peers { 192.0.2.2 } address 127.0.0.1 6379 }") !=
+          std::string::npos);
+  const LoadResult after = parse_config_text(converted, "converted.conf");
+  INFO(errors_of(after));
+  REQUIRE(after.config);
+  CHECK(warnings_of(after).find("SLAVEOF") == std::string::npos);
+  const auto& redis = after.config->instances.at(0).redis;
+  REQUIRE(redis);
+  CHECK(redis->peers ==
+        std::vector<redvip::vrrp::IpAddress>{*redvip::vrrp::IpAddress::parse("192.0.2.2")});
+  CHECK(after.config->instances.at(0).track_scripts.empty());
 }
