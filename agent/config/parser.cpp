@@ -545,6 +545,7 @@ class Parser {
     const std::size_t errors_before = out_.errors.size();
     const Statement* group_st = nullptr;
     std::vector<const Statement*> member_sts;
+    std::vector<const Statement*> notify_sts;
     for (const Statement& st : block.block) {
       const std::string& k = st.keyword;
       if (st.keyword_quoted) {
@@ -562,7 +563,7 @@ class Parser {
           member_sts.push_back(&name);
         }
       } else if (notify_keyword(k)) {
-        notify_line(st, ctx, seen, config.globals, g.notify);
+        if (notify_line(st, ctx, seen, config.globals, g.notify)) notify_sts.push_back(&st);
       } else if (mail_keyword(k)) {
         warn(st, ctx, k + " is ignored: redvip sends no e-mail (use a notify script to alert)");
       } else if (k == "track_interface" || k == "track_script" || k == "track_file" ||
@@ -601,6 +602,7 @@ class Parser {
       }
       instance->sync_group = g.name;
     }
+    check_group_recipe(notify_sts, ctx, g, config);
     if (out_.errors.size() != errors_before) return;
     if (g.members.size() == 1)
       warn(*group_st, ctx, "has one member: it changes nothing (name two instances or more)");
@@ -826,6 +828,27 @@ class Parser {
     }
     for (const Statement* st : role_changes)
       role_change_notify(*st, ctx, s.redis ? "the redis { } block" : "", block, "the instance");
+  }
+
+  // A vrrp_sync_group's notify scripts, as an instance's: a member with a redis { } block owns
+  // that Redis's role, so a group script that changes it is refused the same way.
+  void check_group_recipe(const std::vector<const Statement*>& notify_sts, const std::string& ctx,
+                          const SyncGroupSettings& g, const Config& config) {
+    const auto role_changes = role_change_lines(notify_sts);
+    if (role_changes.empty()) return;
+    std::string owner;
+    bool unicast = false;
+    for (const auto& member : g.members) {
+      for (const auto& i : config.instances) {
+        if (i.name != member) continue;
+        if (i.redis && owner.empty()) owner = "the redis { } block of vrrp_instance " + i.name;
+        unicast = unicast || !i.unicast_peers.empty();
+      }
+    }
+    const std::string block = redis_block_hint(redis_cli_address(role_changes.front()->args[0]),
+                                               replication_target_of(role_changes), unicast);
+    for (const Statement* st : role_changes)
+      role_change_notify(*st, ctx, owner, block, "the member vrrp_instance in front of this Redis");
   }
 
   std::vector<const Statement*> role_change_lines(const std::vector<const Statement*>& sts) const {

@@ -304,3 +304,43 @@ TEST_CASE("Config: the recipe with exactly the lines -t names changed passes -t"
         std::vector<redvip::vrrp::IpAddress>{*redvip::vrrp::IpAddress::parse("192.0.2.2")});
   CHECK(after.config->instances.at(0).track_scripts.empty());
 }
+
+TEST_CASE("Config: a sync group's role-changing notify script is judged as an instance's",
+          "[config][scripts]") {
+  auto config = [](const std::string& member_extra) {
+    return instance(member_extra) +
+           "vrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 52\n"
+           "    virtual_ipaddress {\n        192.0.2.3\n    }\n}\n"
+           "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n"
+           "    notify_master \"/usr/bin/redis-cli SLAVEOF NO ONE\"\n"
+           "    notify_backup \"/usr/bin/redis-cli SLAVEOF 192.0.2.2 6379\"\n"
+           "    notify \"/usr/bin/logger -t vip\"\n}\n";
+  };
+  SECTION("beside a member's redis block: refused, naming the lines") {
+    const LoadResult result =
+        parse_config_text(config("    redis {\n        address 127.0.0.1 6379\n        peers {\n"
+                                 "            192.0.2.2\n        }\n    }\n"),
+                          "t.conf");
+    REQUIRE_FALSE(result.config);
+    INFO(errors_of(result));
+    REQUIRE(result.errors.size() == 2);
+    CHECK(result.errors[0].line == 28);
+    CHECK(result.errors[0].message.find(
+              "vrrp_sync_group G: notify_master runs SLAVEOF/REPLICAOF, which would fight the "
+              "role changes of the redis { } block of vrrp_instance VI_1: remove it") !=
+          std::string::npos);
+    CHECK(result.errors[1].line == 29);
+  }
+  SECTION("without one: each line named with the block to write") {
+    const LoadResult result = parse_config_text(config(""), "t.conf");
+    INFO(errors_of(result));
+    REQUIRE(result.config);
+    const std::string w = warnings_of(result);
+    INFO(w);
+    CHECK(w.find("t.conf:22: vrrp_sync_group G: notify_master runs SLAVEOF/REPLICAOF: remove this "
+                 "line and add redis { peers { 192.0.2.2 } address 127.0.0.1 6379 } to the member "
+                 "vrrp_instance in front of this Redis") != std::string::npos);
+    CHECK(w.find("t.conf:23: vrrp_sync_group G: notify_backup") != std::string::npos);
+    CHECK(w.find("t.conf:24") == std::string::npos);
+  }
+}
