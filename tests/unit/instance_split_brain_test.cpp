@@ -2,6 +2,7 @@
 // counts it; the yielder removes the VIPs, sends its last advert, follows and counts it.
 #include <catch2/catch.hpp>
 
+#include "agent/control/status_report.hpp"
 #include "instance_fakes.hpp"
 
 using namespace redvip::agent;
@@ -64,4 +65,34 @@ TEST_CASE("split brain: a yield before the promotion completed sends no last adv
   for (const auto& line : h.take()) {
     if (line != "360 advert prio=100") CHECK(line.find("advert") == std::string::npos);
   }
+}
+
+TEST_CASE("split brain: each one counts in status and in redvip_split_brains_total",
+          "[instance][split_brain][control]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.start();
+  h.at(361);  // master-down 360.9 ms: master
+  auto metric = [&] {
+    const std::vector<InstanceView> views{InstanceView{h.instance->status(), {}}};
+    const std::string metrics = render_prometheus(views);
+    INFO(metrics);
+    CHECK(metrics.find("# TYPE redvip_split_brains_total counter\n") != std::string::npos);
+    const std::string name = "redvip_split_brains_total{instance=\"VI_1\"} ";
+    const auto at = metrics.find(name);
+    REQUIRE(at != std::string::npos);
+    return metrics.substr(at + name.size(), metrics.find('\n', at) - at - name.size());
+  };
+  CHECK(metric() == "0");
+  h.at(400);
+  h.advert_from(kLower, 90);  // we keep the VIP: counted once, however long it lasts
+  h.at(420);
+  h.advert_from(kLower, 90);
+  CHECK(metric() == "1");
+  h.at(5000);
+  h.advert_from(kHigher, 150);  // a second one, which we yield
+  CHECK(metric() == "2");
+  const std::vector<InstanceView> views{InstanceView{h.instance->status(), {}}};
+  CHECK(render_text(views).find(" split brains 2") != std::string::npos);
+  CHECK(render_json(views).find("\"split_brains\":2") != std::string::npos);
 }
