@@ -45,6 +45,12 @@ std::string FailoverTimeline::json() const {
   return out + "]}";
 }
 
+bool FailoverTimeline::has_actions() const {
+  return std::any_of(steps.begin(), steps.end(), [](const TimelineStep& step) {
+    return step.what != kCauseSeen && step.what != kDecision;
+  });
+}
+
 void DurationHistogram::observe(double seconds) {
   for (std::size_t i = 0; i < kBounds.size(); ++i)
     if (seconds <= kBounds[i]) ++buckets[i];
@@ -65,9 +71,9 @@ void TimelineRecorder::begin(vrrp::State from, vrrp::State to, std::string reaso
   t.reason = std::move(reason);
   t.seen_at =
       wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(now - seen);
-  t.steps.push_back({"cause seen", std::chrono::microseconds(0)});
+  t.steps.push_back({std::string(kCauseSeen), std::chrono::microseconds(0)});
   current_ = std::move(t);
-  step("decision", now);
+  step(std::string(kDecision), now);
 }
 
 void TimelineRecorder::step(const std::string& what, vrrp::TimePoint now) {

@@ -9,11 +9,16 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vrrp/state_machine.hpp"
 
 namespace redvip::agent {
+
+// The two steps every timeline begins with.
+inline constexpr std::string_view kCauseSeen = "cause seen";
+inline constexpr std::string_view kDecision = "decision";
 
 struct TimelineStep {
   std::string what;                 // "cause seen", "decision", "redis promoted", "VIP added", ...
@@ -30,6 +35,10 @@ struct FailoverTimeline {
   std::chrono::microseconds total() const {
     return steps.empty() ? std::chrono::microseconds(0) : steps.back().at;
   }
+  // Something was done past the cause and the decision (Redis, the VIP, announcements): only
+  // then is it a failover worth a log line. A start (INIT -> BACKUP) or a move into or out of
+  // Fault has nothing to time, and a line of zeros read like a failover that took no time.
+  bool has_actions() const;
   // "BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.1 ms, ..., total 4.6 ms"
   std::string text() const;
   std::string json() const;

@@ -10,7 +10,8 @@ void VrrpInstance::set_tracked_priority(std::uint8_t priority) {
 }
 
 void VrrpInstance::transition_settled() {
-  if (auto done = timeline_.finish())
+  // Status keeps every transition's timeline; the log only those that did something to time.
+  if (auto done = timeline_.finish(); done && done->has_actions())
     log(Level::info, settings_.name, "timeline: {}", done->text());
   const vrrp::State now = machine_.state();
   if (now == settled_ || now == vrrp::State::initialize) return;

@@ -2,6 +2,9 @@
 // how status shows it with both Redis nodes' offsets and lag.
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "agent/control/status_details.hpp"
 #include "agent/control/status_report.hpp"
 #include "agent/instance/failover_timeline.hpp"
@@ -50,6 +53,32 @@ TEST_CASE("Timeline: a failed promotion is not counted, the next transition star
   CHECK(r.last()->to == State::fault);
   CHECK(r.last()->total() == 1ms);
   CHECK(r.master_durations().count == 0);
+}
+
+TEST_CASE("Timeline: only a transition that did something has steps to report", "[timeline]") {
+  struct Row {
+    State from, to;
+    std::vector<std::string> steps;  // after the cause and the decision
+    bool has_actions;
+  };
+  const Row rows[] = {
+      {State::initialize, State::backup, {}, false},  // a start: nothing to time
+      {State::backup, State::fault, {}, false},  // a backup's fault: nothing held, nothing done
+      {State::fault, State::backup, {}, false},
+      {State::backup, State::master, {"redis promoted", "VIP added", "announced"}, true},
+      {State::backup, State::master, {"redis promotion failed"}, true},
+      {State::master, State::backup, {"VIP removed", "redis told to follow"}, true},
+  };
+  for (const auto& row : rows) {
+    TimelineRecorder r;
+    const redvip::vrrp::TimePoint t0{std::chrono::seconds(1)};
+    r.begin(row.from, row.to, "why", t0, t0, std::chrono::system_clock::now());
+    for (const auto& step : row.steps) r.step(step, t0 + 1ms);
+    const auto done = r.finish();
+    REQUIRE(done);
+    INFO(done->text());
+    CHECK(done->has_actions() == row.has_actions);
+  }
 }
 
 TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timeline]") {

@@ -1,6 +1,6 @@
 // The failover timeline as a real instance records it (fake ports, instance_fakes.hpp): the
 // Redis step with its time between the decision and the VIP, in status and in the log's
-// `timeline:` line.
+// `timeline:` line; a transition with nothing to time (a start) writes no such line.
 #include <catch2/catch.hpp>
 
 #include "instance_fakes.hpp"
@@ -88,4 +88,17 @@ TEST_CASE("timeline: stepping down records the VIP removed and Redis told to fol
       logs.has("VI_1: timeline: MASTER -> FAULT (not eligible: link eth0: down): cause seen "
                "+0.0 ms, decision +0.0 ms, VIP removed +0.0 ms, redis told to follow +0.0 ms\n"));
   CHECK(status.master_durations.count == 1);  // only becoming master is a failover duration
+}
+
+TEST_CASE("timeline: a start has nothing to time and writes no timeline line",
+          "[instance][timeline]") {
+  LogCapture logs;
+  InstanceHarness h;
+  h.start();
+  INFO(logs.text());
+  CHECK(logs.has("VI_1: INIT -> BACKUP: startup\n"));
+  CHECK_FALSE(logs.has("timeline:"));
+  // Status still shows it: it is the last transition.
+  REQUIRE(h.instance->status().last_timeline);
+  CHECK(h.instance->status().last_timeline->to == State::backup);
 }
