@@ -45,6 +45,16 @@ std::string FailoverTimeline::json() const {
   return out + "]}";
 }
 
+std::string transition_text(vrrp::State from, vrrp::State to, const std::string& reason,
+                            const std::string& waiting_for, bool after_startup_wait) {
+  const auto moved = fmt::format("{} -> {}", vrrp::to_string(from), vrrp::to_string(to));
+  if (from == vrrp::State::initialize && to == vrrp::State::fault && !waiting_for.empty())
+    return fmt::format("{}: started; waits for {} before it may be master", moved, waiting_for);
+  if (from == vrrp::State::fault && to != vrrp::State::initialize && after_startup_wait)
+    return fmt::format("{}: the start-up wait is over, it may be master", moved);
+  return fmt::format("{}: {}", moved, reason);
+}
+
 bool FailoverTimeline::has_actions() const {
   return std::any_of(steps.begin(), steps.end(), [](const TimelineStep& step) {
     return step.what != kCauseSeen && step.what != kDecision;

@@ -55,6 +55,14 @@ struct DurationHistogram {
   void observe(double seconds);
 };
 
+// How a transition reads in the log. A start while not eligible (the Redis side blocks until
+// its first checks pass and its Redis synced) is VRRP's Fault, but nothing failed: the line says
+// what it waits for, and leaving that Fault says the wait is over, where "BACKUP -> FAULT: not
+// eligible" at every clean start read like an error. `waiting_for`: the eligibility summary;
+// `after_startup_wait`: the Fault being left is the one entered at start.
+std::string transition_text(vrrp::State from, vrrp::State to, const std::string& reason,
+                            const std::string& waiting_for, bool after_startup_wait);
+
 // What the instance records as a transition runs; pure (times are passed in).
 class TimelineRecorder {
  public:

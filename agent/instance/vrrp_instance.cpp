@@ -44,8 +44,11 @@ void VrrpInstance::start() {
       settings_.priority, vip_interface(settings_), ports_.adverts->source_address().to_string(),
       settings_.version == vrrp::Version::v2 ? "VRRPv2" : "VRRPv3",
       std::chrono::duration_cast<std::chrono::milliseconds>(settings_.advert_interval).count());
-  feed(vrrp::Startup{});
+  // Blocked already (the Redis side blocks until its first checks pass and its Redis synced):
+  // the machine remembers it and starts in Fault, as its header says and keepalived does, not
+  // in Backup and then in Fault a moment later (two transitions, two notifications).
   if (!eligibility_.eligible()) feed(vrrp::EligibilityChanged{false, eligibility_.summary()});
+  feed(vrrp::Startup{});
 }
 
 void VrrpInstance::stop(std::function<void()> done) {
@@ -276,8 +279,9 @@ bool VrrpInstance::act(const vrrp::Announce&) {
 bool VrrpInstance::act(const vrrp::Transition& t) {
   ++counters_.transitions;
   last_reason_ = t.reason;
-  log(Level::notice, settings_.name, "{} -> {}: {}", vrrp::to_string(t.from), vrrp::to_string(t.to),
-      t.reason);
+  log(Level::notice, settings_.name, "{}",
+      transition_text(t.from, t.to, t.reason, eligibility_.summary(), startup_wait_));
+  startup_wait_ = t.from == vrrp::State::initialize && t.to == vrrp::State::fault;
   timeline_.begin(t.from, t.to, t.reason, event_at_, ports_.timers->now(),
                   std::chrono::system_clock::now());
   if (t.to == vrrp::State::master) ++counters_.became_master;

@@ -81,6 +81,36 @@ TEST_CASE("Timeline: only a transition that did something has steps to report", 
   }
 }
 
+TEST_CASE("Transition lines: a start that waits says what for, leaving that wait says so",
+          "[timeline]") {
+  struct Row {
+    State from, to;
+    std::string reason, waiting_for;
+    bool after_startup_wait;
+    std::string line;
+  };
+  const Row rows[] = {
+      {State::initialize, State::fault,
+       "startup while not eligible: redis health: first checks pending; redis sync: not yet "
+       "checked",
+       "redis health: first checks pending; redis sync: not yet checked", false,
+       "INIT -> FAULT: started; waits for redis health: first checks pending; redis sync: not yet "
+       "checked before it may be master"},
+      {State::fault, State::backup, "eligible again", "", true,
+       "FAULT -> BACKUP: the start-up wait is over, it may be master"},
+      {State::fault, State::initialize, "shutdown", "redis sync: not yet checked", true,
+       "FAULT -> INIT: shutdown"},
+      // A fault after the start is one: its words stay.
+      {State::backup, State::fault, "not eligible: link eth0: down", "link eth0: down", false,
+       "BACKUP -> FAULT: not eligible: link eth0: down"},
+      {State::fault, State::backup, "eligible again", "", false, "FAULT -> BACKUP: eligible again"},
+      {State::initialize, State::backup, "startup", "", false, "INIT -> BACKUP: startup"},
+  };
+  for (const auto& row : rows)
+    CHECK(transition_text(row.from, row.to, row.reason, row.waiting_for, row.after_startup_wait) ==
+          row.line);
+}
+
 TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timeline]") {
   InstanceView master;
   master.vrrp.name = "redis_vip";

@@ -1,6 +1,7 @@
 // The failover timeline as a real instance records it (fake ports, instance_fakes.hpp): the
 // Redis step with its time between the decision and the VIP, in status and in the log's
-// `timeline:` line; a transition with nothing to time (a start) writes no such line.
+// `timeline:` line; transitions with nothing to time (a start, a wait for Redis) write no such
+// line, and a start that waits for its Redis says what it waits for.
 #include <catch2/catch.hpp>
 
 #include "instance_fakes.hpp"
@@ -101,4 +102,51 @@ TEST_CASE("timeline: a start has nothing to time and writes no timeline line",
   // Status still shows it: it is the last transition.
   REQUIRE(h.instance->status().last_timeline);
   CHECK(h.instance->status().last_timeline->to == State::backup);
+}
+
+TEST_CASE("timeline: a start that waits for its Redis says so, once, and says when it is over",
+          "[instance][timeline]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  // What the role controller sets before the instance starts.
+  h.instance->set_blocked("redis health", true, "first checks pending");
+  h.instance->set_blocked("redis sync", true, "not yet checked");
+  LogCapture logs;
+  h.start();
+  h.at(100);
+  h.instance->set_blocked("redis health", false);
+  h.instance->set_blocked("redis sync", true, "synced from 10.0.0.6:6379, catching up");
+  h.at(200);
+  CHECK(h.take() == Lines{"0 state FAULT"});  // never Backup before it may be one
+  {
+    const auto status = h.instance->status();
+    CHECK(status.state == State::fault);
+    CHECK(status.not_eligible_because == "redis sync: synced from 10.0.0.6:6379, catching up");
+    CHECK(status.counters.transitions == 1);
+  }
+  h.step([&] { h.instance->set_blocked("redis sync", false); });
+  CHECK(h.take() == Lines{"200 state BACKUP"});
+  CHECK(h.instance->status().not_eligible_because.empty());
+
+  INFO(logs.text());
+  CHECK(
+      logs.has("VI_1: INIT -> FAULT: started; waits for redis health: first checks pending; "
+               "redis sync: not yet checked before it may be master\n"));
+  CHECK(logs.has("VI_1: FAULT -> BACKUP: the start-up wait is over, it may be master\n"));
+  CHECK_FALSE(logs.has("BACKUP -> FAULT"));
+  CHECK_FALSE(logs.has("not eligible"));
+  CHECK_FALSE(logs.has("timeline:"));
+}
+
+TEST_CASE("timeline: a fault after the start still reads as one", "[instance][timeline]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.start();
+  h.at(100);
+  LogCapture logs;
+  h.step([&] { h.instance->set_blocked("link eth0", true, "down"); });
+  h.step([&] { h.instance->set_blocked("link eth0", false); });
+  INFO(logs.text());
+  CHECK(logs.has("VI_1: BACKUP -> FAULT: not eligible: link eth0: down\n"));
+  CHECK(logs.has("VI_1: FAULT -> BACKUP: eligible again\n"));
 }
