@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "agent/control/status_report.hpp"
@@ -26,6 +27,13 @@ std::string label(std::string_view text) {
 long long behind(const ReplicationInfo& master, const ConnectedReplica& replica) {
   return master.master_repl_offset >= 0 ? std::max(0LL, master.master_repl_offset - replica.offset)
                                         : -1;
+}
+
+// A replica's bytes behind its master at the last reading of the master's offset; -1 unknown.
+long long behind_master(const RedisStatusView& redis) {
+  const auto& m = redis.master_offset;
+  if (!m || m->offset < 0 || m->ours < 0) return -1;
+  return std::max(0LL, m->offset - m->ours);
 }
 
 std::string wall_time(std::chrono::system_clock::time_point at) {
@@ -62,6 +70,13 @@ std::string redis_replication_text(const RedisStatusView& redis) {
                        r.slave_repl_offset >= 0 ? r.slave_repl_offset : r.master_repl_offset);
     if (r.master_last_io_seconds_ago >= 0)
       out += fmt::format(", last I/O {} s ago", r.master_last_io_seconds_ago);
+    // The master's own offset: our INFO has only ours, which says nothing of how far behind.
+    if (const long long lag = behind_master(redis); lag >= 0)
+      out += fmt::format("; master offset {}, {} bytes behind (read {:.1f} s ago)",
+                         redis.master_offset->offset, lag,
+                         static_cast<double>(redis.master_offset->age.count()) / 1000.0);
+    else
+      out += "; master offset unknown";
     return out + "\n";
   }
   return {};
@@ -85,6 +100,11 @@ std::string redis_replication_json(const RedisStatusView& redis) {
         json_escape(r.master_host), r.master_port, r.master_link_up ? "true" : "false",
         r.master_sync_in_progress ? "true" : "false", r.slave_repl_offset,
         r.master_last_io_seconds_ago);
+    if (const long long lag = behind_master(redis); lag >= 0)
+      out += fmt::format(",\"master_offset\":{},\"lag_bytes\":{},\"master_offset_age_ms\":{}",
+                         redis.master_offset->offset, lag, redis.master_offset->age.count());
+    else
+      out += ",\"master_offset\":null,\"lag_bytes\":null,\"master_offset_age_ms\":null";
   }
   out += ",\"replicas\":[";
   for (std::size_t i = 0; i < r.replicas.size(); ++i) {
@@ -150,6 +170,13 @@ std::string prometheus_details(const std::vector<InstanceView>& instances) {
     if (i.redis.present && i.redis.replication && i.redis.replication->role == RedisRole::replica)
       out += fmt::format("redvip_redis_master_link_up{{instance=\"{}\"}} {}\n", label(i.vrrp.name),
                          i.redis.replication->master_link_up ? 1 : 0);
+  family("redvip_redis_lag_bytes", "gauge",
+         "on a replica: bytes behind its master's offset, as the master last reported it");
+  for (const auto& i : instances)
+    if (i.redis.present && i.redis.replication && i.redis.replication->role == RedisRole::replica &&
+        behind_master(i.redis) >= 0)
+      out += fmt::format("redvip_redis_lag_bytes{{instance=\"{}\"}} {}\n", label(i.vrrp.name),
+                         behind_master(i.redis));
   family("redvip_redis_master_last_io_seconds", "gauge",
          "on a replica: seconds since it last heard from its master");
   for (const auto& i : instances)

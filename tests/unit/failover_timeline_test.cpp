@@ -144,13 +144,15 @@ TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timel
   rinfo.master_repl_offset = 1180;
   rinfo.master_last_io_seconds_ago = 0;
   replica.redis.replication = rinfo;
+  // The master's offset as the master reported it, ours at that reading.
+  replica.redis.master_offset = RedisStatusView::MasterOffset{"10.0.0.1:6379", 1250, 1180, 300ms};
 
   const std::string text = render_text({master, replica});
   INFO(text);
   CHECK(text.find("  redis: master offset 1200; replica 10.0.0.2:6379 online offset 1180 (20 bytes "
                   "behind)\n") != std::string::npos);
-  CHECK(text.find("  redis: replica of 10.0.0.1:6379, link up, offset 1180, last I/O 0 s ago\n") !=
-        std::string::npos);
+  CHECK(text.find("  redis: replica of 10.0.0.1:6379, link up, offset 1180, last I/O 0 s ago; "
+                  "master offset 1250, 70 bytes behind (read 0.3 s ago)\n") != std::string::npos);
   CHECK(text.find(": BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.0 ms, "
                   "announced +20.0 ms\n") != std::string::npos);
 
@@ -160,8 +162,21 @@ TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timel
             "  redis: master offset 1200; no replica connected: a stop now pauses writes "
             "for handover_timeout, then drops the VIP\n") != std::string::npos);
 
+  // Not read yet (or its master does not answer as one): unknown, not our own offset.
+  InstanceView unread = replica;
+  unread.redis.master_offset.reset();
+  CHECK(render_text({unread}).find("last I/O 0 s ago; master offset unknown\n") !=
+        std::string::npos);
+  CHECK(render_json({unread}).find(
+            "\"master_offset\":null,\"lag_bytes\":null,\"master_offset_age_ms\":null") !=
+        std::string::npos);
+  CHECK(render_prometheus({unread}).find("redvip_redis_lag_bytes{") == std::string::npos);
+
   const std::string json = render_json({master, replica});
   INFO(json);
+  CHECK(json.find("\"replica_offset\":1180,\"master_last_io_seconds_ago\":0,\"master_offset\":"
+                  "1250,\"lag_bytes\":70,\"master_offset_age_ms\":300,\"replicas\":[]") !=
+        std::string::npos);
   CHECK(json.find("\"redis\":{\"healthy\":true,\"role\":\"master\",\"detail\":\"\","
                   "\"peer_loss_pauses\":0,\"writes_held_for_silent_peer\":false,\"replication\":"
                   "{\"role\":\"master\","
@@ -186,4 +201,5 @@ TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timel
   CHECK(metrics.find("redvip_redis_offset{instance=\"other\",role=\"replica\"} 1180\n") !=
         std::string::npos);
   CHECK(metrics.find("redvip_redis_master_link_up{instance=\"other\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("redvip_redis_lag_bytes{instance=\"other\"} 70\n") != std::string::npos);
 }

@@ -1121,3 +1121,28 @@ TEST_CASE("role controller: destroyed during a handover, it is never called back
   CHECK_FALSE(called);
   CHECK_FALSE(rig.group->has("10.0.0.1 CLIENT KILL normal pubsub"));
 }
+
+TEST_CASE("role controller: status keeps a synced replica's master offset and lag fresh") {
+  // A replica's own INFO has only its own offset: the master's is read from the master, also
+  // after the gate opened (measure_lag reads it no more), at most once a second.
+  Rig rig;
+  auto& n2 = rig.start_synced_to_n2();
+  auto& us = rig.group->local_node();
+  REQUIRE(rig.controller->view().master_offset);
+  CHECK(rig.controller->view().master_offset->master == "10.0.0.2:6379");
+
+  us.stream_per_look = 0;  // the stream stalls: n2's next 300 bytes do not reach us
+  n2.offset += 300;
+  REQUIRE(rig.check_until([&] {
+    const auto m = rig.controller->view().master_offset;
+    return m && m->offset == n2.offset;
+  }));
+  const auto m = *rig.controller->view().master_offset;
+  CHECK(m.ours == us.offset);
+  CHECK(m.offset - m.ours == 300);
+  CHECK_FALSE(rig.instance.is_blocked("redis sync"));  // for status only: the gate stays open
+
+  // A master that does not answer has no offset to show.
+  n2.reachable = false;
+  CHECK(rig.check_until([&] { return !rig.controller->view().master_offset; }));
+}

@@ -1,5 +1,6 @@
 #pragma once
 // The Redis side of an instance as status shows it, next to the VRRP state.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,16 @@ struct RedisStatusView {
   // The last good check's INFO replication: offsets, the master link, the replicas and their
   // offsets (status and metrics show the lag from them).
   std::optional<ReplicationInfo> replication;
+  // On a replica: its master's offset as the master itself reported it (a replica's own INFO
+  // has only its own), beside our offset from the check just before, and how long ago; status
+  // shows the lag in bytes between them. Read only for status, at most once a second.
+  struct MasterOffset {
+    std::string master;     // host:port, as our Redis names it
+    long long offset = -1;  // the master's master_repl_offset
+    long long ours = -1;    // our slave_repl_offset at that reading
+    std::chrono::milliseconds age{0};
+  };
+  std::optional<MasterOffset> master_offset;
   // peer_loss_pause: how often a silent peer held our writes, and whether one does now.
   std::uint64_t peer_loss_pauses = 0;
   bool writes_held_for_silent_peer = false;

@@ -195,6 +195,15 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
     case AfterCheck::nothing:
       break;
   }
+  // Status shows a synced replica's lag behind its master; while the gate is closed
+  // measure_lag reads the same and notes it.
+  if (info.role == RedisRole::replica && following_ && gate_.open &&
+      master_offset_ask_.try_start(Clock::now(), kMasterOffsetEvery)) {
+    spawn(read_master_offset(*following_, info.slave_repl_offset >= 0 ? info.slave_repl_offset
+                                                                      : info.master_repl_offset));
+  } else if (info.role != RedisRole::replica && offset_peer_) {
+    offset_peer_.reset();  // a master has no master to ask
+  }
 }
 
 // Synced from `master`: the gate opens once our Redis is close to its offset (decisions.hpp:
@@ -213,6 +222,8 @@ Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
   const auto theirs =
       co_await std::shared_ptr<RedisOperations>(lag_peer_)->replication_info(redis_.check_timeout);
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
+  if (ours.ok() && following_ == master)
+    note_master_offset(master, theirs.info_if_ok(), ours.info.slave_repl_offset);
   if (!ours.ok() || gate_.open || following_ != master) co_return;
   if (!judge_sync_completed(ours.info, host, redis_.peer_port).completed) co_return;
   const auto lag = judge_lag(ours.info, host, theirs.info_if_ok());
@@ -223,6 +234,29 @@ Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
   }
   lag_peer_.reset();  // open: not measured again until we follow another master
   set_gate(PromotionGate{true, ours.info.master_replid, why}, true);
+}
+
+Awaitable<void> RedisRoleController::read_master_offset(vrrp::IpAddress master, long long ours) {
+  const auto reading = clear_on_exit(master_offset_ask_.in_flight);
+  if (!offset_peer_ || offset_peer_of_ != master) {
+    offset_peer_ = peer(master.to_string(), redis_.peer_port);
+    offset_peer_of_ = master;
+  }
+  const auto theirs = co_await std::shared_ptr<RedisOperations>(offset_peer_)
+                          ->replication_info(redis_.check_timeout);
+  if (following_ == master) note_master_offset(master, theirs.info_if_ok(), ours);
+}
+
+// A master that does not answer as one has no offset to show: status says unknown rather than
+// an old number.
+void RedisRoleController::note_master_offset(const vrrp::IpAddress& master,
+                                             const std::optional<ReplicationInfo>& theirs,
+                                             long long ours) {
+  if (!theirs || theirs->role != RedisRole::master || theirs->master_repl_offset < 0) {
+    master_reading_.reset();
+    return;
+  }
+  master_reading_ = MasterReading{master, theirs->master_repl_offset, ours, Clock::now()};
 }
 
 // `decided`: the gate's state was judged (not only its reason text updated): tell the instance.
@@ -253,6 +287,14 @@ RedisStatusView RedisRoleController::view() const {
   v.writes_held_for_silent_peer = holding_for_silent_peer();
   v.non_peer_adverts = non_peer_adverts_;
   v.last_non_peer = last_non_peer_;
+  // Only a reading of the master our Redis replicates from now.
+  if (master_reading_ && latest_ && latest_->role == RedisRole::replica &&
+      latest_->master_host == master_reading_->master.to_string() &&
+      latest_->master_port == redis_.peer_port) {
+    v.master_offset = RedisStatusView::MasterOffset{
+        fmt::format("{}:{}", latest_->master_host, latest_->master_port), master_reading_->offset,
+        master_reading_->ours, std::chrono::duration_cast<Ms>(Clock::now() - master_reading_->at)};
+  }
   return v;
 }
 

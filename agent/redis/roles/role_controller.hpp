@@ -159,6 +159,11 @@ class RedisRoleController : public RoleHooks {
   // role_controller.cpp
   void set_gate(PromotionGate gate, bool decided);
   Awaitable<void> measure_lag(vrrp::IpAddress master);
+  // For status only: the master's offset beside ours (RedisStatusView::master_offset). Asks
+  // nothing but INFO and decides nothing; measure_lag notes the same reading while it runs.
+  Awaitable<void> read_master_offset(vrrp::IpAddress master, long long ours);
+  void note_master_offset(const vrrp::IpAddress& master,
+                          const std::optional<ReplicationInfo>& theirs, long long ours);
   std::shared_ptr<RedisOperations> peer(const std::string& host, std::uint16_t port);
   // Our own advert interval, as the master-silence arithmetic counts it.
   Ms our_advert_interval() const;
@@ -336,6 +341,21 @@ class RedisRoleController : public RoleHooks {
   bool lag_check_in_flight_ = false;           // measure_lag under way: one at a time
   std::shared_ptr<RedisOperations> lag_peer_;  // measure_lag's connection to lag_peer_of_
   std::optional<vrrp::IpAddress> lag_peer_of_;
+  // The master's offset for status (read_master_offset), its own connection and its pace: once
+  // the gate is open measure_lag no longer reads it, and status should not go stale.
+  struct MasterReading {
+    vrrp::IpAddress master;
+    long long offset = -1;
+    long long ours = -1;
+    Clock::time_point at{};
+  };
+  std::optional<MasterReading> master_reading_;
+  Asking master_offset_ask_;
+  // People read status, Prometheus scrapes every few seconds: once a second is fresh enough and
+  // costs the master one INFO a second, not one per check.
+  static constexpr Ms kMasterOffsetEvery{1000};
+  std::shared_ptr<RedisOperations> offset_peer_;
+  std::optional<vrrp::IpAddress> offset_peer_of_;
   std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
   // Adverts naming a non-peer as master (peers.cpp): counted, logged rate-limited, ignored.
