@@ -36,8 +36,8 @@ struct FailoverTimeline {
     return steps.empty() ? std::chrono::microseconds(0) : steps.back().at;
   }
   // Something was done past the cause and the decision (Redis, the VIP, announcements): only
-  // then is it a failover worth a log line. A start (INIT -> BACKUP) or a move into or out of
-  // Fault has nothing to time, and a line of zeros read like a failover that took no time.
+  // then is it a failover worth a log line. A start (INIT -> BACKUP) or a backup's move into or
+  // out of Fault has nothing to time, and a line of zeros read like a failover that took none.
   bool has_actions() const;
   // "BACKUP -> MASTER (master down): cause seen +0.0 ms, decision +0.1 ms, ..., total 4.6 ms"
   std::string text() const;
