@@ -14,6 +14,16 @@ std::optional<bool> Eligibility::set(const std::string& cause, bool blocking,
   return after;
 }
 
+bool only_waiting(const std::map<std::string, std::string>& causes) {
+  if (causes.empty()) return false;
+  for (const auto& [cause, detail] : causes) {
+    const bool waits =
+        cause == kRedisSyncCause || (cause == kRedisHealthCause && detail == kFirstChecksPending);
+    if (!waits) return false;
+  }
+  return true;
+}
+
 std::string Eligibility::summary() const {
   std::string out;
   for (const auto& [cause, detail] : blocking_) {

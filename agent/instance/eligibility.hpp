@@ -8,6 +8,14 @@
 
 namespace redvip::agent {
 
+// Causes that mean "not yet" rather than "broken": a Redis that has not synced from the master
+// it follows (at start, or after it was pointed at a new master), and the first health checks
+// at start. A node whose only causes are these waits; the log says so instead of a fault.
+inline constexpr const char* kRedisSyncCause = "redis sync";
+inline constexpr const char* kRedisHealthCause = "redis health";
+inline constexpr const char* kFirstChecksPending = "first checks pending";
+bool only_waiting(const std::map<std::string, std::string>& causes);
+
 class Eligibility {
  public:
   // Sets or clears one cause. Returns the new overall verdict when it changed.

@@ -46,12 +46,15 @@ std::string FailoverTimeline::json() const {
 }
 
 std::string transition_text(vrrp::State from, vrrp::State to, const std::string& reason,
-                            const std::string& waiting_for, bool after_startup_wait) {
+                            const std::string& waiting_for, bool leaving_wait) {
   const auto moved = fmt::format("{} -> {}", vrrp::to_string(from), vrrp::to_string(to));
-  if (from == vrrp::State::initialize && to == vrrp::State::fault && !waiting_for.empty())
-    return fmt::format("{}: started; waits for {} before it may be master", moved, waiting_for);
-  if (from == vrrp::State::fault && to != vrrp::State::initialize && after_startup_wait)
-    return fmt::format("{}: the start-up wait is over, it may be master", moved);
+  const bool starts_waiting = to == vrrp::State::fault && !waiting_for.empty() &&
+                              (from == vrrp::State::initialize || from == vrrp::State::backup);
+  if (starts_waiting)
+    return fmt::format("{}: {}waits for {} before it may be master", moved,
+                       from == vrrp::State::initialize ? "started; " : "", waiting_for);
+  if (from == vrrp::State::fault && to != vrrp::State::initialize && leaving_wait)
+    return fmt::format("{}: the wait is over, it may be master", moved);
   return fmt::format("{}: {}", moved, reason);
 }
 

@@ -55,13 +55,15 @@ struct DurationHistogram {
   void observe(double seconds);
 };
 
-// How a transition reads in the log. A start while not eligible (the Redis side blocks until
-// its first checks pass and its Redis synced) is VRRP's Fault, but nothing failed: the line says
-// what it waits for, and leaving that Fault says the wait is over, where "BACKUP -> FAULT: not
-// eligible" at every clean start read like an error. `waiting_for`: the eligibility summary;
-// `after_startup_wait`: the Fault being left is the one entered at start.
+// How a transition reads in the log. A node that is only waiting (eligibility.hpp:
+// only_waiting: its Redis's first checks at start, a sync from the master it was pointed at) is
+// VRRP's Fault, but nothing failed: going there from INIT or BACKUP the line says what it waits
+// for, and leaving that Fault says the wait is over, where "BACKUP -> FAULT: not eligible" at
+// every clean start read like an error. A master that must stop serving is a fault and reads as
+// one. `waiting_for`: the eligibility summary when only waiting, else empty; `leaving_wait`: the
+// Fault being left was such a wait.
 std::string transition_text(vrrp::State from, vrrp::State to, const std::string& reason,
-                            const std::string& waiting_for, bool after_startup_wait);
+                            const std::string& waiting_for, bool leaving_wait);
 
 // What the instance records as a transition runs; pure (times are passed in).
 class TimelineRecorder {

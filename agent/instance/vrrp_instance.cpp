@@ -279,9 +279,11 @@ bool VrrpInstance::act(const vrrp::Announce&) {
 bool VrrpInstance::act(const vrrp::Transition& t) {
   ++counters_.transitions;
   last_reason_ = t.reason;
+  const bool waits = only_waiting(eligibility_.causes()) && machine_.promotion_failure().empty();
   log(Level::notice, settings_.name, "{}",
-      transition_text(t.from, t.to, t.reason, eligibility_.summary(), startup_wait_));
-  startup_wait_ = t.from == vrrp::State::initialize && t.to == vrrp::State::fault;
+      transition_text(t.from, t.to, t.reason, waits ? eligibility_.summary() : std::string{},
+                      in_wait_));
+  in_wait_ = t.to == vrrp::State::fault && waits && t.from != vrrp::State::master;
   timeline_.begin(t.from, t.to, t.reason, event_at_, ports_.timers->now(),
                   std::chrono::system_clock::now());
   if (t.to == vrrp::State::master) ++counters_.became_master;

@@ -115,7 +115,7 @@ class VrrpInstance : public InstanceControl {
   Eligibility eligibility_;
   RoleHooks* hooks_ = nullptr;
   std::string last_reason_;
-  bool startup_wait_ = false;  // in the Fault it started in (not eligible yet at start)
+  bool in_wait_ = false;  // in a Fault that only waits (eligibility.hpp: only_waiting)
   InstanceCounters counters_;
   // Adverts rejected or dropped are a remote host's doing: one line per reason and source per
   // 10 s, naming both; the advert being handled, for the state machine's DropAdvert.

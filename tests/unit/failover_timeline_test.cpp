@@ -81,12 +81,12 @@ TEST_CASE("Timeline: only a transition that did something has steps to report", 
   }
 }
 
-TEST_CASE("Transition lines: a start that waits says what for, leaving that wait says so",
+TEST_CASE("Transition lines: a node that waits says what for, leaving the wait says so",
           "[timeline]") {
   struct Row {
     State from, to;
     std::string reason, waiting_for;
-    bool after_startup_wait;
+    bool leaving_wait;
     std::string line;
   };
   const Row rows[] = {
@@ -97,17 +97,27 @@ TEST_CASE("Transition lines: a start that waits says what for, leaving that wait
        "INIT -> FAULT: started; waits for redis health: first checks pending; redis sync: not yet "
        "checked before it may be master"},
       {State::fault, State::backup, "eligible again", "", true,
-       "FAULT -> BACKUP: the start-up wait is over, it may be master"},
+       "FAULT -> BACKUP: the wait is over, it may be master"},
+      // Pointed at a new master: a backup waits for the sync.
+      {State::backup, State::fault, "not eligible: redis sync: following 10.0.0.1:6379: must sync",
+       "redis sync: following 10.0.0.1:6379: must sync", false,
+       "BACKUP -> FAULT: waits for redis sync: following 10.0.0.1:6379: must sync before it may be "
+       "master"},
       {State::fault, State::initialize, "shutdown", "redis sync: not yet checked", true,
        "FAULT -> INIT: shutdown"},
-      // A fault after the start is one: its words stay.
-      {State::backup, State::fault, "not eligible: link eth0: down", "link eth0: down", false,
+      // A master that must stop serving is a fault, whatever the cause.
+      {State::master, State::fault, "not eligible: redis sync: restarted", "redis sync: restarted",
+       false, "MASTER -> FAULT: not eligible: redis sync: restarted"},
+      // A fault is one: its words stay.
+      {State::backup, State::fault, "not eligible: link eth0: down", "", false,
        "BACKUP -> FAULT: not eligible: link eth0: down"},
+      {State::initialize, State::fault, "startup while not eligible: link eth0: down", "", false,
+       "INIT -> FAULT: startup while not eligible: link eth0: down"},
       {State::fault, State::backup, "eligible again", "", false, "FAULT -> BACKUP: eligible again"},
       {State::initialize, State::backup, "startup", "", false, "INIT -> BACKUP: startup"},
   };
   for (const auto& row : rows)
-    CHECK(transition_text(row.from, row.to, row.reason, row.waiting_for, row.after_startup_wait) ==
+    CHECK(transition_text(row.from, row.to, row.reason, row.waiting_for, row.leaving_wait) ==
           row.line);
 }
 

@@ -1,7 +1,7 @@
 // The failover timeline as a real instance records it (fake ports, instance_fakes.hpp): the
 // Redis step with its time between the decision and the VIP, in status and in the log's
 // `timeline:` line; transitions with nothing to time (a start, a wait for Redis) write no such
-// line, and a start that waits for its Redis says what it waits for.
+// line, and a node that waits for its Redis says what it waits for.
 #include <catch2/catch.hpp>
 
 #include "instance_fakes.hpp"
@@ -132,10 +132,33 @@ TEST_CASE("timeline: a start that waits for its Redis says so, once, and says wh
   CHECK(
       logs.has("VI_1: INIT -> FAULT: started; waits for redis health: first checks pending; "
                "redis sync: not yet checked before it may be master\n"));
-  CHECK(logs.has("VI_1: FAULT -> BACKUP: the start-up wait is over, it may be master\n"));
+  CHECK(logs.has("VI_1: FAULT -> BACKUP: the wait is over, it may be master\n"));
   CHECK_FALSE(logs.has("BACKUP -> FAULT"));
   CHECK_FALSE(logs.has("not eligible"));
   CHECK_FALSE(logs.has("timeline:"));
+}
+
+TEST_CASE("timeline: a backup pointed at a new master waits for its sync; a master faults",
+          "[instance][timeline]") {
+  QuietLogs quiet;
+  InstanceHarness h(golden_settings(), true);
+  h.start();
+  h.at(100);
+  LogCapture logs;
+  h.step([&] {
+    h.instance->set_blocked("redis sync", true, "following 10.0.0.6:6379: must sync from it first");
+  });
+  CHECK(h.instance->status().state == State::fault);  // status says what it is
+  h.step([&] { h.instance->set_blocked("redis sync", false); });
+  h.at(1000);  // master-down from the Fault's end: master
+  REQUIRE(h.instance->state() == State::master);
+  h.step([&] { h.instance->set_blocked("redis sync", true, "redis restarted"); });
+  INFO(logs.text());
+  CHECK(
+      logs.has("VI_1: BACKUP -> FAULT: waits for redis sync: following 10.0.0.6:6379: must sync "
+               "from it first before it may be master\n"));
+  CHECK(logs.has("VI_1: FAULT -> BACKUP: the wait is over, it may be master\n"));
+  CHECK(logs.has("VI_1: MASTER -> FAULT: not eligible: redis sync: redis restarted\n"));
 }
 
 TEST_CASE("timeline: a fault after the start still reads as one", "[instance][timeline]") {
