@@ -11,9 +11,11 @@ topo_init rft
 two_nodes_up
 pass "n1 master, n2's Redis follows it"
 # The backup's status shows its master's offset and its lag, read from the master (its own INFO
-# has only its own offset).
-backup_shows_lag() { ctl n2 status | grep -Eq "; master offset [0-9]+, [0-9]+ bytes behind \(read"; }
+# has only its own offset) about once a second, also long after its sync: never older than 2 s.
+backup_shows_lag() { ctl n2 status | grep -Eq "; master offset [0-9]+, [0-9]+ bytes behind \(read [01]\.[0-9] s ago\)"; }
 wait_until 3 backup_shows_lag || fail "n2's status shows no master offset: $(ctl n2 status)"
+sleep 2.5
+backup_shows_lag || fail "n2's status shows a stale master offset: $(ctl n2 status)"
 ctl n2 status --json | grep -Eq '"master_offset":[0-9]+,"lag_bytes":[0-9]+' ||
   fail "n2's JSON status has no master offset: $(ctl n2 status --json)"
 
