@@ -48,6 +48,19 @@ std::string unsupported_hint(const std::string& keyword) {
     return " (not supported: redvip runs notify, notify_master|backup|fault|stop and notify_fifo)";
   if (keyword == "virtual_ipaddress_excluded")
     return " (not supported: use one vrrp_instance per address family)";
+  // keepalived's routing and LVS features: refused rather than skipped, since a route or a
+  // virtual server the operator relies on would silently be missing.
+  static const std::set<std::string> routing = {"virtual_routes", "virtual_rules", "static_routes",
+                                                "static_rules", "static_ipaddress"};
+  if (routing.count(keyword))
+    return " (not supported: redvip adds and removes only the virtual addresses; keep routes, "
+           "rules and static addresses in the host's network configuration, or add them from a "
+           "notify_master script)";
+  static const std::set<std::string> lvs = {"virtual_server", "virtual_server_group",
+                                            "lvs_sync_daemon", "lvs_sync_daemon_interface"};
+  if (lvs.count(keyword))
+    return " (not supported: redvip has no load balancer; keep keepalived's checker (keepalived "
+           "--check) for LVS and let redvip hold the Redis VIP)";
   return {};
 }
 

@@ -235,6 +235,12 @@ TEST_CASE("Config: vrrp_instance keyword errors", "[config]") {
        "unknown keyword \"notify_deleted\" (not supported"},
       {"virtual_ipaddress_excluded", instance("    virtual_ipaddress_excluded {\n 10.0.0.1\n }"), 7,
        "unknown keyword \"virtual_ipaddress_excluded\""},
+      {"virtual_routes says where routes go",
+       instance("    virtual_routes {\n 10.1.0.0/24 via 10.0.0.254\n }"), 7,
+       "unknown keyword \"virtual_routes\" (not supported: redvip adds and removes only the "
+       "virtual addresses; keep routes"},
+      {"virtual_server says what to keep", "virtual_server 10.0.0.1 80 {\n}\n", 1,
+       "unknown keyword \"virtual_server\" (not supported: redvip has no load balancer"},
       {"state FAULT", instance("    state FAULT"), 7, "state \"FAULT\" must be MASTER or BACKUP"},
       {"state lowercase", instance("    state master"), 7,
        "state \"master\" must be MASTER or BACKUP"},
