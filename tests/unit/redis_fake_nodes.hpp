@@ -83,6 +83,7 @@ struct FakeNode {
   std::string denies;
   bool auth_fails = false;  // as a replica: its master refuses its handshake (a wrong masterauth)
   int stream_db = 0;        // as a replica: the database its master link has selected (CLIENT LIST)
+  std::string refuses_client_list;  // non-empty: CLIENT LIST answers this error (an ACL)
 
   // Observations.
   long long last_write_offset = 0;    // the offset of the last write this node accepted as master
@@ -330,6 +331,9 @@ class FakeOperations final : public RedisOperations {
       co_return agent::StreamDbMarkResult{{make_error_code(RedisErrc::server_error), n->denies},
                                           {}};
     ++n->db_marks_asked;
+    if (!n->refuses_client_list.empty())
+      co_return agent::StreamDbMarkResult{
+          {make_error_code(RedisErrc::server_error), n->refuses_client_list}, {}};
     const auto i = group_.info(*n);
     const std::string client_list = i.role == RedisRole::replica && i.master_link_up
                                         ? "id=3 addr=" + n->master_host +

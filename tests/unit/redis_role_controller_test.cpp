@@ -582,6 +582,46 @@ TEST_CASE(
   CHECK(*rig.controller->stream_db_mark() == StreamDbMark{us.replid, n2.offset, 5});
 }
 
+TEST_CASE(
+    "role controller: a peer that refuses CLIENT LIST or follows another master gives no mark of "
+    "our stream") {
+  auto settings = settings_for_test();
+  settings.redis->diverged_writes_dir = "/nonexistent/diverged";
+  Rig rig(settings);
+  auto& n2 = rig.start_synced_to_n2();
+  auto& n3 = rig.group->add(k_n3, RedisRole::master, 7000, 10);
+  auto& us = rig.group->local_node();
+  n2.reachable = false;
+  n3.reachable = false;
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  const auto ours = [&] {
+    const auto m = rig.controller->stream_db_mark();
+    return m && m->replid == us.replid;
+  };
+  // n2 follows us but its ACL refuses CLIENT LIST: asked again each second, never a mark.
+  n2.reachable = true;
+  rig.group->replicate(k_n2, k_us);
+  n2.refuses_client_list = "NOPERM this user has no permissions to run the 'client|list' command";
+  rig.check_until([] { return false; }, 1500ms);
+  CHECK(n2.db_marks_asked >= 1);
+  CHECK_FALSE(ours());
+  // n2 follows n3: its link's database is of n3's stream.
+  n2.refuses_client_list.clear();
+  n3.reachable = true;
+  rig.group->replicate(k_n2, k_n3);
+  const int asked = n2.db_marks_asked;
+  rig.check_until([&] { return n2.db_marks_asked > asked; }, 1500ms);
+  rig.run_for(20ms);
+  CHECK(n2.db_marks_asked > asked);
+  CHECK_FALSE(ours());
+  CHECK(rig.controller->stream_db_mark()->replid != n3.replid);
+  // Back to us: marked.
+  rig.group->replicate(k_n2, k_us);
+  CHECK(rig.check_until(ours, 1500ms));
+}
+
 TEST_CASE("role controller: without a diverged_writes_dir nothing asks for the stream's database") {
   Rig rig;
   rig.start_synced_to_n2();

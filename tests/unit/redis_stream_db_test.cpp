@@ -105,17 +105,46 @@ TEST_CASE("stream db: where the save reads from to learn the database at the for
   };
   for (const auto& row : rows) {
     INFO(row.what);
-    CHECK(plan_db_context(h, "R1", fork_next, row.mark, 64 * mb, mb) == row.expected);
+    CHECK(plan_db_context(
+              h, "R1", fork_next,
+              row.mark ? std::vector<StreamDbMark>{*row.mark} : std::vector<StreamDbMark>{},
+              64 * mb, mb) == row.expected);
   }
   // Further back than the save reads before a fork: blind.
-  CHECK(plan_db_context(h, "R1", fork_next, StreamDbMark{"R1", 1500000, 3}, 100000, mb) ==
+  CHECK(plan_db_context(h, "R1", fork_next, {StreamDbMark{"R1", 1500000, 3}}, 100000, mb) ==
         DbContext{1000000, false, std::nullopt});
   // A full backlog is trimmed by whole blocks: a mark within 64 KiB of its start is not asked.
   const auto full = history(1000000, 1000000, 1000000);
-  CHECK(plan_db_context(full, "R1", fork_next, StreamDbMark{"R1", 1010000, 3}, 64 * mb, mb) ==
+  CHECK(plan_db_context(full, "R1", fork_next, {StreamDbMark{"R1", 1010000, 3}}, 64 * mb, mb) ==
         DbContext{1065536, false, std::nullopt});
-  CHECK(plan_db_context(full, "R1", fork_next, StreamDbMark{"R1", 1100000, 3}, 64 * mb, mb) ==
+  CHECK(plan_db_context(full, "R1", fork_next, {StreamDbMark{"R1", 1100000, 3}}, 64 * mb, mb) ==
         DbContext{1100001, true, 3});
   // Nothing before the fork held, and no mark: nothing to read.
-  CHECK(!plan_db_context(history(1900001, 1000), "R1", fork_next, std::nullopt, 64 * mb, mb));
+  CHECK(!plan_db_context(history(1900001, 1000), "R1", fork_next, {}, 64 * mb, mb));
+  // Of several, the furthest usable: one replica read past the fork, another before it.
+  CHECK(plan_db_context(h, "R1", fork_next,
+                        {StreamDbMark{"R1", 1400000, 2}, StreamDbMark{"R1", 1950000, 5},
+                         StreamDbMark{"R1", 1600000, 4}, StreamDbMark{"R0", 1800000, 6}},
+                        64 * mb, mb) == DbContext{1600001, true, 4});
+}
+
+TEST_CASE("stream db: the marks kept, bounded per history and in all", "[redis][stream_db]") {
+  StreamDbMarks marks;
+  CHECK(marks.note({"R1", 100, 0}));        // the first of its history
+  CHECK_FALSE(marks.note({"R1", 200, 0}));  // same database
+  CHECK_FALSE(marks.note({"R1", 200, 0}));  // read twice: kept once
+  CHECK(marks.all().size() == 2);
+  CHECK(marks.note({"R1", 300, 3}));  // the database changed
+  for (long long off = 400; off <= 900; off += 100) marks.note({"R1", off, 3});
+  // At most kPerHistory of one history: the oldest go.
+  CHECK(marks.all().size() == StreamDbMarks::kPerHistory);
+  CHECK(marks.all().front().offset == 600);
+  // A new history does not push the old one out until the total is reached.
+  for (long long off = 1; off <= 4; ++off) marks.note({"R2", off, 0});
+  CHECK(marks.all().size() == 2 * StreamDbMarks::kPerHistory);
+  CHECK(marks.latest() == StreamDbMark{"R2", 4, 0});
+  for (const char* id : {"R3", "R4", "R5"})
+    for (long long off = 1; off <= 4; ++off) marks.note({id, off, 0});
+  CHECK(marks.all().size() == StreamDbMarks::kTotal);
+  CHECK(marks.all().front().replid == "R2");  // R1, the oldest, went
 }

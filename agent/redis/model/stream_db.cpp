@@ -1,5 +1,6 @@
 #include "agent/redis/model/stream_db.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -66,19 +67,47 @@ std::optional<StreamDbMark> judge_stream_db_mark(const ReplicationInfo& replica,
   return StreamDbMark{replica.master_replid, replica.slave_repl_offset, *db};
 }
 
+bool StreamDbMarks::note(const StreamDbMark& mark) {
+  std::optional<int> previous_db;
+  std::size_t of_history = 0;
+  for (const auto& m : marks_) {
+    if (m.replid != mark.replid) continue;
+    previous_db = m.db;
+    ++of_history;
+    if (m.offset == mark.offset && m.db == mark.db) return false;  // read twice
+  }
+  marks_.push_back(mark);
+  if (++of_history > kPerHistory) {
+    marks_.erase(std::find_if(marks_.begin(), marks_.end(),
+                              [&](const StreamDbMark& m) { return m.replid == mark.replid; }));
+  }
+  if (marks_.size() > kTotal) marks_.erase(marks_.begin());
+  return previous_db != mark.db;
+}
+
+std::optional<StreamDbMark> StreamDbMarks::latest() const {
+  if (marks_.empty()) return std::nullopt;
+  return marks_.back();
+}
+
 std::optional<DbContext> plan_db_context(const ReplicationHistory& side, std::string_view replid,
                                          long long first_wanted,
-                                         const std::optional<StreamDbMark>& mark,
+                                         const std::vector<StreamDbMark>& marks,
                                          long long max_mark_bytes, long long max_blind_bytes) {
   constexpr long long kMargin = 64 * 1024;
-  if (mark && !replid.empty() && mark->replid == replid && mark->db >= 0 && mark->offset >= 0 &&
-      mark->offset < first_wanted && first_wanted - (mark->offset + 1) <= max_mark_bytes) {
-    const long long from = mark->offset + 1;
+  std::optional<DbContext> best;
+  for (const auto& mark : marks) {
+    if (replid.empty() || mark.replid != replid || mark.db < 0 || mark.offset < 0 ||
+        mark.offset >= first_wanted || first_wanted - (mark.offset + 1) > max_mark_bytes)
+      continue;
+    const long long from = mark.offset + 1;
     // At the fork itself nothing before it is read; earlier, the backlog must still hold it.
-    if (from == first_wanted ||
-        (accepts_psync(side, replid, from) && from >= lowest_readable(side, kMargin)))
-      return DbContext{from, true, mark->db};
+    if (from != first_wanted &&
+        !(accepts_psync(side, replid, from) && from >= lowest_readable(side, kMargin)))
+      continue;
+    if (!best || from > best->from) best = DbContext{from, true, mark.db};
   }
+  if (best) return best;
   const auto blind = db_context_start(side, first_wanted, max_blind_bytes, kMargin);
   if (!blind) return std::nullopt;
   return DbContext{*blind, false, std::nullopt};

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/redis/model/divergence.hpp"
 #include "agent/redis/model/replication_info.hpp"
@@ -31,6 +32,22 @@ struct StreamDbMark {
 // SELECT is applied only at EXEC).
 std::optional<int> master_link_db(std::string_view client_list);
 
+// The marks kept: the last few of each history (replicas read a moment apart may lie on either
+// side of a fork, so the furthest one is not always usable), for the last few histories (once a
+// node promoted, the fork's history is an old one while the new one is noted). Bounded.
+class StreamDbMarks {
+ public:
+  static constexpr std::size_t kPerHistory = 4;
+  static constexpr std::size_t kTotal = 16;
+  // Keeps `mark`; true when its database differs from the last one noted of its history.
+  bool note(const StreamDbMark& mark);
+  const std::vector<StreamDbMark>& all() const { return marks_; }  // oldest first
+  std::optional<StreamDbMark> latest() const;
+
+ private:
+  std::vector<StreamDbMark> marks_;
+};
+
 // A mark from a replica's INFO replication (read first) and CLIENT LIST TYPE master (read
 // after: a SELECT applied between the two lies after the offset, where the save reads it).
 // nullopt unless it replicates with the link up, with an id and an offset.
@@ -46,13 +63,13 @@ struct DbContext {
   friend bool operator==(const DbContext&, const DbContext&) = default;
 };
 
-// From the mark when it is of `replid`, before `first_wanted`, at most `max_mark_bytes` before
-// it, and still in `side`'s backlog (accepts_psync, with db_context_start's margin for a full
-// backlog); else unaligned, at most `max_blind_bytes` before (db_context_start). nullopt:
-// nothing earlier can be read.
+// From the furthest of `marks` that is of `replid`, before `first_wanted`, at most
+// `max_mark_bytes` before it, and still in `side`'s backlog (accepts_psync, with
+// db_context_start's margin for a full backlog); else unaligned, at most `max_blind_bytes`
+// before (db_context_start). nullopt: nothing earlier can be read.
 std::optional<DbContext> plan_db_context(const ReplicationHistory& side, std::string_view replid,
                                          long long first_wanted,
-                                         const std::optional<StreamDbMark>& mark,
+                                         const std::vector<StreamDbMark>& marks,
                                          long long max_mark_bytes, long long max_blind_bytes);
 
 }  // namespace redvip::agent

@@ -104,7 +104,7 @@ class RedisRoleController : public RoleHooks {
 
   RedisStatusView view() const;
   // The stream's database at a recent offset, as noted for the diverged-writes save.
-  const std::optional<StreamDbMark>& stream_db_mark() const { return stream_db_mark_; }
+  std::optional<StreamDbMark> stream_db_mark() const { return stream_db_marks_.latest(); }
 
   // What the health checker reports: a change of health, and each good check's INFO
   // replication with the local connection's connect count (a reconnect may be a restart).
@@ -256,7 +256,8 @@ class RedisRoleController : public RoleHooks {
   // stream_db_marks.cpp
   void maybe_mark_stream_db(const ReplicationInfo& info);
   Awaitable<void> mark_stream_db(bool ours, std::uint64_t term);
-  void note_stream_db(const StreamDbMark& mark);
+  // Notes the answer's mark; says (rate-limited) why a Redis that replied gave none it could.
+  void note_stream_db(const std::string& from, const StreamDbMarkResult& answer);
   // stale_master.cpp: true when no plain REPLICAOF may follow: our Redis, a master, was dealt
   // with here (its writes since the fork with `master`'s saved, then made its replica; or kept
   // as it is, the save failed), or a history could not be read (asked again at the next
@@ -377,8 +378,9 @@ class RedisRoleController : public RoleHooks {
   LogLimiter peer_loss_log_{std::chrono::seconds(10)};
   // The stream's database at a recent offset, for the diverged-writes save
   // (stream_db_marks.cpp); the peers' connections kept while they answer, one per peer.
-  std::optional<StreamDbMark> stream_db_mark_;
+  StreamDbMarks stream_db_marks_;
   Asking stream_db_ask_;
+  LogLimiter stream_db_log_{std::chrono::seconds(60)};  // a Redis that refuses the question
   std::vector<std::shared_ptr<RedisOperations>> db_mark_peers_;
   // A split brain is being reconciled with this node: our Redis follows nobody on its own.
   std::optional<vrrp::IpAddress> split_hold_;

@@ -287,13 +287,27 @@ Awaitable<std::optional<SavedWrites>> RedisRoleController::save_diverged(
   request.from = v.save_from ? *v.save_from : PsyncStart{"?", 1};
   request.to = h.offset;
   if (v.save_from)
-    request.context = plan_db_context(h, v.save_from->replid, v.save_from->offset, stream_db_mark_,
-                                      kDbMarkBytes, kDbBlindBytes);
+    request.context = plan_db_context(h, v.save_from->replid, v.save_from->offset,
+                                      stream_db_marks_.all(), kDbMarkBytes, kDbBlindBytes);
   DivergedWritesOptions options;
   options.directory = redis_.diverged_writes_dir;
   options.instance = settings_.name;
   options.timeout = kSaveTimeout;
   auto saved = co_await save_async(io_, request, options);
+  // Read from a mark, the stream before the fork is parsed command by command: one beyond the
+  // reader's limits (a huge DEL) must not cost the writes; read again as before marks, blind.
+  // Not after a timeout: the yielder's pause (as long as a save may take) is over by then.
+  if (!saved.ok() && saved.error != make_error_code(RedisErrc::cancelled) &&
+      saved.error != make_error_code(RedisErrc::operation_timeout) && request.context &&
+      request.context->aligned) {
+    log(Level::warning, settings_.name,
+        "split brain: saving the writes of {} from the database mark failed ({}): once more "
+        "without it",
+        yielder->name(), saved.message);
+    request.context =
+        plan_db_context(h, v.save_from->replid, v.save_from->offset, {}, 0, kDbBlindBytes);
+    saved = co_await save_async(io_, request, options);
+  }
   if (!saved.ok()) {
     log(Level::error, settings_.name, "split brain: saving the writes of {} failed: {}",
         yielder->name(), saved.message);

@@ -20,32 +20,42 @@ void RedisRoleController::maybe_mark_stream_db(const ReplicationInfo& info) {
 Awaitable<void> RedisRoleController::mark_stream_db(bool ours, std::uint64_t term) {
   const auto asking = clear_on_exit(stream_db_ask_.in_flight);
   if (ours) {
-    const auto answer = co_await local_->stream_db_mark(redis_.check_timeout);
-    if (answer.mark) note_stream_db(*answer.mark);
+    note_stream_db(local_->name(), co_await local_->stream_db_mark(redis_.check_timeout));
     co_return;
   }
   if (db_mark_peers_.size() != redis_.peers.size()) db_mark_peers_.assign(redis_.peers.size(), {});
   for (std::size_t i = 0; i < redis_.peers.size(); ++i) {
     auto ops = db_mark_peers_[i];
     if (!ops) ops = peer(redis_.peers[i].to_string(), redis_.peer_port);
-    const auto answer = co_await ops->stream_db_mark(redis_.check_timeout);
+    auto answer = co_await ops->stream_db_mark(redis_.check_timeout);
     // We left master meanwhile: our stream is no longer what the peers follow.
     if (term != servings_ || !serving_ || !latest_) co_return;
-    // Kept only while it answers: a dead connection waits out a reconnect backoff.
-    db_mark_peers_[i] = answer.status.ok() ? ops : nullptr;
-    if (answer.mark && answer.mark->replid == latest_->master_replid) note_stream_db(*answer.mark);
+    // Kept while its Redis replies (an error reply too); a dead connection is opened anew: it
+    // would wait out a reconnect backoff.
+    db_mark_peers_[i] = answer.status.ok() || redis_replied(answer.status.error) ? ops : nullptr;
+    // A peer that follows another master reads another stream.
+    if (answer.mark && answer.mark->replid != latest_->master_replid) answer.mark.reset();
+    note_stream_db(ops->name(), answer);
   }
 }
 
-void RedisRoleController::note_stream_db(const StreamDbMark& mark) {
-  // Of one history the furthest mark wins (two replicas read a moment apart).
-  if (stream_db_mark_ && stream_db_mark_->replid == mark.replid &&
-      stream_db_mark_->offset > mark.offset)
+void RedisRoleController::note_stream_db(const std::string& from,
+                                         const StreamDbMarkResult& answer) {
+  if (answer.mark) {
+    const auto& mark = *answer.mark;
+    if (stream_db_marks_.note(mark))
+      log(Level::debug, settings_.name, "replication stream {} at offset {}: database {}",
+          mark.replid, mark.offset, mark.db);
     return;
-  if (!stream_db_mark_ || stream_db_mark_->db != mark.db)
-    log(Level::debug, settings_.name, "replication stream {} at offset {}: database {}",
-        mark.replid, mark.offset, mark.db);
-  stream_db_mark_ = mark;
+  }
+  // Refused (an ACL without INFO or CLIENT LIST, a renamed CLIENT): without marks a save knows
+  // the database at the fork only from a SELECT in the last 1 MiB before it.
+  if (!answer.status.ok() && redis_replied(answer.status.error))
+    stream_db_log_.log(Level::warning, settings_.name, from,
+                       "redis at {} refuses INFO replication or CLIENT LIST TYPE master ({}): the "
+                       "database at a fork is then known only from a SELECT in the last 1 MiB "
+                       "before it; allow both for redvip's user",
+                       from, answer.status.message);
 }
 
 }  // namespace redvip::agent

@@ -158,8 +158,7 @@ int cmd_save(const Server& a, const Server& b, const std::string& dir, bool coun
   req.server = local(port);
   req.from = *v.save_from;
   req.to = yh.offset;
-  req.context =
-      plan_db_context(yh, v.save_from->replid, v.save_from->offset, std::nullopt, 0, 1 << 20);
+  req.context = plan_db_context(yh, v.save_from->replid, v.save_from->offset, {}, 0, 1 << 20);
   DivergedWritesOptions opts;
   opts.directory = dir;
   opts.instance = "diverge-tool";
