@@ -819,8 +819,10 @@ class Parser {
     const auto role_changes = role_change_lines(p.notify_sts);
     if (redis_address.empty() && !role_changes.empty())
       redis_address = redis_cli_address(role_changes.front()->args[0]);
-    const std::string block = redis_block_hint(redis_address, replication_target_of(role_changes),
-                                               !s.unicast_peers.empty());
+    // A recipe that points Redis at the VIP (common) names no peer: the VIP never sends adverts.
+    auto target = replication_target_of(role_changes);
+    if (target && own_address(s, target->host)) target.reset();
+    const std::string block = redis_block_hint(redis_address, target, !s.unicast_peers.empty());
     for (std::size_t i : pings) {
       const auto& script = s.track_scripts[i].script;
       const std::string defined = where_defined(scripts_, script.name);
@@ -876,6 +878,13 @@ class Parser {
     for (const Statement* st : role_changes)
       if (auto target = replication_target({st->args[0], program_text(st->args[0])})) return target;
     return std::nullopt;
+  }
+
+  // One of the instance's VIPs or its unicast source, as written in a command line.
+  static bool own_address(const InstanceSettings& s, const std::string& host) {
+    for (const auto& v : s.vips)
+      if (v.address.to_string() == host) return true;
+    return s.unicast_src && s.unicast_src->to_string() == host;
   }
 
   // The redis { } block that replaces the recipe, on one line that reads as written: the peers
@@ -1084,11 +1093,12 @@ class Parser {
     for (const Statement& st : block.block) {
       if (!st.has_block && st.args.size() == 3 && st.args[0] == "weight" &&
           st.args[2] == "reverse") {
+        // "weight W reverse" counts the interface as up while it is down; no plain weight says
+        // that (a positive one adds while up, a negative one subtracts while down).
         error(st, ctx,
-              quote(st.keyword) + ": reverse is not supported: write \"" + st.keyword + " weight " +
-                  st.args[1] + "\" (the priority moves while the interface is " +
-                  (st.args[1].rfind('-', 0) == 0 ? "down" : "up") + ") or \"" + st.keyword +
-                  "\" (FAULT while it is down)");
+              quote(st.keyword) + ": reverse is not supported: track a vrrp_script that succeeds " +
+                  "while " + st.keyword + " is down (one that tests /sys/class/net/" + st.keyword +
+                  "/operstate) with weight " + st.args[1] + " in track_script");
         continue;
       }
       auto w = tracked_weight(st, ctx);

@@ -306,8 +306,9 @@ TEST_CASE("Config: vrrp_instance keyword errors", "[config]") {
        "track_interface: weight \"254\" must be a whole number in -253..253"},
       {"track_interface reverse",
        instance("    track_interface {\n      eth1 weight -2 reverse\n    }"), 8,
-       "track_interface: \"eth1\": reverse is not supported: write \"eth1 weight -2\" (the "
-       "priority moves while the interface is down) or \"eth1\" (FAULT while it is down)"},
+       "track_interface: \"eth1\": reverse is not supported: track a vrrp_script that succeeds "
+       "while eth1 is down (one that tests /sys/class/net/eth1/operstate) with weight -2 in "
+       "track_script"},
       {"track_interface other words", instance("    track_interface {\n      eth1 prio 2\n    }"),
        8, "track_interface: \"eth1\": expected \"NAME\" or \"NAME weight W\""},
       {"track_interface bad name", instance("    track_interface {\n      eth/1\n    }"), 8,

@@ -204,6 +204,18 @@ TEST_CASE("Config: the old Redis recipe without a redis block names each line to
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("Config: a recipe that points Redis at the VIP gets no VIP as a peer in its hint",
+          "[config][scripts]") {
+  const LoadResult result = parse_config_text(
+      instance("    notify_backup \"/usr/bin/redis-cli SLAVEOF 192.0.2.1 6379\"\n"), "t.conf");
+  REQUIRE(result.config);
+  const std::string w = warnings_of(result);
+  INFO(w);
+  CHECK(w.find("add redis { address 127.0.0.1 6379 } (with peers { ADDRESS } inside it") !=
+        std::string::npos);
+  CHECK(w.find("peers { 192.0.2.1 }") == std::string::npos);
+}
+
 TEST_CASE("Config: a role-changing notify script beside a redis block is refused",
           "[config][scripts]") {
   const std::string text = instance(
