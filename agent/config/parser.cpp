@@ -997,7 +997,11 @@ class Parser {
       if (first.address != vip.address) continue;
       const std::string listed = quote(vip.address.to_string()) + " is listed twice (first at " +
                                  where(*p.vip_sts[i]) + ")";
-      if (first.prefix != vip.prefix || first.dev != vip.dev) {
+      // No dev is the instance's interface (when it was given before this block).
+      const auto dev_of = [&](const VirtualAddress& v) {
+        return v.dev.empty() ? p.settings.interface : v.dev;
+      };
+      if (first.prefix != vip.prefix || dev_of(first) != dev_of(vip)) {
         error(st, ctx,
               listed + " with a different " + (first.prefix != vip.prefix ? "prefix" : "dev") +
                   ": an interface holds an address once, so keep the one line that is meant");

@@ -353,6 +353,13 @@ TEST_CASE("Config: a virtual address listed twice is kept once, as keepalived do
     REQUIRE(dev.errors.size() == 1);
     CHECK(dev.errors[0].message.find("with a different dev") != std::string::npos);
   }
+  SECTION("dev naming the instance's own interface is the same device") {
+    const LoadResult same =
+        parse_config_text(with_vips("    192.0.2.1\n    192.0.2.1 dev eth0\n"), "t.conf");
+    CHECK(require_config(same).instances.at(0).vips.size() == 1);
+    CHECK(has_warning(same, "t.conf:6: vrrp_instance VI_1: virtual_ipaddress: ",
+                      "\"192.0.2.1\" is listed twice (first at t.conf:5): this line is ignored"));
+  }
 }
 
 TEST_CASE("Config: include with a glob, relative to the including file", "[config]") {
