@@ -11,6 +11,7 @@
 
 #include "agent/control/status_report.hpp"
 #include "agent/instance/failover_timeline.hpp"
+#include "tests/unit/status_pair.hpp"
 
 using namespace redvip::agent;
 using redvip::vrrp::State;
@@ -30,38 +31,7 @@ std::string read_file(const std::string& path) {
 // A master and a replica with a redis block, a finished failover and receive-path counters:
 // every family and every sample name render_prometheus has.
 std::string metrics_of_every_kind() {
-  InstanceView master;
-  master.vrrp.name = "redis_vip";
-  master.vrrp.state = State::master;
-  master.redis.present = true;
-  master.redis.healthy = true;
-  ReplicationInfo info;
-  info.role = RedisRole::master;
-  info.master_repl_offset = 1200;
-  info.replicas.push_back({"10.0.0.2", 6379, "online", 1180, 0});
-  master.redis.replication = info;
-  TimelineRecorder r;
-  const redvip::vrrp::TimePoint t0{std::chrono::seconds(1)};
-  r.begin(State::backup, State::master, "master down", t0, t0, std::chrono::system_clock::now());
-  r.step("announced", t0 + std::chrono::milliseconds(20));
-  r.finish();
-  master.vrrp.last_timeline = r.last();
-  master.vrrp.master_durations = r.master_durations();
-
-  InstanceView replica;
-  replica.vrrp.name = "other";
-  replica.vrrp.state = State::backup;
-  replica.redis.present = true;
-  ReplicationInfo rinfo;
-  rinfo.role = RedisRole::replica;
-  rinfo.master_host = "10.0.0.1";
-  rinfo.master_port = 6379;
-  rinfo.master_link_up = true;
-  rinfo.slave_repl_offset = 1180;
-  rinfo.master_repl_offset = 1180;
-  rinfo.master_last_io_seconds_ago = 0;
-  replica.redis.replication = rinfo;
-
+  const auto [master, replica] = redvip::test::status_pair();
   redvip::netlink::ReceiverCounters paths;
   paths.unclaimed = 1;
   return render_prometheus({master, replica}, paths);
