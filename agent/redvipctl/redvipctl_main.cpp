@@ -1,6 +1,7 @@
 // redvipctl: asks a running redvipd over its control socket.
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -27,6 +28,18 @@ int usage(int code) {
              kDefaultSocket);
   return code;
 }
+
+// What to do about a socket that cannot be reached: the error alone does not say.
+std::string reach_hint(int error, const std::string& path) {
+  if (error == ENOENT || error == ECONNREFUSED)
+    return "; is redvipd running (systemctl status redvip)? If its control_socket is another "
+           "path, pass it with -s";
+  if (error == EACCES || error == EPERM)
+    return "; the socket is for its owner and group only (ls -l " + path +
+           "): run as root or as a member of that group";
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,7 +80,8 @@ int main(int argc, char** argv) {
   boost::system::error_code ec;
   socket.connect(boost::asio::local::stream_protocol::endpoint(socket_path), ec);
   if (ec) {
-    fmt::print(stderr, "redvipctl: cannot reach redvipd at {}: {}\n", socket_path, ec.message());
+    fmt::print(stderr, "redvipctl: cannot reach redvipd at {}: {}{}\n", socket_path, ec.message(),
+               reach_hint(ec.value(), socket_path));
     return 1;
   }
   boost::asio::write(socket, boost::asio::buffer(request), ec);

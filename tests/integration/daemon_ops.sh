@@ -70,6 +70,8 @@ sed 's/interface eth0/interface eth9/' "$TOPO_TMP/n1.conf" >"$TOPO_TMP/eth9.conf
 out=$(topo_exec n1 "$REDVIPD" -t -f "$TOPO_TMP/eth9.conf" 2>&1) || fail "-t rejected a config for a missing interface"
 [[ "$out" == *"warning: VI_1: interface eth9 does not exist here"* ]] || fail "-t does not warn about eth9: $out"
 "$REDVIPCTL" --version | grep -q "^redvipctl [0-9]" || fail "redvipctl --version"
+out=$("$REDVIPCTL" -s "$TOPO_TMP/no.sock" status 2>&1) && fail "redvipctl reached a socket that does not exist"
+[[ "$out" == *"is redvipd running"*"pass it with -s"* ]] || fail "redvipctl does not say what to do about a missing socket: $out"
 pass "config test mode: errors with file:line, what was checked, a missing interface warned about"
 
 # --- VMAC: the VIP lives on vrrp.51 with the virtual MAC, and the client's ARP says so
