@@ -201,8 +201,8 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
       master_offset_ask_.try_start(Clock::now(), kMasterOffsetEvery)) {
     spawn(read_master_offset(*following_, info.slave_repl_offset >= 0 ? info.slave_repl_offset
                                                                       : info.master_repl_offset));
-  } else if (info.role != RedisRole::replica && offset_peer_) {
-    offset_peer_.reset();  // a master has no master to ask
+  } else if (info.role != RedisRole::replica && master_peer_) {
+    master_peer_.reset();  // a master has no master to ask
   }
 }
 
@@ -213,14 +213,7 @@ void RedisRoleController::on_check(const ReplicationInfo& info, std::uint64_t co
 Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
   const auto measuring = clear_on_exit(lag_check_in_flight_);
   const auto host = master.to_string();
-  // One connection per master, kept while we measure: a check every check_interval must not
-  // open a connection each time.
-  if (!lag_peer_ || lag_peer_of_ != master) {
-    lag_peer_ = peer(host, redis_.peer_port);
-    lag_peer_of_ = master;
-  }
-  const auto theirs =
-      co_await std::shared_ptr<RedisOperations>(lag_peer_)->replication_info(redis_.check_timeout);
+  const auto theirs = co_await master_peer(master)->replication_info(redis_.check_timeout);
   const auto ours = co_await local_->replication_info(redis_.check_timeout);
   if (ours.ok() && following_ == master)
     note_master_offset(master, theirs.info_if_ok(), ours.info.slave_repl_offset);
@@ -232,19 +225,24 @@ Awaitable<void> RedisRoleController::measure_lag(vrrp::IpAddress master) {
     set_gate(PromotionGate{false, gate_.history, why}, false);
     co_return;
   }
-  lag_peer_.reset();  // open: not measured again until we follow another master
   set_gate(PromotionGate{true, ours.info.master_replid, why}, true);
 }
 
 Awaitable<void> RedisRoleController::read_master_offset(vrrp::IpAddress master, long long ours) {
   const auto reading = clear_on_exit(master_offset_ask_.in_flight);
-  if (!offset_peer_ || offset_peer_of_ != master) {
-    offset_peer_ = peer(master.to_string(), redis_.peer_port);
-    offset_peer_of_ = master;
-  }
-  const auto theirs = co_await std::shared_ptr<RedisOperations>(offset_peer_)
-                          ->replication_info(redis_.check_timeout);
+  const auto theirs = co_await master_peer(master)->replication_info(redis_.check_timeout);
   if (following_ == master) note_master_offset(master, theirs.info_if_ok(), ours);
+}
+
+// One connection to the master we follow, kept for its INFO: a check every check_interval must not
+// open a connection each time. measure_lag reads through it while the gate is closed,
+// read_master_offset once it is open; a new master gets a new one.
+std::shared_ptr<RedisOperations> RedisRoleController::master_peer(const vrrp::IpAddress& master) {
+  if (!master_peer_ || master_peer_of_ != master) {
+    master_peer_ = peer(master.to_string(), redis_.peer_port);
+    master_peer_of_ = master;
+  }
+  return master_peer_;
 }
 
 // A master that does not answer as one has no offset to show: status says unknown rather than

@@ -165,6 +165,7 @@ class RedisRoleController : public RoleHooks {
   void note_master_offset(const vrrp::IpAddress& master,
                           const std::optional<ReplicationInfo>& theirs, long long ours);
   std::shared_ptr<RedisOperations> peer(const std::string& host, std::uint16_t port);
+  std::shared_ptr<RedisOperations> master_peer(const vrrp::IpAddress& master);
   // Our own advert interval, as the master-silence arithmetic counts it.
   Ms our_advert_interval() const;
   // peers.cpp: is `address` one of redis.peers? If not, the advert that named it is counted
@@ -339,11 +340,12 @@ class RedisRoleController : public RoleHooks {
   std::optional<LinkDownAnswer> link_down_answer_;
   std::optional<Clock::time_point> link_down_since_;  // down at every check since then
   Asking link_down_ask_;
-  bool lag_check_in_flight_ = false;           // measure_lag under way: one at a time
-  std::shared_ptr<RedisOperations> lag_peer_;  // measure_lag's connection to lag_peer_of_
-  std::optional<vrrp::IpAddress> lag_peer_of_;
-  // The master's offset for status (read_master_offset), its own connection and its pace: once
-  // the gate is open measure_lag no longer reads it, and status should not go stale.
+  bool lag_check_in_flight_ = false;  // measure_lag under way: one at a time
+  // master_peer(): the connection measure_lag and read_master_offset share, to master_peer_of_.
+  std::shared_ptr<RedisOperations> master_peer_;
+  std::optional<vrrp::IpAddress> master_peer_of_;
+  // The master's offset for status (read_master_offset) and its pace: once the gate is open
+  // measure_lag no longer reads it, and status should not go stale.
   struct MasterReading {
     vrrp::IpAddress master;
     long long offset = -1;
@@ -355,8 +357,6 @@ class RedisRoleController : public RoleHooks {
   // People read status, Prometheus scrapes every few seconds: once a second is fresh enough and
   // costs the master one INFO a second, not one per check.
   static constexpr Ms kMasterOffsetEvery{1000};
-  std::shared_ptr<RedisOperations> offset_peer_;
-  std::optional<vrrp::IpAddress> offset_peer_of_;
   std::optional<Clock::time_point> last_cold_check_;
   std::vector<vrrp::IpAddress> peers_heard_;
   // Adverts naming a non-peer as master (peers.cpp): counted, logged rate-limited, ignored.
