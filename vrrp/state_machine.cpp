@@ -388,6 +388,18 @@ void StateMachine::on(const EligibilityChanged& change, TimePoint now, Actions& 
   }
 }
 
+// A master that released (priority 0) is leaving: its backups take over after their skew, stall
+// or not. Without a master-down deadline (not in Backup, or held) there is nothing to move.
+void StateMachine::on(const HostResumed& resumed, TimePoint now, Actions& out) {
+  const auto deadline = timer_deadline(TimerKind::master_down);
+  if (state_ != State::backup || !deadline || deferred_ || released_by_) return;
+  const auto spoken_by = now + Microseconds{master_adver_interval_};
+  if (*deadline >= spoken_by) return;
+  arm(TimerKind::master_down, spoken_by, out);
+  deferred_ = true;
+  emit(out, MasterDownDeferred{resumed.stalled});
+}
+
 // keepalived's vrrp_set_effective_priority: the owner keeps 255, others stay in 1..254.
 // A master keeps its role whatever its new priority until a better advert arrives (RFC);
 // its next adverts carry the new value. A backup moves its running master-down deadline
@@ -480,6 +492,7 @@ void StateMachine::follow(std::optional<IpAddress> master, Actions& out) {
 
 void StateMachine::arm(TimerKind timer, TimePoint deadline, Actions& out) {
   timers_[static_cast<std::size_t>(timer)] = deadline;
+  if (timer == TimerKind::master_down) deferred_ = false;
   emit(out, ArmTimer{timer, deadline});
 }
 

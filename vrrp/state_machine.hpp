@@ -95,8 +95,18 @@ struct SyncHold {
   bool held = false;
   std::string reason;  // for the transition a hold in Master makes
 };
-using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, EligibilityChanged,
-                           PriorityChanged, PromotionFailed, HandOver, HandedOver, SyncHold>;
+// This host ran nothing of ours for `stalled` and runs again now (the agent saw its timers fire
+// that late). Meanwhile no advert was read here, nor sent by a master on the same host or VM: a
+// whole-VM freeze stops both, and on waking a backup's master-down timer and the master's overdue
+// advert race. In Backup, a master-down deadline within the master's advert interval from now
+// moves to the end of that interval (MasterDownDeferred), once per silence: the master then had
+// an interval of running time to speak. A master that died stays dead, one interval later.
+struct HostResumed {
+  Clock::duration stalled{};
+};
+using Event =
+    std::variant<Startup, Shutdown, AdvertReceived, TimerFired, EligibilityChanged, PriorityChanged,
+                 PromotionFailed, HandOver, HandedOver, SyncHold, HostResumed>;
 
 // Actions out, executed in order by the agent.
 struct SendAdvert {
@@ -176,8 +186,15 @@ struct WantsMaster {
   bool wants = false;
   friend bool operator==(const WantsMaster&, const WantsMaster&) = default;
 };
-using Action = std::variant<SendAdvert, ArmTimer, CancelTimer, TakeVips, ReleaseVips, Announce,
-                            Transition, DropAdvert, MasterChanged, SplitBrain, WantsMaster>;
+// HostResumed moved the master-down deadline (the ArmTimer before it says where to): for the
+// agent's log and counter.
+struct MasterDownDeferred {
+  Clock::duration stalled{};
+  friend bool operator==(const MasterDownDeferred&, const MasterDownDeferred&) = default;
+};
+using Action =
+    std::variant<SendAdvert, ArmTimer, CancelTimer, TakeVips, ReleaseVips, Announce, Transition,
+                 DropAdvert, MasterChanged, SplitBrain, WantsMaster, MasterDownDeferred>;
 
 class StateMachine {
  public:
@@ -222,6 +239,7 @@ class StateMachine {
   void on(const HandOver& handover, TimePoint now, Actions& out);
   void on(const HandedOver& handed, TimePoint now, Actions& out);
   void on(const SyncHold& hold, TimePoint now, Actions& out);
+  void on(const HostResumed& resumed, TimePoint now, Actions& out);
 
   void leave_fault(TimePoint now, Actions& out);
   std::optional<IpAddress> live_master(TimePoint now) const;
@@ -268,6 +286,7 @@ class StateMachine {
   bool wants_master_ = false;             // see wants_master()
   std::string wanted_because_;            // why we want Master: the reason of the takeover
   bool accepted_master_ = false;          // see follows_master()
+  bool deferred_ = false;  // HostResumed moved master-down since it was last armed otherwise
   // Split brain (Master only): when we became master, the live master we knowingly took over
   // from (not a rival), and the lower master we currently hear advertising.
   TimePoint master_since_{};

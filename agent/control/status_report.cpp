@@ -145,6 +145,8 @@ std::string render_text(const std::vector<InstanceView>& instances) {
       out += fmt::format(" (held: {})", s.held_by_sync_group);
     if (s.counters.split_brains > 0)
       out += fmt::format(" split brains {}", s.counters.split_brains);
+    if (s.counters.master_down_deferred > 0)
+      out += fmt::format(" deferred after stalls {}", s.counters.master_down_deferred);
     if (i.redis.present) {
       out += fmt::format(" redis {} {}", i.redis.healthy ? "healthy" : "unhealthy",
                          i.redis.role.empty() ? "?" : i.redis.role);
@@ -175,12 +177,13 @@ std::string render_json(const std::vector<InstanceView>& instances,
     out += fmt::format(
         "{{\"name\":\"{}\",\"state\":\"{}\",\"priority\":{},\"master\":{},\"eligible\":{},"
         "\"not_eligible_because\":\"{}\",\"last_transition\":\"{}\",\"adverts_sent\":{},"
-        "\"adverts_received\":{},\"became_master\":{},\"split_brains\":{}",
+        "\"adverts_received\":{},\"became_master\":{},\"split_brains\":{},"
+        "\"master_down_deferred\":{}",
         json_escape(s.name), vrrp::to_string(s.state), s.priority,
         s.master ? fmt::format("\"{}\"", s.master->to_string()) : std::string("null"),
         s.not_eligible_because.empty() ? "true" : "false", json_escape(s.not_eligible_because),
         json_escape(s.last_transition_reason), s.counters.adverts_sent, s.counters.adverts_received,
-        s.counters.became_master, s.counters.split_brains);
+        s.counters.became_master, s.counters.split_brains, s.counters.master_down_deferred);
     if (!s.held_by_sync_group.empty())
       out += fmt::format(",\"held_by_sync_group\":\"{}\"", json_escape(s.held_by_sync_group));
     if (i.redis.present) {
@@ -241,6 +244,10 @@ std::string render_prometheus(const std::vector<InstanceView>& instances,
   per_instance("redvip_split_brains_total", "counter",
                "times another master was heard while this one was master (either side counts)",
                [](const InstanceView& i) { return i.vrrp.counters.split_brains; });
+  per_instance("redvip_master_down_deferred_total", "counter",
+               "master-down deadlines moved after this host stalled (the master got an interval "
+               "to speak)",
+               [](const InstanceView& i) { return i.vrrp.counters.master_down_deferred; });
   per_instance("redvip_vip_errors_total", "counter", "failed VIP additions or removals",
                [](const InstanceView& i) { return i.vrrp.counters.vip_errors; });
   per_instance("redvip_adverts_dropped_non_peer_total", "counter",

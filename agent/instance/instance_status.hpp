@@ -20,6 +20,7 @@ struct InstanceCounters {
   std::uint64_t transitions = 0;
   std::uint64_t vip_errors = 0;
   std::uint64_t split_brains = 0;  // another master heard while we were master (vrrp::SplitBrain)
+  std::uint64_t master_down_deferred = 0;  // after a stall of this host (vrrp::MasterDownDeferred)
   std::array<std::uint64_t, vrrp::kRejectCount> rejected{};
   std::array<std::uint64_t, vrrp::kDropReasonCount> dropped{};
 };

@@ -45,6 +45,14 @@ class TimerPort {
   virtual void set_handler(std::function<void(vrrp::TimerKind)> fire) = 0;
   virtual void arm(vrrp::TimerKind kind, vrrp::TimePoint deadline) = 0;
   virtual void cancel(vrrp::TimerKind kind) = 0;
+  // Calls resumed(stalled) when this process is found to have run nothing for `stalled`, at
+  // least `period` (its timers fired that late), before the timers due meanwhile fire. A fake
+  // that never stalls may ignore it.
+  virtual void watch_stalls(vrrp::Clock::duration period,
+                            std::function<void(vrrp::Clock::duration)> resumed) {
+    (void)period;
+    (void)resumed;
+  }
 };
 
 struct InstancePorts {

@@ -61,8 +61,49 @@ void TimerHub::schedule() {
       [this, alive = lifetime_.watch(), next](const boost::system::error_code& error) {
         if (error || alive.expired() || scheduled_ != next) return;
         scheduled_.reset();
+        const auto late = vrrp::Clock::now() - next;
+        if (!watchers_.empty() && late >= watch_period_) {
+          tell_watchers(late);
+          if (alive.expired()) return;
+        }
         on_timer();
       });
+}
+
+TimerHub::Id TimerHub::watch(vrrp::Clock::duration period,
+                             std::function<void(vrrp::Clock::duration)> resumed) {
+  const Id id = next_watcher_++;
+  watchers_.push_back(Watcher{id, period, std::move(resumed)});
+  watch_changed();
+  return id;
+}
+
+void TimerHub::unwatch(Id watcher) {
+  std::erase_if(watchers_, [watcher](const Watcher& w) { return w.id == watcher; });
+  watch_changed();
+}
+
+void TimerHub::watch_changed() {
+  if (watchers_.empty()) {
+    if (canary_) cancel(*canary_);
+    return;
+  }
+  watch_period_ =
+      std::min_element(watchers_.begin(), watchers_.end(), [](const auto& a, const auto& b) {
+        return a.period < b.period;
+      })->period;
+  if (!canary_) {
+    canary_ = add([this] {
+      if (!watchers_.empty()) arm(*canary_, vrrp::Clock::now() + watch_period_);
+    });
+  }
+  arm(*canary_, vrrp::Clock::now() + watch_period_);
+}
+
+// A watcher may arm timers or stop watching: each is called from a copy of the list.
+void TimerHub::tell_watchers(vrrp::Clock::duration late) {
+  const auto watchers = watchers_;
+  for (const auto& w : watchers) w.resumed(late);
 }
 
 void TimerHub::on_timer() {
@@ -89,7 +130,14 @@ HubTimers::HubTimers(TimerHub& hub) : hub_(hub) {
 }
 
 HubTimers::~HubTimers() {
+  if (watcher_) hub_.unwatch(*watcher_);
   for (const auto id : ids_) hub_.remove(id);
+}
+
+void HubTimers::watch_stalls(vrrp::Clock::duration period,
+                             std::function<void(vrrp::Clock::duration)> resumed) {
+  if (watcher_) hub_.unwatch(*watcher_);
+  watcher_ = hub_.watch(period, std::move(resumed));
 }
 
 void HubTimers::arm(vrrp::TimerKind kind, vrrp::TimePoint deadline) {

@@ -35,6 +35,13 @@ class TimerHub {
   void arm(Id id, vrrp::TimePoint deadline);
   void cancel(Id id);
 
+  // Stall watch. A freeze of this process (the VM paused by its host, the process starved) shows
+  // as the Asio timer firing late; a canary due every `period` (the shortest any watcher asked
+  // for) makes one due even while nothing else is. Firing `period` or more past its expiry, the
+  // hub tells every watcher `resumed(how late)` before any entry due meanwhile fires.
+  Id watch(vrrp::Clock::duration period, std::function<void(vrrp::Clock::duration)> resumed);
+  void unwatch(Id watcher);
+
   std::size_t queued() const { return heap_.size(); }
 
  private:
@@ -50,15 +57,26 @@ class TimerHub {
     // std::push_heap keeps a max-heap: "less" is "later", so the top is the earliest.
     friend bool operator<(const Entry& a, const Entry& b) { return a.deadline > b.deadline; }
   };
+  struct Watcher {
+    Id id;
+    vrrp::Clock::duration period;
+    std::function<void(vrrp::Clock::duration)> resumed;
+  };
   bool current(const Entry& entry) const;
   void on_timer();
   void schedule();
+  void watch_changed();
+  void tell_watchers(vrrp::Clock::duration late);
 
   boost::asio::steady_timer timer_;
   std::optional<vrrp::TimePoint> scheduled_;  // the expiry the Asio timer waits for
   std::vector<Slot> slots_;
   std::vector<Id> free_;
   std::vector<Entry> heap_;
+  std::vector<Watcher> watchers_;
+  Id next_watcher_ = 0;
+  std::optional<Id> canary_;              // a slot of ours, re-armed every watch_period_
+  vrrp::Clock::duration watch_period_{};  // the shortest period asked for
   Lifetime lifetime_;
 };
 
@@ -71,9 +89,12 @@ class HubTimers final : public TimerPort {
   void set_handler(std::function<void(vrrp::TimerKind)> fire) override { fire_ = std::move(fire); }
   void arm(vrrp::TimerKind kind, vrrp::TimePoint deadline) override;
   void cancel(vrrp::TimerKind kind) override;
+  void watch_stalls(vrrp::Clock::duration period,
+                    std::function<void(vrrp::Clock::duration)> resumed) override;
 
  private:
   TimerHub& hub_;
+  std::optional<TimerHub::Id> watcher_;
   std::array<TimerHub::Id, vrrp::kTimerKindCount> ids_{};
   std::function<void(vrrp::TimerKind)> fire_;
 };

@@ -26,6 +26,13 @@ VrrpInstance::VrrpInstance(InstanceSettings settings, InstancePorts ports)
     }
     feed(vrrp::TimerFired{kind});
   });
+  // A freeze of this host (a VM its hypervisor paused) silences a master on it too: the machine
+  // gives that master an advert interval to speak before master-down counts (vrrp::HostResumed).
+  ports_.timers->watch_stalls(settings_.advert_interval,
+                              [this, alive](vrrp::Clock::duration stalled) {
+                                if (alive.expired() || !started_ || stopping_) return;
+                                feed(vrrp::HostResumed{stalled});
+                              });
 }
 
 VrrpInstance::~VrrpInstance() {
@@ -342,6 +349,19 @@ bool VrrpInstance::act(const vrrp::WantsMaster& wants) {
   if (wants.wants)
     log(Level::info, settings_.name,
         "ready to take over; waits until every member of its sync group is");
+  return true;
+}
+
+bool VrrpInstance::act(const vrrp::MasterDownDeferred& deferred) {
+  ++counters_.master_down_deferred;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deferred.stalled).count();
+  const auto grace_ms = machine_.master_adver_interval().count() * 10;
+  stall_log_.log(Level::warning, settings_.name, "stall",
+                 "this host ran nothing of ours for {} ms (timers fired that late): the master "
+                 "gets {} ms to advertise before this backup takes over. Stalls this long come "
+                 "from the machine (a VM's host, memory reclaim, CPU starvation; see "
+                 "vrrp_rt_priority and vrrp_no_swap in redvip.conf(5))",
+                 ms, grace_ms);
   return true;
 }
 

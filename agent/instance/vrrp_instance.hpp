@@ -92,6 +92,7 @@ class VrrpInstance : public InstanceControl {
   bool act(const vrrp::MasterChanged& changed);
   bool act(const vrrp::SplitBrain& split);
   bool act(const vrrp::WantsMaster& wants);
+  bool act(const vrrp::MasterDownDeferred& deferred);
   void promoted(bool ok, const std::string& why);
   void transition_settled();
   // A cause of our own blocks us (anything but the sync group's), or our promotion failed.
@@ -120,6 +121,8 @@ class VrrpInstance : public InstanceControl {
   // Adverts rejected or dropped are a remote host's doing: one line per reason and source per
   // 10 s, naming both; the advert being handled, for the state machine's DropAdvert.
   LogLimiter drop_log_{std::chrono::seconds(10)};
+  // A host that stalls once stalls again (memory reclaim, a busy hypervisor): a line a minute.
+  LogLimiter stall_log_{std::chrono::minutes(1)};
   struct Handling {
     vrrp::IpAddress source;
     vrrp::Centiseconds interval{0};

@@ -41,6 +41,16 @@ class FakeTimers final : public TimerPort {
   void set_handler(std::function<void(vrrp::TimerKind)> fire) override { fire_ = std::move(fire); }
   void arm(vrrp::TimerKind kind, vrrp::TimePoint deadline) override { deadlines_[kind] = deadline; }
   void cancel(vrrp::TimerKind kind) override { deadlines_.erase(kind); }
+  void watch_stalls(vrrp::Clock::duration period,
+                    std::function<void(vrrp::Clock::duration)> resumed) override {
+    watch_period = period;
+    resumed_ = std::move(resumed);
+  }
+  // The process ran nothing for `stalled` and runs again now (the real hub: timer_hub.hpp).
+  void stall(vrrp::Clock::duration stalled) {
+    if (resumed_) resumed_(stalled);
+  }
+  std::optional<vrrp::Clock::duration> watch_period;
 
   // Fires every deadline up to `until`, earliest first, at its own time; `after_fire` runs after
   // each (the harness notes state changes there).
@@ -70,6 +80,7 @@ class FakeTimers final : public TimerPort {
   vrrp::TimePoint now_ = kT0;
   std::map<vrrp::TimerKind, vrrp::TimePoint> deadlines_;
   std::function<void(vrrp::TimerKind)> fire_;
+  std::function<void(vrrp::Clock::duration)> resumed_;
 };
 
 class FakeAdverts final : public AdvertPort {

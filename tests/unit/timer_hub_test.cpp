@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -58,4 +59,31 @@ TEST_CASE("timer hub: an earlier deadline brings the wait forward; a callback ma
   io.run_for(200ms);
   CHECK(ticks == 3);
   CHECK(Clock::now() - t0 < 1s);
+}
+
+TEST_CASE("timer hub: a stall is told to the watchers before what fell due in it fires",
+          "[timer_hub][stall]") {
+  boost::asio::io_context io;
+  TimerHub hub(io);
+  std::vector<std::string> events;
+  Clock::duration told{};
+  const auto watcher = hub.watch(10ms, [&](Clock::duration late) {
+    events.push_back("resumed");
+    told = late;
+  });
+  const auto id = hub.add([&] { events.push_back("fired"); });
+  const auto t0 = Clock::now();
+  hub.arm(id, t0 + 50ms);
+  // The process is frozen for 120 ms: the canary (due within 10 ms) and the 50-ms entry fire
+  // only after it.
+  boost::asio::post(io, [] { std::this_thread::sleep_for(120ms); });
+  io.run_for(150ms);
+  REQUIRE(events.size() >= 2);
+  CHECK(events[0] == "resumed");
+  CHECK(events[1] == "fired");
+  CHECK(told >= 100ms);  // frozen 120 ms, the canary due at most 10 ms in
+  hub.unwatch(watcher);
+  io.restart();
+  io.run_for(50ms);
+  CHECK(hub.queued() == 0);  // no watcher: no canary left
 }
