@@ -388,8 +388,8 @@ void StateMachine::on(const EligibilityChanged& change, TimePoint now, Actions& 
   }
 }
 
-// A master that released (priority 0) is leaving: its backups take over after their skew, stall
-// or not. Without a master-down deadline (not in Backup, or held) there is nothing to move.
+// The rule is HostResumed's (state_machine.hpp). A master that released (priority 0) is leaving:
+// its backups take over after their skew, stall or not.
 void StateMachine::on(const HostResumed& resumed, TimePoint now, Actions& out) {
   const auto deadline = timer_deadline(TimerKind::master_down);
   if (state_ != State::backup || !deadline || deferred_ || released_by_) return;

@@ -148,6 +148,9 @@ bench_fast_takeovers() {
     done
   fi
   sleep "$seconds"
+  # How often redvipd's backup saw this host frozen just before its master-down ran out, and
+  # gave the master its interval to speak (vrrp::HostResumed): those are takeovers avoided.
+  FAST_DEFERRED=$(ctl r2 status --json 2>/dev/null | grep -o '"master_down_deferred":[0-9]*' | cut -d: -f2 || true)
   busy_loops_stop
   FAST_HELD_MB=""
   (( pressure )) && { FAST_HELD_MB=$(mem_pressure_held_mb); mem_pressure_stop; }
@@ -158,7 +161,8 @@ bench_fast_takeovers() {
   local deaths
   deaths=$(cat "$TOPO_TMP/k1.fast.log" "$TOPO_TMP/k2.fast.log" | grep -c "VRRP child process(.*) died") || true
   (( deaths == 0 )) || echo "   keepalived: its VRRP child was killed and respawned $deaths times (has rlimit_rttime been exceeded?)"
-  echo "   redvipd: ${FAST_TAKEOVERS[redvipd]% *} takeovers by the backup, ${FAST_TAKEOVERS[redvipd]#* } falls of the master;" \
+  echo "   redvipd: ${FAST_TAKEOVERS[redvipd]% *} takeovers by the backup, ${FAST_TAKEOVERS[redvipd]#* } falls of the master" \
+    "(master-down deferred after a stall of the host: ${FAST_DEFERRED:-?});" \
     "keepalived: ${FAST_TAKEOVERS[keepalived]% *} takeovers, ${FAST_TAKEOVERS[keepalived]#* } falls"
   for h in r1 r2 k1 k2; do bench_stop $h; pid_var=PID_$h; fast_forget_pid "${!pid_var}"; done
   for h in r1 k1; do topo_exec $h ip addr flush dev eth0 to $BENCH_NET.204/30 2>/dev/null || true; done
