@@ -393,11 +393,11 @@ void StateMachine::on(const EligibilityChanged& change, TimePoint now, Actions& 
 void StateMachine::on(const HostResumed& resumed, TimePoint now, Actions& out) {
   const auto deadline = timer_deadline(TimerKind::master_down);
   if (state_ != State::backup || !deadline || deferred_ || released_by_) return;
-  const auto spoken_by = now + Microseconds{master_adver_interval_};
-  if (*deadline >= spoken_by) return;
-  arm(TimerKind::master_down, spoken_by, out);
+  const Microseconds grace{master_adver_interval_};
+  if (*deadline >= now + grace) return;
+  arm(TimerKind::master_down, now + grace, out);
   deferred_ = true;
-  emit(out, MasterDownDeferred{resumed.stalled});
+  emit(out, MasterDownDeferred{resumed.stalled, grace});
 }
 
 // keepalived's vrrp_set_effective_priority: the owner keeps 255, others stay in 1..254.

@@ -187,9 +187,10 @@ struct WantsMaster {
   friend bool operator==(const WantsMaster&, const WantsMaster&) = default;
 };
 // HostResumed moved the master-down deadline (the ArmTimer before it says where to): for the
-// agent's log and counter.
+// agent's log and counter. grace: how long from now the master has to speak.
 struct MasterDownDeferred {
   Clock::duration stalled{};
+  Clock::duration grace{};
   friend bool operator==(const MasterDownDeferred&, const MasterDownDeferred&) = default;
 };
 using Action =

@@ -354,8 +354,10 @@ bool VrrpInstance::act(const vrrp::WantsMaster& wants) {
 
 bool VrrpInstance::act(const vrrp::MasterDownDeferred& deferred) {
   ++counters_.master_down_deferred;
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deferred.stalled).count();
-  const auto grace_ms = machine_.master_adver_interval().count() * 10;
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  const auto ms = duration_cast<milliseconds>(deferred.stalled).count();
+  const auto grace_ms = duration_cast<milliseconds>(deferred.grace).count();
   stall_log_.log(Level::warning, settings_.name, "stall",
                  "this host ran nothing of ours for {} ms (timers fired that late): the master "
                  "gets {} ms to advertise before this backup takes over. Stalls this long come "

@@ -32,8 +32,9 @@ inline Action drop(DropReason reason) { return DropAdvert{reason}; }
 inline Action follows(const IpAddress& master) { return MasterChanged{master}; }
 inline Action follows_none() { return MasterChanged{std::nullopt}; }
 inline Action wants(bool yes) { return WantsMaster{yes}; }
-inline Action deferred(double stalled_cs) {
-  return MasterDownDeferred{Microseconds{std::llround(stalled_cs * 10'000)}};
+inline Action deferred(double stalled_cs, double grace_cs) {
+  return MasterDownDeferred{Microseconds{std::llround(stalled_cs * 10'000)},
+                            Microseconds{std::llround(grace_cs * 10'000)}};
 }
 inline Event resumed(double stalled_cs) {
   return HostResumed{Microseconds{std::llround(stalled_cs * 10'000)}};
@@ -119,7 +120,9 @@ inline std::string describe(const Action& action) {
           text << "WantsMaster(" << (a.wants ? "yes" : "no") << ")";
         } else if constexpr (std::is_same_v<A, MasterDownDeferred>) {
           text << "MasterDownDeferred(stalled "
-               << std::chrono::duration_cast<Microseconds>(a.stalled).count() / 10'000.0 << "cs)";
+               << std::chrono::duration_cast<Microseconds>(a.stalled).count() / 10'000.0
+               << "cs, grace "
+               << std::chrono::duration_cast<Microseconds>(a.grace).count() / 10'000.0 << "cs)";
         } else {
           text << "MasterChanged(" << (a.master ? a.master->to_string() : "none") << ")";
         }

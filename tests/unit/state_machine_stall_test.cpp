@@ -12,6 +12,9 @@ namespace {
 const Step kStarted{0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B};
 const Step kFollowing{
     100, advert(kHigherAddress, 200), {arm(kMasterDown, 460.9375), follows(kHigherAddress)}, B};
+// Frozen 2.8 s: master-down (460.94) would run out before the master, frozen with us, could send
+// its overdue advert. It moves to the resume + 1 s (the master's interval).
+const Step kStalled{400, resumed(280), {arm(kMasterDown, 500), deferred(280, 100)}, B};
 }  // namespace
 
 TEST_CASE("A stall just before master-down gives the master one interval, then takes over",
@@ -20,9 +23,7 @@ TEST_CASE("A stall just before master-down gives the master one interval, then t
   run(m, {
              kStarted,
              kFollowing,
-             // Frozen 2.8 s: master-down (460.94) would run out before the master, frozen with
-             // us, could send its overdue advert. It moves to the resume + 1 s.
-             {400, resumed(280), {arm(kMasterDown, 500), deferred(280)}, B},
+             kStalled,
              {461, fired(kMasterDown), {}, B},  // the old deadline: stale
              {470, resumed(50), {}, B},         // once per silence: a dead master stays dead
              {500,
@@ -39,9 +40,9 @@ TEST_CASE("The master heard after a stall: no takeover, and the next stall defer
   run(m, {
              kStarted,
              kFollowing,
-             {400, resumed(280), {arm(kMasterDown, 500), deferred(280)}, B},
+             kStalled,
              {402, advert(kHigherAddress, 200), {arm(kMasterDown, 762.9375)}, B},
-             {700, resumed(290), {arm(kMasterDown, 800), deferred(290)}, B},
+             {700, resumed(290), {arm(kMasterDown, 800), deferred(290, 100)}, B},
              {705, advert(kHigherAddress, 200), {arm(kMasterDown, 1065.9375)}, B},
          });
 }
@@ -53,7 +54,7 @@ TEST_CASE("A stall moves nothing when master-down is further off than one interv
              kStarted,
              kFollowing,
              {200, resumed(90), {}, B},  // 460.94 >= 200 + 100
-             {361, resumed(90), {arm(kMasterDown, 461), deferred(90)}, B},
+             {361, resumed(90), {arm(kMasterDown, 461), deferred(90, 100)}, B},
          });
 }
 
