@@ -193,7 +193,7 @@ void StateMachine::track_preempt_delay(bool lower, TimePoint now, Actions& out) 
 void StateMachine::advert_in_master(const AdvertReceived& advert, TimePoint now, Actions& out) {
   const auto answer = [&] {
     emit(out, SendAdvert{priority_});
-    arm(TimerKind::advert, now + config_.advert_interval, out);
+    arm(TimerKind::advert, next_advert_time(now, config_.advert_interval), out);
   };
   if (advert.priority == kPriorityRelease) {
     answer();
@@ -275,7 +275,7 @@ void StateMachine::on(const TimerFired& fired, TimePoint now, Actions& out) {
     case TimerKind::advert:
       if (state_ != State::master) return;
       emit(out, SendAdvert{priority_});
-      arm(TimerKind::advert, now + config_.advert_interval, out);
+      arm(TimerKind::advert, next_advert_time(now, config_.advert_interval), out);
       check_rival_gone(now, out);
       return;
     case TimerKind::master_down:
@@ -434,7 +434,7 @@ void StateMachine::become_master(std::string reason, TimePoint now, Actions& out
   emit(out, TakeVips{preempted_, released});
   emit(out, Announce{});
   emit(out, SendAdvert{priority_});
-  arm(TimerKind::advert, now + config_.advert_interval, out);
+  arm(TimerKind::advert, next_advert_time(now, config_.advert_interval), out);
   cancel(TimerKind::master_down, out);
   cancel(TimerKind::preempt_delay, out);
   preempt_delay_ = PreemptDelay::idle;

@@ -34,4 +34,15 @@ Microseconds master_down_interval(Version version, std::uint8_t priority,
          skew_time(version, priority, master_adver_interval);
 }
 
+std::chrono::steady_clock::time_point next_advert_time(std::chrono::steady_clock::time_point now,
+                                                       Centiseconds interval) {
+  const auto due = now + interval;
+  const auto half = std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval) / 2;
+  if (half.count() <= 0) return due;
+  const auto since_boot = due.time_since_epoch();
+  auto past_grid = since_boot % half;
+  if (past_grid.count() < 0) past_grid += half;  // a clock before its epoch: still never late
+  return std::chrono::steady_clock::time_point{since_boot - past_grid};
+}
+
 }  // namespace redvip::vrrp

@@ -8,6 +8,7 @@
 // 90 and 80 both get 6 cs, so two backups of a three-node group time out in the same
 // millisecond instead of the higher one 3.9 ms first. Truncating to whole microseconds keeps
 // skew_time monotonic: a higher priority never gets a longer skew than a lower one.
+#include <chrono>
 #include <cstdint>
 
 #include "vrrp/advert.hpp"
@@ -28,5 +29,15 @@ Microseconds skew_time(Version version, std::uint8_t priority, Centiseconds mast
 // configured interval (a v2 advert with another interval is discarded, RFC 3768 7.1).
 Microseconds master_down_interval(Version version, std::uint8_t priority,
                                   Centiseconds master_adver_interval);
+
+// When a master sends its next advert: one interval from `now`, brought forward to the last
+// multiple of half the interval on the steady clock (since boot). Every instance with that
+// interval then sends on the same grid, so a host's adverts leave in at most two bursts per
+// interval and the host that receives them wakes once per burst instead of once per instance
+// (at 255 instances that is most of a backup's CPU). Early is harmless: an advert only restarts
+// the backups' master-down timers; it is never sooner than half an interval after `now`, and
+// once on the grid every interval is whole.
+std::chrono::steady_clock::time_point next_advert_time(std::chrono::steady_clock::time_point now,
+                                                       Centiseconds interval);
 
 }  // namespace redvip::vrrp

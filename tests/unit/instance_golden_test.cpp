@@ -26,9 +26,11 @@ TEST_CASE("golden: a backup takes over when the master goes silent", "[instance]
                         "610 announce 10.0.0.100",
                         "610 advert prio=100",
                         "610 state MASTER",
-                        "710 advert prio=100",
-                        "810 advert prio=100",
-                        "910 advert prio=100",
+                        // then every 100 ms on the 50 ms grid (vrrp::next_advert_time)
+                        "700 advert prio=100",
+                        "800 advert prio=100",
+                        "900 advert prio=100",
+                        "1000 advert prio=100",
                     });
   CHECK(h.instance->status().counters.adverts_received == 3);
   CHECK(h.instance->status().master == InstanceHarness::kUs);
@@ -57,7 +59,8 @@ TEST_CASE("golden: a release (priority 0) is a takeover from a live master", "[i
                         "260 announce 10.0.0.100",
                         "260 advert prio=100",
                         "260 state MASTER",
-                        "360 advert prio=100",
+                        // 360 brought forward to the 50 ms grid (vrrp::next_advert_time)
+                        "350 advert prio=100",
                     });
 }
 
@@ -134,6 +137,7 @@ TEST_CASE("golden: a failed promotion holds the node in Fault, then it tries aga
                         "1721 announce 10.0.0.100",
                         "1721 advert prio=100",
                         "1721 state MASTER",
+                        "1800 advert prio=100",
                     });
   CHECK(h.instance->status().not_eligible_because.empty());
 }
@@ -242,7 +246,8 @@ TEST_CASE("golden: v2 adverts carry the password; wrong ones are counted, not ob
                         "3709 announce 10.0.0.100",
                         "3709 advert prio=100",
                         "3709 state MASTER",
-                        "4709 advert prio=100",
+                        // 4709 brought forward to the half-second grid
+                        "4500 advert prio=100",
                     });
   REQUIRE_FALSE(h.adverts().sent.empty());
   CHECK(h.adverts().sent.back().auth_type == redvip::vrrp::AuthType::simple_text);

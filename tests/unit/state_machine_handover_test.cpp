@@ -51,7 +51,7 @@ TEST_CASE("After a handover the old master takes over again only when the succes
              {842,
               fired(kMasterDown),
               {moved(B, M, "master down timer expired"), send(150), take(), Announce{}, send(150),
-               arm(kAdvert, 942)},
+               arm(kAdvert, 900)},
               M},
          });
   // Master again: the next time a lower master shows up, preemption applies as before.
@@ -82,7 +82,7 @@ TEST_CASE("HandedOver right after the master's release takes over at once",
              {151,
               HandedOver{kHigherAddress},
               {moved(B, M, "handed over by 10.0.0.6"), send(100), take_released(kHigherAddress),
-               Announce{}, send(100), arm(kAdvert, 251), cancel(kMasterDown)},
+               Announce{}, send(100), arm(kAdvert, 250), cancel(kMasterDown)},
               M},
              {210, fired(kMasterDown), {}, M},  // cancelled: stale
          });
@@ -144,7 +144,7 @@ TEST_CASE("HandedOver is ignored when it is late, foreign or without a release",
                {211,
                 fired(kMasterDown),
                 {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100),
-                 arm(kAdvert, 311)},
+                 arm(kAdvert, 300)},
                 M},
                {211, HandedOver{kHigherAddress}, {}, M},
            });

@@ -190,10 +190,11 @@ TEST_CASE("Two nodes: the higher priority wins, fails over on crash and on relea
   CHECK(b.machine.master() == kA);
 
   SECTION("crash: B takes over 3 * interval + skew after A's last advert arrived") {
-    // A advertises at 342, 442, ..., 942; the last reaches B at 943. Crash: A sends nothing.
+    // A advertises at 342, then on the half-interval grid (vrrp/timers.hpp) at 400, 500, ...,
+    // 1000; the last reaches B at 1001. Crash: A sends nothing.
     a.running = false;
     lan.run_until(5000);
-    CHECK(became_master_at(b, 1000) == 943 + 361);
+    CHECK(became_master_at(b, 1000) == 1001 + 361);
   }
   SECTION("shutdown: B takes over skew time after the priority-0 advert") {
     lan.at(1000, 0, Shutdown{});
@@ -254,9 +255,9 @@ TEST_CASE("Three v3 nodes at 100 ms: the next priority takes over, the lowest ne
   for (std::size_t i = 0; i < 3; ++i) lan.at(0, i, Startup{});
   lan.run_until(500);
   CHECK(became_master_at(a, 0) == 33);
-  a.running = false;  // A's last advert at 493 reaches the others at 494
+  a.running = false;  // A's last advert, on the 5 cs grid at 500, reaches the others at 501
   lan.run_until(2000);
-  CHECK(became_master_at(b, 500) == 494 + 35);  // 528.14, rounded up
+  CHECK(became_master_at(b, 500) == 501 + 35);  // 535.14, rounded up
   CHECK_FALSE(ever_master(c));
 }
 

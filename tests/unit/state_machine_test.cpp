@@ -19,11 +19,12 @@ TEST_CASE("Backup times out after 3 * interval + skew and becomes master in orde
              {361,
               fired(kMasterDown),
               {moved(B, M, "master down timer expired"), send(100), TakeVips{}, Announce{},
-               send(100), arm(kAdvert, 461)},
+               send(100), arm(kAdvert, 450)},
               M},
-             {461, fired(kAdvert), {send(100), arm(kAdvert, 561)}, M},
-             // Timer firing late: the next advert is one interval after it actually fired.
-             {575, fired(kAdvert), {send(100), arm(kAdvert, 675)}, M},
+             {461, fired(kAdvert), {send(100), arm(kAdvert, 550)}, M},
+             // Timer firing late: the next advert is one interval after it actually fired (675),
+             // brought forward to the 50 cs grid.
+             {575, fired(kAdvert), {send(100), arm(kAdvert, 650)}, M},
              // The master_down completion is stale once master.
              {600, fired(kMasterDown), {}, M},
          });
@@ -84,7 +85,7 @@ TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down", "
               fired(kMasterDown),
               // Our own adverts keep our configured interval. The releasing master is alive.
               {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100),
-               arm(kAdvert, 281)},
+               arm(kAdvert, 250)},
               M},
          });
 }
@@ -101,7 +102,7 @@ TEST_CASE("v2 drops an advert whose interval differs from ours (RFC 3768 7.1)", 
               B},
              {511,
               fired(kMasterDown),
-              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 611)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 600)},
               M},
              // Even a higher priority cannot depose us with the wrong interval.
              {520, advert(kHigherAddress, 200, 300), {drop(DropReason::interval_mismatch)}, M},
@@ -126,7 +127,7 @@ TEST_CASE("Backup hearing priority 0 takes over after skew time only", "[state_m
              {172,
               fired(kMasterDown),
               {moved(B, M), send(200), take_released(kHigherAddress), Announce{}, send(200),
-               arm(kAdvert, 272)},
+               arm(kAdvert, 250)},
               M},
          });
 }
@@ -139,7 +140,7 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
                {361,
                 fired(kMasterDown),
-                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
                 M},
                // 3 * 200 + 156*200/256 (121.875) = 721.875 after receipt.
                {400,
@@ -159,7 +160,7 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
                {361,
                 fired(kMasterDown),
-                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
                 M},
                // Lower address, equal priority: we stay and answer at once (keepalived).
                {400,
@@ -185,7 +186,7 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
              {342,
               fired(kMasterDown),
-              {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
+              {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 400)},
               M},
              // keepalived 2.2.7 (measured): an immediate advert so the lower one steps down
              // now, and the next one a full interval later.
@@ -204,7 +205,7 @@ TEST_CASE("Master hearing a lower priority keeps the role and answers with an ad
                   {0, Startup{}, {moved(I, B), arm(kMasterDown, 341.4062)}, B},
                   {342,
                    fired(kMasterDown),
-                   {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 442)},
+                   {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 400)},
                    M},
                   {400,
                    advert(kLowerAddress, 100),
@@ -220,11 +221,11 @@ TEST_CASE("Master hearing priority 0 sends an advert at once and restarts its ad
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
               M},
-             {420, advert(kHigherAddress, 0), {send(100), arm(kAdvert, 520)}, M},
+             {420, advert(kHigherAddress, 0), {send(100), arm(kAdvert, 500)}, M},
              {460, fired(kAdvert), {}, M},  // the old schedule is gone
-             {520, fired(kAdvert), {send(100), arm(kAdvert, 620)}, M},
+             {520, fired(kAdvert), {send(100), arm(kAdvert, 600)}, M},
          });
 }
 
@@ -250,7 +251,7 @@ TEST_CASE("Preempting backup ignores a lower-priority master and takes over on t
              // The master we preempt still advertises: it is handed to the promotion.
              {342,
               fired(kMasterDown),
-              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 442)},
+              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 400)},
               M},
          });
   // A discarded advert teaches nothing.
@@ -271,7 +272,7 @@ TEST_CASE("nopreempt backup never takes over while a lower master advertises", "
   // The master goes quiet: take over 3 * interval + skew after its last advert.
   steps.push_back({2342,
                    fired(kMasterDown),
-                   {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 2442)},
+                   {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 2400)},
                    M});
   run(m, steps);
 }
@@ -301,7 +302,7 @@ TEST_CASE("preempt_delay: a lower master is tolerated for the delay, then preemp
               B},
              {842,
               fired(kMasterDown),
-              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 942)},
+              {moved(B, M), take(kHigherAddress), Announce{}, send(150), arm(kAdvert, 900)},
               M},
          });
 }
@@ -348,7 +349,7 @@ TEST_CASE("preempt_delay timer is cancelled when the backup becomes master", "[s
              // The lower master dies before the delay ends.
              {442,
               fired(kMasterDown),
-              {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 542),
+              {moved(B, M), send(150), TakeVips{}, Announce{}, send(150), arm(kAdvert, 500),
                cancel(kPreemptDelay)},
               M},
              {600, fired(kPreemptDelay), {}, M},
@@ -366,7 +367,7 @@ TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7,
                {100, fired(kMasterDown), {}, B},
                {361,
                 fired(kMasterDown),
-                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
                 M},
            });
   }
@@ -443,7 +444,7 @@ TEST_CASE("Not eligible puts the instance in Fault; eligible again returns to ba
             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
             {361,
              fired(kMasterDown),
-             {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 461)},
+             {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
              M},
             {400,
              eligibility(false, "redis down"),
