@@ -5,8 +5,9 @@
 // checked and decoded once (vrrp::decode_shared) and handed to the channel of its VRID in O(1).
 // What depends on the instance (version, v2 password, interval) is left to that instance
 // (vrrp::check_for_instance). Sending goes through the same socket. Under load the path reads in
-// batches (kBatchWindow): a few hundred wakeups a second instead of one per packet; packets keep
-// their arrival time, and an instance about to time out its master reads what is queued first.
+// batches (kBatchWindow): a few wakeups per burst of adverts instead of one per packet; packets
+// keep their arrival time, and an instance about to time out its master reads what is queued
+// first.
 // Counting: each packet once (vrid_dispatch.hpp).
 #include <array>
 #include <chrono>

@@ -159,8 +159,8 @@ std::error_code VrrpSocket::configure(int fd) {
     if (auto e = set_option(fd, IPPROTO_IP, IP_MULTICAST_LOOP, off)) return e;
     // Only the groups this socket joined, not every group some other socket joined.
     if (auto e = set_option(fd, IPPROTO_IP, IP_MULTICAST_ALL, off)) return e;
-    if (auto e = set_option(fd, IPPROTO_IP, IP_PKTINFO, on)) return e;
-    if (auto e = set_option(fd, IPPROTO_IP, IP_RECVTTL, on)) return e;
+    // No IP_PKTINFO or IP_RECVTTL: an IPv4 raw socket reads the IP header itself, and each
+    // control message costs every packet a copy.
     ip_mreqn outgoing{};
     outgoing.imr_ifindex = static_cast<int>(ifindex_);
     std::memcpy(&outgoing.imr_address, source_.bytes.data(), 4);
@@ -211,14 +211,21 @@ void VrrpSocket::receive_now() {
 }
 
 // After a read woken by a packet: wait for the next one, or, when packets come closer together
-// than two batch windows, read again one window later. A batch that finds packets keeps batching;
-// one that finds none goes back to waking at the next packet. While batching, the descriptor is
-// taken out of Asio's reactor: epoll would otherwise wake us at every packet all the same.
-void VrrpSocket::schedule_next() {
+// than two batch windows, read again one window later. A batch that finds packets keeps
+// batching; one that finds none goes back to waking at the next packet. While batching, the
+// descriptor is taken out of Asio's reactor: epoll would otherwise wake us at every packet all
+// the same. A read that stopped at kDatagramsPerWakeup left packets queued (a burst: a master of
+// many instances sends them together): the rest is read as soon as the handlers queued
+// meanwhile have run, not a window later.
+void VrrpSocket::schedule_next(int read) {
   const auto now = std::chrono::steady_clock::now();
-  const bool busy = batch_window_.count() > 0 && now - last_read_ < 2 * batch_window_;
+  const bool batching = batch_window_.count() > 0;
+  const bool busy = batching && now - last_read_ < 2 * batch_window_;
   last_read_ = now;
-  if (busy) {
+  if (batching && read >= kDatagramsPerWakeup) {
+    if (descriptor_.is_open()) descriptor_.release();
+    read_soon();
+  } else if (busy) {
     if (descriptor_.is_open()) descriptor_.release();
     read_after_window();
   } else {
@@ -231,15 +238,30 @@ void VrrpSocket::read_after_window() {
   batch_timer_.async_wait([this, alive = lifetime_.watch(),
                            generation = generation_](const boost::system::error_code& error) {
     if (error || alive.expired() || generation != generation_) return;
-    const int read = drain();
-    if (generation != generation_) return;
-    last_read_ = std::chrono::steady_clock::now();
-    if (read > 0) {
-      read_after_window();
-    } else {
-      arm();
-    }
+    read_batch();
   });
+}
+
+void VrrpSocket::read_soon() {
+  boost::asio::post(batch_timer_.get_executor(),
+                    [this, alive = lifetime_.watch(), generation = generation_] {
+                      if (alive.expired() || generation != generation_) return;
+                      read_batch();
+                    });
+}
+
+void VrrpSocket::read_batch() {
+  const auto generation = generation_;
+  const int read = drain();
+  if (generation != generation_) return;
+  last_read_ = std::chrono::steady_clock::now();
+  if (read >= kDatagramsPerWakeup) {
+    read_soon();
+  } else if (read > 0) {
+    read_after_window();
+  } else {
+    arm();
+  }
 }
 
 void VrrpSocket::arm() {
@@ -269,7 +291,7 @@ void VrrpSocket::arm() {
                            // anew).
                            if (generation != generation_) return;
                            if (read > 0) {
-                             schedule_next();
+                             schedule_next(read);
                            } else {
                              arm();
                            }
@@ -287,11 +309,14 @@ int VrrpSocket::drain() {
   while (read < kDatagramsPerWakeup && receiving_) {
     for (std::size_t i = 0; i < kDatagramsPerRead; ++i) {
       slots_[i].from = {};
+      // IPv4 reads the source from the IP header: asking for the address too costs each packet
+      // a copy.
+      const bool want_source = config_.family == vrrp::Family::ipv6;
       slots_[i].iov = {buffer_.data() + i * kMaxDatagram, kMaxDatagram};
       auto& msg = messages_[i].msg_hdr;
       msg = {};
-      msg.msg_name = &slots_[i].from;
-      msg.msg_namelen = sizeof slots_[i].from;
+      msg.msg_name = want_source ? &slots_[i].from : nullptr;
+      msg.msg_namelen = want_source ? sizeof slots_[i].from : 0;
       msg.msg_iov = &slots_[i].iov;
       msg.msg_iovlen = 1;
       msg.msg_control = slots_[i].control;

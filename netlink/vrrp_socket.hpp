@@ -107,8 +107,10 @@ class VrrpSocket {
  private:
   std::error_code configure(int fd);
   void arm();
-  void schedule_next();
+  void schedule_next(int read);
   void read_after_window();
+  void read_soon();   // after the handlers already queued
+  void read_batch();  // one batch, then what comes next
   // Returns how many datagrams it read.
   int drain();
   void receive_one(int index, std::chrono::steady_clock::time_point steady_now,
