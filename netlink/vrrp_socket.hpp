@@ -65,7 +65,7 @@ class VrrpSocket {
   // 8-byte header, 255 IPv6 addresses and v2's 8 bytes of authentication. Longer ones are
   // counted (dropped_oversized), not read.
   static constexpr std::size_t kMaxDatagram = 60 + 8 + 255 * 16 + 8;
-  static constexpr std::size_t kDatagramsPerRead = 16;  // one recvmmsg() reads this many
+  static constexpr std::size_t kDatagramsPerRead = 64;  // one recvmmsg() reads this many
 
   using Handler = std::function<void(const ReceivedPacket&)>;
 
