@@ -1,5 +1,7 @@
 #include "vrrp/timers.hpp"
 
+#include <algorithm>
+
 namespace redvip::vrrp {
 
 namespace {
@@ -36,13 +38,13 @@ Microseconds master_down_interval(Version version, std::uint8_t priority,
 
 std::chrono::steady_clock::time_point next_advert_time(std::chrono::steady_clock::time_point now,
                                                        Centiseconds interval) {
-  const auto due = now + interval;
-  const auto half = std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval) / 2;
-  if (half.count() <= 0) return due;
+  const auto whole = std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
+  const auto due = now + whole;
+  if (whole.count() <= 0) return due;
   const auto since_boot = due.time_since_epoch();
-  auto past_grid = since_boot % half;
-  if (past_grid.count() < 0) past_grid += half;  // a clock before its epoch: still never late
-  return std::chrono::steady_clock::time_point{since_boot - past_grid};
+  auto past_grid = since_boot % whole;
+  if (past_grid.count() < 0) past_grid += whole;  // a clock before its epoch: still never late
+  return std::max(due - past_grid, now + whole / 2);
 }
 
 }  // namespace redvip::vrrp

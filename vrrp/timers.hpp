@@ -31,12 +31,11 @@ Microseconds master_down_interval(Version version, std::uint8_t priority,
                                   Centiseconds master_adver_interval);
 
 // When a master sends its next advert: one interval from `now`, brought forward to the last
-// multiple of half the interval on the steady clock (since boot). Every instance with that
-// interval then sends on the same grid, so a host's adverts leave in at most two bursts per
-// interval and the host that receives them wakes once per burst instead of once per instance
-// (at 255 instances that is most of a backup's CPU). Early is harmless: an advert only restarts
-// the backups' master-down timers; it is never sooner than half an interval after `now`, and
-// once on the grid every interval is whole.
+// multiple of the interval on the steady clock (since boot), but never sooner than half an
+// interval from `now`. Every instance with that interval thus reaches the same grid within two
+// adverts and then sends in the same burst, once per interval: the host that receives them wakes
+// once for all of them instead of once per instance (at 255 instances most of a backup's CPU).
+// Early is harmless: an advert only restarts the backups' master-down timers; never late.
 std::chrono::steady_clock::time_point next_advert_time(std::chrono::steady_clock::time_point now,
                                                        Centiseconds interval);
 

@@ -26,7 +26,7 @@ TEST_CASE("golden: a backup takes over when the master goes silent", "[instance]
                         "610 announce 10.0.0.100",
                         "610 advert prio=100",
                         "610 state MASTER",
-                        // then every 100 ms on the 50 ms grid (vrrp::next_advert_time)
+                        // then every 100 ms on the 100 ms grid (vrrp::next_advert_time)
                         "700 advert prio=100",
                         "800 advert prio=100",
                         "900 advert prio=100",
@@ -59,8 +59,10 @@ TEST_CASE("golden: a release (priority 0) is a takeover from a live master", "[i
                         "260 announce 10.0.0.100",
                         "260 advert prio=100",
                         "260 state MASTER",
-                        // 360 brought forward to the 50 ms grid (vrrp::next_advert_time)
-                        "350 advert prio=100",
+                        // 360: the grid point 300 is too soon, so half an interval on, and
+                        // from there on the grid (vrrp::next_advert_time)
+                        "310 advert prio=100",
+                        "400 advert prio=100",
                     });
 }
 
@@ -246,8 +248,10 @@ TEST_CASE("golden: v2 adverts carry the password; wrong ones are counted, not ob
                         "3709 announce 10.0.0.100",
                         "3709 advert prio=100",
                         "3709 state MASTER",
-                        // 4709 brought forward to the half-second grid
-                        "4500 advert prio=100",
+                        // 4709: the grid point 4000 is too soon, so half an interval on, and
+                        // from there on the grid
+                        "4209 advert prio=100",
+                        "5000 advert prio=100",
                     });
   REQUIRE_FALSE(h.adverts().sent.empty());
   CHECK(h.adverts().sent.back().auth_type == redvip::vrrp::AuthType::simple_text);

@@ -43,7 +43,7 @@ TEST_CASE("The address owner leaves Fault straight to master", "[state_machine][
              {70,
               eligibility(true),
               {moved(F, M, "eligible again as address owner"), send(255), TakeVips{}, Announce{},
-               send(255), arm(kAdvert, 150)},
+               send(255), arm(kAdvert, 120)},
               M},
          });
 }
@@ -66,10 +66,10 @@ TEST_CASE("A master keeps its role after lowering its priority until a better ad
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 411)},
               M},
              {400, priority_change(50), {}, M},
-             {461, fired(kAdvert), {send(50), arm(kAdvert, 550)}, M},
+             {461, fired(kAdvert), {send(50), arm(kAdvert, 511)}, M},
              // 80 was lower than us before; now it is higher. 3*100 + 206*100/256 (80.47) = 380.47.
              {500,
               advert(kHigherAddress, 80),
@@ -112,7 +112,7 @@ TEST_CASE("A backup raised above a preempting master's priority takes over",
               B},
              {450,
               fired(kMasterDown),
-              {moved(B, M), send(130), TakeVips{}, Announce{}, send(130), arm(kAdvert, 550)},
+              {moved(B, M), send(130), TakeVips{}, Announce{}, send(130), arm(kAdvert, 500)},
               M},
          });
 }
@@ -147,7 +147,7 @@ TEST_CASE("Adverts that cannot be used are dropped with a reason", "[state_machi
              {120, advert(kHigherAddress, 200, 4096), {drop(DropReason::interval_invalid)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 411)},
               M},
              {400, advert(kUs, 200), {drop(DropReason::own_address)}, M},
              {410, advert(kHigherAddress, 200, 0), {drop(DropReason::interval_invalid)}, M},

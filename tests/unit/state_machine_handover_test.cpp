@@ -82,7 +82,7 @@ TEST_CASE("HandedOver right after the master's release takes over at once",
              {151,
               HandedOver{kHigherAddress},
               {moved(B, M, "handed over by 10.0.0.6"), send(100), take_released(kHigherAddress),
-               Announce{}, send(100), arm(kAdvert, 250), cancel(kMasterDown)},
+               Announce{}, send(100), arm(kAdvert, 201), cancel(kMasterDown)},
               M},
              {210, fired(kMasterDown), {}, M},  // cancelled: stale
          });

@@ -190,7 +190,7 @@ TEST_CASE("Two nodes: the higher priority wins, fails over on crash and on relea
   CHECK(b.machine.master() == kA);
 
   SECTION("crash: B takes over 3 * interval + skew after A's last advert arrived") {
-    // A advertises at 342, then on the half-interval grid (vrrp/timers.hpp) at 400, 500, ...,
+    // A advertises at 342, then on the interval grid (vrrp/timers.hpp) at 400, 500, ...,
     // 1000; the last reaches B at 1001. Crash: A sends nothing.
     a.running = false;
     lan.run_until(5000);
@@ -255,7 +255,7 @@ TEST_CASE("Three v3 nodes at 100 ms: the next priority takes over, the lowest ne
   for (std::size_t i = 0; i < 3; ++i) lan.at(0, i, Startup{});
   lan.run_until(500);
   CHECK(became_master_at(a, 0) == 33);
-  a.running = false;  // A's last advert, on the 5 cs grid at 500, reaches the others at 501
+  a.running = false;  // A's last advert, on the 10 cs grid at 500, reaches the others at 501
   lan.run_until(2000);
   CHECK(became_master_at(b, 500) == 501 + 35);  // 535.14, rounded up
   CHECK_FALSE(ever_master(c));

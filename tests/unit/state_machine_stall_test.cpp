@@ -66,7 +66,7 @@ TEST_CASE("A stall changes nothing for a master, in Fault, or after the master r
                kStarted,
                {361,
                 fired(kMasterDown),
-                {moved(B, M), send(100), take(), Announce{}, send(100), arm(kAdvert, 450)},
+                {moved(B, M), send(100), take(), Announce{}, send(100), arm(kAdvert, 411)},
                 M},
                {500, resumed(100), {}, M},
            });
@@ -89,7 +89,7 @@ TEST_CASE("A stall changes nothing for a master, in Fault, or after the master r
                {261,
                 fired(kMasterDown),
                 {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100),
-                 arm(kAdvert, 350)},
+                 arm(kAdvert, 311)},
                 M},
            });
   }

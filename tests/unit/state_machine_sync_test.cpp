@@ -72,7 +72,7 @@ TEST_CASE("A held master releases and waits in Backup; released, it preempts the
              {850,
               sync_hold(false),
               {moved(B, M), wants(false), take(kLowerAddress), Announce{}, send(150),
-               arm(kAdvert, 950), cancel(kMasterDown)},
+               arm(kAdvert, 900), cancel(kMasterDown)},
               M},
          });
 }

@@ -19,12 +19,12 @@ TEST_CASE("Backup times out after 3 * interval + skew and becomes master in orde
              {361,
               fired(kMasterDown),
               {moved(B, M, "master down timer expired"), send(100), TakeVips{}, Announce{},
-               send(100), arm(kAdvert, 450)},
+               send(100), arm(kAdvert, 411)},
               M},
-             {461, fired(kAdvert), {send(100), arm(kAdvert, 550)}, M},
+             {461, fired(kAdvert), {send(100), arm(kAdvert, 511)}, M},
              // Timer firing late: the next advert is one interval after it actually fired (675),
-             // brought forward to the 50 cs grid.
-             {575, fired(kAdvert), {send(100), arm(kAdvert, 650)}, M},
+             // the grid point 600 is too soon: half an interval on.
+             {575, fired(kAdvert), {send(100), arm(kAdvert, 625)}, M},
              // The master_down completion is stale once master.
              {600, fired(kMasterDown), {}, M},
          });
@@ -85,7 +85,7 @@ TEST_CASE("v3 backup learns Master_Adver_Interval and recomputes master-down", "
               fired(kMasterDown),
               // Our own adverts keep our configured interval. The releasing master is alive.
               {moved(B, M), send(100), take_released(kHigherAddress), Announce{}, send(100),
-               arm(kAdvert, 250)},
+               arm(kAdvert, 231)},
               M},
          });
 }
@@ -127,7 +127,7 @@ TEST_CASE("Backup hearing priority 0 takes over after skew time only", "[state_m
              {172,
               fired(kMasterDown),
               {moved(B, M), send(200), take_released(kHigherAddress), Announce{}, send(200),
-               arm(kAdvert, 250)},
+               arm(kAdvert, 222)},
               M},
          });
 }
@@ -140,7 +140,7 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
                {361,
                 fired(kMasterDown),
-                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
+                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 411)},
                 M},
                // 3 * 200 + 156*200/256 (121.875) = 721.875 after receipt.
                {400,
@@ -160,7 +160,7 @@ TEST_CASE("Master steps down for a higher priority or an equal one from a higher
                {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
                {361,
                 fired(kMasterDown),
-                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
+                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 411)},
                 M},
                // Lower address, equal priority: we stay and answer at once (keepalived).
                {400,
@@ -221,7 +221,7 @@ TEST_CASE("Master hearing priority 0 sends an advert at once and restarts its ad
              {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
              {361,
               fired(kMasterDown),
-              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
+              {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 411)},
               M},
              {420, advert(kHigherAddress, 0), {send(100), arm(kAdvert, 500)}, M},
              {460, fired(kAdvert), {}, M},  // the old schedule is gone
@@ -367,7 +367,7 @@ TEST_CASE("state MASTER on a non-owner starts like any backup (keepalived 2.2.7,
                {100, fired(kMasterDown), {}, B},
                {361,
                 fired(kMasterDown),
-                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
+                {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 411)},
                 M},
            });
   }
@@ -444,7 +444,7 @@ TEST_CASE("Not eligible puts the instance in Fault; eligible again returns to ba
             {0, Startup{}, {moved(I, B), arm(kMasterDown, 360.9375)}, B},
             {361,
              fired(kMasterDown),
-             {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 450)},
+             {moved(B, M), send(100), TakeVips{}, Announce{}, send(100), arm(kAdvert, 411)},
              M},
             {400,
              eligibility(false, "redis down"),

@@ -100,7 +100,7 @@ TEST_CASE("Advert interval limits per version", "[timers]") {
   CHECK_FALSE(vrrp::advert_interval_valid(Version::v3, cs(-5)));
 }
 
-TEST_CASE("The next advert is due on the half-interval grid, never later than one interval",
+TEST_CASE("The next advert is due on the interval's grid, at least half an interval on",
           "[timers]") {
   using std::chrono::milliseconds;
   const auto boot = std::chrono::steady_clock::time_point{};
@@ -112,14 +112,15 @@ TEST_CASE("The next advert is due on the half-interval grid, never later than on
   };
   for (const auto& row : std::vector<Row>{
            {0, 10, 100},              // on the grid already: one whole interval
-           {1, 10, 100},              // 101 brought forward to the 50 ms grid
-           {49, 10, 100},             // 149 -> 100: the earliest, half an interval after now
-           {50, 10, 150},             // exactly half: 150 is on the grid
-           {61, 10, 150},             // 161 -> 150
-           {3709, 100, 4500},         // 1 s adverts: the 500 ms grid
-           {5, 1, 15},                // 10 ms adverts: the 5 ms grid
-           {7, 1, 15},                // 17 -> 15
-           {1234567, 4095, 1269450},  // the longest v3 interval: its grid is 20475 ms
+           {1, 10, 100},              // 101 brought forward to the 100 ms grid
+           {49, 10, 100},             // 149 -> 100
+           {50, 10, 100},             // 150 -> 100: exactly half an interval, the earliest
+           {61, 10, 111},             // 161: the grid point is too soon, half an interval
+           {111, 10, 200},            // ... and from there the grid
+           {3709, 100, 4209},         // 1 s adverts: 4709, the grid point 4000 too soon
+           {5, 1, 10},                // 10 ms adverts: the 10 ms grid
+           {7, 1, 12},                // 17: the grid point 10 too soon
+           {1234567, 4095, 1269450},  // the longest v3 interval: its grid is 40950 ms
        }) {
     INFO("now " << row.now_ms << " ms, interval " << row.interval_cs << " cs");
     const auto due = vrrp::next_advert_time(ms(row.now_ms), cs(row.interval_cs));
@@ -127,11 +128,12 @@ TEST_CASE("The next advert is due on the half-interval grid, never later than on
     CHECK(due <= ms(row.now_ms) + cs(row.interval_cs));
     CHECK(due >= ms(row.now_ms) + cs(row.interval_cs) / 2);
   }
-  // Instances armed at different moments meet on the same grid point.
+  // Instances armed at different moments meet on the same grid point, at most two adverts on.
   CHECK(vrrp::next_advert_time(ms(3), cs(10)) == vrrp::next_advert_time(ms(42), cs(10)));
+  CHECK(vrrp::next_advert_time(vrrp::next_advert_time(ms(87), cs(10)), cs(10)) == ms(200));
   // A clock before its epoch (a test's fake clock) is still never late.
   const auto early = boot - milliseconds(30);
   const auto due = vrrp::next_advert_time(early, cs(10));
   CHECK(due <= early + cs(10));
-  CHECK(due == boot + milliseconds(50));
+  CHECK(due == boot + milliseconds(20));
 }
