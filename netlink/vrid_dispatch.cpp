@@ -34,6 +34,15 @@ void VridDispatch::packet(const ReceivedPacket& packet) {
   if (listener->handler) listener->handler(result, packet.meta, packet.received_at);
 }
 
+void VridDispatch::warm(std::span<const std::uint8_t> vrids) const {
+  for (const auto vrid : vrids) {
+    if (const auto* listener = listeners_[vrid]) __builtin_prefetch(listener);
+  }
+  for (const auto vrid : vrids) {
+    if (const auto* listener = listeners_[vrid]; listener && listener->warm) listener->warm();
+  }
+}
+
 void VridDispatch::non_peer(const ReceivedPacket& packet) {
   if (auto* listener = listener_of(packet.vrrp)) {
     ++listener->dropped_non_peer;

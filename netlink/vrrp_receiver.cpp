@@ -14,6 +14,7 @@ class ReceivePath {
   std::error_code open() {
     if (auto error = socket_.open()) return error;
     socket_.set_batch_window(kBatchWindow);
+    socket_.set_warm([this](std::span<const std::uint8_t> vrids) { dispatch_.warm(vrids); });
     socket_.start([this](const ReceivedPacket& packet) { dispatch_.packet(packet); },
                   [this](const ReceivedPacket& packet) { dispatch_.non_peer(packet); });
     return {};

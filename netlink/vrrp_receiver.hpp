@@ -56,7 +56,10 @@ class VrrpChannel {
 
   // Packets for our VRID go to `handler` from now on (on the io_context). The handler may not
   // destroy the channel.
-  void start(Handler handler) { listener_.handler = std::move(handler); }
+  void start(Handler handler, std::function<void()> warm = {}) {
+    listener_.handler = std::move(handler);
+    listener_.warm = std::move(warm);
+  }
   // To the group or to every unicast peer, from the path's source address.
   std::error_code send(const vrrp::Advert& advert);
   // Hands over at once what the kernel has queued on the path, to every channel on it.

@@ -211,16 +211,17 @@ void VrrpSocket::receive_now() {
 }
 
 // After a read woken by a packet: wait for the next one, or, when packets come closer together
-// than two batch windows, read again one window later. A batch that finds packets keeps
-// batching; one that finds none goes back to waking at the next packet. While batching, the
-// descriptor is taken out of Asio's reactor: epoll would otherwise wake us at every packet all
-// the same. A read that stopped at kDatagramsPerWakeup left packets queued (a burst: a master of
-// many instances sends them together): the rest is read as soon as the handlers queued
-// meanwhile have run, not a window later.
+// than two batch windows or the read found more than one (a burst: a master of many instances
+// sends them together), read again one window later. A batch keeps batching while packets still
+// flow; one that finds none, or whose newest packet is older than a quarter window (the burst is
+// over), goes back to waking at the next packet, so a burst costs two wakeups. While batching,
+// the descriptor is taken out of Asio's reactor: epoll would otherwise wake us at every packet
+// all the same. A read that stopped at kDatagramsPerWakeup left packets queued: the rest is read
+// as soon as the handlers queued meanwhile have run, not a window later.
 void VrrpSocket::schedule_next(int read) {
   const auto now = std::chrono::steady_clock::now();
   const bool batching = batch_window_.count() > 0;
-  const bool busy = batching && now - last_read_ < 2 * batch_window_;
+  const bool busy = batching && (read > 1 || now - last_read_ < 2 * batch_window_);
   last_read_ = now;
   if (batching && read >= kDatagramsPerWakeup) {
     if (descriptor_.is_open()) descriptor_.release();
@@ -257,7 +258,7 @@ void VrrpSocket::read_batch() {
   last_read_ = std::chrono::steady_clock::now();
   if (read >= kDatagramsPerWakeup) {
     read_soon();
-  } else if (read > 0) {
+  } else if (read > 0 && last_read_ - newest_ < batch_window_ / 4) {
     read_after_window();
   } else {
     arm();
@@ -328,6 +329,7 @@ int VrrpSocket::drain() {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++counters_.receive_errors;
       break;
     }
+    if (warm_ && n > 0) warm_batch(n);
     for (int i = 0; i < n && receiving_; ++i) {
       ++read;
       receive_one(i, steady_now, offset);
@@ -336,6 +338,20 @@ int VrrpSocket::drain() {
   }
   draining_ = false;
   return read;
+}
+
+void VrrpSocket::warm_batch(int n) {
+  std::array<std::uint8_t, kDatagramsPerRead> vrids{};
+  std::size_t count = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto* datagram = buffer_.data() + static_cast<std::size_t>(i) * kMaxDatagram;
+    const std::size_t length = messages_[static_cast<std::size_t>(i)].msg_len;
+    // IPv4 datagrams start with their header; IPv6 ones with the VRRP message.
+    const std::size_t vrrp_at =
+        config_.family == vrrp::Family::ipv4 && length > 0 ? (datagram[0] & 0x0fU) * 4U : 0;
+    if (vrrp_at + 1 < length) vrids[count++] = datagram[vrrp_at + 1];
+  }
+  warm_(std::span(vrids.data(), count));
 }
 
 void VrrpSocket::receive_one(int index, std::chrono::steady_clock::time_point steady_now,
@@ -364,6 +380,7 @@ void VrrpSocket::receive_one(int index, std::chrono::steady_clock::time_point st
               offset));
       received_at = std::min(at, steady_now);  // a clock step must not date it in the future
     }
+    newest_ = std::max(newest_, received_at);
     if (config_.family == vrrp::Family::ipv4) {
       receive_one_v4(datagram, received_at);
       return;

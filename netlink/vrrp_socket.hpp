@@ -90,6 +90,10 @@ class VrrpSocket {
   // wakeup reads many packets. 0 (the default) reads every packet as it arrives. Packets keep
   // their arrival time (received_at).
   void set_batch_window(std::chrono::microseconds window) { batch_window_ = window; }
+  // Called with the VRID byte of every datagram a read returned, before any goes to the handler.
+  void set_warm(std::function<void(std::span<const std::uint8_t> vrids)> warm) {
+    warm_ = std::move(warm);
+  }
 
   // Sends the bytes unchanged to one destination.
   std::error_code send_to(std::span<const std::uint8_t> vrrp_payload,
@@ -113,6 +117,7 @@ class VrrpSocket {
   void read_batch();  // one batch, then what comes next
   // Returns how many datagrams it read.
   int drain();
+  void warm_batch(int n);
   void receive_one(int index, std::chrono::steady_clock::time_point steady_now,
                    std::chrono::steady_clock::duration offset);
   void receive_one_v4(std::span<const std::uint8_t> datagram,
@@ -128,9 +133,11 @@ class VrrpSocket {
   std::vector<vrrp::IpAddress> destinations_;
   Handler handler_;
   Handler on_non_peer_;
+  std::function<void(std::span<const std::uint8_t>)> warm_;
   bool receiving_ = false;
   std::chrono::microseconds batch_window_{0};
   std::chrono::steady_clock::time_point last_read_{};
+  std::chrono::steady_clock::time_point newest_{};  // arrival of the newest packet read
   boost::asio::steady_timer batch_timer_;
   std::uint64_t generation_ = 0;  // bumped by stop(): a wait armed before it does nothing
   SocketCounters counters_;

@@ -104,11 +104,12 @@ std::pair<std::unique_ptr<VrrpInstance>, std::error_code> open_instance(
   ports.on_destroy = std::move(remove_vmac);
   auto instance = std::make_unique<VrrpInstance>(settings, std::move(ports));
   // The channel lives in the instance's ports: the handler never outlives the instance.
-  raw_channel->start([target = instance.get()](const vrrp::DecodeResult& result,
-                                               const vrrp::IpMeta& meta,
-                                               vrrp::TimePoint received_at) {
-    target->on_packet(result, meta, received_at);
-  });
+  raw_channel->start(
+      [target = instance.get()](const vrrp::DecodeResult& result, const vrrp::IpMeta& meta,
+                                vrrp::TimePoint received_at) {
+        target->on_packet(result, meta, received_at);
+      },
+      [target = instance.get()] { target->warm(); });
   return {std::move(instance), std::error_code{}};
 }
 

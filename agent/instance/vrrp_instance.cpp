@@ -135,6 +135,11 @@ void VrrpInstance::recheck_vips() {
   }
 }
 
+void VrrpInstance::warm() const {
+  const auto* bytes = reinterpret_cast<const char*>(this);
+  for (std::size_t at = 0; at < sizeof *this; at += 64) __builtin_prefetch(bytes + at, 1, 2);
+}
+
 void VrrpInstance::on_packet(const vrrp::DecodeResult& result, const vrrp::IpMeta& meta,
                              vrrp::TimePoint received_at) {
   if (stopping_ || !started_) return;

@@ -44,6 +44,8 @@ class VrrpInstance : public InstanceControl {
 
   // A packet for our VRID, as the shared receive path decoded it, and when it arrived (the
   // state machine counts from then, also when the packet was read later, in a batch).
+  // Brings this instance into the cache ahead of a batch of packets (VridDispatch::warm).
+  void warm() const;
   void on_packet(const vrrp::DecodeResult& result, const vrrp::IpMeta& meta,
                  vrrp::TimePoint received_at);
   void on_link(const netlink::LinkEvent& event);
