@@ -93,3 +93,21 @@ TEST_CASE("dispatch: unicast packets from non-peers are counted on the VRID they
   CHECK(a.received == 0);
   CHECK(dispatch.unclaimed_non_peer() == 1);
 }
+
+TEST_CASE("dispatch: a batch's listeners warm up before it is handed over, unknown VRIDs skipped",
+          "[receiver]") {
+  netlink::VridDispatch dispatch(vrrp::Ipv4V3Checksum::with_pseudo_header);
+  netlink::VridListener a, b, silent;
+  std::vector<char> warmed;
+  a.warm = [&] { warmed.push_back('a'); };
+  b.warm = [&] { warmed.push_back('b'); };
+  REQUIRE(dispatch.claim(7, a));
+  REQUIRE(dispatch.claim(9, b));
+  REQUIRE(dispatch.claim(11, silent));  // no warm: nothing to call
+  const std::vector<std::uint8_t> vrids{9, 7, 200, 11, 7};
+  dispatch.warm(vrids);
+  CHECK(warmed == std::vector<char>{'b', 'a', 'a'});
+  // Warming counts nothing: only packets are counted.
+  CHECK(a.received == 0);
+  CHECK(dispatch.unclaimed() == 0);
+}
