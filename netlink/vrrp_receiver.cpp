@@ -8,13 +8,19 @@ namespace redvip::netlink {
 class ReceivePath {
  public:
   ReceivePath(boost::asio::io_context& io, VrrpSocketConfig config,
-              vrrp::Ipv4V3Checksum ipv4_v3_checksum)
-      : socket_(io, std::move(config)), checksum_(ipv4_v3_checksum), dispatch_(ipv4_v3_checksum) {}
+              vrrp::Ipv4V3Checksum ipv4_v3_checksum, std::function<void()> awake)
+      : socket_(io, std::move(config)),
+        checksum_(ipv4_v3_checksum),
+        dispatch_(ipv4_v3_checksum),
+        awake_(std::move(awake)) {}
 
   std::error_code open() {
     if (auto error = socket_.open()) return error;
     socket_.set_batch_window(kBatchWindow);
-    socket_.set_warm([this](std::span<const std::uint8_t> vrids) { dispatch_.warm(vrids); });
+    socket_.set_warm([this](std::span<const std::uint8_t> vrids) {
+      if (awake_) awake_();
+      dispatch_.warm(vrids);
+    });
     socket_.start([this](const ReceivedPacket& packet) { dispatch_.packet(packet); },
                   [this](const ReceivedPacket& packet) { dispatch_.non_peer(packet); });
     return {};
@@ -43,6 +49,7 @@ class ReceivePath {
   VrrpSocket socket_;
   vrrp::Ipv4V3Checksum checksum_;
   VridDispatch dispatch_;
+  std::function<void()> awake_;
 };
 
 VrrpChannel::VrrpChannel(std::shared_ptr<ReceivePath> path, std::uint8_t vrid)
@@ -94,7 +101,7 @@ std::pair<std::unique_ptr<VrrpChannel>, std::error_code> VrrpReceivers::open(
   std::shared_ptr<ReceivePath> path;
   if (auto it = paths_.find(key); it != paths_.end()) path = it->second.lock();
   if (!path) {
-    path = std::make_shared<ReceivePath>(io_, config, ipv4_v3_checksum);
+    path = std::make_shared<ReceivePath>(io_, config, ipv4_v3_checksum, awake_);
     if (auto error = path->open()) return {nullptr, error};
     paths_[key] = path;
   }

@@ -97,6 +97,9 @@ class VrrpReceivers {
       vrrp::Ipv4V3Checksum ipv4_v3_checksum = vrrp::Ipv4V3Checksum::with_pseudo_header);
 
   ReceiverCounters counters() const;
+  // Called whenever a path read packets (the process is running): the TimerHub's awake().
+  // Paths opened from now on carry it.
+  void on_read(std::function<void()> awake) { awake_ = std::move(awake); }
 
  private:
   // family, interface, source, sorted peers, group, checksum convention
@@ -106,6 +109,7 @@ class VrrpReceivers {
 
   boost::asio::io_context& io_;
   std::map<Key, std::weak_ptr<ReceivePath>> paths_;
+  std::function<void()> awake_;
 };
 
 }  // namespace redvip::netlink

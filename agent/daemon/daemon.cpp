@@ -34,6 +34,8 @@ bool Daemon::start(Config config, std::string& error) {
   addresses_ = std::move(addresses);
   receivers_ = std::make_unique<netlink::VrrpReceivers>(io_);
   timer_hub_ = std::make_unique<TimerHub>(io_);
+  // A backup that hears adverts is awake anyway: its stall canary need not wake it too.
+  receivers_->on_read([hub = timer_hub_.get()] { hub->awake(); });
   if (!scripts_) scripts_ = std::make_unique<ScriptRunner>(io_);
   links_ = std::make_unique<netlink::LinkMonitor>(
       io_,

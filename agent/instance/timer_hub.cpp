@@ -61,7 +61,8 @@ void TimerHub::schedule() {
       [this, alive = lifetime_.watch(), next](const boost::system::error_code& error) {
         if (error || alive.expired() || scheduled_ != next) return;
         scheduled_.reset();
-        const auto late = vrrp::Clock::now() - next;
+        // Running at awake_at_ (awake()), we cannot have been frozen before it.
+        const auto late = vrrp::Clock::now() - std::max(next, awake_at_);
         if (!watchers_.empty() && late >= watch_period_) {
           tell_watchers(late);
           if (alive.expired()) return;
@@ -98,6 +99,25 @@ void TimerHub::watch_changed() {
     });
   }
   arm(*canary_, vrrp::Clock::now() + watch_period_);
+}
+
+void TimerHub::awake() {
+  if (watchers_.empty() || !canary_) return;
+  const auto& due = slots_[*canary_].deadline;
+  if (!due) return;
+  const auto now = vrrp::Clock::now();
+  const auto was = *due;
+  awake_at_ = now;
+  if (now - was >= watch_period_) {
+    const auto alive = lifetime_.watch();
+    tell_watchers(now - was);
+    if (alive.expired() || watchers_.empty() || !canary_) return;
+  }
+  slots_[*canary_].deadline = now + watch_period_;
+  heap_.push_back(Entry{now + watch_period_, *canary_, slots_[*canary_].generation});
+  std::push_heap(heap_.begin(), heap_.end());
+  // The Asio timer waited for the canary's old deadline: wait for what is earliest now.
+  if (scheduled_ == was) schedule();
 }
 
 // A watcher may arm timers or stop watching: each is called from a copy of the list.

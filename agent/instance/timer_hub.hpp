@@ -41,6 +41,10 @@ class TimerHub {
   // hub tells every watcher `resumed(how late)` before any entry due meanwhile fires.
   Id watch(vrrp::Clock::duration period, std::function<void(vrrp::Clock::duration)> resumed);
   void unwatch(Id watcher);
+  // The process is running now (the receive path read packets): the canary is checked as if it
+  // fired (a freeze shows the same) and pushed a period on, so a process that wakes anyway for
+  // adverts does not also wake for the canary.
+  void awake();
 
   std::size_t queued() const { return heap_.size(); }
 
@@ -77,6 +81,7 @@ class TimerHub {
   Id next_watcher_ = 0;
   std::optional<Id> canary_;              // a slot of ours, re-armed every watch_period_
   vrrp::Clock::duration watch_period_{};  // the shortest period asked for
+  vrrp::TimePoint awake_at_{};            // the last awake()
   Lifetime lifetime_;
 };
 

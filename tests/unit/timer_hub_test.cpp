@@ -87,3 +87,32 @@ TEST_CASE("timer hub: a stall is told to the watchers before what fell due in it
   io.run_for(50ms);
   CHECK(hub.queued() == 0);  // no watcher: no canary left
 }
+
+TEST_CASE(
+    "timer hub: awake() stands in for the canary and tells a stall once, before what fell due",
+    "[timer_hub][stall]") {
+  boost::asio::io_context io;
+  TimerHub hub(io);
+  hub.awake();  // nobody watches: nothing to do
+  CHECK(hub.queued() == 0);
+  std::vector<std::string> events;
+  Clock::duration told{};
+  const auto watcher = hub.watch(10ms, [&](Clock::duration late) {
+    events.push_back("resumed");
+    told = late;
+  });
+  const auto id = hub.add([&] { events.push_back("fired"); });
+  const auto t0 = Clock::now();
+  hub.arm(id, t0 + 50ms);
+  // Frozen 120 ms, then the receive path reads packets (awake) before any timer runs.
+  boost::asio::post(io, [&] {
+    std::this_thread::sleep_for(120ms);
+    hub.awake();
+    events.push_back("packets");
+  });
+  io.run_for(150ms);
+  // Told once, by awake(): the hub's own late timer does not tell it again.
+  CHECK(events == std::vector<std::string>{"resumed", "packets", "fired"});
+  CHECK(told >= 100ms);
+  hub.unwatch(watcher);
+}
