@@ -1,8 +1,8 @@
 #!/bin/bash
 # 255 instances on one pair at 0.1 s adverts (scripts/bench --scale's case, as a test): node a
-# master of all, node b backup of all. The master sends its adverts in bursts (they share the
-# half-interval grid), so the backup's receive path reads bursts of 255 packets, past the 64 it
-# reads per turn: over 10 s every instance on b must hear about one advert per interval (none
+# master of all, node b backup of all. The master sends its adverts in one burst per interval
+# (they share the interval's grid), so the backup's receive path reads bursts of 255 packets,
+# past the 64 it reads per turn: over 10 s every instance on b must hear about one advert per interval (none
 # lost, none late enough to time out), b must never take a VIP and never defer master-down; then
 # a's crash hands all 255 VIPs to b. Bounds are generous: they catch a broken path, not a slow
 # machine.
@@ -17,31 +17,14 @@ topo_init rsc
 topo_host a 10.86.0.1
 topo_host b 10.86.0.2
 
-# conf HOST PRIORITY: COUNT instances, VRID i with the /32 VIP 10.87.x.y
-conf() {
-  local host=$1 prio=$2 i
-  {
-    printf 'redvip_defs {\n    control_socket %s\n}\n' "$(node_sock "$host")"
-    for (( i = 1; i <= COUNT; i++ )); do
-      cat <<CONF
-vrrp_instance VI_$i {
-    state BACKUP
-    interface eth0
-    virtual_router_id $i
-    priority $prio
-    version 3
-    advert_int 0.1
-    virtual_ipaddress {
-        10.87.$(( i / 256 )).$(( i % 256 ))/32
-    }
+# The bench's configuration: VRID i with the /32 VIP 10.83.x.y, VRRPv3 at 0.1 s.
+source "$REDVIP_SOURCE_DIR/tests/bench/bench_scale.sh"
+conf() {  # conf HOST PRIORITY
+  write_scale_conf "$TOPO_TMP/$1.conf" redvipd "$1" "$2" "$COUNT"
+  echo "$TOPO_TMP/$1.conf"
 }
-CONF
-    done
-  } >"$TOPO_TMP/$host.conf"
-  echo "$TOPO_TMP/$host.conf"
-}
-vips() { topo_exec "$1" ip -o -4 addr show dev eth0 to 10.87.0.0/16 | wc -l; }
-settled() { [[ $(vips a) -eq $COUNT && $(vips b) -eq 0 ]]; }
+vips() { scale_vips "$1"; }
+settled() { scale_settled a b "$COUNT"; }
 # received HOST: "name count" per instance, from status --json
 received() {
   ctl "$1" status --json | python3 -c '
