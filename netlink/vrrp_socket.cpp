@@ -307,12 +307,12 @@ int VrrpSocket::drain() {
   const auto offset =
       steady_now.time_since_epoch() - std::chrono::system_clock::now().time_since_epoch();
   int read = 0;
+  // IPv4 reads the source from the IP header: asking for the address too costs each packet a
+  // copy.
+  const bool want_source = config_.family == vrrp::Family::ipv6;
   while (read < kDatagramsPerWakeup && receiving_) {
     for (std::size_t i = 0; i < kDatagramsPerRead; ++i) {
       slots_[i].from = {};
-      // IPv4 reads the source from the IP header: asking for the address too costs each packet
-      // a copy.
-      const bool want_source = config_.family == vrrp::Family::ipv6;
       slots_[i].iov = {buffer_.data() + i * kMaxDatagram, kMaxDatagram};
       auto& msg = messages_[i].msg_hdr;
       msg = {};

@@ -42,10 +42,10 @@ class VrrpInstance : public InstanceControl {
   // this returns.
   void hand_over(const vrrp::IpAddress& successor);
 
-  // A packet for our VRID, as the shared receive path decoded it, and when it arrived (the
-  // state machine counts from then, also when the packet was read later, in a batch).
   // Brings this instance into the cache ahead of a batch of packets (VridDispatch::warm).
   void warm() const;
+  // A packet for our VRID, as the shared receive path decoded it, and when it arrived (the
+  // state machine counts from then, also when the packet was read later, in a batch).
   void on_packet(const vrrp::DecodeResult& result, const vrrp::IpMeta& meta,
                  vrrp::TimePoint received_at);
   void on_link(const netlink::LinkEvent& event);
