@@ -17,7 +17,8 @@ class ReceivePath {
   std::error_code open() {
     if (auto error = socket_.open()) return error;
     socket_.set_batch_window(kBatchWindow);
-    socket_.set_warm([this](std::span<const std::uint8_t> vrids) {
+    // Reading packets shows the process runs (awake_), and the batch's instances warm up.
+    socket_.set_before_batch([this](std::span<const std::uint8_t> vrids) {
       if (awake_) awake_();
       dispatch_.warm(vrids);
     });

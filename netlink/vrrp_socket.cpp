@@ -223,14 +223,16 @@ void VrrpSocket::schedule_next(int read) {
   const bool batching = batch_window_.count() > 0;
   const bool busy = batching && (read > 1 || now - last_read_ < 2 * batch_window_);
   last_read_ = now;
-  if (batching && read >= kDatagramsPerWakeup) {
-    if (descriptor_.is_open()) descriptor_.release();
-    read_soon();
-  } else if (busy) {
-    if (descriptor_.is_open()) descriptor_.release();
-    read_after_window();
-  } else {
+  const bool queued = batching && read >= kDatagramsPerWakeup;
+  if (!queued && !busy) {
     arm();
+    return;
+  }
+  if (descriptor_.is_open()) descriptor_.release();
+  if (queued) {
+    read_soon();
+  } else {
+    read_after_window();
   }
 }
 
@@ -329,7 +331,7 @@ int VrrpSocket::drain() {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++counters_.receive_errors;
       break;
     }
-    if (warm_ && n > 0) warm_batch(n);
+    if (before_batch_ && n > 0) peek_batch(n);
     for (int i = 0; i < n && receiving_; ++i) {
       ++read;
       receive_one(i, steady_now, offset);
@@ -340,7 +342,7 @@ int VrrpSocket::drain() {
   return read;
 }
 
-void VrrpSocket::warm_batch(int n) {
+void VrrpSocket::peek_batch(int n) {
   std::array<std::uint8_t, kDatagramsPerRead> vrids{};
   std::size_t count = 0;
   for (int i = 0; i < n; ++i) {
@@ -351,7 +353,7 @@ void VrrpSocket::warm_batch(int n) {
         config_.family == vrrp::Family::ipv4 && length > 0 ? (datagram[0] & 0x0fU) * 4U : 0;
     if (vrrp_at + 1 < length) vrids[count++] = datagram[vrrp_at + 1];
   }
-  warm_(std::span(vrids.data(), count));
+  before_batch_(std::span(vrids.data(), count));
 }
 
 void VrrpSocket::receive_one(int index, std::chrono::steady_clock::time_point steady_now,

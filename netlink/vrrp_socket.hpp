@@ -91,8 +91,8 @@ class VrrpSocket {
   // their arrival time (received_at).
   void set_batch_window(std::chrono::microseconds window) { batch_window_ = window; }
   // Called with the VRID byte of every datagram a read returned, before any goes to the handler.
-  void set_warm(std::function<void(std::span<const std::uint8_t> vrids)> warm) {
-    warm_ = std::move(warm);
+  void set_before_batch(std::function<void(std::span<const std::uint8_t> vrids)> before_batch) {
+    before_batch_ = std::move(before_batch);
   }
 
   // Sends the bytes unchanged to one destination.
@@ -117,7 +117,7 @@ class VrrpSocket {
   void read_batch();  // one batch, then what comes next
   // Returns how many datagrams it read.
   int drain();
-  void warm_batch(int n);
+  void peek_batch(int n);  // the VRIDs of the n datagrams read, to before_batch_
   void receive_one(int index, std::chrono::steady_clock::time_point steady_now,
                    std::chrono::steady_clock::duration offset);
   void receive_one_v4(std::span<const std::uint8_t> datagram,
@@ -133,7 +133,7 @@ class VrrpSocket {
   std::vector<vrrp::IpAddress> destinations_;
   Handler handler_;
   Handler on_non_peer_;
-  std::function<void(std::span<const std::uint8_t>)> warm_;
+  std::function<void(std::span<const std::uint8_t>)> before_batch_;
   bool receiving_ = false;
   std::chrono::microseconds batch_window_{0};
   std::chrono::steady_clock::time_point last_read_{};

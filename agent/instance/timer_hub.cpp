@@ -113,10 +113,9 @@ void TimerHub::awake() {
     tell_watchers(now - was);
     if (alive.expired() || watchers_.empty() || !canary_) return;
   }
-  slots_[*canary_].deadline = now + watch_period_;
-  heap_.push_back(Entry{now + watch_period_, *canary_, slots_[*canary_].generation});
-  std::push_heap(heap_.begin(), heap_.end());
-  // The Asio timer waited for the canary's old deadline: wait for what is earliest now.
+  arm(*canary_, now + watch_period_);
+  // arm() only brings the wait forward; the Asio timer waited for the canary's old deadline:
+  // wait for what is earliest now.
   if (scheduled_ == was) schedule();
 }
 
