@@ -61,19 +61,29 @@ TEST_CASE("timer hub: an earlier deadline brings the wait forward; a callback ma
   CHECK(Clock::now() - t0 < 1s);
 }
 
+namespace {
+// A watcher at 10 ms and an entry due 50 ms from now, both writing what happened to `events`
+// ("resumed", "fired"); `told` is how late the watcher heard the hub was.
+struct StallLog {
+  explicit StallLog(TimerHub& hub) {
+    watcher = hub.watch(10ms, [this](Clock::duration late) {
+      events.push_back("resumed");
+      told = late;
+    });
+    hub.arm(hub.add([this] { events.push_back("fired"); }), Clock::now() + 50ms);
+  }
+  std::vector<std::string> events;
+  Clock::duration told{};
+  TimerHub::Id watcher{};
+};
+}  // namespace
+
 TEST_CASE("timer hub: a stall is told to the watchers before what fell due in it fires",
           "[timer_hub][stall]") {
   boost::asio::io_context io;
   TimerHub hub(io);
-  std::vector<std::string> events;
-  Clock::duration told{};
-  const auto watcher = hub.watch(10ms, [&](Clock::duration late) {
-    events.push_back("resumed");
-    told = late;
-  });
-  const auto id = hub.add([&] { events.push_back("fired"); });
-  const auto t0 = Clock::now();
-  hub.arm(id, t0 + 50ms);
+  StallLog log(hub);
+  auto& events = log.events;
   // The process is frozen for 120 ms: the canary (due within 10 ms) and the 50-ms entry fire
   // only after it.
   boost::asio::post(io, [] { std::this_thread::sleep_for(120ms); });
@@ -81,8 +91,8 @@ TEST_CASE("timer hub: a stall is told to the watchers before what fell due in it
   REQUIRE(events.size() >= 2);
   CHECK(events[0] == "resumed");
   CHECK(events[1] == "fired");
-  CHECK(told >= 100ms);  // frozen 120 ms, the canary due at most 10 ms in
-  hub.unwatch(watcher);
+  CHECK(log.told >= 100ms);  // frozen 120 ms, the canary due at most 10 ms in
+  hub.unwatch(log.watcher);
   io.restart();
   io.run_for(50ms);
   CHECK(hub.queued() == 0);  // no watcher: no canary left
@@ -95,15 +105,8 @@ TEST_CASE(
   TimerHub hub(io);
   hub.awake();  // nobody watches: nothing to do
   CHECK(hub.queued() == 0);
-  std::vector<std::string> events;
-  Clock::duration told{};
-  const auto watcher = hub.watch(10ms, [&](Clock::duration late) {
-    events.push_back("resumed");
-    told = late;
-  });
-  const auto id = hub.add([&] { events.push_back("fired"); });
-  const auto t0 = Clock::now();
-  hub.arm(id, t0 + 50ms);
+  StallLog log(hub);
+  auto& events = log.events;
   // Frozen 120 ms, then the receive path reads packets (awake) before any timer runs.
   boost::asio::post(io, [&] {
     std::this_thread::sleep_for(120ms);
@@ -113,6 +116,6 @@ TEST_CASE(
   io.run_for(150ms);
   // Told once, by awake(): the hub's own late timer does not tell it again.
   CHECK(events == std::vector<std::string>{"resumed", "packets", "fired"});
-  CHECK(told >= 100ms);
-  hub.unwatch(watcher);
+  CHECK(log.told >= 100ms);
+  hub.unwatch(log.watcher);
 }
