@@ -63,6 +63,9 @@ struct FakeNode {
   bool paused = false;
   bool reachable = true;  // false: nothing listens (refused)
   bool silent = false;    // no answer at all (a cut link, a crashed host): operations time out
+  // With reachable false: its host accepts the connection, then resets it (its Redis died as
+  // we connected): operations fail with connection_lost instead of refused.
+  bool resets = false;
   std::uint64_t connects = 1;
 
   // Script.
@@ -369,6 +372,9 @@ class FakeOperations final : public RedisOperations {
   RedisOpResult refused() const {
     FakeNode* n = group_.find_node(host_);
     if (n != nullptr && n->silent) return {make_error_code(RedisErrc::command_timeout), "timeout"};
+    if (n != nullptr && n->resets) {
+      return {make_error_code(RedisErrc::connection_lost), "read failed: Connection reset by peer"};
+    }
     return {make_error_code(RedisErrc::refused), "connection refused"};
   }
   void note(const FakeNode& n, const std::string& what) {

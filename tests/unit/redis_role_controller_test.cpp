@@ -541,6 +541,28 @@ TEST_CASE("role controller: a silent peer holds our writes until it answers or i
   CHECK_FALSE(off.controller->view().writes_held_for_silent_peer);
 }
 
+TEST_CASE("role controller: a peer whose Redis dies as we connect is reached: nothing is held") {
+  auto settings = settings_for_test();
+  settings.redis->peer_loss_pause = {true, 500ms};
+  Rig rig(settings);
+  rig.start_synced_to_n2();
+  auto& n2 = rig.group->node(k_n2);
+  n2.reachable = false;
+  rig.promote();
+  REQUIRE(rig.run([&] { return rig.answered(); }));
+  REQUIRE(rig.answer->first);
+  rig.check_until([] { return false; }, 100ms);  // it answered (refused) since we serve
+  // Its host accepts each new connection, then resets it: it is up, its daemon takes nothing
+  // over.
+  n2.resets = true;
+  const auto asked = rig.group->connected.size();
+  rig.check_until([] { return false; }, 300ms);
+  CHECK(rig.group->connected.size() > asked);
+  CHECK(rig.group->local_node().pauses.empty());
+  CHECK(rig.controller->view().peer_loss_pauses == 0);
+  CHECK_FALSE(rig.controller->view().writes_held_for_silent_peer);
+}
+
 TEST_CASE(
     "role controller: the stream's database is noted from our replica's link, then from the "
     "peer that follows ours") {

@@ -13,8 +13,9 @@ milliseconds peer_loss_window(std::optional<milliseconds> fixed, milliseconds ad
   return 4 * advert_interval + check_interval + check_timeout + milliseconds(100);
 }
 
-bool peer_answered(std::error_code error) {
-  return redis_replied(error) || error == RedisErrc::refused;
+bool peer_answered(std::error_code error, bool new_connection) {
+  return redis_replied(error) || error == RedisErrc::refused ||
+         (new_connection && error == RedisErrc::connection_lost);
 }
 
 std::string_view to_string(PeerLossEvent e) {

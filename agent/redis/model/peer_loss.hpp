@@ -25,8 +25,11 @@ std::chrono::milliseconds peer_loss_window(std::optional<std::chrono::millisecon
 
 // Did the peer's host answer? Any reply — an error too, and a refused connection (its host is
 // up, its Redis is not: its daemon is in Fault and takes nothing over) — says we still reach
-// it. Only silence says we may not: a timeout, a connection that broke or could not be made.
-bool peer_answered(std::error_code error);
+// it. So does a connection opened for this question that broke (`new_connection`): its host
+// completed the TCP handshake a moment ago, then closed or reset it (its Redis died as we
+// connected). Only silence says we may not: a timeout, a connection that could not be made, or
+// a kept connection that broke (it may have died long ago; ask again on a new one).
+bool peer_answered(std::error_code error, bool new_connection);
 
 enum class PeerLossEvent {
   none,

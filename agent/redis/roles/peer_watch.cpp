@@ -49,17 +49,19 @@ Awaitable<void> RedisRoleController::watch_peers(std::uint64_t term) {
     if (!kept) ops = peer(host, redis_.peer_port);
     auto answer = co_await ops->replication_info(redis_.check_timeout);
     if (term != servings_ || !serving_) co_return;
+    bool new_connection = !kept;
     // A kept connection that broke (the peer's Redis restarted) or waits out a reconnect
     // backoff says nothing about the peer's host: ask once more on a new connection.
     if (kept && (answer.status.error == RedisErrc::connection_lost ||
                  answer.status.error == RedisErrc::not_connected)) {
       ops = peer(host, redis_.peer_port);
       answer = co_await ops->replication_info(redis_.check_timeout);
+      new_connection = true;
     }
     // We left master meanwhile, or left and came back: this term's watch is over.
     if (term != servings_ || !serving_) co_return;
     auto& watch = peer_watch_[i];
-    const bool answered = peer_answered(answer.status.error);
+    const bool answered = peer_answered(answer.status.error, new_connection);
     // Kept only after a real reply: a refused connection or a failed handshake sends it into
     // reconnect backoff, where it answers not_connected without asking anyone.
     watch.ops = answer.ok() ? ops : nullptr;
