@@ -189,10 +189,12 @@ std::string render_json(const std::vector<InstanceView>& instances,
     if (i.redis.present) {
       out += fmt::format(
           ",\"redis\":{{\"healthy\":{},\"role\":\"{}\",\"detail\":\"{}\","
-          "\"peer_loss_pauses\":{},\"writes_held_for_silent_peer\":{}}}",
+          "\"peer_loss_pauses\":{},\"writes_held_for_silent_peer\":{},"
+          "\"stalled_streams_restarted\":{}}}",
           i.redis.healthy ? "true" : "false", json_escape(i.redis.role),
           json_escape(i.redis.detail), i.redis.peer_loss_pauses,
-          i.redis.writes_held_for_silent_peer ? "true" : "false");
+          i.redis.writes_held_for_silent_peer ? "true" : "false",
+          i.redis.stalled_streams_restarted);
       out.pop_back();  // the replication details go inside the redis object
       out += redis_replication_json(i.redis) + "}";
     }
@@ -287,6 +289,14 @@ std::string render_prometheus(const std::vector<InstanceView>& instances,
       if (!i.redis.present) continue;
       out += fmt::format("redvip_redis_peer_loss_pauses_total{{instance=\"{}\"}} {}\n",
                          label_escape(i.vrrp.name), i.redis.peer_loss_pauses);
+    }
+    family("redvip_redis_stalled_streams_restarted_total", "counter",
+           "times our redis's link to its master was restarted because its stream stood still "
+           "after a silence");
+    for (const auto& i : instances) {
+      if (!i.redis.present) continue;
+      out += fmt::format("redvip_redis_stalled_streams_restarted_total{{instance=\"{}\"}} {}\n",
+                         label_escape(i.vrrp.name), i.redis.stalled_streams_restarted);
     }
     family("redvip_redis_checks_total", "counter", "Redis health checks by result");
     for (const auto& i : instances) {

@@ -157,7 +157,9 @@ TEST_CASE("Status: Redis offsets and lag, the last transition, metrics", "[timel
                   "1250,\"lag_bytes\":70,\"master_offset_age_ms\":300,\"replicas\":[]") !=
         std::string::npos);
   CHECK(json.find("\"redis\":{\"healthy\":true,\"role\":\"master\",\"detail\":\"\","
-                  "\"peer_loss_pauses\":0,\"writes_held_for_silent_peer\":false,\"replication\":"
+                  "\"peer_loss_pauses\":0,\"writes_held_for_silent_peer\":false,\"stalled_streams_"
+                  "restarted\":0,"
+                  "\"replication\":"
                   "{\"role\":\"master\","
                   "\"offset\":1200,\"replicas\":[{\"address\":\"10.0.0.2:6379\",\"state\":"
                   "\"online\",\"offset\":1180,"

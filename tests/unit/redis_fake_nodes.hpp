@@ -77,7 +77,10 @@ struct FakeNode {
   bool hold_follow = false;
   long long writes_per_look = 0;   // as an unpaused master: new bytes per INFO
   long long stream_per_look = -1;  // as a replica: bytes per INFO toward its master (-1: all)
-  std::string refuses_replicaof;   // non-empty: REPLICAOF <host> answers this error
+  // As a master: the bytes its replication backlog holds (0: INFO shows none). A replica's
+  // restarted link (CLIENT KILL TYPE master) streams freely again.
+  long long backlog = 0;
+  std::string refuses_replicaof;  // non-empty: REPLICAOF <host> answers this error
   // REPLICAOF to a reachable master completes its sync this many bytes behind the master's
   // offset (a partial resync whose stream has not arrived yet; a Redis left paused applies none).
   long long resync_behind = 0;
@@ -177,6 +180,11 @@ class FakeGroup : public agent::RedisNodes {
         ++n.keys;
       }
       i.master_repl_offset = n.offset;
+      if (n.backlog > 0) {
+        i.repl_backlog_active = true;
+        i.repl_backlog_first_byte_offset = std::max(1LL, n.offset - n.backlog + 1);
+        i.repl_backlog_histlen = n.offset - i.repl_backlog_first_byte_offset + 1;
+      }
       for (const auto& other : nodes_) {
         if (other->role == RedisRole::replica && other->master_host == n.host && other->link_up) {
           i.replicas.push_back(
@@ -316,6 +324,15 @@ class FakeOperations final : public RedisOperations {
     note(*n, "CLIENT UNPAUSE");
     n->paused = false;
     co_return RedisOpResult{{}, "resumed"};
+  }
+
+  Awaitable<RedisOpResult> restart_master_link(Ms) override {
+    FakeNode* n = co_await reach();
+    if (n == nullptr) co_return refused();
+    note(*n, "CLIENT KILL TYPE master");
+    if (n->role != RedisRole::replica) co_return RedisOpResult{{}, "no master link to restart"};
+    n->stream_per_look = -1;
+    co_return RedisOpResult{{}, "master link restarted"};
   }
 
   Awaitable<InfoResult> replication_info(Ms) override {

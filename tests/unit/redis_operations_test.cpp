@@ -119,6 +119,24 @@ TEST_CASE("operations: kill_clients drops only the VIP's clients, never our own 
         });
 }
 
+TEST_CASE("operations: restart_master_link drops the replica's master link, and says whether") {
+  boost::asio::io_context io;
+  long long links = 1;
+  FakeRedis fake(io, [&](const std::vector<std::string>& argv) -> std::optional<std::string> {
+    if (argv == std::vector<std::string>{"CLIENT", "KILL", "TYPE", "master"})
+      return ":" + std::to_string(std::exchange(links, 0)) + "\r\n";
+    if (argv[0] == "CLIENT") return std::string("-ERR unknown\r\n");
+    return ok_for_all(argv);
+  });
+  auto ops = operations_on(connect_to(io, fake.port()), false);
+  auto r = run_op(io, ops->restart_master_link(1s));
+  CHECK(r.ok());
+  CHECK(r.message == "master link restarted");
+  r = run_op(io, ops->restart_master_link(1s));
+  CHECK(r.ok());
+  CHECK(r.message == "no master link to restart");
+}
+
 TEST_CASE("operations: kill_clients names the endpoint a Redis refused") {
   boost::asio::io_context io;
   FakeRedis fake(io, [&](const std::vector<std::string>& argv) -> std::optional<std::string> {

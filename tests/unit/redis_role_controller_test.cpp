@@ -941,6 +941,53 @@ TEST_CASE("role controller: a backup follows the VRRP master, once per master") 
   REQUIRE(rig.run([&] { return rig.group->has("10.0.0.1 REPLICAOF 10.0.0.3 6379"); }));
 }
 
+TEST_CASE("role controller: a stream that stands still after a silence is restarted") {
+  Rig rig;
+  auto& n2 = rig.start_synced_to_n2();
+  auto& us = rig.group->local_node();
+  n2.writes_per_look = 100;  // clients write to n2 all along
+  n2.backlog = 1 << 20;
+  const auto restarted = [&] { return rig.controller->view().stalled_streams_restarted; };
+  const auto kills = [&] { return rig.group->count("10.0.0.1 CLIENT KILL TYPE master"); };
+  // The master falls silent (the link between us is down) until ours forgets it.
+  const auto silence = [&] { rig.check_until([] { return false; }, 100ms); };
+
+  SECTION("a stream that flows is left alone, heard again or not") {
+    silence();
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
+    rig.check_until([] { return false; }, 150ms);
+    CHECK(kills() == 0);
+    CHECK(restarted() == 0);
+  }
+  SECTION("a stream that stands still is restarted once the master is heard again") {
+    us.stream_per_look = 0;  // the master's next retransmission is far off
+    // Heard all along: a slow stream is none of this.
+    for (int i = 0; i < 10; ++i) {
+      rig.controller->master_seen(ip(k_n2), kAdvertInterval);
+      rig.check();
+      rig.run_for(5ms);
+    }
+    CHECK(kills() == 0);
+    silence();
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
+    REQUIRE(rig.check_until([&] { return kills() == 1; }, 500ms));
+    CHECK(restarted() == 1);
+    // Redis continues from its offset: ours catches up with the master's.
+    REQUIRE(rig.check_until([&] { return us.offset == n2.offset; }, 500ms));
+    rig.check_until([] { return false; }, 100ms);
+    CHECK(kills() == 1);
+  }
+  SECTION("beyond the master's backlog it is left to resume by itself (no full sync)") {
+    us.stream_per_look = 0;
+    n2.backlog = 50;  // trimmed past our offset by the writes of the silence
+    silence();
+    rig.controller->master_seen(ip(k_n2), kAdvertInterval);
+    rig.check_until([] { return false; }, 150ms);
+    CHECK(kills() == 0);
+    CHECK(restarted() == 0);
+  }
+}
+
 TEST_CASE("role controller: a stale master is paused and read again before it follows") {
   // Ours hung as master at offset 900; n2 was promoted from it (fork at 900) and took writes.
   // When ours resumes it may execute what its clients had sent meanwhile; the writes past the

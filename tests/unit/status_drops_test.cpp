@@ -88,3 +88,16 @@ TEST_CASE("status: writes held for a silent redis peer are in the text, the JSON
   CHECK(contains(metrics, "# TYPE redvip_redis_peer_loss_pauses_total counter\n"));
   CHECK(contains(metrics, "redvip_redis_peer_loss_pauses_total{instance=\"VI_1\"} 2\n"));
 }
+
+TEST_CASE("status: stalled replication streams restarted are in the JSON and the metrics",
+          "[control]") {
+  auto views = one_instance();
+  views[0].redis.stalled_streams_restarted = 3;
+  const std::string json = render_json(views);
+  INFO(json);
+  CHECK(contains(json, "\"stalled_streams_restarted\":3"));
+  const std::string metrics = render_prometheus(views);
+  INFO(metrics);
+  CHECK(contains(metrics, "# TYPE redvip_redis_stalled_streams_restarted_total counter\n"));
+  CHECK(contains(metrics, "redvip_redis_stalled_streams_restarted_total{instance=\"VI_1\"} 3\n"));
+}

@@ -168,6 +168,16 @@ Awaitable<RedisOpResult> unpause(Conn conn, Ms timeout) {
   co_return success("writes resumed");
 }
 
+Awaitable<RedisOpResult> restart_master_link(Conn conn, Ms timeout) {
+  Argv command{"CLIENT", "KILL", "TYPE", "master"};
+  const auto r = co_await send(conn, std::move(command), timeout);
+  if (!r.ok()) co_return failure(r, "CLIENT KILL TYPE master");
+  if (!r.reply.is_integer())
+    co_return failure(RedisErrc::unexpected_reply, "CLIENT KILL TYPE master: not a count");
+  if (r.reply.integer == 0) co_return success("no master link to restart");
+  co_return success("master link restarted");
+}
+
 Awaitable<PeerData> peer_data(Conn conn, Ms timeout) {
   std::vector<Argv> sections{
       {"INFO", "replication"}, {"INFO", "persistence"}, {"INFO", "keyspace"}};
@@ -228,6 +238,9 @@ class ConnectionOperations final : public RedisOperations {
     return agent::pause_writes(conn_, pause, t);
   }
   Awaitable<RedisOpResult> unpause(Ms t) override { return agent::unpause(conn_, t); }
+  Awaitable<RedisOpResult> restart_master_link(Ms t) override {
+    return agent::restart_master_link(conn_, t);
+  }
   Awaitable<InfoResult> replication_info(Ms t) override {
     return agent::replication_info(conn_, t);
   }
@@ -259,6 +272,9 @@ class StopGuardedOperations final : public RedisOperations,
     return wrap(inner_->pause_writes(pause, t));
   }
   Awaitable<RedisOpResult> unpause(Ms t) override { return wrap(inner_->unpause(t)); }
+  Awaitable<RedisOpResult> restart_master_link(Ms t) override {
+    return wrap(inner_->restart_master_link(t));
+  }
   Awaitable<InfoResult> replication_info(Ms t) override {
     return wrap(inner_->replication_info(t));
   }

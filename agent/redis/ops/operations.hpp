@@ -64,6 +64,9 @@ class RedisOperations {
   // CLIENT PAUSE ms WRITE / CLIENT UNPAUSE.
   virtual Awaitable<RedisOpResult> pause_writes(Ms pause, Ms timeout) = 0;
   virtual Awaitable<RedisOpResult> unpause(Ms timeout) = 0;
+  // CLIENT KILL TYPE master: a replica drops its link to its master and reconnects at once,
+  // continuing from its offset when the master's backlog holds it (model/stalled_stream.hpp).
+  virtual Awaitable<RedisOpResult> restart_master_link(Ms timeout) = 0;
   // INFO replication, parsed.
   virtual Awaitable<InfoResult> replication_info(Ms timeout) = 0;
   // INFO replication, persistence and keyspace, pipelined, judged (the cold-start question:

@@ -33,11 +33,18 @@ void RedisRoleController::advert_heard(const vrrp::IpAddress& router) {
 }
 
 // A VRRPv3 master may advertise less often than we do: it counts (decisions.hpp:
-// heard_interval).
+// heard_interval). The master we follow heard again after we forgot it as silent: the link
+// between us was down, and our Redis's stream from it may still wait for its next
+// retransmission (model/stalled_stream.hpp).
 void RedisRoleController::heard(const vrrp::IpAddress& master, Ms advert_interval) {
+  const bool again = !master_heard_ && following_ == master;
   master_heard_ = master;
   master_heard_at_ = Clock::now();
   master_heard_interval_ = heard_interval(advert_interval, our_advert_interval());
+  if (again && !serving_ && !stream_check_in_flight_) {
+    stream_check_in_flight_ = true;
+    spawn(restart_stalled_stream(master));
+  }
 }
 
 // decisions.hpp: master_still_heard. Not while a split brain is reconciled: the master heard

@@ -33,6 +33,9 @@ struct RedisStatusView {
   // peer_loss_pause: how often a silent peer held our writes, and whether one does now.
   std::uint64_t peer_loss_pauses = 0;
   bool writes_held_for_silent_peer = false;
+  // Our Redis's link to the master restarted because its stream stood still after a silence
+  // (model/stalled_stream.hpp).
+  std::uint64_t stalled_streams_restarted = 0;
   // Adverts that named a non-peer as master: its Redis was not followed, asked or caught up with.
   std::uint64_t non_peer_adverts = 0;
   std::string last_non_peer;  // its address, empty when none

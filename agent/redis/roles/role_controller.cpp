@@ -283,6 +283,7 @@ RedisStatusView RedisRoleController::view() const {
   }
   v.peer_loss_pauses = peer_loss_pauses_;
   v.writes_held_for_silent_peer = holding_for_silent_peer();
+  v.stalled_streams_restarted = stalled_streams_restarted_;
   v.non_peer_adverts = non_peer_adverts_;
   v.last_non_peer = last_non_peer_;
   // Only a reading of the master our Redis replicates from now.

@@ -33,6 +33,7 @@
 #include "agent/redis/model/health_counter.hpp"
 #include "agent/redis/model/peer_loss.hpp"
 #include "agent/redis/model/split_heal.hpp"
+#include "agent/redis/model/stalled_stream.hpp"
 #include "agent/redis/ops/diverged_writes.hpp"
 #include "agent/redis/ops/awaitable.hpp"
 #include "agent/redis/ops/health_checker.hpp"
@@ -221,6 +222,9 @@ class RedisRoleController : public RoleHooks {
   std::string with_link_down_cause(const std::string& reason);
   Awaitable<void> ask_why_link_down(vrrp::IpAddress master);
   Awaitable<void> following(vrrp::IpAddress master);
+  // The master we follow heard again after a silence: restart our Redis's link to it if its
+  // stream stands still (model/stalled_stream.hpp).
+  Awaitable<void> restart_stalled_stream(vrrp::IpAddress master);
   bool follow_unwanted(const vrrp::IpAddress& master) const;
   // A successful REPLICAOF `master`: our data is that master's from now on.
   void now_following(vrrp::IpAddress master);
@@ -340,7 +344,14 @@ class RedisRoleController : public RoleHooks {
   std::optional<LinkDownAnswer> link_down_answer_;
   std::optional<Clock::time_point> link_down_since_;  // down at every check since then
   Asking link_down_ask_;
-  bool lag_check_in_flight_ = false;  // measure_lag under way: one at a time
+  bool lag_check_in_flight_ = false;     // measure_lag under way: one at a time
+  bool stream_check_in_flight_ = false;  // restart_stalled_stream under way: one at a time
+  std::uint64_t stalled_streams_restarted_ = 0;
+  // restart_stalled_stream: how often and how long the master is asked after a silence. The
+  // stall lasts up to as long as the silence did; a link that just returned may leave the first
+  // connections unanswered (here about half a second).
+  static constexpr Ms kStreamAskEvery{100};
+  static constexpr Ms kStreamAskFor{3000};
   // master_peer(): the connection measure_lag and read_master_offset share, to master_peer_of_.
   std::shared_ptr<RedisOperations> master_peer_;
   std::optional<vrrp::IpAddress> master_peer_of_;
