@@ -46,8 +46,8 @@ StreamJudgement judge_stream(const ReplicationInfo& before,
   const long long first = master->repl_backlog_first_byte_offset;
   const bool in_backlog = master->repl_backlog_active && first >= 0 && wanted >= first &&
                           wanted <= first + master->repl_backlog_histlen;
-  out.verdict = same_history && in_backlog ? StreamVerdict::stalled
-                                           : StreamVerdict::stalled_beyond_backlog;
+  out.verdict =
+      same_history && in_backlog ? StreamVerdict::stalled : StreamVerdict::stalled_beyond_backlog;
   return out;
 }
 
