@@ -222,15 +222,15 @@ class RedisRoleController : public RoleHooks {
   std::string with_link_down_cause(const std::string& reason);
   Awaitable<void> ask_why_link_down(vrrp::IpAddress master);
   Awaitable<void> following(vrrp::IpAddress master);
-  // The master we follow heard again after a silence: restart our Redis's link to it if its
-  // stream stands still (model/stalled_stream.hpp).
-  Awaitable<void> restart_stalled_stream(vrrp::IpAddress master);
   bool follow_unwanted(const vrrp::IpAddress& master) const;
   // A successful REPLICAOF `master`: our data is that master's from now on.
   void now_following(vrrp::IpAddress master);
   // A promotion ended: a REPLICAOF it overtook counts only if it failed.
   void settle_overtaken_follow(bool promoted);
   Awaitable<void> leaving_master(std::optional<vrrp::IpAddress> new_master);
+  // stalled_stream.cpp: the master we follow heard again after a silence (heard): restart our
+  // Redis's link to it if its stream stands still (model/stalled_stream.hpp).
+  Awaitable<void> restart_stalled_stream(vrrp::IpAddress master);
   // cold_start.cpp
   void maybe_cold_start();
   Awaitable<void> cold_start_check();
