@@ -23,10 +23,14 @@ const std::string k_replica_info =
     "master_last_io_seconds_ago:0\r\nmaster_sync_in_progress:0\r\nslave_repl_offset:700\r\n"
     "master_replid:7b84cbc99d847fd0694c977c71f9447e32bd4dbf\r\nmaster_repl_offset:700\r\n";
 
-std::shared_ptr<RedisConnection> connect_to(boost::asio::io_context& io, std::uint16_t port) {
+// The tests that stop the server need a short connect timeout; one that counts every check from
+// the first needs long timeouts: under ASan on a busy machine a first handshake once took longer
+// than 100 ms (CI, 2026-12-02), and its retry added a failed check and a second handshake.
+std::shared_ptr<RedisConnection> connect_to(boost::asio::io_context& io, std::uint16_t port,
+                                            std::chrono::milliseconds connect_timeout = 100ms) {
   RedisConnectionOptions o;
   o.endpoint.port = port;
-  o.connect_timeout = 100ms;
+  o.connect_timeout = connect_timeout;
   o.reconnect_min = 20ms;
   o.reconnect_max = 50ms;
   return RedisConnection::create(io, o);
@@ -41,7 +45,7 @@ TEST_CASE("health checker: rise successes make it healthy and INFO is exposed") 
     return ok_for_all(argv);
   });
   std::vector<Health> changes;
-  RedisHealthChecker checker(connect_to(io, fake.port()), RedisHealthOptions{20ms, 100ms, 3, 2},
+  RedisHealthChecker checker(connect_to(io, fake.port(), 5s), RedisHealthOptions{20ms, 2s, 3, 2},
                              [&](Health h, const std::string&) { changes.push_back(h); });
   checker.start();
   REQUIRE(run_until(io, [&] { return checker.health() == Health::healthy; }));
