@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "agent/redis/model/decisions.hpp"
+#include "agent/redis/model/divergence.hpp"
 
 namespace redvip::agent {
 
@@ -37,17 +38,10 @@ StreamJudgement judge_stream(const ReplicationInfo& before,
     out.verdict = StreamVerdict::flowing;
     return out;
   }
-  // As the master judges a PSYNC: it asks for the byte after ours, in the master's history (or
-  // the one it continued, up to where it forked), and the backlog must still hold that byte.
-  const long long wanted = after.slave_repl_offset + 1;
-  const bool same_history =
-      after.master_replid == master->master_replid ||
-      (after.master_replid == master->master_replid2 && wanted <= master->second_repl_offset);
-  const long long first = master->repl_backlog_first_byte_offset;
-  const bool in_backlog = master->repl_backlog_active && first >= 0 && wanted >= first &&
-                          wanted <= first + master->repl_backlog_histlen;
-  out.verdict =
-      same_history && in_backlog ? StreamVerdict::stalled : StreamVerdict::stalled_beyond_backlog;
+  // Our Redis reconnects with PSYNC <its id> <the byte after ours>: the master's own test.
+  const bool continues = accepts_psync(ReplicationHistory::from(*master), after.master_replid,
+                                       after.slave_repl_offset + 1);
+  out.verdict = continues ? StreamVerdict::stalled : StreamVerdict::stalled_beyond_backlog;
   return out;
 }
 

@@ -6,7 +6,7 @@
 // resumes only at the next retransmission, up to about T later. Meanwhile the replica holds none
 // of the writes the master acknowledged since the cut, and a crash of the master then loses all
 // of them, not only the last moments' (the soak lost 1358 writes so). So when the master is
-// heard again after a silence, the controller reads our offset, the master's, and ours again a
+// heard again after a silence, the controller reads the master's offset, ours, and ours again a
 // moment later; a stream that did not move at all while behind is restarted (CLIENT KILL TYPE
 // master): Redis reconnects at once and continues from its offset (PSYNC), when the master's
 // backlog still holds it. Pure, table-tested.
@@ -40,7 +40,7 @@ struct StreamJudgement {
   long long behind = -1;  // bytes behind the master's offset, when both were known
 };
 
-// `before` is our INFO read first, `master` the master's read next, `after` ours again
+// `master` is the master's INFO, read first; `before` ours, read next; `after` ours again
 // kStreamStallProbe later.
 StreamJudgement judge_stream(const ReplicationInfo& before,
                              const std::optional<ReplicationInfo>& master,

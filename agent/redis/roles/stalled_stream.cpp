@@ -35,6 +35,7 @@ Awaitable<void> RedisRoleController::restart_stalled_stream(vrrp::IpAddress mast
         unanswered = answer.ok() ? "its redis is no master" : answer.status.message;
         co_return std::nullopt;
       });
+  if (!still_backup()) co_return;
   if (!theirs) {
     log(Level::info, settings_.name,
         "{} heard again after a silence: its redis did not answer for {} ms ({}): our redis's "
